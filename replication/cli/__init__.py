@@ -1,0 +1,1 @@
+"""The ``ecr-replication`` console script: offline plan and live operations commands."""
