@@ -1,0 +1,31 @@
+"""The ECR replication guardrails: CrossGuard policies for replication, registry policies and hardening.
+
+Self-contained on purpose (it imports only `pulumi_policy`): a published pack installs nothing but what
+`policies/requirements.txt` names.
+"""
+
+from typing import Final
+
+from pulumi_policy import Policy
+
+from .hardening import replicated_repositories_hardened
+from .providers import explicit_providers
+from .registry_permissions import has_permission, least_privilege
+from .replication_limits import destination_limit, rule_limits
+from .singletons import single_configuration
+
+PACK_NAME: Final = "ecr-replication-guardrails"
+"""The policy pack's name, as `pulumi policy publish` registers it."""
+
+POLICIES: Final[list[Policy]] = [
+    destination_limit,
+    rule_limits,
+    single_configuration,
+    least_privilege,
+    has_permission,
+    replicated_repositories_hardened,
+    explicit_providers,
+]
+"""Every policy of the pack, in the order the README's table lists them."""
+
+__all__ = ["PACK_NAME", "POLICIES"]

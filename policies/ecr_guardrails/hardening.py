@@ -1,0 +1,109 @@
+"""`ecr-replicated-repositories-hardened`: what replication creates or feeds keeps tags immutable, is
+encrypted with KMS, and is scanned on push in the destination."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
+
+from .aws_facts import (IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, REGISTRY_SCANNING_CONFIGURATION, REPOSITORY,
+                        REPOSITORY_CREATION_TEMPLATE, SCAN_ON_PUSH_FREQUENCIES)
+from .props import UNKNOWN, elements, field, text
+from .registries import Registry
+from .replication_rules import ReplicationRule
+from .settings import Setting, HasConfig, config_schema
+from .stack_index import RegistryResource, StackIndex
+from .wildcards import covers_prefix
+
+AES256_COUNTS_SETTING = Setting("aes256Counts", False,
+                                "Accept AES256 (S3-managed keys) as encryption, not only KMS and KMS_DSSE.")
+"""Whether AES256 encryption satisfies the policy."""
+
+REQUIRE_SCAN_ON_PUSH_SETTING = Setting("requireScanOnPush", True,
+                                       "Require scan on push in destination registries for replicated prefixes.")
+"""Whether replicated prefixes must be scanned on push in their destination registry."""
+
+
+def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> Iterator[str]:
+    """Tag mutability and encryption problems of a template's or repository's props."""
+    mutability = text(props, "imageTagMutability")
+    if mutability is not UNKNOWN and (mutability or "MUTABLE") not in IMMUTABLE_TAG_SETTINGS:
+        yield (f"{kind} has imageTagMutability {mutability or 'MUTABLE (default)'}; set it to IMMUTABLE or "
+               f"IMMUTABLE_WITH_EXCLUSION so a replicated tag can't be moved to another image.")
+    configurations = field(props, "encryptionConfigurations")
+    first = next(elements(configurations), None)
+    encryption = text(first, "encryptionType") if first is not None else (UNKNOWN if configurations is UNKNOWN else None)
+    accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_SETTING.read(args) else ())
+    if encryption is not UNKNOWN and (encryption or "AES256") not in accepted:
+        yield (f"{kind} is encrypted with {encryption or 'AES256 (default)'}; set encryptionConfigurations to "
+               f"[{{encryptionType: 'KMS', kmsKey: <key in the same region>}}] (or KMS_DSSE).")
+
+
+def _is_replication_template(props: Mapping[str, Any]) -> bool:
+    return "REPLICATION" in tuple(elements(field(props, "appliedFors")))
+
+
+def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) -> bool:
+    """Whether a scanning configuration scans every repository under `prefix` on push (unknown counts as yes)."""
+    for configuration in configurations:
+        rules = field(configuration.resource.props, "rules")
+        if rules is UNKNOWN:
+            return True
+        for rule in elements(rules):
+            frequency = text(rule, "scanFrequency")
+            if frequency is UNKNOWN:
+                return True
+            if frequency not in SCAN_ON_PUSH_FREQUENCIES:
+                continue
+            for repository_filter in elements(field(rule, "repositoryFilters")):
+                pattern = text(repository_filter, "filter")
+                if pattern is UNKNOWN or (isinstance(pattern, str) and covers_prefix(pattern, prefix)):
+                    return True
+    return False
+
+
+def _scan_problems(rule: ReplicationRule, scanning: dict[Registry, list[RegistryResource]]) -> Iterator[str]:
+    for destination in rule.destinations:
+        configurations = scanning.get(Registry(destination.registry_id, destination.region), [])
+        for prefix in rule.prefixes:
+            if not _scan_on_push_covers(configurations, prefix):
+                shown = f"prefix {prefix!r}" if prefix else "every repository"
+                yield (f"rule {rule.number} replicates {shown} to {destination}, where no "
+                       f"RegistryScanningConfiguration in this stack scans it on push; add one in that registry "
+                       f"with a SCAN_ON_PUSH rule whose WILDCARD filter is '{prefix}*'.")
+
+
+def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    for template in index.raw(REPOSITORY_CREATION_TEMPLATE):
+        if _is_replication_template(template.props):
+            kind = f"replication template for prefix {text(template.props, 'prefix')!r}"
+            for problem in _settings_problems(kind, template.props, args):
+                report_violation(problem, template.urn)
+    rules = [rule for source in index.replication_sources for rule in source.rules]
+    for repository in index.raw(REPOSITORY):
+        name = text(repository.props, "name")
+        if isinstance(name, str) and any(rule.replicates(name) for rule in rules):
+            for problem in _settings_problems(f"replicated repository {name!r}", repository.props, args):
+                report_violation(problem, repository.urn)
+    if not REQUIRE_SCAN_ON_PUSH_SETTING.read(args):
+        return
+    scanning: dict[Registry, list[RegistryResource]] = {}
+    for configuration in index.of_type(REGISTRY_SCANNING_CONFIGURATION):
+        if configuration.registry:
+            scanning.setdefault(configuration.registry, []).append(configuration)
+    for source in index.replication_sources:
+        for rule in source.rules:
+            for problem in _scan_problems(rule, scanning):
+                report_violation(problem, source.resource.urn)
+
+
+replicated_repositories_hardened = StackValidationPolicy(
+    name="ecr-replicated-repositories-hardened",
+    description="Replication creation templates and replicated repositories use immutable tags and KMS "
+                "encryption, and replicated prefixes are scanned on push in their destination registry.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_check_hardened,
+    config_schema=config_schema([AES256_COUNTS_SETTING, REQUIRE_SCAN_ON_PUSH_SETTING]),
+)
+"""Checks replication templates, repositories that replication rules cover, and destination scanning."""

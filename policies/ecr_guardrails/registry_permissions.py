@@ -1,0 +1,142 @@
+"""`ecr-registry-policy-least-privilege` and `ecr-replication-has-permission`: registry permissions policies
+grant replication, and only replication, to named accounts."""
+
+from collections import defaultdict
+from typing import Optional
+
+from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
+                           StackValidationArgs, StackValidationPolicy)
+
+from .aws_facts import ACCOUNT_ID_PATTERN, REGISTRY_POLICY, REPLICATION_ACTIONS
+from .policy_documents import Statement, parse_policy, principal_account
+from .props import UNKNOWN, text
+from .registries import Registry
+from .replication_rules import Destination
+from .settings import Setting, config_schema
+from .stack_index import RegistryResource, ReplicationSource, StackIndex
+
+ALLOWED_ACTIONS_SETTING: Setting[tuple] = Setting(
+    "allowedActions", (), "ECR actions Allow statements may grant besides ecr:ReplicateImage and "
+                          "ecr:CreateRepository (e.g. pull-through cache actions).")
+"""Extra actions a registry policy may allow."""
+
+_NOT_A_POLICY = "the policy is not a JSON policy document with a Statement list; fix its JSON."
+
+
+def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> list[str]:
+    where = f"Allow statement {statement.label}"
+    problems = []
+    if "*" in statement.aws_principals:
+        problems.append(f"{where} has the '*' principal; name the source accounts, e.g. "
+                        f"{{\"AWS\": \"arn:aws:iam::<source-account>:root\"}}.")
+    unnamed = [p for p in statement.aws_principals if p != "*" and principal_account(p) is None]
+    if statement.other_principal_kinds or unnamed or not statement.aws_principals:
+        problems.append(f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
+                        f"found {', '.join(unnamed + list(statement.other_principal_kinds)) or 'none'}.")
+    if statement.not_actions:
+        problems.append(f"{where} uses NotAction, which grants every other action; list the actions instead.")
+    beyond = [action for action in statement.actions if action.lower() not in allowed_actions]
+    if beyond:
+        problems.append(f"{where} grants {', '.join(beyond)}; replication needs only "
+                        f"{' and '.join(REPLICATION_ACTIONS)} (list other actions in allowedActions to permit them).")
+    return problems
+
+
+def _check_least_privilege(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != REGISTRY_POLICY:
+        return
+    document = text(args.props, "policy")
+    if document is None or document is UNKNOWN:
+        return
+    statements = parse_policy(document)
+    if statements is None:
+        report_violation(_NOT_A_POLICY, None)
+        return
+    allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_SETTING.read(args)))
+    for statement in statements:
+        if statement.allows:
+            for problem in _statement_problems(statement, allowed):
+                report_violation(problem, None)
+
+
+least_privilege = ResourceValidationPolicy(
+    name="ecr-registry-policy-least-privilege",
+    description="Registry policies allow only named accounts (no '*' principal) and only the replication actions "
+                "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_check_least_privilege,
+    config_schema=config_schema([ALLOWED_ACTIONS_SETTING]),
+)
+"""Judges every Allow statement of each registry policy."""
+
+
+def _arn_registry(arn: str) -> Optional[Registry]:
+    """The registry an ECR ARN (`arn:aws:ecr:<region>:<account>:repository/...`) lies in."""
+    parts = arn.split(":")
+    if len(parts) >= 6 and parts[2] == "ecr" and parts[3] and ACCOUNT_ID_PATTERN.match(parts[4]):
+        return Registry(parts[4], parts[3])
+    return None
+
+
+class _PolicyIndex:
+    """Registry policies by the registries they govern: their provider's, and those their Resource ARNs name."""
+
+    def __init__(self, policies: list[RegistryResource]) -> None:
+        self._by_registry: dict[Registry, list[Optional[tuple[Statement, ...]]]] = defaultdict(list)
+        for policy in policies:
+            document = text(policy.resource.props, "policy")
+            statements = None if document is UNKNOWN or not isinstance(document, str) else parse_policy(document)
+            registries = {policy.registry} if policy.registry else set()
+            registries.update(r for s in statements or () for arn in s.resources if (r := _arn_registry(arn)))
+            for registry in registries:
+                self._by_registry[registry].append(statements)
+
+    def problem(self, source_account: str, destination: Destination) -> Optional[str]:
+        """Why replication from `source_account` to `destination` lacks permission, or `None` if it has it
+        (or a governing policy is unknown during preview)."""
+        policies = self._by_registry.get(Registry(destination.registry_id, destination.region))
+        if not policies:
+            return "has no registry policy in this stack"
+        for statements in policies:
+            if statements is None:
+                return None
+            granting = [s for s in statements if s.names_account(source_account)]
+            if all(any(s.grants(action) for s in granting) for action in REPLICATION_ACTIONS):
+                return None
+        return f"has a registry policy that doesn't grant account {source_account} both actions"
+
+
+def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex) -> list[str]:
+    source_account = source.registry.account_id if source.registry else None
+    if source_account is None:
+        return []
+    problems = []
+    for destination in sorted(source.destinations, key=str):
+        if destination.registry_id == source_account:
+            continue
+        problem = policies.problem(source_account, destination)
+        if problem:
+            problems.append(
+                f"destination {destination} {problem}: replication from {source.registry} will fail unless a "
+                f"policy managed elsewhere grants arn:aws:iam::{source_account}:root "
+                f"{' and '.join(REPLICATION_ACTIONS)} there. Add a RegistryPolicy in that registry (its provider "
+                f"must name the account via allowedAccountIds or an assumed role).")
+    return problems
+
+
+def _check_has_permission(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    policies = _PolicyIndex(index.of_type(REGISTRY_POLICY))
+    for source in index.replication_sources:
+        for problem in _missing_permissions(source, policies):
+            report_violation(problem, source.resource.urn)
+
+
+has_permission = StackValidationPolicy(
+    name="ecr-replication-has-permission",
+    description="Every cross-account replication destination has a registry policy in the stack granting the "
+                "source account ecr:ReplicateImage and ecr:CreateRepository.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_check_has_permission,
+)
+"""Warns about cross-account destinations that no registry policy of the stack opens to the source account."""
