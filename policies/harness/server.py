@@ -115,6 +115,11 @@ class PolicyPackServer:
             self._stderr = None
 
     @property
+    def pid(self) -> Optional[int]:
+        """The pack process's id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """The connected analyzer stub (for calls this class doesn't wrap)."""
         if self._stub is None:

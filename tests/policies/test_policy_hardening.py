@@ -1,0 +1,96 @@
+"""`ecr-replicated-repositories-hardened`: immutable tags, KMS, scan on push in the destination."""
+
+import pytest
+
+from conftest import run_policy
+from policy_stacks import (creation_template, destination, destination_provider, guarded_stack, provider,
+                           replication_configuration, repository, scanning_configuration)
+from policies.ecr_guardrails.hardening import replicated_repositories_hardened as hardened
+from policies.harness import UNKNOWN
+
+
+def messages(resources: list, config: dict | None = None) -> list[str]:
+    return [message for message, _ in run_policy(hardened, resources, config)]
+
+
+def test_a_hardened_stack_passes() -> None:
+    assert messages(guarded_stack()) == []
+
+
+@pytest.mark.parametrize("mutability, reported", [("IMMUTABLE", False), ("IMMUTABLE_WITH_EXCLUSION", False),
+                                                  ("MUTABLE", True), (None, True)])
+def test_replication_templates_need_immutable_tags(mutability, reported: bool) -> None:
+    template = creation_template(mutability=mutability)
+    found = messages([template])
+    assert any("imageTagMutability" in m and "IMMUTABLE" in m for m in found) == reported
+
+
+@pytest.mark.parametrize("encryption, reported", [("KMS", False), ("KMS_DSSE", False), ("AES256", True),
+                                                  (None, True)])
+def test_replication_templates_need_kms(encryption, reported: bool) -> None:
+    assert any("encryptionConfigurations" in m for m in messages([creation_template(encryption=encryption)])) == reported
+
+
+def test_aes256_can_be_made_to_count() -> None:
+    assert messages([creation_template(encryption="AES256")], {"aes256Counts": True}) == []
+    assert messages([creation_template(encryption=None)], {"aes256Counts": True}) == []
+
+
+def test_templates_not_applied_to_replication_are_ignored() -> None:
+    assert messages([creation_template(mutability="MUTABLE", encryption=None, applied_fors=["PULL_THROUGH_CACHE"])]) == []
+
+
+def test_repositories_that_a_rule_replicates_are_checked() -> None:
+    replicated = repository("prod/api", mutability="MUTABLE", encryption=None)
+    ignored = repository("dev/api", mutability="MUTABLE", encryption=None)
+    resources = [replication_configuration(), scanning_configuration(), replicated, ignored]
+    violations = run_policy(hardened, resources)
+    assert {urn for _, urn in violations} == {replicated["urn"]}
+    assert len(violations) == 2
+
+
+def test_a_rule_without_filters_replicates_every_repository() -> None:
+    everything = replication_configuration(rules=[{"destinations": [destination()]}])
+    found = messages([everything, scanning_configuration(patterns=["*"]), repository("any/name", encryption="AES256")])
+    assert len(found) == 1 and "'any/name'" in found[0]
+
+
+def test_replicated_prefixes_without_scan_on_push_in_the_destination_are_reported() -> None:
+    config = replication_configuration()
+    [(message, urn)] = run_policy(hardened, [config])
+    assert urn == config["urn"]
+    assert "rule 1 replicates prefix 'prod/' to 222222222222/us-west-2" in message and "'prod/*'" in message
+
+
+@pytest.mark.parametrize("patterns, frequency, covered", [
+    (["prod/*"], "SCAN_ON_PUSH", True), (["*"], "SCAN_ON_PUSH", True), (["pr*"], "CONTINUOUS_SCAN", True),
+    (["prod*"], "SCAN_ON_PUSH", True), (["prod/api*"], "SCAN_ON_PUSH", False), (["prod/"], "SCAN_ON_PUSH", False),
+    (["prod/*"], "MANUAL", False)])
+def test_scan_filters_must_cover_the_whole_prefix(patterns: list, frequency: str, covered: bool) -> None:
+    found = messages([replication_configuration(), scanning_configuration(patterns=patterns, frequency=frequency)])
+    assert (found == []) == covered
+
+
+def test_scanning_in_another_registry_does_not_count() -> None:
+    source_scanning = scanning_configuration(resource_provider=provider("source"), region="us-east-1")
+    assert len(messages([replication_configuration(), source_scanning])) == 1
+
+
+def test_scan_on_push_can_be_switched_off() -> None:
+    assert messages([replication_configuration()], {"requireScanOnPush": False}) == []
+
+
+def test_unknown_values_are_skipped() -> None:
+    template = creation_template()
+    template["props"] = {"appliedFors": ["REPLICATION"], "imageTagMutability": UNKNOWN,
+                         "encryptionConfigurations": UNKNOWN}
+    scanning = scanning_configuration()
+    scanning["props"] = {"region": "us-west-2", "rules": UNKNOWN}
+    unnamed = repository(mutability="MUTABLE")
+    unnamed["props"] = {"name": UNKNOWN, "imageTagMutability": "MUTABLE"}
+    assert messages([replication_configuration(), template, scanning, unnamed, destination_provider()]) == []
+
+
+def test_an_unknown_filter_list_covers_nothing_known() -> None:
+    config = replication_configuration(rules=[{"destinations": [destination()], "repositoryFilters": UNKNOWN}])
+    assert messages([config, repository("prod/api", mutability="MUTABLE")]) == []

@@ -1,0 +1,123 @@
+"""`ecr-registry-policy-least-privilege` and `ecr-replication-has-permission`."""
+
+import pytest
+
+from conftest import run_policy
+from policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack, provider,
+                           registry_policy, replication_configuration, rule, statement)
+from policies.ecr_guardrails.registry_permissions import has_permission, least_privilege
+from policies.harness import UNKNOWN
+
+
+def least_privilege_messages(policy: dict, config: dict | None = None) -> list[str]:
+    return [message for message, _ in run_policy(least_privilege, policy, config)]
+
+
+def test_the_documented_replication_statement_passes() -> None:
+    assert least_privilege_messages(registry_policy()) == []
+    assert least_privilege_messages(registry_policy(statements=[statement(principal=SOURCE_ACCOUNT)])) == []
+
+
+@pytest.mark.parametrize("principal", ["*", ["*"], [f"arn:aws:iam::{SOURCE_ACCOUNT}:root", "*"]])
+def test_a_star_principal_is_reported(principal) -> None:
+    found = least_privilege_messages(registry_policy(statements=[statement(principal=principal)]))
+    assert any("'*' principal" in m for m in found)
+
+
+def test_a_deny_statement_may_use_a_star_principal_and_any_action() -> None:
+    deny = statement(principal="*", actions=["ecr:*"], effect="Deny", sid="DenyAll")
+    assert least_privilege_messages(registry_policy(statements=[statement(), deny])) == []
+
+
+def test_actions_beyond_replication_are_reported_unless_allowed_in_config() -> None:
+    policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage", "ecr:BatchImportUpstreamImage"])])
+    [message] = least_privilege_messages(policy)
+    assert "grants ecr:BatchImportUpstreamImage" in message and "allowedActions" in message
+    assert least_privilege_messages(policy, {"allowedActions": ["ecr:BatchImportUpstreamImage"]}) == []
+
+
+def test_wildcard_actions_and_not_action_are_reported() -> None:
+    not_action = statement(actions=[])
+    del not_action["Action"]
+    not_action["NotAction"] = "ecr:DeleteRepository"
+    found = least_privilege_messages(registry_policy(statements=[statement(actions="ecr:*"), not_action]))
+    assert any("grants ecr:*" in m for m in found) and any("NotAction" in m for m in found)
+
+
+def test_allow_statements_must_name_accounts() -> None:
+    service = statement()
+    service["Principal"] = {"Service": "ecr.amazonaws.com"}
+    found = least_privilege_messages(registry_policy(statements=[service, statement(principal="someone")]))
+    assert sum("must name AWS accounts" in m for m in found) == 2
+
+
+def test_a_policy_that_is_not_json_is_reported() -> None:
+    policy = registry_policy()
+    policy["props"] = {"region": "us-west-2", "policy": "{not json"}
+    assert least_privilege_messages(policy) == ["the policy is not a JSON policy document with a Statement list; "
+                                                "fix its JSON."]
+
+
+def test_unknown_or_missing_policy_text_is_skipped() -> None:
+    unknown, missing = registry_policy("unknown"), registry_policy("missing")
+    unknown["props"] = {"policy": UNKNOWN}
+    missing["props"] = {}
+    assert least_privilege_messages(unknown) == [] and least_privilege_messages(missing) == []
+
+
+def permission_messages(resources: list) -> list[str]:
+    return [message for message, _ in run_policy(has_permission, resources)]
+
+
+def test_a_granting_destination_policy_satisfies_replication() -> None:
+    assert permission_messages(guarded_stack()) == []
+
+
+def test_a_cross_account_destination_without_policy_is_warned_about() -> None:
+    config = replication_configuration()
+    violations = run_policy(has_permission, [config])
+    [(message, urn)] = violations
+    assert urn == config["urn"]
+    assert f"destination {DESTINATION_ACCOUNT}/us-west-2 has no registry policy" in message
+    assert "unless a policy managed elsewhere" in message
+
+
+def test_a_policy_missing_create_repository_is_warned_about() -> None:
+    policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
+    [message] = permission_messages([replication_configuration(), policy])
+    assert "doesn't grant account 111111111111 both actions" in message
+
+
+def test_a_policy_for_another_account_does_not_count() -> None:
+    policy = registry_policy(statements=[statement(principal="arn:aws:iam::999999999999:root")])
+    assert len(permission_messages([replication_configuration(), policy])) == 1
+
+
+def test_a_policy_is_found_by_its_resource_arns_when_its_provider_names_no_account() -> None:
+    policy = registry_policy(resource_provider=provider("anonymous", region="us-west-2", account=None))
+    assert permission_messages([replication_configuration(), policy]) == []
+
+
+def test_a_policy_in_another_region_does_not_count() -> None:
+    policy = registry_policy(region="eu-west-1", statements=[statement(region="eu-west-1")])
+    assert len(permission_messages([replication_configuration(), policy])) == 1
+
+
+def test_same_account_destinations_need_no_policy() -> None:
+    assert permission_messages([replication_configuration(rules=[rule([destination(SOURCE_ACCOUNT)])])]) == []
+
+
+def test_unknown_policy_text_or_unknown_source_account_is_skipped() -> None:
+    unknown_policy = registry_policy()
+    unknown_policy["props"] = {"region": "us-west-2", "policy": UNKNOWN}
+    anonymous_source = replication_configuration(resource_provider=provider("anonymous", account=None))
+    assert permission_messages([replication_configuration(), unknown_policy]) == []
+    assert permission_messages([anonymous_source]) == []
+
+
+def test_it_is_advisory_by_default_and_can_be_made_mandatory(pack) -> None:
+    resources = [replication_configuration()]
+    [default] = [d for d in pack.analyze_stack(resources) if d.policy_name == "ecr-replication-has-permission"]
+    pack.configure({"ecr-replication-has-permission": {"enforcementLevel": "mandatory"}})
+    [configured] = [d for d in pack.analyze_stack(resources) if d.policy_name == "ecr-replication-has-permission"]
+    assert (default.enforcement_level, configured.enforcement_level) == ("advisory", "mandatory")
