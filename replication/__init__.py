@@ -1,5 +1,12 @@
-"""pulumi-ecr-replication: Amazon ECR replication between accounts and regions as one Pulumi component."""
+"""pulumi-ecr-replication: Amazon ECR replication between accounts and regions as one Pulumi component.
 
+```python
+from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+```
+"""
+
+from replication.args import EcrReplicationArgs, ReplicationDestinationArgs
+from replication.component import EcrReplication
 from replication.errors import ReplicationConfigError
 
-__all__ = ["ReplicationConfigError"]
+__all__ = ["EcrReplication", "EcrReplicationArgs", "ReplicationConfigError", "ReplicationDestinationArgs"]

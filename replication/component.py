@@ -1,0 +1,169 @@
+"""The EcrReplication component: wires the plan's documents to aws resources through explicit providers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from replication import documents
+from replication.args import EcrReplicationArgs
+from replication.errors import ReplicationConfigError
+from replication.plan import ReplicationPlan, ReplicationSpec, build_plan, normalize
+
+TYPE_TOKEN = "ecr-replication:index:EcrReplication"
+"""The component's Pulumi type token."""
+
+
+class EcrReplication(pulumi.ComponentResource):
+    """Amazon ECR replication from one source registry to registries in other accounts and regions.
+
+    Creates, through explicit providers only: a registry permissions policy in every cross-account destination
+    registry (granting the source account `ecr:CreateRepository` and `ecr:ReplicateImage`), and the source
+    registry's replication configuration with one rule per distinct prefix set, created after those policies.
+    """
+
+    source_registry: pulumi.Output[str]
+    """The source registry host, `<account>.dkr.ecr.<region>.amazonaws.com`."""
+
+    destination_registries: pulumi.Output[list[str]]
+    """The destination registry hosts, `<account>.dkr.ecr.<region>.amazonaws.com`, in declaration order."""
+
+    replication_rules: pulumi.Output[list[dict[str, Any]]]
+    """The replication rules exactly as `aws ecr describe-registry` shows them (camelCase keys)."""
+
+    registry_policies: pulumi.Output[dict[str, str]]
+    """The registry policy document the component manages in each destination registry, keyed by registry host."""
+
+    def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        source_provider = args.get("source_provider")
+        spec = normalize(args, lambda field, value: _check_provider(field, value) is source_provider)
+        plan = _plan_now(spec)
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+
+        providers = [destination["provider"] for destination in args["destinations"]]
+        plan_output = plan_output_of(spec, args, lookups=_Lookups(self)) if plan is None else _known(plan)
+        child = pulumi.ResourceOptions(parent=self)
+
+        policies: list[pulumi.Resource] = []
+        for position, slot in enumerate(spec.slots):
+            if not (slot.cross_account and slot.manage_registry_policy):
+                continue
+            destination = plan_output.apply(lambda p, i=position: p.destinations[i])
+            policies.append(
+                aws.ecr.RegistryPolicy(
+                    f"{name}-registry-policy-{slot.resource_suffix}",
+                    policy=plan_output.apply(lambda p, i=position: documents.registry_policy_document(p, p.destinations[i])),
+                    region=destination.apply(lambda d: d.registry.region),
+                    opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(provider=providers[slot.index])),
+                )
+            )
+        aws.ecr.ReplicationConfiguration(
+            f"{name}-replication",
+            replication_configuration=plan_output.apply(documents.replication_configuration_input),
+            region=plan_output.apply(lambda p: p.source.region),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(provider=source_provider, depends_on=policies)
+            ),
+        )
+
+        self.source_registry = plan_output.apply(lambda p: p.source.host)
+        self.destination_registries = plan_output.apply(lambda p: [d.registry.host for d in p.destinations])
+        self.replication_rules = plan_output.apply(documents.replication_rules)
+        self.registry_policies = plan_output.apply(documents.registry_policies)
+        self.register_outputs(
+            {
+                "source_registry": self.source_registry,
+                "destination_registries": self.destination_registries,
+                "replication_rules": self.replication_rules,
+                "registry_policies": self.registry_policies,
+            }
+        )
+
+
+def _check_provider(field: str, value: object) -> object:
+    """Return ``value`` when it is an explicit aws provider; the default provider is never used."""
+    if not isinstance(value, pulumi.ProviderResource) or value.package != "aws":
+        raise ReplicationConfigError(field, value, "pass an explicit aws.Provider for this account")
+    return value
+
+
+def _plan_now(spec: ReplicationSpec) -> ReplicationPlan | None:
+    """Build and fully validate the plan right away when nothing needs a lookup."""
+    if not spec.fully_known:
+        return None
+    plan = build_plan(
+        spec,
+        spec.source_account_id or "",
+        spec.source_region or "",
+        [(slot.account_id or "", slot.region or "") for slot in spec.slots],
+    )
+    documents.registry_policies(plan)
+    return plan
+
+
+def _known(plan: ReplicationPlan) -> pulumi.Output[ReplicationPlan]:
+    """A plan that is already known, as an output."""
+    return pulumi.Output.from_input(0).apply(lambda _: plan)
+
+
+class _Lookups:
+    """Account id and region lookups through a provider, made once per provider."""
+
+    def __init__(self, parent: pulumi.Resource) -> None:
+        self._parent = parent
+        self._accounts: dict[int, pulumi.Output[str]] = {}
+        self._regions: dict[int, pulumi.Output[str]] = {}
+
+    def _options(self, provider: pulumi.ProviderResource) -> pulumi.InvokeOutputOptions:
+        return pulumi.InvokeOutputOptions(provider=provider, parent=self._parent)
+
+    def account_id(self, provider: pulumi.ProviderResource) -> pulumi.Output[str]:
+        """The account id the provider's credentials reach (``sts:GetCallerIdentity``)."""
+        if id(provider) not in self._accounts:
+            identity = aws.get_caller_identity_output(opts=self._options(provider))
+            self._accounts[id(provider)] = identity.account_id
+        return self._accounts[id(provider)]
+
+    def region(self, provider: pulumi.ProviderResource) -> pulumi.Output[str]:
+        """The provider's configured region."""
+        if id(provider) not in self._regions:
+            self._regions[id(provider)] = aws.get_region_output(opts=self._options(provider)).region
+        return self._regions[id(provider)]
+
+
+def plan_output_of(
+    spec: ReplicationSpec, args: EcrReplicationArgs, lookups: _Lookups
+) -> pulumi.Output[ReplicationPlan]:
+    """The plan once every account id and region resolves, explicit outputs and lookups alike."""
+    source_provider = args["source_provider"]
+    source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
+    source_region = spec.source_region or lookups.region(source_provider)
+    slot_values: list[pulumi.Input[str]] = []
+    for slot in spec.slots:
+        destination: Mapping[str, Any] = args["destinations"][slot.index]
+        provider = destination["provider"]
+        if slot.account_id is not None:
+            account: pulumi.Input[str] = slot.account_id
+        elif provider is source_provider and "account_id" not in destination:
+            account = source_account
+        else:
+            account = _account_input(destination.get("account_id"), provider, lookups)
+        slot_values += [account, slot.region or lookups.region(provider)]
+
+    def build(values: list[str]) -> ReplicationPlan:
+        source_id, region, *rest = values
+        plan = build_plan(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
+        documents.registry_policies(plan)
+        return plan
+
+    return pulumi.Output.all(source_account, source_region, *slot_values).apply(build)
+
+
+def _account_input(
+    value: pulumi.Input[str] | None, provider: pulumi.ProviderResource, lookups: _Lookups
+) -> pulumi.Input[str]:
+    """An explicit account id (plain or output), or the one the provider reaches."""
+    return lookups.account_id(provider) if value is None else value

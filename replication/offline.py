@@ -1,0 +1,233 @@
+"""Run Pulumi code in the SDK's mock mode, recording every registration, with no engine and no cloud.
+
+Lookups the component makes are answered from each aws provider's own configuration: the account id from
+``allowed_account_ids`` (exactly one) or the first assumed role's ARN, the region from ``region``. The offline
+plan, the tests and the benchmarks all run programs through :func:`run_offline`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+
+AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+"""Type token of an explicit aws provider resource."""
+
+
+class OfflineLookupError(Exception):
+    """A lookup that can't be answered offline: the message names the provider and the setting it needs."""
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One ``RegisterResource`` request as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    """The provider reference ``<urn>::<id>``; empty for components and for default providers."""
+    inputs: dict[str, Any]
+    """Inputs with engine (camelCase) names; provider inputs hold JSON strings for lists and objects."""
+    dependencies: tuple[str, ...]
+    """URNs of the resources this one explicitly depends on."""
+
+    @property
+    def provider_urn(self) -> str:
+        """The URN part of :attr:`provider`."""
+        return self.provider.rsplit("::", 1)[0] if self.provider else ""
+
+
+def provider_setting(inputs: Mapping[str, Any], key: str) -> Any:
+    """A provider input, decoding the JSON text the SDK sends for lists and objects."""
+    value = inputs.get(key)
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.loads(value)
+    return value
+
+
+def provider_account_id(inputs: Mapping[str, Any]) -> str | None:
+    """The account an aws provider is pinned to, from ``allowedAccountIds`` or an assumed role's ARN."""
+    allowed = provider_setting(inputs, "allowedAccountIds") or []
+    if len(allowed) == 1:
+        return str(allowed[0])
+    for role in provider_setting(inputs, "assumeRoles") or []:
+        arn = role.get("role_arn") or role.get("roleArn") or ""
+        parts = arn.split(":")
+        if len(parts) > 4 and parts[4]:
+            return parts[4]
+    return None
+
+
+@dataclass
+class OfflineMocks(mocks.Mocks):
+    """Answers registrations with their inputs and lookups from the calling provider's configuration."""
+
+    providers: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """Provider reference -> (provider name, inputs), filled as providers register."""
+
+    def _provider(self, reference: str) -> tuple[str, dict[str, Any]]:
+        if reference not in self.providers:
+            raise OfflineLookupError(
+                "a lookup went through the default aws provider; pass an explicit provider in its options"
+            )
+        return self.providers[reference]
+
+    def account_id(self, reference: str) -> str:
+        """The account of the provider ``reference``, or an error saying which setting it needs."""
+        name, inputs = self._provider(reference)
+        account = provider_account_id(inputs)
+        if account is None:
+            raise OfflineLookupError(
+                f"aws provider '{name}': its account can't be known offline; set allowed_account_ids "
+                "(or assume_roles) on it, or pass the account id to the component"
+            )
+        return account
+
+    def region(self, reference: str) -> str:
+        """The region of the provider ``reference``, or an error saying which setting it needs."""
+        name, inputs = self._provider(reference)
+        if not inputs.get("region"):
+            raise OfflineLookupError(f"aws provider '{name}': set its region so the offline plan can know it")
+        return str(inputs["region"])
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        """Answer ``getCallerIdentity`` and ``getRegion`` like AWS would for that provider."""
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.account_id(args.provider)
+            return {
+                "accountId": account,
+                "arn": f"arn:aws:iam::{account}:root",
+                "id": account,
+                "userId": account,
+            }, None
+        if args.token == "aws:index/getRegion:getRegion":
+            region = args.args.get("region") or self.region(args.provider)
+            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}, None
+        raise OfflineLookupError(f"the offline plan can't answer the lookup {args.token}")
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        """Echo the inputs as the state, plus the ARN of IAM roles, which other resources reference."""
+        state = dict(args.inputs)
+        if args.typ == "aws:iam/role:Role":
+            state.setdefault("name", args.name)
+            state["arn"] = f"arn:aws:iam::{self.account_id(args.provider or '')}:role/{state['name']}"
+        return f"{args.name}-id", state
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """A mock resource monitor that keeps every ``RegisterResource`` request, in order."""
+
+    def __init__(self, offline_mocks: OfflineMocks) -> None:
+        super().__init__(offline_mocks)
+        self.offline_mocks = offline_mocks
+        self.registered: list[RegisteredResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        """Register through the mocks, then record the request (providers also become lookup answers)."""
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        if request.type == AWS_PROVIDER_TYPE:
+            self.offline_mocks.providers[f"{response.urn}::{response.id}"] = (request.name, inputs)
+        self.registered.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                inputs=inputs,
+                dependencies=tuple(request.dependencies),
+            )
+        )
+        return response
+
+
+@dataclass(frozen=True)
+class OfflineRun:
+    """What a program did in mock mode: its registrations in order and its resolved return value."""
+
+    resources: list[RegisteredResource]
+    result: Any
+    """The program's return value, outputs resolved."""
+    exports: dict[str, Any]
+    """The stack outputs the program exported, resolved."""
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        """The registered resources of one type, in registration order."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self, urn: str) -> RegisteredResource:
+        """The registered resource with this URN."""
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def run_offline(
+    program: Callable[[], object],
+    project: str = "project",
+    stack: str = "stack",
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    preview: bool = False,
+) -> OfflineRun:
+    """Run ``program`` in mock mode with ``config`` (``namespace:key`` -> string) and return what it did.
+
+    The program's return value may hold outputs; they are resolved in :attr:`OfflineRun.result`. Errors the
+    program raises, or raises inside an output, propagate unchanged.
+    """
+    offline_mocks = OfflineMocks()
+    monitor = RecordingMonitor(offline_mocks)
+    settings.ROOT.set(None)  # a fresh root stack per run, so exports don't leak between runs
+    pulumi.runtime.set_mocks(offline_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config or {}), secret_keys or [])
+    results: list[Any] = []
+
+    @mocks.test
+    def run() -> pulumi.Output[None]:
+        value = program()
+        stack = settings.get_root_resource()
+        exports = dict(getattr(stack, "outputs", {}))
+        return pulumi.Output.all(pulumi.Output.from_input(value), pulumi.Output.from_input(exports)).apply(
+            results.extend
+        )
+
+    run()
+    result, exports = results
+    return OfflineRun(monitor.registered, result, exports)
+
+
+def run_program_file(
+    program: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+) -> OfflineRun:
+    """Run a Pulumi program file as ``__main__`` from its own folder, like the Python language host does."""
+    folder = str(program.parent)
+
+    def execute() -> None:
+        previous_cwd = os.getcwd()
+        sys.path.insert(0, folder)
+        os.chdir(folder)
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            os.chdir(previous_cwd)
+            sys.path.remove(folder)
+
+    return run_offline(execute, project=project, stack=stack, config=config, secret_keys=secret_keys)

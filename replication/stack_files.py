@@ -1,0 +1,95 @@
+"""Load a Pulumi project and one of its stacks from disk, as the Pulumi CLI would hand them to the program.
+
+``Pulumi.yaml`` gives the project name, the program and project-level config defaults; ``Pulumi.<stack>.yaml``
+gives the stack's config. Objects and lists become JSON text, as the CLI passes them. Encrypted values
+(``secure:``) can't be decrypted offline: they are marked secret and replaced by a placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_PLACEHOLDER = "[secret]"
+"""What a ``secure:`` config value reads as offline."""
+
+
+class StackFileError(Exception):
+    """A missing or malformed project or stack file; the message names the file."""
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    """A project's program and one stack's effective configuration."""
+
+    project: str
+    stack: str
+    program: Path
+    config: dict[str, str]
+    """``namespace:key`` -> value as the program reads it (JSON text for objects and lists)."""
+    secret_keys: list[str]
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    if not path.is_file():
+        raise StackFileError(f"{path}: no such file")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise StackFileError(f"{path}:{where} is not valid YAML") from None
+    if not isinstance(document, Mapping):
+        raise StackFileError(f"{path}: must be a YAML mapping")
+    return document
+
+
+def _config_text(value: Any) -> str:
+    """A config value as the program receives it."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (Mapping, list)) else json.dumps(value).strip('"')
+
+
+def _qualified(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def load_stack(directory: Path, stack: str) -> StackFiles:
+    """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` in ``directory``."""
+    project_file = directory / "Pulumi.yaml"
+    project_doc = _read_yaml(project_file)
+    project = project_doc.get("name")
+    if not isinstance(project, str) or not project:
+        raise StackFileError(f"{project_file}: 'name' is missing")
+    runtime = project_doc.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
+    if runtime_name != "python":
+        raise StackFileError(f"{project_file}: runtime is {runtime_name!r}; only python programs can run offline")
+    main = project_doc.get("main") or "."
+    program = (directory / main).resolve()
+    if program.is_dir():
+        program = program / "__main__.py"
+    if not program.is_file():
+        raise StackFileError(f"{project_file}: the program {program} does not exist")
+
+    config: dict[str, str] = {}
+    for key, entry in (project_doc.get("config") or {}).items():
+        default = entry.get("default", entry.get("value")) if isinstance(entry, Mapping) else entry
+        if default is not None:
+            config[_qualified(project, key)] = _config_text(default)
+
+    stack_file = directory / f"Pulumi.{stack}.yaml"
+    secret_keys: list[str] = []
+    for key, value in (_read_yaml(stack_file).get("config") or {}).items():
+        qualified = _qualified(project, str(key))
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            secret_keys.append(qualified)
+            value = SECRET_PLACEHOLDER
+        config[qualified] = _config_text(value)
+    return StackFiles(project, stack, program, config, secret_keys)
