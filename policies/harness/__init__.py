@@ -3,16 +3,14 @@
 Not part of the published pack (the pack never imports it): tests, benchmarks and the `ecr-replication
 plan` command use it to run a pack on the resources a program registers under mocks::
 
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, monitor=monitor)
-    ...  # run the program
+    run = replication.offline.run_program_file(...)  # or any recorder of RegisterResource requests
     with PolicyPackServer("policies", config) as pack:
-        diagnostics = pack.preview(monitor.resources())
+        diagnostics = pack.preview(stack_resources(run.resources))
 """
 
 from .messages import UNKNOWN, Diagnostic, PolicyConfig, ProviderResource, StackResource
-from .registrations import RecordingMonitor, Registration
+from .registrations import Registered, stack_resources
 from .server import PolicyPackError, PolicyPackServer
 
 __all__ = ["UNKNOWN", "Diagnostic", "PolicyConfig", "PolicyPackError", "PolicyPackServer", "ProviderResource",
-           "RecordingMonitor", "Registration", "StackResource"]
+           "Registered", "StackResource", "stack_resources"]

@@ -111,8 +111,9 @@ def to_configure_request(config: Optional[PolicyConfig],
     return request
 
 
-def from_diagnostic(message: proto.AnalyzeDiagnostic) -> Diagnostic:
-    """A diagnostic as plain data."""
+def from_diagnostic(message: proto.AnalyzeDiagnostic, analyzed_urn: str = "") -> Diagnostic:
+    """A diagnostic as plain data; `analyzed_urn` stands in when the diagnostic names no resource."""
     return Diagnostic(policy_name=message.policyName,
                       enforcement_level=proto.EnforcementLevel.Name(message.enforcementLevel).lower(),
-                      message=message.message, urn=message.urn, policy_pack_name=message.policyPackName)
+                      message=message.message, urn=message.urn or analyzed_urn,
+                      policy_pack_name=message.policyPackName)

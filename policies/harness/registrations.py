@@ -1,63 +1,65 @@
-"""Record what a Pulumi program registers under mocks, as the resources a policy pack analyzes."""
+"""What a program registered under Pulumi mocks, as the resources the engine would hand a policy pack.
 
-from typing import Any, NamedTuple, Optional
+`replication.offline.run_offline` (and any `MockMonitor` that keeps its `RegisterResource` requests) records
+registrations; `stack_resources` turns them into `StackResource` dicts for `PolicyPackServer`. It relies only
+on the shape of a registration (`Registered`), so the harness needs nothing from the `replication` package.
+"""
 
-from google.protobuf import json_format
-from pulumi.runtime.mocks import MockMonitor, Mocks
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional, Protocol
 
 from .messages import ProviderResource, StackResource
 
+_PROVIDER_PREFIX = "pulumi:providers:"
 
-class Registration(NamedTuple):
-    """One `RegisterResource` call and the URN the mock monitor gave the resource."""
 
-    request: Any
-    """The `RegisterResourceRequest` message."""
+class Registered(Protocol):
+    """One recorded `RegisterResource` request (e.g. `replication.offline.RegisteredResource`)."""
+
     urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    """The provider reference `<urn>::<id>`; empty for components and default providers."""
+    inputs: Mapping[str, Any]
+    """Inputs with engine (camelCase) names."""
+    dependencies: Sequence[str]
 
 
-def _provider_urn(reference: str) -> str:
-    """The URN in a provider reference (`<urn>::<id>`)."""
-    return reference.rsplit("::", 1)[0]
+def _plain(value: Any) -> Any:
+    """A registered input as JSON-like data (what a protobuf Struct can hold)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
 
 
 def _default_provider(resource_type: str, resource_urn: str) -> ProviderResource:
-    """The default provider the engine would give a custom resource registered without one."""
+    """The default provider the engine gives a custom resource registered without one."""
     package = resource_type.split(":", 1)[0]
     stack_and_project = "::".join(resource_urn.split("::")[:2])
-    return ProviderResource(type=f"pulumi:providers:{package}", name="default",
-                            urn=f"{stack_and_project}::pulumi:providers:{package}::default", props={})
+    return ProviderResource(type=f"{_PROVIDER_PREFIX}{package}", name="default",
+                            urn=f"{stack_and_project}::{_PROVIDER_PREFIX}{package}::default", props={})
 
 
-class RecordingMonitor(MockMonitor):
-    """A `MockMonitor` that keeps every registration: pass it to `pulumi.runtime.set_mocks(mocks, monitor=...)`,
-    run the program, then hand `resources()` to `PolicyPackServer.analyze_stack`."""
-
-    def __init__(self, mocks: Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: list[Registration] = []
-        """Every registration, in order."""
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the protocol's method name)
-        """Register as `MockMonitor` does and record the request with its URN."""
-        response = super().RegisterResource(request)
-        self.registrations.append(Registration(request, response.urn))
-        return response
-
-    def resources(self) -> list[StackResource]:
-        """The registered resources as the engine would send them to a policy pack (engine camelCase props,
-        provider resolved, the default provider filled in for custom resources registered without one)."""
-        props = {r.urn: json_format.MessageToDict(r.request.object) for r in self.registrations}
-        providers = {r.urn: ProviderResource(type=r.request.type, name=r.request.name, urn=r.urn, props=props[r.urn])
-                     for r in self.registrations if r.request.type.startswith("pulumi:providers:")}
-        resources = []
-        for request, urn in self.registrations:
-            provider: Optional[ProviderResource] = None
-            if request.provider:
-                provider = providers.get(_provider_urn(request.provider))
-            elif request.custom and not request.type.startswith("pulumi:providers:"):
-                provider = _default_provider(request.type, urn)
-            resources.append(StackResource(type=request.type, name=request.name, urn=urn, props=props[urn],
-                                           provider=provider, parent_urn=request.parent,
-                                           dependencies=list(request.dependencies)))
-        return resources
+def stack_resources(registered: Iterable[Registered]) -> list[StackResource]:
+    """The registrations as `StackResource` dicts: props as plain data, each resource's provider resolved,
+    and the default provider filled in for custom resources registered without one (as the engine does)."""
+    registered = list(registered)
+    providers = {r.urn: ProviderResource(type=r.type, name=r.name, urn=r.urn, props=_plain(r.inputs))
+                 for r in registered if r.type.startswith(_PROVIDER_PREFIX)}
+    resources = []
+    for r in registered:
+        provider: Optional[ProviderResource] = None
+        if r.provider:
+            provider = providers.get(r.provider.rsplit("::", 1)[0])
+        elif r.custom and not r.type.startswith(_PROVIDER_PREFIX):
+            provider = _default_provider(r.type, r.urn)
+        resources.append(StackResource(type=r.type, name=r.name, urn=r.urn, props=_plain(r.inputs),
+                                       provider=provider, parent_urn=r.parent, dependencies=list(r.dependencies)))
+    return resources

@@ -137,9 +137,10 @@ class PolicyPackServer:
         self.config = config
 
     def analyze(self, resource: StackResource) -> list[Diagnostic]:
-        """The resource policies' diagnostics for one resource (`Analyze`)."""
+        """The resource policies' diagnostics for one resource (`Analyze`), each naming that resource's URN
+        (the pack leaves it empty; the CLI attaches the diagnostic to the resource analyzed)."""
         response = self.stub.Analyze(to_analyze_request(resource))
-        return [from_diagnostic(d) for d in response.diagnostics]
+        return [from_diagnostic(d, resource["urn"]) for d in response.diagnostics]
 
     def analyze_stack(self, resources: Sequence[StackResource]) -> list[Diagnostic]:
         """The stack policies' diagnostics for a whole stack (`AnalyzeStack`)."""

@@ -1,0 +1,102 @@
+"""The pack on what programs really register under Pulumi mocks: the example stack, stacks of the
+`EcrReplication` component, and raw `aws.ecr` resources declared by hand."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pulumi_aws as aws
+import pytest
+
+from policies.harness import Diagnostic, PolicyPackServer, stack_resources
+from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
+from replication.offline import run_offline, run_program_file
+from replication.stack_files import load_stack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SOURCE, DEST, THIRD = "111111111111", "222222222222", "333333333333"
+REGIONS = ["us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+           "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2"]
+MANDATORY_POLICIES = {"ecr-replication-destination-limit", "ecr-replication-single-configuration"}
+
+
+def pinned(name: str, account: str, region: str = "us-east-1") -> aws.Provider:
+    return aws.Provider(name, region=region, allowed_account_ids=[account])
+
+
+def replication(name: str, source: aws.Provider, regions_by_account: dict[str, list[str]],
+                providers: dict[str, aws.Provider]) -> EcrReplication:
+    destinations = [ReplicationDestinationArgs(provider=providers[account], account_id=account, regions=regions)
+                    for account, regions in regions_by_account.items()]
+    return EcrReplication(name, EcrReplicationArgs(source_provider=source, source_account_id=SOURCE, source_region="us-east-1",
+                                                   destinations=destinations, repository_prefixes=["prod/"]))
+
+
+def destination_providers() -> dict[str, aws.Provider]:
+    return {account: pinned(f"destination-{account}", account, "us-west-2") for account in (DEST, THIRD)}
+
+
+def analyze(program: Callable[[], object], pack: PolicyPackServer) -> list[Diagnostic]:
+    return pack.preview(stack_resources(run_offline(program).resources))
+
+
+def by_policy(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    grouped: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        grouped.setdefault(diagnostic.policy_name, []).append(diagnostic)
+    return grouped
+
+
+def test_the_example_stack_passes_and_only_asks_for_scan_on_push(pack: PolicyPackServer) -> None:
+    stack = load_stack(REPO_ROOT, "dev")
+    run = run_program_file(stack.program, stack.project, stack.stack, stack.config, stack.secret_keys)
+    found = by_policy(pack.preview(stack_resources(run.resources)))
+    assert set(found) == {"ecr-replicated-repositories-hardened"}
+    assert all("scans it on push" in d.message and d.enforcement_level == "advisory"
+               for d in found["ecr-replicated-repositories-hardened"])
+
+
+def test_a_component_with_25_destinations_passes_the_limits(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        providers = destination_providers()
+        replication("images", pinned("source", SOURCE), {DEST: REGIONS, THIRD: REGIONS[:12]}, providers)
+
+    found = by_policy(analyze(program, pack))
+    assert not MANDATORY_POLICIES & set(found) and "ecr-replication-rule-limits" not in found
+    assert "ecr-replication-has-permission" not in found
+
+
+def test_the_component_itself_refuses_26_destinations() -> None:
+    def program() -> None:
+        replication("images", pinned("source", SOURCE), {DEST: REGIONS, THIRD: REGIONS}, destination_providers())
+
+    with pytest.raises(ReplicationConfigError):
+        run_offline(program)
+
+
+def test_two_components_for_one_source_registry_fail_with_26_destinations(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        source, providers = pinned("source", SOURCE), destination_providers()
+        replication("team-a", source, {DEST: REGIONS}, providers)
+        replication("team-b", source, {THIRD: REGIONS}, providers)
+
+    found = by_policy(analyze(program, pack))
+    for policy in MANDATORY_POLICIES:
+        assert {d.urn.rsplit("::", 1)[1] for d in found[policy]} == {"team-a-replication", "team-b-replication"}
+        assert {d.enforcement_level for d in found[policy]} == {"mandatory"}
+    assert "26 unique destinations" in found["ecr-replication-destination-limit"][0].message
+
+
+def test_raw_resources_with_26_destinations_on_the_default_provider(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        aws.ecr.ReplicationConfiguration("by-hand", replication_configuration={"rules": [{
+            "destinations": [{"region": region, "registry_id": account} for account in (DEST, THIRD)
+                             for region in REGIONS],
+            "repository_filters": [{"filter": "prod/", "filter_type": "PREFIX_MATCH"}]}]})
+        aws.ecr.RegistryPolicy("open", policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "ecr:*", "Resource": "*"}]}))
+
+    found = by_policy(analyze(program, pack))
+    assert "26 unique destinations" in found["ecr-replication-destination-limit"][0].message
+    assert len(found["ecr-registry-policy-least-privilege"]) == 2
+    assert {d.urn.rsplit("::", 1)[1] for d in found["aws-explicit-providers"]} == {"by-hand", "open"}
