@@ -1,7 +1,8 @@
 """AWS limits, patterns and type tokens the guardrails enforce: one place, no Pulumi imports.
 
 The pack must install on its own (`pulumi policy publish` ships only this folder and what
-`requirements.txt` names), so these facts are kept here rather than imported from `replication`.
+`requirements.txt` names), so these facts are repeated here rather than imported from `replication.limits`;
+`tests/policies/test_policy_facts.py` fails when the two disagree.
 """
 
 import re
@@ -36,6 +37,9 @@ ACCOUNT_ID_PATTERN: Final = re.compile(r"^[0-9]{12}$")
 
 REPLICATION_ACTIONS: Final = ("ecr:CreateRepository", "ecr:ReplicateImage")
 """What a destination registry policy must grant the source account, and all it needs to grant."""
+
+MAX_REGISTRY_POLICY_CHARS: Final = 10_240
+"""Longest registry permissions policy text ECR accepts."""
 
 IMMUTABLE_TAG_SETTINGS: Final = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 """Tag mutability settings that keep a replicated tag pointing at one image."""

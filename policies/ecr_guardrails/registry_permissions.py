@@ -7,7 +7,7 @@ from typing import Optional
 from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
                            StackValidationArgs, StackValidationPolicy)
 
-from .aws_facts import ACCOUNT_ID_PATTERN, REGISTRY_POLICY, REPLICATION_ACTIONS
+from .aws_facts import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REGISTRY_POLICY, REPLICATION_ACTIONS
 from .policy_documents import Statement, parse_policy, principal_account
 from .props import UNKNOWN, text
 from .registries import Registry
@@ -19,6 +19,10 @@ ALLOWED_ACTIONS_SETTING: Setting[tuple] = Setting(
     "allowedActions", (), "ECR actions Allow statements may grant besides ecr:ReplicateImage and "
                           "ecr:CreateRepository (e.g. pull-through cache actions).")
 """Extra actions a registry policy may allow."""
+
+MAX_POLICY_LENGTH_SETTING = Setting("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
+                                    "Longest registry policy text (characters) ECR accepts.")
+"""How long a registry policy's text may be."""
 
 _NOT_A_POLICY = "the policy is not a JSON policy document with a Statement list; fix its JSON."
 
@@ -48,6 +52,9 @@ def _check_least_privilege(args: ResourceValidationArgs, report_violation: Repor
     document = text(args.props, "policy")
     if document is None or document is UNKNOWN:
         return
+    if len(document) > (longest := MAX_POLICY_LENGTH_SETTING.read(args)):
+        report_violation(f"the policy text is {len(document)} characters long; ECR accepts at most {longest}: "
+                         f"merge statements or narrow their Resource lists.", None)
     statements = parse_policy(document)
     if statements is None:
         report_violation(_NOT_A_POLICY, None)
@@ -62,10 +69,11 @@ def _check_least_privilege(args: ResourceValidationArgs, report_violation: Repor
 least_privilege = ResourceValidationPolicy(
     name="ecr-registry-policy-least-privilege",
     description="Registry policies allow only named accounts (no '*' principal) and only the replication actions "
-                "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions.",
+                "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions; their "
+                "text fits ECR's 10,240 characters.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_check_least_privilege,
-    config_schema=config_schema([ALLOWED_ACTIONS_SETTING]),
+    config_schema=config_schema([ALLOWED_ACTIONS_SETTING, MAX_POLICY_LENGTH_SETTING]),
 )
 """Judges every Allow statement of each registry policy."""
 

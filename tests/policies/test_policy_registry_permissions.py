@@ -58,6 +58,15 @@ def test_a_policy_that_is_not_json_is_reported() -> None:
                                                 "fix its JSON."]
 
 
+def test_policy_text_longer_than_ecr_accepts_is_reported() -> None:
+    long_policy = registry_policy(statements=[statement(sid=f"S{i}") for i in range(60)])
+    length = len(long_policy["props"]["policy"])
+    assert length > 10_240
+    assert least_privilege_messages(long_policy) == [f"the policy text is {length} characters long; ECR accepts at "
+                                                     f"most 10240: merge statements or narrow their Resource lists."]
+    assert least_privilege_messages(long_policy, {"maxPolicyLength": float(length)}) == []
+
+
 def test_unknown_or_missing_policy_text_is_skipped() -> None:
     unknown, missing = registry_policy("unknown"), registry_policy("missing")
     unknown["props"] = {"policy": UNKNOWN}
