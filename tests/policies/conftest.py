@@ -11,7 +11,7 @@ from pulumi_policy import (PolicyProviderResource, PolicyResource, PolicyResourc
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.harness import PolicyPackServer, ProviderResource, StackResource
+from policies.harness import Diagnostic, PolicyPackServer, ProviderResource, StackResource
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 """The policy pack under test."""
@@ -56,6 +56,7 @@ def run_policy(policy: Union[ResourceValidationPolicy, StackValidationPolicy],
     violations: list[Violation] = []
 
     def report_violation(message: str, urn: Optional[str] = None) -> None:
+        """Collect a violation as the SDK's callback would report it."""
         violations.append((message, urn))
 
     if isinstance(policy, StackValidationPolicy):
@@ -65,6 +66,21 @@ def run_policy(policy: Union[ResourceValidationPolicy, StackValidationPolicy],
         for resource in resources if isinstance(resources, list) else [resources]:
             policy.validate(resource_args(resource, config), report_violation)
     return violations
+
+
+def violation_messages(policy: Union[ResourceValidationPolicy, StackValidationPolicy],
+                       resources: Union[StackResource, Sequence[StackResource]],
+                       config: Optional[Mapping[str, Any]] = None) -> list[str]:
+    """The messages of the violations one policy reports."""
+    return [message for message, _ in run_policy(policy, resources, config)]
+
+
+def by_policy(diagnostics: Sequence[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    """Diagnostics grouped by the policy that reported them."""
+    grouped: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        grouped.setdefault(diagnostic.policy_name, []).append(diagnostic)
+    return grouped
 
 
 @pytest.fixture(scope="module")

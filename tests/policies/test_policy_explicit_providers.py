@@ -3,11 +3,13 @@
 from conftest import run_policy
 from policy_stacks import provider, replication_configuration, resource
 from policies.ecr_guardrails.providers import explicit_providers
+from policies.harness import PolicyPackServer, ProviderResource
 
 
-def default_provider() -> dict:
-    return {"type": "pulumi:providers:aws", "name": "default_7_51_1",
-            "urn": "urn:pulumi:dev::ecr::pulumi:providers:aws::default_7_51_1", "props": {"region": "us-east-1"}}
+def default_provider() -> ProviderResource:
+    """The default AWS provider, as the engine names it."""
+    return ProviderResource(type="pulumi:providers:aws", name="default_7_51_1",
+                            urn="urn:pulumi:dev::ecr::pulumi:providers:aws::default_7_51_1", props={"region": "us-east-1"})
 
 
 def test_an_explicit_provider_passes() -> None:
@@ -29,7 +31,7 @@ def test_a_provider_merely_named_like_a_region_is_explicit() -> None:
     assert run_policy(explicit_providers, replication_configuration(resource_provider=provider("us-default"))) == []
 
 
-def test_it_can_be_disabled_over_the_protocol(pack) -> None:
+def test_it_can_be_disabled_over_the_protocol(pack: PolicyPackServer) -> None:
     bucket = resource("aws:s3/bucket:Bucket", "bucket", {}, default_provider())
     assert [d.policy_name for d in pack.analyze(bucket)] == ["aws-explicit-providers"]
     pack.configure({"aws-explicit-providers": "disabled"})

@@ -1,16 +1,18 @@
 """`ecr-replicated-repositories-hardened`: immutable tags, KMS, scan on push in the destination."""
 
+from functools import partial
+from typing import Optional
+
 import pytest
 
-from conftest import run_policy
+from conftest import run_policy, violation_messages
 from policy_stacks import (creation_template, destination, destination_provider, guarded_stack, provider,
                            replication_configuration, repository, scanning_configuration)
 from policies.ecr_guardrails.hardening import replicated_repositories_hardened as hardened
 from policies.harness import UNKNOWN
 
 
-def messages(resources: list, config: dict | None = None) -> list[str]:
-    return [message for message, _ in run_policy(hardened, resources, config)]
+messages = partial(violation_messages, hardened)
 
 
 def test_a_hardened_stack_passes() -> None:
@@ -19,7 +21,7 @@ def test_a_hardened_stack_passes() -> None:
 
 @pytest.mark.parametrize("mutability, reported", [("IMMUTABLE", False), ("IMMUTABLE_WITH_EXCLUSION", False),
                                                   ("MUTABLE", True), (None, True)])
-def test_replication_templates_need_immutable_tags(mutability, reported: bool) -> None:
+def test_replication_templates_need_immutable_tags(mutability: Optional[str], reported: bool) -> None:
     template = creation_template(mutability=mutability)
     found = messages([template])
     assert any("imageTagMutability" in m and "IMMUTABLE" in m for m in found) == reported
@@ -27,7 +29,7 @@ def test_replication_templates_need_immutable_tags(mutability, reported: bool) -
 
 @pytest.mark.parametrize("encryption, reported", [("KMS", False), ("KMS_DSSE", False), ("AES256", True),
                                                   (None, True)])
-def test_replication_templates_need_kms(encryption, reported: bool) -> None:
+def test_replication_templates_need_kms(encryption: Optional[str], reported: bool) -> None:
     assert any("encryptionConfigurations" in m for m in messages([creation_template(encryption=encryption)])) == reported
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
+from conftest import by_policy
 from policies.harness import Diagnostic, PolicyPackServer, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import run_offline, run_program_file
@@ -21,11 +22,13 @@ MANDATORY_POLICIES = {"ecr-replication-destination-limit", "ecr-replication-sing
 
 
 def pinned(name: str, account: str, region: str = "us-east-1") -> aws.Provider:
+    """An AWS provider pinned to one account."""
     return aws.Provider(name, region=region, allowed_account_ids=[account])
 
 
 def replication(name: str, source: aws.Provider, regions_by_account: dict[str, list[str]],
                 providers: dict[str, aws.Provider]) -> EcrReplication:
+    """An EcrReplication of `prod/` from the source registry to each account's regions."""
     destinations = [ReplicationDestinationArgs(provider=providers[account], account_id=account, regions=regions)
                     for account, regions in regions_by_account.items()]
     return EcrReplication(name, EcrReplicationArgs(source_provider=source, source_account_id=SOURCE, source_region="us-east-1",
@@ -33,18 +36,13 @@ def replication(name: str, source: aws.Provider, regions_by_account: dict[str, l
 
 
 def destination_providers() -> dict[str, aws.Provider]:
+    """Pinned providers of the two destination accounts."""
     return {account: pinned(f"destination-{account}", account, "us-west-2") for account in (DEST, THIRD)}
 
 
 def analyze(program: Callable[[], object], pack: PolicyPackServer) -> list[Diagnostic]:
+    """What a preview with the pack reports for what `program` registers under mocks."""
     return pack.preview(stack_resources(run_offline(program).resources))
-
-
-def by_policy(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
-    grouped: dict[str, list[Diagnostic]] = {}
-    for diagnostic in diagnostics:
-        grouped.setdefault(diagnostic.policy_name, []).append(diagnostic)
-    return grouped
 
 
 def test_the_example_stack_passes_and_only_asks_for_scan_on_push(pack: PolicyPackServer) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PACK_DIR
+from conftest import PACK_DIR, by_policy
 from policy_stacks import (guarded_stack, many_destinations, registry_policy,
                            replication_configuration, rule, source_provider, statement)
 from policies.harness import UNKNOWN, PolicyPackError, PolicyPackServer
@@ -25,14 +25,7 @@ EXPECTED_LEVELS = {
 }
 
 
-def by_policy(diagnostics: list) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for diagnostic in diagnostics:
-        grouped.setdefault(diagnostic.policy_name, []).append(diagnostic)
-    return grouped
-
-
-def test_analyzer_info_names_the_pack_its_policies_levels_and_settings(pack) -> None:
+def test_analyzer_info_names_the_pack_its_policies_levels_and_settings(pack: PolicyPackServer) -> None:
     from pulumi.runtime import proto
 
     assert pack.info.name == "ecr-replication-guardrails"
@@ -44,18 +37,18 @@ def test_analyzer_info_names_the_pack_its_policies_levels_and_settings(pack) -> 
     assert schemas["ecr-replication-rule-limits"]["maxFiltersPerRule"]["default"] == 100
 
 
-def test_a_guarded_stack_has_no_diagnostics(pack) -> None:
+def test_a_guarded_stack_has_no_diagnostics(pack: PolicyPackServer) -> None:
     assert pack.preview(guarded_stack()) == []
 
 
-def test_26_destinations_fail_the_preview_on_the_configuration(pack) -> None:
+def test_26_destinations_fail_the_preview_on_the_configuration(pack: PolicyPackServer) -> None:
     config = replication_configuration(rules=[rule(many_destinations(26))])
     [diagnostic] = by_policy(pack.analyze_stack([source_provider(), config]))["ecr-replication-destination-limit"]
     assert (diagnostic.enforcement_level, diagnostic.urn) == ("mandatory", config["urn"])
     assert "26 unique destinations" in diagnostic.message
 
 
-def test_two_configurations_of_one_registry_fail_the_preview(pack) -> None:
+def test_two_configurations_of_one_registry_fail_the_preview(pack: PolicyPackServer) -> None:
     first = replication_configuration("first", rules=[rule(many_destinations(15))])
     second = replication_configuration("second", rules=[rule(many_destinations(30)[15:])])
     found = by_policy(pack.analyze_stack([source_provider(), first, second]))
@@ -64,20 +57,20 @@ def test_two_configurations_of_one_registry_fail_the_preview(pack) -> None:
     assert {d.enforcement_level for d in found["ecr-replication-single-configuration"]} == {"mandatory"}
 
 
-def test_settings_and_the_all_key_apply_like_a_policy_config_file(pack) -> None:
+def test_settings_and_the_all_key_apply_like_a_policy_config_file(pack: PolicyPackServer) -> None:
     config = replication_configuration(rules=[rule(many_destinations(21))])
     pack.configure({"all": "advisory", "ecr-replication-destination-limit": {"maxDestinations": 20}})
     [diagnostic] = by_policy(pack.analyze_stack([config]))["ecr-replication-destination-limit"]
     assert diagnostic.enforcement_level == "advisory" and "at most 20" in diagnostic.message
 
 
-def test_settings_alone_keep_the_default_level(pack) -> None:
+def test_settings_alone_keep_the_default_level(pack: PolicyPackServer) -> None:
     pack.configure({"ecr-replication-rule-limits": {"maxRules": 1}})
     [diagnostic] = pack.analyze(replication_configuration(rules=[rule(many_destinations(1))] * 2))
     assert (diagnostic.policy_name, diagnostic.enforcement_level) == ("ecr-replication-rule-limits", "mandatory")
 
 
-def test_unknown_values_produce_no_diagnostics(pack) -> None:
+def test_unknown_values_produce_no_diagnostics(pack: PolicyPackServer) -> None:
     config = replication_configuration(rules=[{"destinations": UNKNOWN, "repositoryFilters": UNKNOWN}], region=UNKNOWN)
     policy = registry_policy()
     policy["props"] = {"region": UNKNOWN, "policy": UNKNOWN}
@@ -85,7 +78,7 @@ def test_unknown_values_produce_no_diagnostics(pack) -> None:
     assert pack.preview(resources) == []
 
 
-def test_secret_props_are_judged_by_their_value(pack) -> None:
+def test_secret_props_are_judged_by_their_value(pack: PolicyPackServer) -> None:
     policy = registry_policy(statements=[statement(principal="*")])
     policy["props"] = {**policy["props"], "policy": {**SECRET_SIGNATURE, "value": policy["props"]["policy"]}}
     [diagnostic] = pack.analyze(policy)
@@ -124,7 +117,7 @@ def test_the_published_pack_imports_only_what_its_requirements_install() -> None
     assert "pulumi-policy" in requirements and "pulumi>=" in requirements
 
 
-def test_the_example_config_names_only_policies_and_settings_the_pack_declares(pack) -> None:
+def test_the_example_config_names_only_policies_and_settings_the_pack_declares(pack: PolicyPackServer) -> None:
     example = json.loads((PACK_DIR / "policy-config.example.json").read_text())
     schemas = {p.name: set(p.configSchema.properties) for p in pack.info.policies}
     for policy, entry in example.items():

@@ -1,16 +1,18 @@
 """`ecr-registry-policy-least-privilege` and `ecr-replication-has-permission`."""
 
+from functools import partial
+
 import pytest
 
-from conftest import run_policy
+from conftest import run_policy, violation_messages
 from policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack, provider,
                            registry_policy, replication_configuration, rule, statement)
 from policies.ecr_guardrails.registry_permissions import has_permission, least_privilege
-from policies.harness import UNKNOWN
+from policies.harness import UNKNOWN, PolicyPackServer
 
 
-def least_privilege_messages(policy: dict, config: dict | None = None) -> list[str]:
-    return [message for message, _ in run_policy(least_privilege, policy, config)]
+least_privilege_messages = partial(violation_messages, least_privilege)
+permission_messages = partial(violation_messages, has_permission)
 
 
 def test_the_documented_replication_statement_passes() -> None:
@@ -19,7 +21,7 @@ def test_the_documented_replication_statement_passes() -> None:
 
 
 @pytest.mark.parametrize("principal", ["*", ["*"], [f"arn:aws:iam::{SOURCE_ACCOUNT}:root", "*"]])
-def test_a_star_principal_is_reported(principal) -> None:
+def test_a_star_principal_is_reported(principal: object) -> None:
     found = least_privilege_messages(registry_policy(statements=[statement(principal=principal)]))
     assert any("'*' principal" in m for m in found)
 
@@ -74,10 +76,6 @@ def test_unknown_or_missing_policy_text_is_skipped() -> None:
     assert least_privilege_messages(unknown) == [] and least_privilege_messages(missing) == []
 
 
-def permission_messages(resources: list) -> list[str]:
-    return [message for message, _ in run_policy(has_permission, resources)]
-
-
 def test_a_granting_destination_policy_satisfies_replication() -> None:
     assert permission_messages(guarded_stack()) == []
 
@@ -124,7 +122,7 @@ def test_unknown_policy_text_or_unknown_source_account_is_skipped() -> None:
     assert permission_messages([anonymous_source]) == []
 
 
-def test_it_is_advisory_by_default_and_can_be_made_mandatory(pack) -> None:
+def test_it_is_advisory_by_default_and_can_be_made_mandatory(pack: PolicyPackServer) -> None:
     resources = [replication_configuration()]
     [default] = [d for d in pack.analyze_stack(resources) if d.policy_name == "ecr-replication-has-permission"]
     pack.configure({"ecr-replication-has-permission": {"enforcementLevel": "mandatory"}})

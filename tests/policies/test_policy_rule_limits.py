@@ -1,15 +1,16 @@
 """`ecr-replication-rule-limits`: rules, filters and destinations AWS accepts."""
 
+from functools import partial
+
 import pytest
 
-from conftest import run_policy
+from conftest import violation_messages
 from policy_stacks import (SOURCE_ACCOUNT, SOURCE_REGION, destination, provider, replication_configuration, rule)
 from policies.ecr_guardrails.replication_limits import rule_limits
 from policies.harness import UNKNOWN
 
 
-def messages(config: dict, settings: dict | None = None) -> list[str]:
-    return [message for message, _ in run_policy(rule_limits, config, settings)]
+messages = partial(violation_messages, rule_limits)
 
 
 def test_a_valid_configuration_passes() -> None:

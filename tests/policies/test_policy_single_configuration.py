@@ -1,12 +1,14 @@
 """`ecr-replication-single-configuration`: one document resource per registry."""
 
+from collections.abc import Callable
+
 import pytest
 
 from conftest import run_policy
 from policy_stacks import (SOURCE_ACCOUNT, destination_provider, guarded_stack, provider,
                            registry_policy, replication_configuration, scanning_configuration)
 from policies.ecr_guardrails.singletons import single_configuration
-from policies.harness import UNKNOWN
+from policies.harness import UNKNOWN, PolicyPackServer, StackResource
 
 
 def test_one_of_each_per_registry_passes() -> None:
@@ -16,7 +18,7 @@ def test_one_of_each_per_registry_passes() -> None:
 @pytest.mark.parametrize("build, kind", [(replication_configuration, "ReplicationConfiguration"),
                                          (registry_policy, "RegistryPolicy"),
                                          (scanning_configuration, "RegistryScanningConfiguration")])
-def test_two_of_a_kind_in_one_registry_are_both_reported(build, kind: str) -> None:
+def test_two_of_a_kind_in_one_registry_are_both_reported(build: Callable[..., StackResource], kind: str) -> None:
     first, second = build(name="first"), build(name="second")
     violations = run_policy(single_configuration, [first, second])
     assert sorted(urn for _, urn in violations) == sorted([first["urn"], second["urn"]])
@@ -57,7 +59,7 @@ def test_unknown_regions_are_skipped() -> None:
     assert run_policy(single_configuration, [registry_policy("known"), unknown]) == []
 
 
-def test_the_level_can_be_lowered_over_the_protocol(pack) -> None:
+def test_the_level_can_be_lowered_over_the_protocol(pack: PolicyPackServer) -> None:
     resources = [destination_provider(), scanning_configuration("a"), scanning_configuration("b")]
     assert {d.enforcement_level for d in pack.analyze_stack(resources)
             if d.policy_name == "ecr-replication-single-configuration"} == {"mandatory"}
