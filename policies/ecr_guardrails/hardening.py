@@ -8,7 +8,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 
 from .aws_facts import (IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, REGISTRY_SCANNING_CONFIGURATION, REPOSITORY,
                         REPOSITORY_CREATION_TEMPLATE, SCAN_ON_PUSH_FREQUENCIES)
-from .props import UNKNOWN, elements, field, text
+from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry
 from .replication_rules import ReplicationRule
 from .settings import Setting, HasConfig, config_schema
@@ -30,9 +30,7 @@ def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> 
     if mutability is not UNKNOWN and (mutability or "MUTABLE") not in IMMUTABLE_TAG_SETTINGS:
         yield (f"{kind} has imageTagMutability {mutability or 'MUTABLE (default)'}; set it to IMMUTABLE or "
                f"IMMUTABLE_WITH_EXCLUSION so a replicated tag can't be moved to another image.")
-    configurations = field(props, "encryptionConfigurations")
-    first = next(elements(configurations), None)
-    encryption = text(first, "encryptionType") if first is not None else (UNKNOWN if configurations is UNKNOWN else None)
+    encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
     accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_SETTING.read(args) else ())
     if encryption is not UNKNOWN and (encryption or "AES256") not in accepted:
         yield (f"{kind} is encrypted with {encryption or 'AES256 (default)'}; set encryptionConfigurations to "

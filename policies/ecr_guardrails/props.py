@@ -52,6 +52,19 @@ def elements(node: Any) -> Iterator[Any]:
             continue
 
 
+def first(node: Any) -> Any:
+    """The first element of a list value: `None` when the list is missing or empty, `UNKNOWN` when the list
+    or that element is unknown."""
+    if node is UNKNOWN:
+        return UNKNOWN
+    if isinstance(node, str) or not isinstance(node, Sequence) or len(node) == 0:
+        return None
+    try:
+        return node[0]
+    except UnknownValueError:
+        return UNKNOWN
+
+
 def length(node: Any) -> int:
     """How many elements a list value declares, unknown ones included; 0 for a missing, unknown or non-list value."""
     if isinstance(node, str) or not isinstance(node, Sequence):

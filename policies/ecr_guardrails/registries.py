@@ -53,7 +53,7 @@ def provider_account(provider: PolicyProviderResource) -> str:
     single_role = json_value(provider.props, "assumeRole")
     if isinstance(single_role, Mapping):
         roles.append(single_role)
-    role_accounts = {_account_of_role_arn(field(role, "roleArn")) for role in roles}
+    role_accounts = {_account_of_role_arn(field(role, "roleArn") or field(role, "role_arn")) for role in roles}
     if len(role_accounts) == 1 and None not in role_accounts:
         return role_accounts.pop()  # type: ignore[return-value]
     return provider.urn

@@ -93,6 +93,12 @@ def test_unknown_values_are_skipped() -> None:
     assert messages([replication_configuration(), template, scanning, unnamed, destination_provider()]) == []
 
 
+def test_an_unknown_first_encryption_configuration_is_skipped() -> None:
+    template = creation_template()
+    template["props"]["encryptionConfigurations"] = [UNKNOWN, {"encryptionType": "AES256"}]
+    assert messages([template]) == []
+
+
 def test_an_unknown_filter_list_covers_nothing_known() -> None:
     config = replication_configuration(rules=[{"destinations": [destination()], "repositoryFilters": UNKNOWN}])
     assert messages([config, repository("prod/api", mutability="MUTABLE")]) == []

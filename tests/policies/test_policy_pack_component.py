@@ -64,6 +64,19 @@ def test_a_component_with_25_destinations_passes_the_limits(pack: PolicyPackServ
     assert "ecr-replication-has-permission" not in found
 
 
+def test_a_destination_policy_managed_elsewhere_is_warned_about(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        providers = destination_providers()
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=pinned("source", SOURCE), source_account_id=SOURCE, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=providers[DEST], account_id=DEST, regions=["us-west-2"],
+                                                     manage_registry_policy=False)]))
+
+    [warning] = by_policy(analyze(program, pack))["ecr-replication-has-permission"]
+    assert warning.urn.endswith("::images-replication") and warning.enforcement_level == "advisory"
+    assert f"destination {DEST}/us-west-2 has no registry policy" in warning.message
+
+
 def test_the_component_itself_refuses_26_destinations() -> None:
     def program() -> None:
         replication("images", pinned("source", SOURCE), {DEST: REGIONS, THIRD: REGIONS}, destination_providers())
