@@ -66,8 +66,9 @@ def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> lis
                         f"{most}: split it into several rules with the same destinations.")
     for f in rule.filters:
         if f.filter_type is not UNKNOWN and f.filter_type != REPLICATION_FILTER_TYPE:
-            problems.append(f"rule {rule.number} filter {f.value!r} has filterType {f.filter_type!r}; "
-                            f"set it to {REPLICATION_FILTER_TYPE!r}, the only type replication accepts.")
+            found = f"filterType {f.filter_type!r}" if f.filter_type else "no filterType"
+            problems.append(f"rule {rule.number} filter {f.value!r} has {found}; set it to "
+                            f"{REPLICATION_FILTER_TYPE!r}, the only type replication accepts.")
         if not min_length <= len(f.value) <= max_length:
             problems.append(f"rule {rule.number} filter {f.value!r} is {len(f.value)} characters long; "
                             f"use a prefix of {min_length} to {max_length} characters.")

@@ -41,6 +41,12 @@ def test_a_filter_type_other_than_prefix_match_is_reported() -> None:
     assert "filterType 'WILDCARD'" in message and "'PREFIX_MATCH'" in message
 
 
+def test_a_filter_without_type_is_reported() -> None:
+    config = replication_configuration(rules=[{"destinations": [destination()], "repositoryFilters": [{"filter": "prod/"}]}])
+    [message] = messages(config)
+    assert "filter 'prod/' has no filterType; set it to 'PREFIX_MATCH'" in message
+
+
 @pytest.mark.parametrize("value, problem", [("p", "is 1 characters long"), ("a" * 257, "is 257 characters long"),
                                             ("Prod/", "not a valid repository name prefix"),
                                             ("prod//api", "not a valid repository name prefix")])
