@@ -12,7 +12,7 @@ from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry
 from .replication_rules import ReplicationRule
 from .settings import Setting, HasConfig, config_schema
-from .stack_index import RegistryResource, StackIndex
+from .stack_index import RegistryResource, StackIndex, group_by_registry
 from .wildcards import covers_prefix
 
 AES256_COUNTS_SETTING = Setting("aes256Counts", False,
@@ -60,7 +60,7 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
     return False
 
 
-def _scan_problems(rule: ReplicationRule, scanning: dict[Registry, list[RegistryResource]]) -> Iterator[str]:
+def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryResource]]) -> Iterator[str]:
     for destination in rule.destinations:
         configurations = scanning.get(Registry(destination.registry_id, destination.region), [])
         for prefix in rule.prefixes:
@@ -86,10 +86,7 @@ def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation
                 report_violation(problem, repository.urn)
     if not REQUIRE_SCAN_ON_PUSH_SETTING.read(args):
         return
-    scanning: dict[Registry, list[RegistryResource]] = {}
-    for configuration in index.of_type(REGISTRY_SCANNING_CONFIGURATION):
-        if configuration.registry:
-            scanning.setdefault(configuration.registry, []).append(configuration)
+    scanning = group_by_registry(r for r in index.of_type(REGISTRY_SCANNING_CONFIGURATION) if r.registry)
     for source in index.replication_sources:
         for rule in source.rules:
             for problem in _scan_problems(rule, scanning):
