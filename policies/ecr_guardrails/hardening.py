@@ -41,6 +41,16 @@ def _is_replication_template(props: Mapping[str, Any]) -> bool:
     return "REPLICATION" in tuple(elements(field(props, "appliedFors")))
 
 
+def _template_role_problems(kind: str, props: Mapping[str, Any]) -> Iterator[str]:
+    """A template that encrypts with KMS or sets resource tags needs a custom role to create repositories."""
+    encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
+    tags = field(props, "resourceTags")
+    if field(props, "customRoleArn") is None and (encryption in KMS_ENCRYPTION_TYPES or (tags and tags is not UNKNOWN)):
+        yield (f"{kind} uses KMS encryption or resource tags but has no customRoleArn, so ECR can't create the "
+               f"replicated repositories; set customRoleArn to a role trusted by ecr.amazonaws.com that allows "
+               f"ecr:CreateRepository, ecr:ReplicateImage, ecr:TagResource and the KMS grant actions.")
+
+
 def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) -> bool:
     """Whether a scanning configuration scans every repository under `prefix` on push (unknown counts as yes)."""
     for configuration in configurations:
@@ -76,7 +86,8 @@ def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation
     for template in index.raw(REPOSITORY_CREATION_TEMPLATE):
         if _is_replication_template(template.props):
             kind = f"replication template for prefix {text(template.props, 'prefix')!r}"
-            for problem in _settings_problems(kind, template.props, args):
+            for problem in (*_settings_problems(kind, template.props, args),
+                            *_template_role_problems(kind, template.props)):
                 report_violation(problem, template.urn)
     rules = [rule for source in index.replication_sources for rule in source.rules]
     for repository in index.raw(REPOSITORY):
@@ -96,7 +107,8 @@ def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation
 replicated_repositories_hardened = StackValidationPolicy(
     name="ecr-replicated-repositories-hardened",
     description="Replication creation templates and replicated repositories use immutable tags and KMS "
-                "encryption, and replicated prefixes are scanned on push in their destination registry.",
+                "encryption (templates with KMS or tags name a customRoleArn), and replicated prefixes are "
+                "scanned on push in their destination registry.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_check_hardened,
     config_schema=config_schema([AES256_COUNTS_SETTING, REQUIRE_SCAN_ON_PUSH_SETTING]),

@@ -113,7 +113,8 @@ def creation_template(name: str = "destination-template", mutability: Optional[s
                       encryption: Optional[str] = "KMS", applied_fors: Sequence[str] = ("REPLICATION",),
                       resource_provider: Optional[ProviderResource] = None) -> StackResource:
     """A repository creation template for replication (immutable tags, KMS unless told)."""
-    props: dict[str, Any] = {"region": DESTINATION_REGION, "prefix": "prod", "appliedFors": list(applied_fors)}
+    props: dict[str, Any] = {"region": DESTINATION_REGION, "prefix": "prod", "appliedFors": list(applied_fors),
+                             "customRoleArn": f"arn:aws:iam::{DESTINATION_ACCOUNT}:role/ecr-template"}
     if mutability:
         props["imageTagMutability"] = mutability
     if encryption:

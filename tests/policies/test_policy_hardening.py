@@ -38,6 +38,16 @@ def test_aes256_can_be_made_to_count() -> None:
     assert messages([creation_template(encryption=None)], {"aes256Counts": True}) == []
 
 
+@pytest.mark.parametrize("encryption, tags, reported", [("KMS", {}, True), ("AES256", {"team": "a"}, True),
+                                                       ("AES256", {}, False), ("KMS", UNKNOWN, True)])
+def test_templates_with_kms_or_tags_need_a_custom_role(encryption: str, tags: object, reported: bool) -> None:
+    template = creation_template(encryption=encryption)
+    del template["props"]["customRoleArn"]
+    template["props"]["resourceTags"] = tags
+    found = messages([template], {"aes256Counts": True})
+    assert any("no customRoleArn" in m for m in found) == reported
+
+
 def test_templates_not_applied_to_replication_are_ignored() -> None:
     assert messages([creation_template(mutability="MUTABLE", encryption=None, applied_fors=["PULL_THROUGH_CACHE"])]) == []
 
