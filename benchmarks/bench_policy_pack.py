@@ -38,7 +38,8 @@ PolicyPack(name="noop", policies=[StackValidationPolicy(
 
 
 def _provider(name: str, account: str, region: str) -> ProviderResource:
-    return ProviderResource(type="pulumi:providers:aws", name=name, urn=f"urn:pulumi:bench::bench::pulumi:providers:aws::{name}",
+    return ProviderResource(type="pulumi:providers:aws", name=name,
+                            urn=f"urn:pulumi:bench::bench::pulumi:providers:aws::{name}",
                             props={"region": region, "allowedAccountIds": [account]})
 
 

@@ -107,7 +107,8 @@ def to_configure_request(config: Optional[PolicyConfig],
             elif isinstance(entry, Mapping):
                 level = _LEVELS[entry["enforcementLevel"]] if "enforcementLevel" in entry else level
                 properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
-        request.policyConfig[policy].CopyFrom(proto.PolicyConfig(enforcementLevel=level, properties=_struct(properties)))
+        policy_config = proto.PolicyConfig(enforcementLevel=level, properties=_struct(properties))
+        request.policyConfig[policy].CopyFrom(policy_config)
     return request
 
 

@@ -140,6 +140,7 @@ def guarded_stack() -> list[StackResource]:
             scanning_configuration(), creation_template(), repository()]
 
 
-def many_destinations(count: int, accounts: Sequence[str] = (DESTINATION_ACCOUNT, "333333333333")) -> list[dict[str, str]]:
+def many_destinations(count: int,
+                      accounts: Sequence[str] = (DESTINATION_ACCOUNT, "333333333333")) -> list[dict[str, str]]:
     """`count` unique destinations spread over `accounts` and numbered regions."""
     return [destination(accounts[i % len(accounts)], f"region-{i // len(accounts)}") for i in range(count)]

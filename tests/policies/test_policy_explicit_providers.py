@@ -1,7 +1,7 @@
 """`aws-explicit-providers`: no AWS resource on the default provider."""
 
-from conftest import run_policy
-from policy_stacks import provider, replication_configuration, resource
+from tests.policies.policy_args import run_policy
+from tests.policies.policy_stacks import provider, replication_configuration, resource
 from policies.ecr_guardrails.providers import explicit_providers
 from policies.harness import PolicyPackServer, ProviderResource
 
@@ -9,7 +9,8 @@ from policies.harness import PolicyPackServer, ProviderResource
 def default_provider() -> ProviderResource:
     """The default AWS provider, as the engine names it."""
     return ProviderResource(type="pulumi:providers:aws", name="default_7_51_1",
-                            urn="urn:pulumi:dev::ecr::pulumi:providers:aws::default_7_51_1", props={"region": "us-east-1"})
+                            urn="urn:pulumi:dev::ecr::pulumi:providers:aws::default_7_51_1",
+                            props={"region": "us-east-1"})
 
 
 def test_an_explicit_provider_passes() -> None:
@@ -22,7 +23,8 @@ def test_the_default_provider_is_reported_with_the_fix() -> None:
 
 
 def test_non_aws_resources_and_resources_without_provider_are_ignored() -> None:
-    other = resource("random:index/randomPet:RandomPet", "pet", {}, {**default_provider(), "type": "pulumi:providers:random"})
+    random_provider = ProviderResource(**{**default_provider(), "type": "pulumi:providers:random"})
+    other = resource("random:index/randomPet:RandomPet", "pet", {}, random_provider)
     orphan = resource("aws:s3/bucket:Bucket", "bucket", {}, None)
     assert run_policy(explicit_providers, [other, orphan]) == []
 

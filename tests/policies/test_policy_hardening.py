@@ -5,9 +5,9 @@ from typing import Optional
 
 import pytest
 
-from conftest import run_policy, violation_messages
-from policy_stacks import (creation_template, destination, destination_provider, guarded_stack, provider,
-                           replication_configuration, repository, scanning_configuration)
+from tests.policies.policy_args import run_policy, violation_messages
+from tests.policies.policy_stacks import (creation_template, destination, destination_provider, guarded_stack,
+                                          provider, replication_configuration, repository, scanning_configuration)
 from policies.ecr_guardrails.hardening import replicated_repositories_hardened as hardened
 from policies.harness import UNKNOWN
 
@@ -30,7 +30,8 @@ def test_replication_templates_need_immutable_tags(mutability: Optional[str], re
 @pytest.mark.parametrize("encryption, reported", [("KMS", False), ("KMS_DSSE", False), ("AES256", True),
                                                   (None, True)])
 def test_replication_templates_need_kms(encryption: Optional[str], reported: bool) -> None:
-    assert any("encryptionConfigurations" in m for m in messages([creation_template(encryption=encryption)])) == reported
+    found = messages([creation_template(encryption=encryption)])
+    assert any("encryptionConfigurations" in m for m in found) == reported
 
 
 def test_aes256_can_be_made_to_count() -> None:
@@ -49,7 +50,8 @@ def test_templates_with_kms_or_tags_need_a_custom_role(encryption: str, tags: ob
 
 
 def test_templates_not_applied_to_replication_are_ignored() -> None:
-    assert messages([creation_template(mutability="MUTABLE", encryption=None, applied_fors=["PULL_THROUGH_CACHE"])]) == []
+    pull_through = creation_template(mutability="MUTABLE", encryption=None, applied_fors=["PULL_THROUGH_CACHE"])
+    assert messages([pull_through]) == []
 
 
 def test_repositories_that_a_rule_replicates_are_checked() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
-from conftest import by_policy
+from tests.policies.policy_args import by_policy
 from policies.harness import Diagnostic, PolicyPackServer, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import run_offline, run_program_file
@@ -31,7 +31,8 @@ def replication(name: str, source: aws.Provider, regions_by_account: dict[str, l
     """An EcrReplication of `prod/` from the source registry to each account's regions."""
     destinations = [ReplicationDestinationArgs(provider=providers[account], account_id=account, regions=regions)
                     for account, regions in regions_by_account.items()]
-    return EcrReplication(name, EcrReplicationArgs(source_provider=source, source_account_id=SOURCE, source_region="us-east-1",
+    return EcrReplication(name, EcrReplicationArgs(source_provider=source, source_account_id=SOURCE,
+                                                   source_region="us-east-1",
                                                    destinations=destinations, repository_prefixes=["prod/"]))
 
 

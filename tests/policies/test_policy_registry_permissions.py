@@ -4,9 +4,9 @@ from functools import partial
 
 import pytest
 
-from conftest import run_policy, violation_messages
-from policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack, provider,
-                           registry_policy, replication_configuration, rule, statement)
+from tests.policies.policy_args import run_policy, violation_messages
+from tests.policies.policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack,
+                                          provider, registry_policy, replication_configuration, rule, statement)
 from policies.ecr_guardrails.registry_permissions import has_permission, least_privilege
 from policies.harness import UNKNOWN, PolicyPackServer
 

@@ -4,8 +4,9 @@ from functools import partial
 
 import pytest
 
-from conftest import violation_messages
-from policy_stacks import (SOURCE_ACCOUNT, SOURCE_REGION, destination, provider, replication_configuration, rule)
+from tests.policies.policy_args import violation_messages
+from tests.policies.policy_stacks import (SOURCE_ACCOUNT, SOURCE_REGION, destination, provider,
+                                          replication_configuration, rule)
 from policies.ecr_guardrails.replication_limits import rule_limits
 from policies.harness import UNKNOWN
 
@@ -42,7 +43,8 @@ def test_a_filter_type_other_than_prefix_match_is_reported() -> None:
 
 
 def test_a_filter_without_type_is_reported() -> None:
-    config = replication_configuration(rules=[{"destinations": [destination()], "repositoryFilters": [{"filter": "prod/"}]}])
+    untyped = {"destinations": [destination()], "repositoryFilters": [{"filter": "prod/"}]}
+    config = replication_configuration(rules=[untyped])
     [message] = messages(config)
     assert "filter 'prod/' has no filterType; set it to 'PREFIX_MATCH'" in message
 
@@ -79,7 +81,8 @@ def test_malformed_destinations_are_reported() -> None:
 def test_unknown_values_and_missing_props_are_skipped() -> None:
     unknown = replication_configuration(rules=[{
         "destinations": [{"region": UNKNOWN, "registryId": SOURCE_ACCOUNT}],
-        "repositoryFilters": [{"filter": UNKNOWN, "filterType": "PREFIX_MATCH"}, {"filter": "prod/", "filterType": UNKNOWN}]}])
+        "repositoryFilters": [{"filter": UNKNOWN, "filterType": "PREFIX_MATCH"},
+                              {"filter": "prod/", "filterType": UNKNOWN}]}])
     missing = replication_configuration("missing")
     missing["props"] = {}
     assert messages(unknown) == [] and messages(missing) == []

@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import run_policy
-from policy_stacks import (SOURCE_ACCOUNT, destination_provider, guarded_stack, provider,
-                           registry_policy, replication_configuration, scanning_configuration)
+from tests.policies.policy_args import run_policy
+from tests.policies.policy_stacks import (SOURCE_ACCOUNT, destination_provider, guarded_stack, provider,
+                                          registry_policy, replication_configuration, scanning_configuration)
 from policies.ecr_guardrails.singletons import single_configuration
 from policies.harness import UNKNOWN, PolicyPackServer, StackResource
 
@@ -47,7 +47,7 @@ def test_different_regions_or_accounts_are_different_registries() -> None:
 def test_a_provider_without_known_account_stands_for_its_own_registry() -> None:
     anonymous = provider("anonymous", account=None)
     other_anonymous = provider("other-anonymous", account=None)
-    same_provider = [registry_policy("a", resource_provider=anonymous), registry_policy("b", resource_provider=anonymous)]
+    same_provider = [registry_policy(name, resource_provider=anonymous) for name in ("a", "b")]
     different = [registry_policy("c", resource_provider=anonymous),
                  registry_policy("d", resource_provider=other_anonymous)]
     assert len(run_policy(single_configuration, same_provider)) == 2
