@@ -72,19 +72,26 @@ def replication_resources() -> list[StackResource]:
                 "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}]}, provider),
             _resource(f"{ECR}repositoryCreationTemplate:RepositoryCreationTemplate", f"template-{key}", {
                 "region": d["region"], "prefix": "prod", "appliedFors": ["REPLICATION"],
-                "imageTagMutability": "IMMUTABLE", "encryptionConfigurations": [{"encryptionType": "KMS"}]}, provider),
+                "imageTagMutability": "IMMUTABLE", "encryptionConfigurations": [{"encryptionType": "KMS"}],
+                "customRoleArn": f"arn:aws:iam::{d['registryId']}:role/ecr-template"}, provider),
         ]
     return resources
 
 
+def _as_resource(provider: ProviderResource) -> StackResource:
+    return StackResource(type=provider["type"], name=provider["name"], urn=provider["urn"], props=provider["props"])
+
+
 def stack(size: int) -> list[StackResource]:
-    """`size` resources: the replication resources plus unrelated buckets up to the size."""
+    """`size` resources: the replication resources and their providers, plus unrelated buckets up to the size."""
     ecr = replication_resources()
     other = _provider("other", "444444444444", "eu-west-1")
+    providers = {r["provider"]["urn"]: r["provider"] for r in ecr if r.get("provider")} | {other["urn"]: other}
+    declared = [_as_resource(p) for p in providers.values()] + ecr
     buckets = [_resource("aws:s3/bucket:Bucket", f"bucket-{i}", {
         "bucket": f"bucket-{i}", "tags": {"team": "platform", "index": str(i)}, "forceDestroy": False}, other)
-        for i in range(size - len(ecr))]
-    return ecr + buckets
+        for i in range(size - len(declared))]
+    return declared + buckets
 
 
 def time_analyze_stack(pack: PolicyPackServer, resources: list[StackResource]) -> float:
