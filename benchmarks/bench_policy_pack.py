@@ -10,10 +10,10 @@ that cost from the cost of our policies' own code.
 """
 
 import json
-import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,9 +24,13 @@ from policies.ecr_guardrails import POLICIES  # noqa: E402
 from policies.harness import PolicyPackServer, ProviderResource, StackResource  # noqa: E402
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "policies"
+"""Our pack."""
 SIZES = (1_000, 10_000)
-RUNS = 5
+"""Stack sizes, in resources."""
+RUNS = 7
+"""Timed runs per pack and size; the best one counts."""
 ECR = "aws:ecr/"
+"""Prefix of the ECR type tokens."""
 
 NOOP_PACK_MAIN = '''
 from pulumi_policy import PolicyPack, StackValidationPolicy
@@ -94,16 +98,20 @@ def stack(size: int) -> list[StackResource]:
     return declared + buckets
 
 
-def time_analyze_stack(pack: PolicyPackServer, resources: list[StackResource]) -> float:
-    """Median seconds of `AnalyzeStack` over a prepared request (building the request is not timed)."""
-    request = pack.stack_request(resources)
-    pack.analyze_stack_request(request)  # warm-up
-    timings = []
+def time_analyze_stack(packs: dict[str, PolicyPackServer], resources: list[StackResource]) -> dict[str, float]:
+    """Best-of-`RUNS` seconds of `AnalyzeStack` for each pack over one prepared request (building the request
+    is not timed). The packs take turns within each run, so a burst of load on the shared machine hits them
+    alike; the best run is the one least disturbed by it."""
+    request = PolicyPackServer.stack_request(resources)
+    timings: dict[str, list[float]] = {label: [] for label in packs}
+    for pack in packs.values():
+        pack.analyze_stack_request(request)  # warm-up
     for _ in range(RUNS):
-        started = time.perf_counter()
-        pack.analyze_stack_request(request)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for label, pack in packs.items():
+            started = time.perf_counter()
+            pack.analyze_stack_request(request)
+            timings[label].append(time.perf_counter() - started)
+    return {label: min(runs) for label, runs in timings.items()}
 
 
 def noop_pack(folder: Path, stack_policies: int) -> Path:
@@ -118,16 +126,15 @@ def main() -> None:
     """Time the packs on both stack sizes and print the figures and ratios."""
     stacks = {size: stack(size) for size in SIZES}
     ours_count = sum(isinstance(p, StackValidationPolicy) for p in POLICIES)
-    results: dict[str, dict[int, float]] = {}
-    with tempfile.TemporaryDirectory() as temp:
-        packs = {"no-op, 1 stack policy": noop_pack(Path(temp) / "one", 1),
-                 f"no-op, {ours_count} stack policies": noop_pack(Path(temp) / "many", ours_count),
-                 f"ours, {ours_count} stack policies": PACK_DIR}
-        for label, pack_dir in packs.items():
-            with PolicyPackServer(pack_dir) as pack:
-                results[label] = {size: time_analyze_stack(pack, resources) for size, resources in stacks.items()}
+    with tempfile.TemporaryDirectory() as temp, ExitStack() as running:
+        pack_dirs = {"no-op, 1 stack policy": noop_pack(Path(temp) / "one", 1),
+                     f"no-op, {ours_count} stack policies": noop_pack(Path(temp) / "many", ours_count),
+                     f"ours, {ours_count} stack policies": PACK_DIR}
+        packs = {label: running.enter_context(PolicyPackServer(d)) for label, d in pack_dirs.items()}
+        by_size = {size: time_analyze_stack(packs, resources) for size, resources in stacks.items()}
+    results = {label: {size: by_size[size][label] for size in SIZES} for label in pack_dirs}
     small, large = SIZES
-    print(f"AnalyzeStack over the analyzer protocol, median of {RUNS} runs")
+    print(f"AnalyzeStack over the analyzer protocol, best of {RUNS} runs")
     for label, timings in results.items():
         print(f"  {label:26} {small:>6} resources: {timings[small] * 1000:8.1f} ms   "
               f"{large:>6} resources: {timings[large] * 1000:8.1f} ms   "
