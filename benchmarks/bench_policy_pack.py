@@ -39,6 +39,7 @@ PolicyPack(name="noop", policies=[StackValidationPolicy(
     name=f"noop-{{i}}", description="Does nothing.", validate=lambda args, report_violation: None)
     for i in range({count})])
 '''
+"""The `__main__.py` of a pack of `{count}` no-op stack policies."""
 
 
 def _provider(name: str, account: str, region: str) -> ProviderResource:
