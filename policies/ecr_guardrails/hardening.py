@@ -71,14 +71,16 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
 
 
 def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryResource]]) -> Iterator[str]:
+    """One problem per destination where some of the rule's prefixes aren't scanned on push."""
     for destination in rule.destinations:
         configurations = scanning.get(Registry(destination.registry_id, destination.region), [])
-        for prefix in rule.prefixes:
-            if not _scan_on_push_covers(configurations, prefix):
-                shown = f"prefix {prefix!r}" if prefix else "every repository"
-                yield (f"rule {rule.number} replicates {shown} to {destination}, where no "
-                       f"RegistryScanningConfiguration in this stack scans it on push; add one in that registry "
-                       f"with a SCAN_ON_PUSH rule whose WILDCARD filter is '{prefix}*'.")
+        uncovered = [p for p in rule.prefixes if not _scan_on_push_covers(configurations, p)]
+        if uncovered:
+            shown = ", ".join(repr(p) for p in uncovered) if uncovered != [""] else "every repository"
+            filters = ", ".join(f"'{p}*'" for p in uncovered)
+            yield (f"rule {rule.number} replicates {shown} to {destination}, where no "
+                   f"RegistryScanningConfiguration in this stack scans it on push; add one in that registry with "
+                   f"a SCAN_ON_PUSH rule with the WILDCARD filter(s) {filters}.")
 
 
 def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from tests.policies.policy_args import run_policy, violation_messages
 from tests.policies.policy_stacks import (creation_template, destination, destination_provider, guarded_stack,
-                                          provider, replication_configuration, repository, scanning_configuration)
+                                          provider, replication_configuration, repository, rule,
+                                          scanning_configuration)
 from policies.ecr_guardrails.hardening import replicated_repositories_hardened as hardened
 from policies.harness import UNKNOWN
 
@@ -73,7 +74,20 @@ def test_replicated_prefixes_without_scan_on_push_in_the_destination_are_reporte
     config = replication_configuration()
     [(message, urn)] = run_policy(hardened, [config])
     assert urn == config["urn"]
-    assert "rule 1 replicates prefix 'prod/' to 222222222222/us-west-2" in message and "'prod/*'" in message
+    assert "rule 1 replicates 'prod/' to 222222222222/us-west-2" in message and "filter(s) 'prod/*'" in message
+
+
+def test_uncovered_prefixes_are_reported_once_per_destination() -> None:
+    config = replication_configuration(rules=[rule([destination(), destination(region="eu-west-1")],
+                                                   ["prod/", "shared/", "team/"])])
+    found = messages([config, scanning_configuration(patterns=["shared/*"])])
+    assert found == [
+        "rule 1 replicates 'prod/', 'team/' to 222222222222/us-west-2, where no RegistryScanningConfiguration in "
+        "this stack scans it on push; add one in that registry with a SCAN_ON_PUSH rule with the WILDCARD "
+        "filter(s) 'prod/*', 'team/*'.",
+        "rule 1 replicates 'prod/', 'shared/', 'team/' to 222222222222/eu-west-1, where no "
+        "RegistryScanningConfiguration in this stack scans it on push; add one in that registry with a "
+        "SCAN_ON_PUSH rule with the WILDCARD filter(s) 'prod/*', 'shared/*', 'team/*'."]
 
 
 @pytest.mark.parametrize("patterns, frequency, covered", [
