@@ -93,20 +93,33 @@ def to_analyzer_resource(resource: StackResource) -> proto.AnalyzerResource:
                                   dependencies=list(resource.get("dependencies", ())), **_provider_field(resource))
 
 
+def _level(policy: str, name: object) -> int:
+    if name not in _LEVELS:
+        raise ValueError(f"{policy}: enforcement level {name!r} is not one of {', '.join(_LEVELS)}")
+    return _LEVELS[name]  # type: ignore[index]
+
+
 def to_configure_request(config: Optional[PolicyConfig],
                          default_levels: Mapping[str, int]) -> proto.ConfigureAnalyzerRequest:
     """The `Configure` request for a policy config, resolved the way the CLI does: every policy gets its
-    default level, overridden by `all`, then by its own entry; its other keys become its properties."""
+    default level, overridden by `all`, then by its own entry; its other keys become its properties.
+
+    Raises `ValueError` for a policy the pack doesn't have or a level that doesn't exist, so a typo in a config
+    file isn't silently ignored.
+    """
     config = config or {}
+    unknown = set(config) - set(default_levels) - {"all"}
+    if unknown:
+        raise ValueError(f"the policy config names policies the pack doesn't have: {', '.join(sorted(unknown))}")
     request = proto.ConfigureAnalyzerRequest()
     for policy, default_level in default_levels.items():
         level, properties = default_level, {}
         for entry in (config.get("all"), config.get(policy)):
-            if isinstance(entry, str):
-                level = _LEVELS[entry]
-            elif isinstance(entry, Mapping):
-                level = _LEVELS[entry["enforcementLevel"]] if "enforcementLevel" in entry else level
+            if isinstance(entry, Mapping):
                 properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
+                entry = entry.get("enforcementLevel")
+            if entry is not None:
+                level = _level(policy, entry)
         policy_config = proto.PolicyConfig(enforcementLevel=level, properties=_struct(properties))
         request.policyConfig[policy].CopyFrom(policy_config)
     return request

@@ -70,6 +70,13 @@ def test_settings_alone_keep_the_default_level(pack: PolicyPackServer) -> None:
     assert (diagnostic.policy_name, diagnostic.enforcement_level) == ("ecr-replication-rule-limits", "mandatory")
 
 
+@pytest.mark.parametrize("config, problem", [({"ecr-replication-destination-limits": "advisory"}, "doesn't have"),
+                                             ({"aws-explicit-providers": "warn"}, "'warn' is not one of")])
+def test_a_config_naming_no_policy_or_level_is_refused(pack: PolicyPackServer, config: dict, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        pack.configure(config)
+
+
 def test_unknown_values_produce_no_diagnostics(pack: PolicyPackServer) -> None:
     config = replication_configuration(rules=[{"destinations": UNKNOWN, "repositoryFilters": UNKNOWN}], region=UNKNOWN)
     policy = registry_policy()
