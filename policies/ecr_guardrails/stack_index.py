@@ -70,12 +70,12 @@ class StackIndex:
                 for r in self.of_type(REPLICATION_CONFIGURATION)]
 
 
-R = TypeVar("R", bound=RegistryResource)
+_Grouped = TypeVar("_Grouped", bound=RegistryResource)
 
 
-def group_by_registry(resources: Iterable[R]) -> dict[object, list[R]]:
+def group_by_registry(resources: Iterable[_Grouped]) -> dict[object, list[_Grouped]]:
     """Resources grouped by the registry they manage (a resource whose registry is unknown stands alone)."""
-    groups: dict[object, list[R]] = defaultdict(list)
+    groups: dict[object, list[_Grouped]] = defaultdict(list)
     for resource in resources:
         groups[resource.group_key].append(resource)
     return groups
