@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -44,35 +44,31 @@ class EcrReplication(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, {}, opts)
 
         providers = [destination["provider"] for destination in args["destinations"]]
-        plan_output = plan_output_of(spec, args, lookups=_Lookups(self)) if plan is None else _known(plan)
-        child = pulumi.ResourceOptions(parent=self)
+        derive = _Derive(plan if plan is not None else plan_output_of(spec, args, lookups=_Lookups(self)))
 
         policies: list[pulumi.Resource] = []
         for position, slot in enumerate(spec.slots):
             if not (slot.cross_account and slot.manage_registry_policy):
                 continue
-            destination = plan_output.apply(lambda p, i=position: p.destinations[i])
             policies.append(
                 aws.ecr.RegistryPolicy(
                     f"{name}-registry-policy-{slot.resource_suffix}",
-                    policy=plan_output.apply(lambda p, i=position: documents.registry_policy_document(p, p.destinations[i])),
-                    region=destination.apply(lambda d: d.registry.region),
-                    opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(provider=providers[slot.index])),
+                    policy=derive(lambda p, i=position: documents.registry_policy_document(p, p.destinations[i])),
+                    region=derive(lambda p, i=position: p.destinations[i].registry.region),
+                    opts=pulumi.ResourceOptions(parent=self, provider=providers[slot.index]),
                 )
             )
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
-            replication_configuration=plan_output.apply(documents.replication_configuration_input),
-            region=plan_output.apply(lambda p: p.source.region),
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(provider=source_provider, depends_on=policies)
-            ),
+            replication_configuration=derive(documents.replication_configuration_input),
+            region=derive(lambda p: p.source.region),
+            opts=pulumi.ResourceOptions(parent=self, provider=source_provider, depends_on=policies),
         )
 
-        self.source_registry = plan_output.apply(lambda p: p.source.host)
-        self.destination_registries = plan_output.apply(lambda p: [d.registry.host for d in p.destinations])
-        self.replication_rules = plan_output.apply(documents.replication_rules)
-        self.registry_policies = plan_output.apply(documents.registry_policies)
+        self.source_registry = derive.output(lambda p: p.source.host)
+        self.destination_registries = derive.output(lambda p: [d.registry.host for d in p.destinations])
+        self.replication_rules = derive.output(documents.replication_rules)
+        self.registry_policies = derive.output(documents.registry_policies)
         self.register_outputs(
             {
                 "source_registry": self.source_registry,
@@ -104,9 +100,27 @@ def _plan_now(spec: ReplicationSpec) -> ReplicationPlan | None:
     return plan
 
 
-def _known(plan: ReplicationPlan) -> pulumi.Output[ReplicationPlan]:
-    """A plan that is already known, as an output."""
-    return pulumi.Output.from_input(0).apply(lambda _: plan)
+T = TypeVar("T")
+
+
+class _Derive:
+    """Derive values from the plan: plain resource inputs when it is known now, outputs when it waits on lookups.
+
+    Plain inputs keep a fully explicit configuration as cheap as resources declared by hand.
+    """
+
+    def __init__(self, plan: ReplicationPlan | pulumi.Output[ReplicationPlan]) -> None:
+        self._known = None if isinstance(plan, pulumi.Output) else plan
+        # Output.from_input would walk the plan's values; a plain apply keeps it one output.
+        self._output = plan if isinstance(plan, pulumi.Output) else pulumi.Output.from_input(None).apply(lambda _: plan)
+
+    def __call__(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Input[T]:
+        """``fn(plan)`` now, or once the plan resolves."""
+        return self.output(fn) if self._known is None else fn(self._known)
+
+    def output(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Output[T]:
+        """``fn(plan)`` as an output, for the component's own outputs."""
+        return self._output.apply(fn)
 
 
 class _Lookups:

@@ -102,7 +102,7 @@ class OfflineMocks(mocks.Mocks):
             raise OfflineLookupError(f"aws provider '{name}': set its region so the offline plan can know it")
         return str(inputs["region"])
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer ``getCallerIdentity`` and ``getRegion`` like AWS would for that provider."""
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.account_id(args.provider)
@@ -111,10 +111,10 @@ class OfflineMocks(mocks.Mocks):
                 "arn": f"arn:aws:iam::{account}:root",
                 "id": account,
                 "userId": account,
-            }, None
+            }
         if args.token == "aws:index/getRegion:getRegion":
             region = args.args.get("region") or self.region(args.provider)
-            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}, None
+            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
         raise OfflineLookupError(f"the offline plan can't answer the lookup {args.token}")
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
@@ -205,9 +205,21 @@ def run_offline(
             results.extend
         )
 
-    run()
+    try:
+        run()
+    except Exception as error:  # noqa: BLE001 re-raised as the error the program raised
+        raise _original_error(error) from None
     result, exports = results
     return OfflineRun(monitor.registered, result, exports)
+
+
+def _original_error(error: BaseException) -> BaseException:
+    """The error a program raised inside an output, without the SDK's "While processing input" wrappers."""
+    seen = {id(error)}
+    while error.__cause__ is not None and id(error.__cause__) not in seen:
+        error = error.__cause__
+        seen.add(id(error))
+    return error
 
 
 def run_program_file(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pulumi_aws as aws
+import pytest
+from moto.server import ThreadedMotoServer
 from replication.offline import OfflineRun, RegisteredResource
 
 SOURCE_ACCOUNT = "111111111111"
@@ -29,3 +33,33 @@ def provider_name(run: OfflineRun, resource: RegisteredResource) -> str:
 def policy_of(resource: RegisteredResource) -> dict[str, Any]:
     """The parsed policy document of a registered RegistryPolicy."""
     return json.loads(resource.inputs["policy"])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (real HTTP) for the whole test session, stopped at the end."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Make a boto3 client against moto in a given account (moto's ``x-moto-account-id``) and region."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+    def make(service: str, account: str, region: str) -> Any:
+        client = boto3.session.Session().client(service, region_name=region, endpoint_url=moto_endpoint)
+
+        def pin_account(request: Any, **_: Any) -> None:
+            request.headers["x-moto-account-id"] = account
+
+        client.meta.events.register("before-sign", pin_account)
+        return client
+
+    return make

@@ -1,0 +1,293 @@
+"""EcrReplication under Pulumi mocks: which resources, through which provider, in which region, in which order."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+from replication.offline import OfflineRun, run_offline
+from tests.conftest import (
+    DEST_ACCOUNT,
+    REGISTRY_POLICY,
+    REPLICATION_CONFIGURATION,
+    SOURCE_ACCOUNT,
+    THIRD_ACCOUNT,
+    account_provider,
+    policy_of,
+    provider_name,
+)
+
+
+def two_accounts(**overrides: object) -> OfflineRun:
+    """The README's case: source us-east-1 in 111..., destination us-west-2 + eu-west-1 in 222..."""
+
+    def program() -> dict[str, pulumi.Output]:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        destination = ReplicationDestinationArgs(provider=dst, regions=["us-west-2", "eu-west-1"], account_id=DEST_ACCOUNT)
+        args = EcrReplicationArgs(
+            source_provider=src,
+            destinations=[destination],
+            repository_prefixes=["prod/", "shared/"],
+            source_account_id=SOURCE_ACCOUNT,
+        )
+        args.update(overrides)  # type: ignore[typeddict-item]
+        component = EcrReplication("images", args)
+        return {
+            "source": component.source_registry,
+            "destinations": component.destination_registries,
+            "rules": component.replication_rules,
+            "policies": component.registry_policies,
+        }
+
+    return run_offline(program)
+
+
+def test_registry_policy_per_destination_region_through_destination_provider() -> None:
+    run = two_accounts()
+    policies = run.of_type(REGISTRY_POLICY)
+    assert sorted(p.inputs["region"] for p in policies) == ["eu-west-1", "us-west-2"]
+    for policy in policies:
+        region = policy.inputs["region"]
+        assert provider_name(run, policy) == "destination"
+        assert policy.name == f"images-registry-policy-{DEST_ACCOUNT}-{region}"
+        assert policy_of(policy) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowEcrReplicationFromSourceAccount",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"},
+                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                    "Resource": [
+                        f"arn:aws:ecr:{region}:{DEST_ACCOUNT}:repository/prod/*",
+                        f"arn:aws:ecr:{region}:{DEST_ACCOUNT}:repository/shared/*",
+                    ],
+                }
+            ],
+        }
+
+
+def test_replication_configuration_in_source_account_after_policies() -> None:
+    run = two_accounts()
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    assert provider_name(run, config) == "source"
+    assert config.inputs["region"] == "us-east-1"
+    assert config.inputs["replicationConfiguration"] == {
+        "rules": [
+            {
+                "destinations": [
+                    {"region": "us-west-2", "registryId": DEST_ACCOUNT},
+                    {"region": "eu-west-1", "registryId": DEST_ACCOUNT},
+                ],
+                "repositoryFilters": [
+                    {"filter": "prod/", "filterType": "PREFIX_MATCH"},
+                    {"filter": "shared/", "filterType": "PREFIX_MATCH"},
+                ],
+            }
+        ]
+    }
+    assert set(config.dependencies) == {p.urn for p in run.of_type(REGISTRY_POLICY)}
+
+
+def test_children_are_parented_named_after_component_and_never_use_default_provider() -> None:
+    run = two_accounts()
+    (component,) = run.of_type("ecr-replication:index:EcrReplication")
+    children = [r for r in run.resources if r.parent == component.urn]
+    assert len(children) == 3
+    for child in children:
+        assert child.name.startswith("images-")
+        assert child.provider, f"{child.name} uses the default provider"
+        assert "default" not in provider_name(run, child)
+
+
+def test_outputs() -> None:
+    outputs = two_accounts().result
+    assert outputs["source"] == f"{SOURCE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+    assert outputs["destinations"] == [
+        f"{DEST_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com",
+        f"{DEST_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com",
+    ]
+    assert outputs["rules"][0]["destinations"][1] == {"region": "eu-west-1", "registryId": DEST_ACCOUNT}
+    assert set(outputs["policies"]) == set(outputs["destinations"])
+    assert json.loads(outputs["policies"][outputs["destinations"][0]])["Statement"][0]["Resource"][0].startswith(
+        f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/"
+    )
+
+
+def test_policy_json_is_deterministic() -> None:
+    first = {p.name: p.inputs["policy"] for p in two_accounts().of_type(REGISTRY_POLICY)}
+    second = {p.name: p.inputs["policy"] for p in two_accounts().of_type(REGISTRY_POLICY)}
+    assert first == second
+
+
+def test_no_prefixes_replicates_every_repository() -> None:
+    run = two_accounts(repository_prefixes=[])
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    assert config.inputs["replicationConfiguration"]["rules"][0].get("repositoryFilters", []) == []
+    for policy in run.of_type(REGISTRY_POLICY):
+        region = policy.inputs["region"]
+        assert policy_of(policy)["Statement"][0]["Resource"] == [f"arn:aws:ecr:{region}:{DEST_ACCOUNT}:repository/*"]
+
+
+def test_account_and_region_looked_up_through_each_provider_when_absent() -> None:
+    def program() -> pulumi.Output:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "ap-south-1")
+        return EcrReplication(
+            "images", EcrReplicationArgs(source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst)])
+        ).replication_rules
+
+    run = run_offline(program)
+    assert run.result == [{"destinations": [{"region": "ap-south-1", "registryId": DEST_ACCOUNT}], "repositoryFilters": []}]
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    assert config.inputs["region"] == "us-east-1"
+    (policy,) = run.of_type(REGISTRY_POLICY)
+    assert policy.inputs["region"] == "ap-south-1"
+    assert policy.name == "images-registry-policy-destination0-provider-region"
+    assert policy_of(policy)["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"}
+
+
+def test_same_account_cross_region_gets_no_registry_policy() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                source_account_id=SOURCE_ACCOUNT,
+                destinations=[ReplicationDestinationArgs(provider=src, regions=["us-west-2"])],
+            ),
+        )
+
+    run = run_offline(program)
+    assert run.of_type(REGISTRY_POLICY) == []
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    assert config.inputs["replicationConfiguration"]["rules"][0]["destinations"] == [
+        {"region": "us-west-2", "registryId": SOURCE_ACCOUNT}
+    ]
+    assert config.dependencies == ()
+
+
+def test_destinations_sharing_prefixes_share_a_rule() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        third = account_provider("third", THIRD_ACCOUNT, "eu-central-1")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                source_account_id=SOURCE_ACCOUNT,
+                repository_prefixes=["prod/"],
+                destinations=[
+                    ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=["us-west-2"]),
+                    ReplicationDestinationArgs(
+                        provider=third, account_id=THIRD_ACCOUNT, regions=["eu-central-1"], repository_prefixes=["team-a"]
+                    ),
+                    ReplicationDestinationArgs(provider=src, regions=["eu-west-1"]),
+                ],
+            ),
+        )
+
+    run = run_offline(program)
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    rules = config.inputs["replicationConfiguration"]["rules"]
+    assert [[f["filter"] for f in rule["repositoryFilters"]] for rule in rules] == [["prod/"], ["team-a"]]
+    assert rules[0]["destinations"] == [
+        {"region": "us-west-2", "registryId": DEST_ACCOUNT},
+        {"region": "eu-west-1", "registryId": SOURCE_ACCOUNT},
+    ]
+    assert rules[1]["destinations"] == [{"region": "eu-central-1", "registryId": THIRD_ACCOUNT}]
+    policies = {provider_name(run, p): policy_of(p) for p in run.of_type(REGISTRY_POLICY)}
+    assert set(policies) == {"destination", "third"}
+    assert policies["third"]["Statement"][0]["Resource"] == [
+        f"arn:aws:ecr:eu-central-1:{THIRD_ACCOUNT}:repository/team-a*"
+    ]
+
+
+def test_unmanaged_registry_policy_is_left_alone() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=dst, manage_registry_policy=False)],
+            ),
+        )
+
+    run = run_offline(program)
+    assert run.of_type(REGISTRY_POLICY) == []
+    assert len(run.of_type(REPLICATION_CONFIGURATION)) == 1
+
+
+def test_extra_statements_are_merged_after_the_replication_statement() -> None:
+    pull = {
+        "Sid": "PullThroughFromOrg",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{THIRD_ACCOUNT}:root"},
+        "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+        "Resource": f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/*",
+    }
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=dst, registry_policy_statements=[pull])],
+            ),
+        )
+
+    (policy,) = run_offline(program).of_type(REGISTRY_POLICY)
+    statements = policy_of(policy)["Statement"]
+    assert [s["Sid"] for s in statements] == ["AllowEcrReplicationFromSourceAccount", "PullThroughFromOrg"]
+    assert statements[1] == pull
+
+
+def test_account_id_may_be_an_output() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", None, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[
+                    ReplicationDestinationArgs(provider=dst, account_id=pulumi.Output.from_input(DEST_ACCOUNT))
+                ],
+            ),
+        )
+
+    (config,) = run_offline(program).of_type(REPLICATION_CONFIGURATION)
+    assert config.inputs["replicationConfiguration"]["rules"][0]["destinations"] == [
+        {"region": "us-west-2", "registryId": DEST_ACCOUNT}
+    ]
+
+
+@pytest.mark.parametrize("provider_kind", ["aws.Provider", "missing"])
+def test_component_opts_do_not_leak_default_provider(provider_kind: str) -> None:
+    """Children keep their explicit providers even when the component itself gets a providers map."""
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        other = aws.Provider("other", region="sa-east-1", allowed_account_ids=[THIRD_ACCOUNT])
+        opts = pulumi.ResourceOptions(providers={"aws": other}) if provider_kind == "aws.Provider" else None
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst)]),
+            opts=opts,
+        )
+
+    run = run_offline(program)
+    assert {provider_name(run, r) for r in run.of_type(REGISTRY_POLICY)} == {"destination"}
+    assert {provider_name(run, r) for r in run.of_type(REPLICATION_CONFIGURATION)} == {"source"}

@@ -1,0 +1,112 @@
+"""The bundled example program (`__main__.py`) under mocks with `Pulumi.dev.yaml`'s config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from replication import ReplicationConfigError
+from replication.offline import OfflineRun, provider_setting, run_program_file
+from replication.stack_files import StackFiles, load_stack
+from tests.conftest import REGISTRY_POLICY, REPLICATION_CONFIGURATION, provider_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_dev(**config_overrides: object) -> OfflineRun:
+    files = load_stack(ROOT, "dev")
+    config = dict(files.config)
+    for key, value in config_overrides.items():
+        full_key = f"ecr-replication:{key}"
+        if value is None:
+            config.pop(full_key)
+        else:
+            config[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return run_program_file(files.program, files.project, files.stack, config, files.secret_keys)
+
+
+def test_dev_stack_config_is_what_the_readme_describes() -> None:
+    files: StackFiles = load_stack(ROOT, "dev")
+    assert files.project == "ecr-replication"
+    assert files.program == ROOT / "__main__.py"
+    assert json.loads(files.config["pulumi:disable-default-providers"]) == ["aws"]
+
+
+def test_one_pinned_provider_per_account() -> None:
+    run = run_dev()
+    providers = {p.name: p.inputs for p in run.of_type("pulumi:providers:aws")}
+    assert set(providers) == {"source", "destination-222222222222"}
+    assert provider_setting(providers["source"], "allowedAccountIds") == ["111111111111"]
+    assert providers["source"]["region"] == "us-east-1"
+    assert providers["source"]["profile"] == "ecr-source"
+    destination = providers["destination-222222222222"]
+    assert provider_setting(destination, "allowedAccountIds") == ["222222222222"]
+    assert provider_setting(destination, "assumeRoles") == [
+        {"roleArn": "arn:aws:iam::222222222222:role/ecr-replication-deployer"}
+    ]
+
+
+def test_dev_stack_resources_and_exports() -> None:
+    run = run_dev()
+    policies = run.of_type(REGISTRY_POLICY)
+    assert sorted((provider_name(run, p), p.inputs["region"]) for p in policies) == [
+        ("destination-222222222222", "eu-west-1"),
+        ("destination-222222222222", "us-west-2"),
+    ]
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    assert provider_name(run, config) == "source"
+    rules = config.inputs["replicationConfiguration"]["rules"]
+    assert rules == run.exports["replicationConfiguration"]["rules"]
+    assert rules[0]["destinations"] == [
+        {"region": "us-west-2", "registryId": "222222222222"},
+        {"region": "eu-west-1", "registryId": "222222222222"},
+        {"region": "us-west-2", "registryId": "111111111111"},
+    ]
+    assert [f["filter"] for f in rules[0]["repositoryFilters"]] == ["prod/", "shared/"]
+    assert run.exports["sourceRegistryId"] == "111111111111"
+    assert run.exports["sourceRegion"] == "us-east-1"
+    assert run.exports["destinationRegistries"][-1] == "111111111111.dkr.ecr.us-west-2.amazonaws.com"
+    assert set(run.exports["registryPolicies"]) == {
+        "222222222222.dkr.ecr.us-west-2.amazonaws.com",
+        "222222222222.dkr.ecr.eu-west-1.amazonaws.com",
+    }
+
+
+def test_destination_prefix_override_from_config() -> None:
+    run = run_dev(
+        destinations=[
+            {"accountId": "222222222222", "regions": ["us-west-2"]},
+            {"accountId": "333333333333", "regions": ["eu-west-1"], "repositoryPrefixes": ["team-a/"]},
+        ]
+    )
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    rules = config.inputs["replicationConfiguration"]["rules"]
+    assert [[f["filter"] for f in r["repositoryFilters"]] for r in rules] == [["prod/", "shared/"], ["team-a/"]]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"source": None}, "ecr-replication:source: is required"),
+        ({"destinations": "not json"}, "ecr-replication:destinations: must be JSON object (got 'not json')"),
+        (
+            {"destinations": [{"accountId": "2222", "regions": ["us-west-2"]}]},
+            "ecr-replication:destinations[0].accountId: an AWS account id is exactly 12 digits (got '2222')",
+        ),
+        (
+            {"destinations": [{"accountId": "222222222222", "regions": []}]},
+            "ecr-replication:destinations[0].regions: must be a non-empty list of regions (got [])",
+        ),
+        (
+            {"source": {"accountId": "111111111111", "region": "us-east-1", "roleArn": "arn:aws:iam::999999999999:role/x"}},
+            "ecr-replication:source.roleArn: must be a role ARN in account 111111111111",
+        ),
+        ({"repositoryPrefixes": ["Prod"]}, "ecr-replication:repositoryPrefixes[0]: a prefix uses lowercase"),
+    ],
+)
+def test_config_errors_name_the_config_key(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_dev(**overrides)
+    assert str(raised.value).startswith(message)

@@ -1,0 +1,48 @@
+"""The generated registry policies are accepted by ECR's validator (moto's PutRegistryPolicy, over HTTP)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import botocore.exceptions
+import pytest
+
+from replication.offline import run_program_file
+from replication.stack_files import load_stack
+from tests.conftest import REGISTRY_POLICY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dev_stack_policies() -> list[tuple[str, str, str]]:
+    """(account, region, policy) for every registry policy the bundled dev stack declares."""
+    files = load_stack(ROOT, "dev")
+    run = run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
+    policies = []
+    for resource in run.of_type(REGISTRY_POLICY):
+        document = json.loads(resource.inputs["policy"])
+        account = document["Statement"][0]["Resource"][0].split(":")[4]
+        policies.append((account, resource.inputs["region"], resource.inputs["policy"]))
+    return policies
+
+
+def test_dev_stack_policies_are_accepted_by_put_registry_policy(aws_client: Callable[..., Any]) -> None:
+    policies = dev_stack_policies()
+    assert {(a, r) for a, r, _ in policies} == {("222222222222", "us-west-2"), ("222222222222", "eu-west-1")}
+    for account, region, policy in policies:
+        ecr = aws_client("ecr", account, region)
+        answer = ecr.put_registry_policy(policyText=policy)
+        assert answer["registryId"] == account
+        assert json.loads(ecr.get_registry_policy()["policyText"]) == json.loads(policy)
+
+
+def test_validator_is_live_and_rejects_a_non_replication_action(aws_client: Callable[..., Any]) -> None:
+    """The control for the test above: moto does reject a document ECR would reject."""
+    _, region, policy = dev_stack_policies()[0]
+    document = json.loads(policy)
+    document["Statement"][0]["Action"] = ["ecr:DeleteRepository"]
+    ecr = aws_client("ecr", "222222222222", region)
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidParameterException|Invalid"):
+        ecr.put_registry_policy(policyText=json.dumps(document))

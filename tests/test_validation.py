@@ -1,0 +1,217 @@
+"""Bad arguments raise ReplicationConfigError naming the field and the value, before any resource exists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
+from replication.offline import OfflineLookupError, run_offline
+from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, account_provider
+
+PROVIDERS = "pulumi:providers:aws"
+
+
+def attempt(build_args: Any) -> tuple[ReplicationConfigError | None, list[str]]:
+    """Run ``build_args(src, dst)`` -> args under mocks; return the error and the types registered."""
+    errors: list[ReplicationConfigError] = []
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        try:
+            EcrReplication("images", build_args(src, dst))
+        except ReplicationConfigError as error:
+            errors.append(error)
+
+    run = run_offline(program)
+    return (errors[0] if errors else None), [r.type for r in run.resources]
+
+
+def dest(dst: aws.Provider, **fields: Any) -> ReplicationDestinationArgs:
+    return ReplicationDestinationArgs(**{"provider": dst, "account_id": DEST_ACCOUNT, "regions": ["us-west-2"], **fields})
+
+
+def base(src: aws.Provider, destinations: list[ReplicationDestinationArgs], **fields: Any) -> EcrReplicationArgs:
+    return EcrReplicationArgs(
+        source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1", destinations=destinations, **fields
+    )
+
+
+many_regions = [f"xx-test-{i}" for i in range(26)]
+
+CASES: dict[str, tuple[Any, str, str]] = {
+    "too many destinations": (
+        lambda s, d: base(s, [ReplicationDestinationArgs(provider=d, account_id=DEST_ACCOUNT, regions=many_regions)]),
+        "destinations",
+        "26 destination registries",
+    ),
+    "too many rules": (
+        lambda s, d: base(
+            s,
+            [dest(d, regions=[f"xx-test-{i}"], repository_prefixes=[f"team-{i}/"]) for i in range(11)],
+        ),
+        "destinations",
+        "11 distinct prefix sets",
+    ),
+    "too many filters": (
+        lambda s, d: base(s, [dest(d)], repository_prefixes=[f"p{i:03}/" for i in range(101)]),
+        "repository_prefixes",
+        "101 prefixes",
+    ),
+    "filter too short": (lambda s, d: base(s, [dest(d)], repository_prefixes=["prod/", "a"]), "repository_prefixes[1]", "'a'"),
+    "filter too long": (lambda s, d: base(s, [dest(d)], repository_prefixes=["a" * 257]), "repository_prefixes[0]", "aaaa"),
+    "filter pattern": (lambda s, d: base(s, [dest(d)], repository_prefixes=["Prod/"]), "repository_prefixes[0]", "'Prod/'"),
+    "destination filter pattern": (
+        lambda s, d: base(s, [dest(d, repository_prefixes=["team a/"])]),
+        "destinations[0].repository_prefixes[0]",
+        "'team a/'",
+    ),
+    "duplicate prefixes": (
+        lambda s, d: base(s, [dest(d)], repository_prefixes=["prod/", "prod/"]),
+        "repository_prefixes[1]",
+        "'prod/'",
+    ),
+    "short account id": (
+        lambda s, d: base(s, [ReplicationDestinationArgs(provider=d, account_id="22222", regions=["us-west-2"])]),
+        "destinations[0].account_id",
+        "'22222'",
+    ),
+    "source account id": (
+        lambda s, d: EcrReplicationArgs(source_provider=s, source_account_id="abc", destinations=[dest(d)]),
+        "source_account_id",
+        "'abc'",
+    ),
+    "malformed region": (lambda s, d: base(s, [dest(d, regions=["US West 2"])]), "destinations[0].regions[0]", "'US West 2'"),
+    "malformed source region": (
+        lambda s, d: EcrReplicationArgs(source_provider=s, source_region="us_east_1", destinations=[dest(d)]),
+        "source_region",
+        "'us_east_1'",
+    ),
+    "destination is source": (
+        lambda s, d: base(s, [ReplicationDestinationArgs(provider=s, regions=["us-east-1"])]),
+        "destinations[0].regions[0]",
+        "'us-east-1'",
+    ),
+    "destination listed twice": (
+        lambda s, d: base(s, [dest(d), dest(d, regions=["eu-west-1", "us-west-2"])]),
+        "destinations[1]",
+        "already a destination at destinations[0].regions[0]",
+    ),
+    "missing source provider": (
+        lambda s, d: EcrReplicationArgs(destinations=[dest(d)]),  # type: ignore[typeddict-item]
+        "source_provider",
+        "None",
+    ),
+    "missing destination provider": (
+        lambda s, d: base(s, [{"regions": ["us-west-2"]}]),  # type: ignore[list-item]
+        "destinations[0].provider",
+        "None",
+    ),
+    "no destinations": (lambda s, d: base(s, []), "destinations", "[]"),
+    "empty regions": (lambda s, d: base(s, [dest(d, regions=[])]), "destinations[0].regions", "[]"),
+    "wildcard principal": (
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}])]),
+        "destinations[0].registry_policy_statements[0].Principal",
+        "'*'",
+    ),
+    "source provider used with another account id": (
+        lambda s, d: base(s, [ReplicationDestinationArgs(provider=s, account_id=DEST_ACCOUNT, regions=["us-west-2"])]),
+        "destinations[0].account_id",
+        DEST_ACCOUNT,
+    ),
+    "policy too large": (
+        lambda s, d: base(
+            s,
+            [
+                dest(
+                    d,
+                    registry_policy_statements=[
+                        {"Sid": f"S{i}", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DEST_ACCOUNT}:root"},
+                         "Action": ["ecr:ReplicateImage"], "Resource": "x" * 200}
+                        for i in range(60)
+                    ],
+                )
+            ],
+        ),
+        "destinations[0]",
+        "characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_invalid_arguments_are_rejected_before_any_resource(case: str) -> None:
+    build, field, value = CASES[case]
+    error, registered = attempt(build)
+    assert error is not None, f"{case}: no error"
+    assert str(error).startswith(f"{field}: "), str(error)
+    assert value in str(error)
+    assert error.field == field
+    assert set(registered) == {PROVIDERS}, "a resource was registered before validation failed"
+
+
+def test_error_is_a_value_error_with_a_readable_message() -> None:
+    error, _ = attempt(lambda s, d: base(s, [dest(d)], repository_prefixes=["Prod/"]))
+    assert isinstance(error, ValueError)
+    assert str(error) == (
+        "repository_prefixes[0]: a prefix uses lowercase letters, digits, '.', '_', '-' and '/' "
+        "as repository names do (got 'Prod/')"
+    )
+
+
+def lookup_run(account_output: str, second_provider_account: str | None = None) -> None:
+    """A destination whose account id is an output, so validation waits for it."""
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", second_provider_account, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=dst, account_id=pulumi.Output.from_input(account_output))],
+            ),
+        )
+
+    run_offline(program)
+
+
+def test_output_account_id_is_checked_when_it_resolves_with_the_same_text() -> None:
+    with pytest.raises(ReplicationConfigError, match=r"^destinations\[0\]\.account_id: an AWS account id is exactly 12 digits \(got '2222'\)$"):
+        lookup_run("2222")
+
+
+def test_looked_up_account_equal_to_source_through_another_provider_is_rejected() -> None:
+    with pytest.raises(ReplicationConfigError, match=r"destinations\[0\]\.provider: this provider reaches the source account"):
+        lookup_run(SOURCE_ACCOUNT, second_provider_account=SOURCE_ACCOUNT)
+
+
+def test_looked_up_duplicates_are_rejected() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        first = account_provider("first", DEST_ACCOUNT, "us-west-2")
+        second = account_provider("second", DEST_ACCOUNT, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=first), ReplicationDestinationArgs(provider=second)],
+            ),
+        )
+
+    with pytest.raises(ReplicationConfigError, match=r"^destinations\[1\]: .*already a destination at destinations\[0\]\.regions"):
+        run_offline(program)
+
+
+def test_offline_lookup_names_the_provider_setting_it_needs() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        unpinned = account_provider("unpinned", None, "us-west-2")
+        EcrReplication("images", EcrReplicationArgs(source_provider=src, destinations=[ReplicationDestinationArgs(provider=unpinned)]))
+
+    with pytest.raises(OfflineLookupError, match="aws provider 'unpinned': .*allowed_account_ids"):
+        run_offline(program)
