@@ -32,7 +32,6 @@ def replication(name: str, source: aws.Provider, regions_by_account: dict[str, l
     destinations = [ReplicationDestinationArgs(provider=providers[account], account_id=account, regions=regions)
                     for account, regions in regions_by_account.items()]
     return EcrReplication(name, EcrReplicationArgs(source_provider=source, source_account_id=SOURCE,
-                                                   source_region="us-east-1",
                                                    destinations=destinations, repository_prefixes=["prod/"]))
 
 
@@ -69,7 +68,7 @@ def test_a_destination_policy_managed_elsewhere_is_warned_about(pack: PolicyPack
     def program() -> None:
         providers = destination_providers()
         EcrReplication("images", EcrReplicationArgs(
-            source_provider=pinned("source", SOURCE), source_account_id=SOURCE, source_region="us-east-1",
+            source_provider=pinned("source", SOURCE), source_account_id=SOURCE,
             destinations=[ReplicationDestinationArgs(provider=providers[DEST], account_id=DEST, regions=["us-west-2"],
                                                      manage_registry_policy=False)]))
 
