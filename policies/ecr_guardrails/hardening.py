@@ -4,14 +4,15 @@ encrypted with KMS, and is scanned on push in the destination."""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, StackValidationArgs
 
 from .aws_facts import (IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, REGISTRY_SCANNING_CONFIGURATION, REPOSITORY,
                         REPOSITORY_CREATION_TEMPLATE, SCAN_ON_PUSH_FREQUENCIES)
 from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry
 from .replication_rules import ReplicationRule
-from .settings import Setting, HasConfig, config_schema
+from .declare import stack_policy
+from .settings import HasConfig, Setting
 from .stack_index import RegistryResource, StackIndex, group_by_registry
 from .wildcards import covers_prefix
 
@@ -83,36 +84,35 @@ def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryRe
                    f"a SCAN_ON_PUSH rule with the WILDCARD filter(s) {filters}.")
 
 
-def _check_hardened(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    index = StackIndex(args.resources)
+def _hardening_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
     for template in index.raw(REPOSITORY_CREATION_TEMPLATE):
         if _is_replication_template(template.props):
             kind = f"replication template for prefix {text(template.props, 'prefix')!r}"
             for problem in (*_settings_problems(kind, template.props, args),
                             *_template_role_problems(kind, template.props)):
-                report_violation(problem, template.urn)
+                yield problem, template.urn
     rules = [rule for source in index.replication_sources for rule in source.rules]
     for repository in index.raw(REPOSITORY):
         name = text(repository.props, "name")
         if isinstance(name, str) and any(rule.replicates(name) for rule in rules):
             for problem in _settings_problems(f"replicated repository {name!r}", repository.props, args):
-                report_violation(problem, repository.urn)
+                yield problem, repository.urn
     if not REQUIRE_SCAN_ON_PUSH_SETTING.read(args):
         return
     scanning = group_by_registry(r for r in index.of_type(REGISTRY_SCANNING_CONFIGURATION) if r.registry)
     for source in index.replication_sources:
         for rule in source.rules:
             for problem in _scan_problems(rule, scanning):
-                report_violation(problem, source.resource.urn)
+                yield problem, source.resource.urn
 
 
-replicated_repositories_hardened = StackValidationPolicy(
+replicated_repositories_hardened = stack_policy(
     name="ecr-replicated-repositories-hardened",
     description="Replication creation templates and replicated repositories use immutable tags and KMS "
                 "encryption (templates with KMS or tags name a customRoleArn), and replicated prefixes are "
                 "scanned on push in their destination registry.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_check_hardened,
-    config_schema=config_schema([AES256_COUNTS_SETTING, REQUIRE_SCAN_ON_PUSH_SETTING]),
+    level=EnforcementLevel.ADVISORY,
+    check=_hardening_problems,
+    settings=[AES256_COUNTS_SETTING, REQUIRE_SCAN_ON_PUSH_SETTING],
 )
 """Checks replication templates, repositories that replication rules cover, and destination scanning."""

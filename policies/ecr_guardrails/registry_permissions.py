@@ -2,17 +2,18 @@
 grant replication, and only replication, to named accounts."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Optional
 
-from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
-                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
 from .aws_facts import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REGISTRY_POLICY, REPLICATION_ACTIONS
 from .policy_documents import Statement, parse_policy, principal_account
 from .props import UNKNOWN, text
 from .registries import Registry
 from .replication_rules import Destination
-from .settings import Setting, config_schema
+from .declare import resource_policy, stack_policy
+from .settings import Setting
 from .stack_index import RegistryResource, ReplicationSource, StackIndex
 
 ALLOWED_ACTIONS_SETTING: Setting[tuple] = Setting(
@@ -46,34 +47,32 @@ def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -
     return problems
 
 
-def _check_least_privilege(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != REGISTRY_POLICY:
-        return
+def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
     document = text(args.props, "policy")
     if document is None or document is UNKNOWN:
         return
     if len(document) > (longest := MAX_POLICY_LENGTH_SETTING.read(args)):
-        report_violation(f"the policy text is {len(document)} characters long; ECR accepts at most {longest}: "
-                         f"merge statements or narrow their Resource lists.", None)
+        yield (f"the policy text is {len(document)} characters long; ECR accepts at most {longest}: "
+               f"merge statements or narrow their Resource lists.")
     statements = parse_policy(document)
     if statements is None:
-        report_violation(_NOT_A_POLICY, None)
+        yield _NOT_A_POLICY
         return
     allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_SETTING.read(args)))
     for statement in statements:
         if statement.allows:
-            for problem in _statement_problems(statement, allowed):
-                report_violation(problem, None)
+            yield from _statement_problems(statement, allowed)
 
 
-least_privilege = ResourceValidationPolicy(
+least_privilege = resource_policy(
     name="ecr-registry-policy-least-privilege",
     description="Registry policies allow only named accounts (no '*' principal) and only the replication actions "
                 "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions; their "
                 "text fits ECR's 10,240 characters.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_check_least_privilege,
-    config_schema=config_schema([ALLOWED_ACTIONS_SETTING, MAX_POLICY_LENGTH_SETTING]),
+    level=EnforcementLevel.MANDATORY,
+    check=_least_privilege_problems,
+    resource_type=REGISTRY_POLICY,
+    settings=[ALLOWED_ACTIONS_SETTING, MAX_POLICY_LENGTH_SETTING],
 )
 """Judges every Allow statement of each registry policy."""
 
@@ -132,19 +131,18 @@ def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex) -> l
     return problems
 
 
-def _check_has_permission(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    index = StackIndex(args.resources)
+def _permission_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
     policies = _PolicyIndex(index.of_type(REGISTRY_POLICY))
     for source in index.replication_sources:
         for problem in _missing_permissions(source, policies):
-            report_violation(problem, source.resource.urn)
+            yield problem, source.resource.urn
 
 
-has_permission = StackValidationPolicy(
+has_permission = stack_policy(
     name="ecr-replication-has-permission",
     description="Every cross-account replication destination has a registry policy in the stack granting the "
                 "source account ecr:ReplicateImage and ecr:CreateRepository.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_check_has_permission,
+    level=EnforcementLevel.ADVISORY,
+    check=_permission_problems,
 )
 """Warns about cross-account destinations that no registry policy of the stack opens to the source account."""

@@ -5,7 +5,7 @@ resource's type once and reads props only of the few ECR resources, so every sta
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional, TypeVar
@@ -79,3 +79,13 @@ def group_by_registry(resources: Iterable[_Grouped]) -> dict[object, list[_Group
     for resource in resources:
         groups[resource.group_key].append(resource)
     return groups
+
+
+def names(group: Sequence[RegistryResource]) -> str:
+    """The resource names of a group, for messages."""
+    return ", ".join(member.resource.name for member in group)
+
+
+def on_each(group: Sequence[RegistryResource], message: str) -> Iterator[tuple[str, str]]:
+    """The same problem reported on every resource of a group."""
+    return ((message, member.resource.urn) for member in group)
