@@ -49,9 +49,31 @@ class RegisteredResource:
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
 
+def reveal(value: Any) -> Any:
+    """``value`` with every secret unwrapped (inputs keep the SDK's secret markers)."""
+    if rpc.is_rpc_secret(value):
+        return reveal(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def mask(value: Any, placeholder: str = "[secret]") -> Any:
+    """``value`` with every secret replaced by ``placeholder``, for printing."""
+    if rpc.is_rpc_secret(value):
+        return placeholder
+    if isinstance(value, dict):
+        return {k: mask(v, placeholder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, placeholder) for v in value]
+    return value
+
+
 def provider_setting(inputs: Mapping[str, Any], key: str) -> Any:
     """A provider input, decoding the JSON text the SDK sends for lists and objects."""
-    value = inputs.get(key)
+    value = reveal(inputs.get(key))
     if isinstance(value, str) and value[:1] in "[{":
         return json.loads(value)
     return value
@@ -98,9 +120,10 @@ class OfflineMocks(mocks.Mocks):
     def region(self, reference: str) -> str:
         """The region of the provider ``reference``, or an error saying which setting it needs."""
         name, inputs = self._provider(reference)
-        if not inputs.get("region"):
+        region = provider_setting(inputs, "region")
+        if not region:
             raise OfflineLookupError(f"aws provider '{name}': set its region so the offline plan can know it")
-        return str(inputs["region"])
+        return str(region)
 
     def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer ``getCallerIdentity`` and ``getRegion`` like AWS would for that provider."""
