@@ -47,7 +47,7 @@ class RetryOptions:
 
     def config(self) -> Config:
         """The botocore ``Config`` carrying these retry settings."""
-        return Config(retries={"mode": self.mode, "max_attempts": self.max_attempts})
+        return Config(retries={"mode": self.mode, "total_max_attempts": self.max_attempts})
 
 
 @dataclass
@@ -113,9 +113,15 @@ SESSION_FOR_TESTS: boto3.Session | None = None
 
 
 def source_clients(args: argparse.Namespace, fallback_region: str | None = None) -> Clients:
-    """The source account's clients from the shared options; ``fallback_region`` comes before the profile's."""
+    """The source account's clients from the shared options; ``fallback_region`` comes before the profile's.
+
+    The account id is asked of STS up front (no permission needed), so credential problems surface first
+    and every later error can name the account.
+    """
     credentials = Credentials(args.profile, args.role_arn)
-    return account_clients(credentials, args.region or fallback_region, RetryOptions(args.retry_mode, args.max_attempts))
+    clients = account_clients(credentials, args.region or fallback_region, RetryOptions(args.retry_mode, args.max_attempts))
+    clients.account_id()
+    return clients
 
 
 def account_clients(credentials: Credentials, region: str | None, retry: RetryOptions, account: str | None = None) -> Clients:
