@@ -26,6 +26,12 @@ RETRY_MODES: tuple[str, ...] = ("standard", "adaptive")
 DEFAULT_MAX_ATTEMPTS = 8
 """Total attempts per API call (first try included) before a throttled call gives up."""
 
+NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+"""The message for a missing credential chain; it never echoes any credential."""
+
+SESSION_FOR_TESTS: boto3.Session | None = None
+"""When set (tests only), every command uses this session in place of the default credential chain."""
+
 SESSION_NAME = "ecr-replication-cli"
 """The role session name used when assuming ``--role-arn``; it shows in the destination's CloudTrail."""
 
@@ -83,21 +89,6 @@ class Clients:
         return self.account
 
 
-def open_session(credentials: Credentials, region: str | None, base: boto3.Session | None = None) -> boto3.Session:
-    """A boto3 session for ``credentials``; ``base`` (tests) replaces the default credential chain."""
-    with translated_errors(None, "sts", action="sts:AssumeRole"):
-        session = base or boto3.Session(profile_name=credentials.profile)
-        if credentials.role_arn is None:
-            return session
-        sts = Clients(session, region or session.region_name).client("sts")
-        issued = sts.assume_role(RoleArn=credentials.role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=issued["AccessKeyId"],
-        aws_secret_access_key=issued["SecretAccessKey"],
-        aws_session_token=issued["SessionToken"],
-    )
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the source credential, region and retry options shared by every live command."""
     group = parser.add_argument_group("AWS access (source registry)")
@@ -106,10 +97,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--region", help="region of the source registry (default: the profile's region)")
     group.add_argument("--retry-mode", choices=RETRY_MODES, default="standard", help="botocore retry mode")
     group.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, help="attempts per call, first included")
-
-
-SESSION_FOR_TESTS: boto3.Session | None = None
-"""When set (tests only), every command uses this session in place of the default credential chain."""
 
 
 def source_clients(args: argparse.Namespace, fallback_region: str | None = None) -> Clients:
@@ -125,18 +112,28 @@ def source_clients(args: argparse.Namespace, fallback_region: str | None = None)
 
 
 def account_clients(credentials: Credentials, region: str | None, retry: RetryOptions, account: str | None = None) -> Clients:
-    """Clients of one account, after making sure there are credentials and a region to call."""
-    session = open_session(credentials, region, SESSION_FOR_TESTS)
-    if session.get_credentials() is None:
-        raise CliError(NO_CREDENTIALS)
+    """Clients of one account (``account`` when already known), after checking for credentials and a region."""
+    with translated_errors(account, "sts"):
+        session = SESSION_FOR_TESTS or boto3.Session(profile_name=credentials.profile)
+        if session.get_credentials() is None:
+            raise CliError(NO_CREDENTIALS)
     region = region or session.region_name
     if not region:
         raise CliError("no AWS region: pass --region or set AWS_REGION / the profile's region")
+    if credentials.role_arn:
+        session = assumed_role_session(Clients(session, region, retry), credentials.role_arn)
     return Clients(session, region, retry, account)
 
 
-NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
-"""The message for a missing credential chain; it never echoes any credential."""
+def assumed_role_session(caller: Clients, role_arn: str) -> boto3.Session:
+    """A session with the temporary credentials of ``role_arn``, assumed by ``caller`` through STS."""
+    with translated_errors(caller.account, "sts", action=f"sts:AssumeRole on {role_arn}"):
+        issued = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=issued["AccessKeyId"],
+        aws_secret_access_key=issued["SecretAccessKey"],
+        aws_session_token=issued["SessionToken"],
+    )
 
 
 NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
@@ -161,11 +158,6 @@ def error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
-def action_name(service: str, operation: str) -> str:
-    """The IAM action for a botocore operation name, e.g. ``ecr:DescribeRegistry``."""
-    return f"{service}:{operation}"
-
-
 @contextmanager
 def translated_errors(account: str | None, service: str, action: str | None = None) -> Iterator[None]:
     """Turn botocore errors raised inside the block into ``CliError`` lines (no traceback, no secrets).
@@ -178,9 +170,7 @@ def translated_errors(account: str | None, service: str, action: str | None = No
     except botocore.exceptions.NoCredentialsError as error:
         raise CliError(NO_CREDENTIALS) from error
     except botocore.exceptions.ClientError as error:
-        named = action or action_name(service, error.operation_name)
+        named = action or f"{service}:{error.operation_name}"
         raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
-    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as error:
-        raise CliError(f"cannot reach AWS: {error}") from error
-    except botocore.exceptions.ProfileNotFound as error:
-        raise CliError(str(error)) from error
+    except botocore.exceptions.BotoCoreError as error:
+        raise CliError(f"{action or service}: {error}") from error

@@ -17,7 +17,7 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import aws, output
-from replication.cli.aws import Clients, Credentials, RetryOptions, translated_errors
+from replication.cli.aws import Clients, Credentials, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.grants import missing_grants
 from replication.cli.registry import Destination, Rule, parse_rules

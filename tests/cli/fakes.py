@@ -100,3 +100,21 @@ class RoutedClient:
     def __getattr__(self, name: str) -> Any:
         """Everything else from the client that serves it."""
         return getattr(self._stubbed if name in self._operations else self._real, name)
+
+
+class CallCounter:
+    """Counts every API call the CLI's clients send, by operation name (retries are not new calls)."""
+
+    def __init__(self) -> None:
+        """No calls yet."""
+        self.calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook counting each call as it is built, whoever answers it."""
+        client.meta.events.register("before-parameter-build", self._seen)
+        return client
+
+    def _seen(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.calls[model.name] = self.calls.get(model.name, 0) + 1

@@ -11,7 +11,7 @@ import pytest
 from replication.cli import status
 from replication.cli.main import build_parser, main
 from tests.cli.conftest import DEST_A, DEST_B, SOURCE, Registry
-from tests.cli.fakes import ClientHook, ReplicationStatuses
+from tests.cli.fakes import CallCounter, ClientHook, ReplicationStatuses
 from tests.cli.fakes import status as entry
 
 WEST, EU = "us-west-2", "eu-west-1"
@@ -154,6 +154,19 @@ def test_pages_of_repositories_and_images(registry: Registry, statuses: Replicat
     shown = [(i["repositoryName"], i["imageDigest"]) for i in json.loads(capsys.readouterr().out)["images"]]
     assert shown == [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]
     assert statuses.calls == 3
+
+
+def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook]) -> None:
+    registry.replicate([(WEST, DEST_A)], ["svc"])
+    registry.push("other")
+    for repository in ("svc/a", "svc/b", "svc/c"):
+        for tag in ("v1", "v2", "v3"):
+            statuses.set(repository, registry.push(repository, tag), entry(WEST, DEST_A, "COMPLETE"))
+    counter = CallCounter()
+    hooks.insert(0, counter.hook)
+    assert run(["--latest", "2", "--max-workers", "4"]) == status.EXIT_COMPLETE
+    assert counter.calls == {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": 1,
+                             "DescribeImages": 3, "DescribeImageReplicationStatus": 6}
 
 
 def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
