@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +18,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from replication.cli.argtypes import positive_int
 from replication.cli.errors import CliError
 
 RETRY_MODES: tuple[str, ...] = ("standard", "adaptive")
@@ -89,14 +90,19 @@ class Clients:
         return self.account
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the source credential, region and retry options shared by every live command."""
+def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary: str, description: str,
+                     func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """Add a sub-command that calls AWS: its parser gets the source credential, region, retry and ``--json`` options."""
+    parser = subparsers.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of text")
     group = parser.add_argument_group("AWS access (source registry)")
     group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
     group.add_argument("--role-arn", help="IAM role to assume through STS before calling ECR")
     group.add_argument("--region", help="region of the source registry (default: the profile's region)")
     group.add_argument("--retry-mode", choices=RETRY_MODES, default="standard", help="botocore retry mode")
-    group.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, help="attempts per call, first included")
+    group.add_argument("--max-attempts", type=positive_int, default=DEFAULT_MAX_ATTEMPTS, help="attempts per call, first included")
+    return parser
 
 
 def source_clients(args: argparse.Namespace, fallback_region: str | None = None) -> Clients:

@@ -18,10 +18,10 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import aws, output
+from replication.cli.argtypes import parse_duration
 from replication.cli.aws import Clients, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.registry import Destination, Rule, destinations_of, matched_repositories, read_live_rules
-from replication.cli.status import parse_duration
 
 ACTIVE = frozenset({"PREPARING", "IN_PROGRESS", "STOPPING"})
 """Backfill statuses that still occupy their destination region and the registry's quota."""
@@ -38,20 +38,12 @@ EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backfill`` sub-command."""
-    parser = subparsers.add_parser(
-        "backfill",
-        help="replicate pre-existing images with ECR's native backfill",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    aws.add_arguments(parser)
+    parser = aws.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__ or "", run)
     parser.add_argument("--destination", action="append", default=[], metavar="REGION[:ACCOUNT]",
                         help="only these destinations of the configuration (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="count the images each destination would get; start nothing")
     parser.add_argument("--poll-interval", type=parse_duration, default=parse_duration("15s"),
                         help="time between progress checks (default 15s)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.set_defaults(func=run)
 
 
 def run(

@@ -40,13 +40,7 @@ class Finding:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` sub-command."""
-    parser = subparsers.add_parser(
-        "check",
-        help="compare live replication with the expected configuration",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    aws.add_arguments(parser)
+    parser = aws.add_live_command(subparsers, "check", "compare live replication with the expected configuration", __doc__ or "", run)
     parser.add_argument("--expected", type=Path, required=True, metavar="FILE",
                         help="JSON with top-level replicationConfiguration (and optional sourceRegistryId, sourceRegion), "
                              "e.g. from `pulumi stack output --json` or `ecr-replication plan --json`")
@@ -54,8 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="profile for a destination account's registry policy (repeatable; default: source credentials)")
     parser.add_argument("--destination-role-arn", action="append", default=[], metavar="ACCOUNT=ARN",
                         help="role to assume for a destination account (repeatable)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ AWS errors.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication.cli import aws, output
+from replication.cli.argtypes import parse_duration, positive_int
 from replication.cli.aws import Clients, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.registry import Destination, Rule, destinations_of, matched_repositories, read_live_rules
@@ -31,25 +31,6 @@ DEFAULT_MAX_WORKERS = 12
 
 FIRST_POLL_DELAY, MAX_POLL_DELAY = 5.0, 60.0
 """Seconds between ``--wait`` polls: the first delay, doubled each round up to the cap."""
-
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``90``, ``90s``, ``30m`` or ``1h``; argparse reports anything else."""
-    found = _DURATION.match(text.strip())
-    if not found:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: use e.g. 90s, 30m or 1h")
-    return float(found[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[found[2]]
-
-
-def positive_int(text: str) -> int:
-    """An integer of at least 1, for argparse."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
-
 
 @dataclass(frozen=True)
 class Image:
@@ -84,13 +65,7 @@ class Cell:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``status`` sub-command."""
-    parser = subparsers.add_parser(
-        "status",
-        help="show replication status of recent images per destination",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    aws.add_arguments(parser)
+    parser = aws.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__ or "", run)
     pick = parser.add_argument_group("which images")
     pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
     which = pick.add_mutually_exclusive_group()
@@ -100,8 +75,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-workers", type=positive_int, default=DEFAULT_MAX_WORKERS, help=f"concurrent status calls (default {DEFAULT_MAX_WORKERS})")
     parser.add_argument("--wait", action="store_true", help="poll with backoff until all complete or one fails")
     parser.add_argument("--timeout", type=parse_duration, default=parse_duration("30m"), help="how long --wait polls (default 30m)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
