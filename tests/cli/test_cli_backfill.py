@@ -94,7 +94,12 @@ def test_rerun_follows_running_backfill(three_destinations: Registry, backfill_s
     stub.add_response("list_replication_backfills", {"backfills": [record(WEST, DEST_A, "COMPLETE", 2), record(EU, DEST_A, "COMPLETE", 2)]}, {})
     expect_results(stub, WEST, DEST_A, result("prod/api", "v1"))
     assert run(["--destination", f"{WEST}:{DEST_A}", "--json"]) == backfill.EXIT_DONE
-    assert f"following backfill {IDS[(WEST, DEST_A)]} already running" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert f"following backfill {IDS[(WEST, DEST_A)]} already running" in captured.err
+    document = json.loads(captured.out)
+    assert [(b["replicationBackfillId"], b["status"]) for b in document["backfills"]] == [(IDS[(WEST, DEST_A)], "COMPLETE")]
+    assert document["results"] == [{"destination": destination(WEST, DEST_A), "repositoryName": "prod/api",
+                                    "imageId": {"imageTag": "v1"}, "status": "COMPLETE"}]
     stub.assert_no_pending_responses()  # no start_replication_backfill call was made
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from replication.cli.grants import missing_grants
 from replication.cli.main import main
+from replication.cli.registry import Destination
 from tests.cli.conftest import DEST_A, REGION, SOURCE, Registry
 
 WEST = "us-west-2"
@@ -120,3 +122,18 @@ def test_bad_expected_file(aws_env: str, tmp_path: Path, content: str, message: 
 def test_bad_destination_option(healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--expected", str(expected_file), "--destination-profile", "prod=x"]) == 2
     assert "expected ACCOUNT=VALUE with a 12-digit account id, got 'prod=x'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("resource", "action", "prefix", "granted"),
+    [
+        ("arn:aws:ecr:us-west-2:222222222222:repository/prod/*", "ecr:*", "prod/", True),
+        ("arn:aws:ecr:us-west-2:222222222222:repository/prod/*", "ecr:*", "prod", False),  # prod-api is not under prod/
+        ("arn:aws:ecr:*:222222222222:repository/*", "ecr:Replicate*", "", False),  # CreateRepository missing
+        ("*", "*", "", True),
+        ("arn:aws:ecr:us-west-2:222222222222:repository/prod", "ecr:*", "prod", False),  # no trailing wildcard
+    ],
+)
+def test_grant_coverage(resource: str, action: str, prefix: str, granted: bool) -> None:
+    policy = json.loads(grant(resource, [action]))
+    assert (missing_grants(policy, SOURCE, Destination(WEST, DEST_A), [prefix]) == []) is granted
