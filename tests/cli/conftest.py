@@ -72,6 +72,7 @@ def stub_operations(hooks: list[ClientHook]) -> Iterator[Callable[..., Stubber]]
     stubbers: list[Stubber] = []
 
     def route(*operations: str) -> Stubber:
+        """A Stubber serving ``operations`` on every ECR client made from now on."""
         stubbed = boto3.client("ecr", region_name=REGION)
         hooks.append(lambda service, client: RoutedClient(client, stubbed, frozenset(operations)) if service == "ecr" else client)
         stubbers.append(Stubber(stubbed))

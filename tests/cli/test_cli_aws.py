@@ -35,7 +35,10 @@ class ScriptedAws:
         scripted = self
 
         class Handler(BaseHTTPRequestHandler):
+            """Answers STS GetCallerIdentity, and ECR calls from the script (the last entry repeats)."""
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                """Serve one request."""
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target")
                 if target is None:
@@ -47,6 +50,7 @@ class ScriptedAws:
                 self.reply(status, json.dumps(body), "application/x-amz-json-1.1")
 
             def reply(self, status: int, body: str, content_type: str) -> None:
+                """Send ``body`` with ``status``."""
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -79,6 +83,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
 
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
 def test_throttling_is_retried(scripted: ScriptedAws, mode: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """ThrottlingException over real HTTP is retried by the configured retry mode, then succeeds."""
     scripted.script = {"DescribeRegistry": [THROTTLED, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
     assert main(["status", "--retry-mode", mode, "--max-attempts", "3"]) == 0
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry", "DescribeRepositories"]
@@ -86,6 +91,7 @@ def test_throttling_is_retried(scripted: ScriptedAws, mode: str, capsys: pytest.
 
 
 def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-attempts bounds the attempts; the give-up is one line naming account and action."""
     scripted.script = {"DescribeRegistry": [THROTTLED]}
     assert main(["status", "--max-attempts", "2"]) == 2
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
@@ -96,6 +102,7 @@ def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, capsy
 
 @pytest.mark.parametrize("command", [["status"], ["backfill", "--dry-run"]])
 def test_access_denied_names_account_and_action(scripted: ScriptedAws, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """AccessDenied names the account and the IAM action, and no credential is ever printed."""
     denied = f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: ecr:DescribeRegistry"
     scripted.script = {"DescribeRegistry": [(400, {"__type": "AccessDeniedException", "message": denied})]}
     assert main(command) == 2
@@ -106,6 +113,7 @@ def test_access_denied_names_account_and_action(scripted: ScriptedAws, command: 
 
 
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No credential anywhere in the chain is one line telling where credentials come from."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
                  "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
         monkeypatch.delenv(name, raising=False)
@@ -119,6 +127,7 @@ def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
 
 
 def test_unknown_profile(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown --profile is one line, not a botocore traceback."""
     assert main(["status", "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope" in err and "Traceback" not in err

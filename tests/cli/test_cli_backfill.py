@@ -66,6 +66,7 @@ def run(argv: list[str], sleeps: list[float] | None = None, **kwargs: Any) -> in
 
 def test_queues_per_region_and_prints_failures_first(three_destinations: Registry, backfill_stub: Stubber,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Same-region destinations wait their turn; results list failures first; progress reaches 100%."""
     stub = backfill_stub
     stub.add_response("list_replication_backfills", {"backfills": []}, {})
     expect_start(stub, EU, DEST_A)
@@ -89,6 +90,7 @@ def test_queues_per_region_and_prints_failures_first(three_destinations: Registr
 
 
 def test_rerun_follows_running_backfill(three_destinations: Registry, backfill_stub: Stubber, capsys: pytest.CaptureFixture[str]) -> None:
+    """A destination already being backfilled is followed, never restarted."""
     stub = backfill_stub
     stub.add_response("list_replication_backfills", {"backfills": [record(WEST, DEST_A, "IN_PROGRESS", 1), record(EU, DEST_A, "COMPLETE", 2)]}, {})
     stub.add_response("list_replication_backfills", {"backfills": [record(WEST, DEST_A, "COMPLETE", 2), record(EU, DEST_A, "COMPLETE", 2)]}, {})
@@ -104,6 +106,7 @@ def test_rerun_follows_running_backfill(three_destinations: Registry, backfill_s
 
 
 def test_aws_refusals_keep_destinations_queued(three_destinations: Registry, backfill_stub: Stubber) -> None:
+    """InProgress and LimitExceeded refusals keep destinations queued; listing pages are followed."""
     stub = backfill_stub
     stub.add_response("list_replication_backfills", {"backfills": []}, {})
     stub.add_client_error("start_replication_backfill", "ReplicationBackfillInProgressException", expected_params={"destination": destination(EU, DEST_A)})
@@ -134,6 +137,7 @@ def test_registry_limit_queues_the_rest(registry: Registry, backfill_stub: Stubb
 
 
 def test_dry_run_counts_without_backfill_calls(three_destinations: Registry, backfill_stub: Stubber, capsys: pytest.CaptureFixture[str]) -> None:
+    """--dry-run counts repositories and distinct images per destination and calls no backfill API."""
     for repository, tag in [("prod/api", "v1"), ("prod/api", "v2"), ("prod-web", "v1"), ("dev/api", "v1")]:
         three_destinations.push(repository, tag)
     assert main(["backfill", "--dry-run", "--destination", EU, "--json"]) == 0
@@ -141,6 +145,7 @@ def test_dry_run_counts_without_backfill_calls(three_destinations: Registry, bac
 
 
 def test_dry_run_pages_of_images(three_destinations: Registry, stub_operations: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """--dry-run follows list_images pages and counts a digest with two tags once."""
     three_destinations.push("prod/api")
     pages = stub_operations("list_images")
     pages.add_response("list_images", {"imageIds": [{"imageDigest": "sha256:1", "imageTag": "a"}, {"imageDigest": "sha256:1", "imageTag": "b"}],
@@ -151,6 +156,7 @@ def test_dry_run_pages_of_images(three_destinations: Registry, stub_operations: 
 
 
 def test_unknown_destination(three_destinations: Registry, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --destination outside the configuration is an error listing the configured ones."""
     assert main(["backfill", "--destination", "ap-east-1"]) == 2
     assert capsys.readouterr().err == (
         "ecr-replication backfill: error: destination 'ap-east-1' is not in the replication configuration "
@@ -169,6 +175,7 @@ def started_one(stub: Stubber) -> None:
 
 
 def test_ctrl_c_without_terminal_stops_nothing(three_destinations: Registry, backfill_stub: Stubber, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C without a terminal stops nothing and prints how to stop each backfill."""
     started_one(backfill_stub)
     code = backfill.run(build_parser().parse_args(["backfill", "--destination", EU]), sleep=interrupt, interactive=False,
                         confirm=pytest.fail)
@@ -177,6 +184,7 @@ def test_ctrl_c_without_terminal_stops_nothing(three_destinations: Registry, bac
 
 
 def test_ctrl_c_on_terminal_stops_when_confirmed(three_destinations: Registry, backfill_stub: Stubber) -> None:
+    """Ctrl-C on a terminal asks once, then stops the running backfills."""
     started_one(backfill_stub)
     backfill_stub.add_response("stop_replication_backfill", {"replicationBackfillId": IDS[(EU, DEST_A)], "status": "STOPPING"},
                                {"replicationBackfillId": IDS[(EU, DEST_A)]})

@@ -50,11 +50,13 @@ def check(expected: Path, *extra: str) -> int:
 
 
 def test_healthy(healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Matching rules, a sufficient destination policy and the role present: healthy, exit 0."""
     assert check(expected_file) == 0
     assert capsys.readouterr().out.startswith("healthy:")
 
 
 def test_drift_missing_policy_and_role(registry: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Drifted rules, a missing service-linked role and a missing policy are three findings with fixes."""
     registry.replicate([(WEST, DEST_A)], ["prod"])
     assert check(expected_file, "--json") == 1
     findings = json.loads(capsys.readouterr().out)["findings"]
@@ -78,6 +80,7 @@ def test_drift_missing_policy_and_role(registry: Registry, expected_file: Path, 
 )
 def test_policy_grants(healthy: Registry, expected_file: Path, resource: str, actions: list[str], missing: list[str],
                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A policy missing an action or covering another prefix is reported per action; repository/* suffices."""
     healthy.account_session(DEST_A, WEST).client("ecr").put_registry_policy(policyText=grant(resource, actions))
     assert check(expected_file, "--json") == (1 if missing else 0)
     problems = [f["problem"] for f in json.loads(capsys.readouterr().out)["findings"]]
@@ -88,6 +91,7 @@ def test_policy_grants(healthy: Registry, expected_file: Path, resource: str, ac
 
 
 def test_bare_account_principal_counts(healthy: Registry, expected_file: Path) -> None:
+    """A bare account id as principal grants like the account's root ARN."""
     healthy.account_session(DEST_A, WEST).client("ecr").put_registry_policy(
         policyText=grant(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", ["ecr:ReplicateImage", "ecr:CreateRepository"], SOURCE))
     assert check(expected_file) == 0
@@ -100,6 +104,7 @@ def test_source_credentials_read_the_wrong_registry(healthy: Registry, expected_
 
 
 def test_wrong_source_account(healthy: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Credentials of another account than sourceRegistryId stop the check with one line."""
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"replicationConfiguration": EXPECTED, "sourceRegistryId": DEST_A}))
     assert main(["check", "--expected", str(path)]) == 2
@@ -112,6 +117,7 @@ def test_wrong_source_account(healthy: Registry, tmp_path: Path, capsys: pytest.
     [("{not json", "cannot read expected configuration"), ('{"outputs": {}}', "has no top-level replicationConfiguration")],
 )
 def test_bad_expected_file(aws_env: str, tmp_path: Path, content: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unreadable or shapeless --expected file is one line."""
     path = tmp_path / "bad.json"
     path.write_text(content)
     assert main(["check", "--expected", str(path)]) == 2
@@ -120,6 +126,7 @@ def test_bad_expected_file(aws_env: str, tmp_path: Path, content: str, message: 
 
 
 def test_bad_destination_option(healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed ACCOUNT=VALUE option is one line."""
     assert main(["check", "--expected", str(expected_file), "--destination-profile", "prod=x"]) == 2
     assert "expected ACCOUNT=VALUE with a 12-digit account id, got 'prod=x'" in capsys.readouterr().err
 
@@ -135,5 +142,6 @@ def test_bad_destination_option(healthy: Registry, expected_file: Path, capsys: 
     ],
 )
 def test_grant_coverage(resource: str, action: str, prefix: str, granted: bool) -> None:
+    """Wildcards in actions and resources are understood; a prefix needs a resource pattern ending in '*'."""
     policy = json.loads(grant(resource, [action]))
     assert (missing_grants(policy, SOURCE, Destination(WEST, DEST_A), [prefix]) == []) is granted

@@ -16,10 +16,12 @@ class Terminal(io.StringIO):
 
 
 def test_table_columns_fit_the_widest_cell() -> None:
+    """Columns are as wide as their widest cell."""
     assert render_table(("A", "LONGER"), [("wide value", 1)]) == "A           LONGER\nwide value  1"
 
 
 def test_progress_redraws_in_place_on_a_terminal() -> None:
+    """On a terminal the bar is redrawn on one line and ended with a newline."""
     stream = Terminal()
     progress = Progress(stream, width=4)
     progress.update(1, 4, "x")
@@ -29,6 +31,7 @@ def test_progress_redraws_in_place_on_a_terminal() -> None:
 
 
 def test_progress_prints_changed_lines_otherwise() -> None:
+    """Off a terminal only changed progress lines are printed, one per line."""
     stream = io.StringIO()
     progress = Progress(stream, width=4)
     for done in (0, 0, 2):

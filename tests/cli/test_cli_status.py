@@ -58,6 +58,7 @@ def one_image(registry: Registry, statuses: ReplicationStatuses) -> str:
 
 
 def test_empty_status_is_not_started_not_success(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty replicationStatuses list shows NOT_STARTED for every destination and exits 3, not 0."""
     statuses.set("prod/api", one_image)
     assert run([]) == status.EXIT_PENDING
     out = capsys.readouterr().out
@@ -66,6 +67,7 @@ def test_empty_status_is_not_started_not_success(one_image: str, statuses: Repli
 
 
 def test_destination_missing_from_statuses_is_not_started(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A configured destination absent from AWS's answer is NOT_STARTED; --json carries every cell."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"))
     assert run(["--json"]) == status.EXIT_PENDING
     document = json.loads(capsys.readouterr().out)
@@ -77,12 +79,14 @@ def test_destination_missing_from_statuses_is_not_started(one_image: str, status
 
 
 def test_failure_code_shown_and_exit_1(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FAILED destination shows its failure code and the exit code is 1."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "FAILED", "REPLICATION_PERMISSION_DENIED"), entry(EU, DEST_B, "COMPLETE"))
     assert run([]) == status.EXIT_FAILED
     assert "FAILED (REPLICATION_PERMISSION_DENIED)" in capsys.readouterr().out
 
 
 def test_all_complete_exit_0(one_image: str, statuses: ReplicationStatuses) -> None:
+    """An image picked by repository and tag, complete everywhere, exits 0."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE"))
     assert run(["--repository", "prod/api", "--tag", "v1"]) == status.EXIT_COMPLETE
 
@@ -106,6 +110,7 @@ class Sequence:
 
 
 def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationStatuses) -> None:
+    """--wait polls with doubling delays until every destination is COMPLETE."""
     both = [entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS")]
     done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
     steps = Sequence(statuses, one_image, [[], both, both, done])
@@ -116,6 +121,7 @@ def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationSt
 
 
 def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatuses) -> None:
+    """--wait stops as soon as one destination FAILED, without waiting for the rest."""
     steps = Sequence(statuses, one_image, [[entry(WEST, DEST_A, "IN_PROGRESS")], [entry(WEST, DEST_A, "FAILED", "X"), entry(EU, DEST_B, "IN_PROGRESS")]])
     args = build_parser().parse_args(["status", "--wait"])
     assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_FAILED
@@ -123,6 +129,7 @@ def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatus
 
 
 def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """--wait gives up at --timeout with exit 3, never sleeping past the deadline or the delay cap."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
     clock = FakeClock()
     assert run(["--wait", "--timeout", "2m"], clock) == status.EXIT_PENDING
@@ -157,6 +164,7 @@ def test_pages_of_repositories_and_images(registry: Registry, statuses: Replicat
 
 
 def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook]) -> None:
+    """One status call per selected image and one listing per repository: no call the data does not need."""
     registry.replicate([(WEST, DEST_A)], ["svc"])
     registry.push("other")
     for repository in ("svc/a", "svc/b", "svc/c"):
@@ -170,6 +178,7 @@ def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: Replic
 
 
 def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """--latest N keeps the N most recently pushed images, newest first."""
     registry.replicate([(WEST, DEST_A)], [])
     digests = [registry.push("app", f"v{j}") for j in range(3)]
     for digest in digests:
@@ -189,12 +198,14 @@ def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatu
     ],
 )
 def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """User mistakes and missing things are one stderr line with exit 2, never a traceback."""
     assert main(["status", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
 def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A registry without replication rules is an error that says what to do."""
     assert main(["status"]) == 2
     assert capsys.readouterr().err == (
         "ecr-replication status: error: registry 123456789012 in us-east-1 has no replication configuration; "
