@@ -258,4 +258,6 @@ def interrupted(scheduler: Scheduler, interactive: bool, confirm: Callable[[str]
             f"backfill {backfill['replicationBackfillId']} keeps running; stop it with `aws ecr stop-replication-backfill "
             f"--replication-backfill-id {backfill['replicationBackfillId']} --region {scheduler.clients.default_region}`"
         )
+    if scheduler.queue:
+        output.note(f"not started (still queued): {', '.join(map(str, scheduler.queue))}; run backfill again to continue")
     return EXIT_INTERRUPTED

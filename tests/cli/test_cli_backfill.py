@@ -177,10 +177,12 @@ def started_one(stub: Stubber) -> None:
 def test_ctrl_c_without_terminal_stops_nothing(three_destinations: Registry, backfill_stub: Stubber, capsys: pytest.CaptureFixture[str]) -> None:
     """Ctrl-C without a terminal stops nothing and prints how to stop each backfill."""
     started_one(backfill_stub)
-    code = backfill.run(build_parser().parse_args(["backfill", "--destination", EU]), sleep=interrupt, interactive=False,
-                        confirm=pytest.fail)
+    expect_start(backfill_stub, WEST, DEST_A)
+    code = backfill.run(build_parser().parse_args(["backfill"]), sleep=interrupt, interactive=False, confirm=pytest.fail)
     assert code == backfill.EXIT_INTERRUPTED
-    assert f"aws ecr stop-replication-backfill --replication-backfill-id {IDS[(EU, DEST_A)]} --region us-east-1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"aws ecr stop-replication-backfill --replication-backfill-id {IDS[(EU, DEST_A)]} --region us-east-1" in err
+    assert f"not started (still queued): {WEST}:{DEST_B}; run backfill again to continue" in err
 
 
 def test_ctrl_c_on_terminal_stops_when_confirmed(three_destinations: Registry, backfill_stub: Stubber) -> None:
