@@ -7,6 +7,7 @@ plan, the tests and the benchmarks all run programs through :func:`run_offline`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
@@ -188,7 +189,7 @@ class OfflineRun:
     result: Any
     """The program's return value, outputs resolved."""
     exports: dict[str, Any]
-    """The stack outputs the program exported, resolved."""
+    """The stack outputs the program exported, resolved; secret ones keep the SDK's secret marker."""
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         """The registered resources of one type, in registration order."""
@@ -219,14 +220,21 @@ def run_offline(
     pulumi.runtime.set_all_config(dict(config or {}), secret_keys or [])
     results: list[Any] = []
 
+    async def resolve(value: object, exports: dict[str, Any]) -> list[Any]:
+        """The program's value and its exports, each export kept secret-marked when it is a secret."""
+        resolved = {}
+        for name, export in exports.items():
+            output = pulumi.Output.from_input(export)
+            plain = await output.future(with_unknowns=True)
+            resolved[name] = rpc.wrap_rpc_secret(plain) if await output.is_secret() else plain
+        return [await pulumi.Output.from_input(value).future(with_unknowns=True), resolved]
+
     @mocks.test
     def run() -> pulumi.Output[None]:
         value = program()
         stack = settings.get_root_resource()
         exports = dict(getattr(stack, "outputs", {}))
-        return pulumi.Output.all(pulumi.Output.from_input(value), pulumi.Output.from_input(exports)).apply(
-            results.extend
-        )
+        return pulumi.Output.from_input(asyncio.ensure_future(resolve(value, exports))).apply(results.extend)
 
     try:
         run()

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from replication.offline import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, mask, provider_account_id, provider_setting
 
@@ -23,18 +22,22 @@ REGIONLESS_TYPES = ("aws:iam/",)
 """Type prefixes of global services, grouped under :data:`GLOBAL_REGION`."""
 
 
-@dataclass(frozen=True)
-class Diagnostic:
-    """One guardrail finding, as the policy pack reported it."""
+class Diagnostic(Protocol):
+    """A guardrail finding as the policy harness returns it."""
 
-    policy: str
-    level: str
+    policy_name: str
+    enforcement_level: str
     message: str
-    urn: str = ""
+    urn: str
 
-    def to_json(self) -> dict[str, str]:
-        """The diagnostic as a JSON object."""
-        return {"policy": self.policy, "level": self.level, "message": self.message, "urn": self.urn}
+
+def _finding(diagnostic: Diagnostic) -> dict[str, str]:
+    return {
+        "policy": diagnostic.policy_name,
+        "level": diagnostic.enforcement_level,
+        "message": diagnostic.message,
+        "urn": diagnostic.urn,
+    }
 
 
 def _provider_summary(provider: RegisteredResource) -> dict[str, Any]:
@@ -87,7 +90,7 @@ def build_report(
         for resource in resources
         if resource["type"] == "aws:ecr/replicationConfiguration:ReplicationConfiguration"
     ]
-    findings = [d.to_json() for d in diagnostics] if diagnostics is not None else None
+    findings = [_finding(d) for d in diagnostics] if diagnostics is not None else None
     report: dict[str, Any] = {
         "project": project,
         "stack": stack,
@@ -104,8 +107,8 @@ def build_report(
             "resources": sum(len(r) for r in registries.values()),
             "accounts": len({account for account, _ in registries}),
             "registries": len([key for key in registries if key[1] != GLOBAL_REGION]),
-            "mandatory": sum(1 for d in diagnostics or [] if d.level == "mandatory"),
-            "advisory": sum(1 for d in diagnostics or [] if d.level == "advisory"),
+            "mandatory": sum(1 for d in findings or [] if d["level"] == "mandatory"),
+            "advisory": sum(1 for d in findings or [] if d["level"] == "advisory"),
         },
     }
     if len(configurations) == 1:
