@@ -25,18 +25,20 @@ for destination in config.destinations:
     )
     if destination.repository_prefixes is not None:
         entry["repository_prefixes"] = destination.repository_prefixes
+    if destination.repository_settings is not None:
+        entry["repository_settings"] = destination.repository_settings
     destinations.append(entry)
 
-images = EcrReplication(
-    "images",
-    EcrReplicationArgs(
-        source_provider=providers[config.source.account_id],
-        source_account_id=config.source.account_id,
-        source_region=config.source.region,
-        destinations=destinations,
-        repository_prefixes=config.repository_prefixes,
-    ),
+args = EcrReplicationArgs(
+    source_provider=providers[config.source.account_id],
+    source_account_id=config.source.account_id,
+    source_region=config.source.region,
+    destinations=destinations,
+    repository_prefixes=config.repository_prefixes,
 )
+if config.repository_settings is not None:
+    args["repository_settings"] = config.repository_settings
+images = EcrReplication("images", args)
 
 pulumi.export("sourceRegistryId", config.source.account_id)
 pulumi.export("sourceRegion", config.source.region)

@@ -5,8 +5,14 @@ from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinati
 ```
 """
 
-from replication.args import EcrReplicationArgs, ReplicationDestinationArgs
+from replication.args import EcrReplicationArgs, ReplicationDestinationArgs, RepositorySettingsArgs
 from replication.component import EcrReplication
 from replication.errors import ReplicationConfigError
 
-__all__ = ["EcrReplication", "EcrReplicationArgs", "ReplicationConfigError", "ReplicationDestinationArgs"]
+__all__ = [
+    "EcrReplication",
+    "EcrReplicationArgs",
+    "ReplicationConfigError",
+    "ReplicationDestinationArgs",
+    "RepositorySettingsArgs",
+]

@@ -11,6 +11,58 @@ import pulumi
 import pulumi_aws as aws
 
 
+class RepositorySettingsArgs(TypedDict):
+    """How replicated repositories are configured in a destination registry.
+
+    Replication creates repositories MUTABLE, AES256-encrypted, unscanned and without lifecycle or repository
+    policy. These settings reach them through repository creation templates (applied when replication creates a
+    repository), the registry scanning configuration (scan on push) and, optionally, pre-created repositories.
+    """
+
+    image_tag_mutability: NotRequired[str]
+    """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`."""
+
+    image_tag_mutability_exclusion_filters: NotRequired[list[str]]
+    """Tag wildcard filters (e.g. `latest`, `dev-*`) exempt from the mutability setting; only with a
+    `*_WITH_EXCLUSION` mutability."""
+
+    scan_on_push: NotRequired[bool]
+    """Scan images on push in the replicated prefixes (a rule of the destination registry's scanning
+    configuration, which the component then owns whole)."""
+
+    encryption_type: NotRequired[str]
+    """`AES256` (the default), `KMS` or `KMS_DSSE`."""
+
+    kms_key: NotRequired[str]
+    """The KMS key ARN for `KMS`/`KMS_DSSE` encryption. A key lives in one region: it must be the destination
+    region's (use `kms_keys` for several regions)."""
+
+    kms_keys: NotRequired[dict[str, str]]
+    """KMS key ARNs by destination region, for destinations in several regions."""
+
+    lifecycle_policy: NotRequired[str]
+    """A lifecycle policy JSON document for replicated repositories. Exclusive with the two helpers below."""
+
+    expire_untagged_after_days: NotRequired[int]
+    """Lifecycle helper: expire untagged images this many days after push."""
+
+    keep_last_images: NotRequired[int]
+    """Lifecycle helper: keep only this many most recent images."""
+
+    repository_policy: NotRequired[str]
+    """A repository policy JSON document for replicated repositories (e.g. let workload accounts pull)."""
+
+    tags: NotRequired[dict[str, str]]
+    """Resource tags of replicated repositories."""
+
+    repositories: NotRequired[list[str]]
+    """Repositories to create ahead of replication, with the same settings. Each must match a replicated prefix."""
+
+    allow_repository_creation: NotRequired[bool]
+    """Whether replication may create repositories (default true). False is the least-privilege mode: the
+    registry policy grants only `ecr:ReplicateImage`, on exactly the pre-created `repositories`."""
+
+
 class ReplicationDestinationArgs(TypedDict):
     """One destination account of the replication, with the regions its images go to."""
 
@@ -37,6 +89,10 @@ class ReplicationDestinationArgs(TypedDict):
     """Extra IAM statements merged into the destination registry policy, which the component owns whole
     (a registry has exactly one policy document)."""
 
+    repository_settings: NotRequired[RepositorySettingsArgs]
+    """Settings for this destination's replicated repositories; each field given here overrides the component's
+    `repository_settings` field."""
+
 
 class EcrReplicationArgs(TypedDict):
     """Arguments of EcrReplication: where images are replicated from, to where, and which repositories."""
@@ -56,3 +112,6 @@ class EcrReplicationArgs(TypedDict):
 
     source_region: NotRequired[str]
     """The source registry's region. Defaults to the region of `source_provider`."""
+
+    repository_settings: NotRequired[RepositorySettingsArgs]
+    """Settings for replicated repositories in every destination registry (a destination may override fields)."""

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.args import EcrReplicationArgs
+from replication.destination_settings import declare_destination_settings
 from replication.errors import ReplicationConfigError
 from replication.plan import ReplicationPlan, ReplicationSpec, build_plan, normalize
 
@@ -21,8 +22,10 @@ class EcrReplication(pulumi.ComponentResource):
     """Amazon ECR replication from one source registry to registries in other accounts and regions.
 
     Creates, through explicit providers only: a registry permissions policy in every cross-account destination
-    registry (granting the source account `ecr:CreateRepository` and `ecr:ReplicateImage`), and the source
-    registry's replication configuration with one rule per distinct prefix set, created after those policies.
+    registry (granting the source account `ecr:CreateRepository` and `ecr:ReplicateImage`); with
+    `repository_settings`, the creation templates, scan-on-push rules, pre-created repositories and template role
+    that configure replicated repositories; and the source registry's replication configuration with one rule per
+    distinct prefix set, created after all of those.
     """
 
     source_registry: pulumi.Output[str]
@@ -58,11 +61,12 @@ class EcrReplication(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, provider=providers[slot.index]),
                 )
             )
+        settings = declare_destination_settings(self, name, spec, derive, providers)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
             replication_configuration=derive(documents.replication_configuration_input),
             region=derive(lambda p: p.source.region),
-            opts=pulumi.ResourceOptions(parent=self, provider=source_provider, depends_on=policies),
+            opts=pulumi.ResourceOptions(parent=self, provider=source_provider, depends_on=policies + settings),
         )
 
         self.source_registry = derive.output(lambda p: p.source.host)

@@ -19,25 +19,33 @@ def to_json(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
-def replication_statement(source_account_id: str, destination: Registry, prefixes: tuple[str, ...]) -> dict[str, Any]:
+def replication_statement(source_account_id: str, destination: DestinationRegistry) -> dict[str, Any]:
     """The statement that lets the source account replicate into ``destination``.
 
-    It grants ``ecr:CreateRepository`` as well as ``ecr:ReplicateImage``: without it replication fails for every
-    repository that does not exist yet in the destination.
+    It grants ``ecr:CreateRepository`` as well as ``ecr:ReplicateImage`` on the replicated prefixes: without it
+    replication fails for every repository that does not exist yet in the destination. In the least-privilege
+    mode (``allow_repository_creation`` false) it grants only ``ecr:ReplicateImage``, on exactly the pre-created
+    repositories.
     """
-    patterns = [f"{prefix}*" for prefix in prefixes] or ["*"]
+    settings = destination.slot.settings
+    if settings is not None and not settings.allow_repository_creation:
+        actions = ["ecr:ReplicateImage"]
+        patterns = list(settings.repositories)
+    else:
+        actions = list(limits.REPLICATION_ACTIONS)
+        patterns = [f"{prefix}*" for prefix in destination.slot.prefixes] or ["*"]
     return {
         "Sid": POLICY_SID,
         "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{source_account_id}:root"},
-        "Action": list(limits.REPLICATION_ACTIONS),
-        "Resource": [destination.repository_arn(pattern) for pattern in patterns],
+        "Action": actions,
+        "Resource": [destination.registry.repository_arn(pattern) for pattern in patterns],
     }
 
 
 def registry_policy_document(plan: ReplicationPlan, destination: DestinationRegistry) -> str:
     """The whole registry permissions policy of ``destination``: the replication statement plus extra ones."""
-    statements = [replication_statement(plan.source.account_id, destination.registry, destination.slot.prefixes)]
+    statements = [replication_statement(plan.source.account_id, destination)]
     statements += [dict(statement) for statement in destination.slot.extra_statements]
     document = to_json({"Version": "2012-10-17", "Statement": statements})
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
@@ -80,3 +88,49 @@ def replication_configuration_input(plan: ReplicationPlan) -> dict[str, Any]:
 def registry_policies(plan: ReplicationPlan) -> dict[str, str]:
     """Every registry policy the component manages, keyed by registry host."""
     return {d.registry.host: registry_policy_document(plan, d) for d in plan.destinations if d.needs_registry_policy}
+
+
+def template_role_trust_policy(account_id: str) -> str:
+    """Trust policy of the creation templates' role: ECR, acting for this account only."""
+    return to_json(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecr.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+def template_role_policy(destinations: list[DestinationRegistry]) -> str:
+    """Least-privilege permissions of the creation templates' role for one account's destination registries.
+
+    ECR creates the repository (``ecr:CreateRepository``, ``ecr:ReplicateImage``), tags it when templates set tags
+    (``ecr:TagResource``) and uses the KMS keys when they encrypt with KMS (grants and ``kms:DescribeKey``).
+    """
+    needing = [d for d in destinations if d.slot.settings is not None and d.slot.settings.needs_role]
+    repositories = sorted(
+        {d.registry.repository_arn(f"{prefix}*") for d in needing for prefix in (d.slot.prefixes or ("",))}
+    )
+    ecr_actions = list(limits.REPLICATION_ACTIONS)
+    if any(d.slot.settings.tags for d in needing if d.slot.settings):
+        ecr_actions.append("ecr:TagResource")
+    statements: list[dict[str, Any]] = [
+        {"Sid": "CreateReplicatedRepositories", "Effect": "Allow", "Action": ecr_actions, "Resource": repositories}
+    ]
+    keys = sorted({key for d in needing if d.slot.settings and (key := d.slot.settings.kms_key_for(d.registry.region))})
+    if keys:
+        statements.append(
+            {
+                "Sid": "EncryptReplicatedRepositories",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
+                "Resource": keys,
+            }
+        )
+    return to_json({"Version": "2012-10-17", "Statement": statements})

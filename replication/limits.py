@@ -35,3 +35,21 @@ MAX_REGISTRY_POLICY_CHARS: Final = 10_240
 REPLICATION_ACTIONS: Final = ("ecr:CreateRepository", "ecr:ReplicateImage")
 """What a destination registry policy grants the source account: without ``ecr:CreateRepository`` replication
 fails for every repository that does not exist yet in the destination."""
+
+REPOSITORY_NAME_PATTERN: Final = re.compile(r"^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+"""ECR's rule for a repository name (also what a creation template prefix, less its implied '/', must match)."""
+
+TAG_FILTER_PATTERN: Final = re.compile(r"^[0-9A-Za-z._*-]{1,128}$")
+"""An image tag mutability exclusion filter: letters, digits and ._*-, at most 128 characters."""
+
+MAX_TAG_FILTER_WILDCARDS: Final = 2
+"""Wildcards (*) allowed in one tag mutability exclusion filter."""
+
+IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
+"""Values of a repository's image tag mutability."""
+
+ENCRYPTION_TYPES: Final = ("AES256", "KMS", "KMS_DSSE")
+"""Values of a repository's encryption type."""
+
+KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[0-9a-z-]+):(?P<account>[0-9]{12}):(?:key|alias)/.+$")
+"""A KMS key (or alias) ARN, whose region must be the destination repository's."""

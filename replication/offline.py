@@ -7,6 +7,7 @@ plan, the tests and the benchmarks all run programs through :func:`run_offline`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
@@ -49,9 +50,31 @@ class RegisteredResource:
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
 
+def reveal(value: Any) -> Any:
+    """``value`` with every secret unwrapped (inputs keep the SDK's secret markers)."""
+    if rpc.is_rpc_secret(value):
+        return reveal(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def mask(value: Any, placeholder: str = "[secret]") -> Any:
+    """``value`` with every secret replaced by ``placeholder``, for printing."""
+    if rpc.is_rpc_secret(value):
+        return placeholder
+    if isinstance(value, dict):
+        return {k: mask(v, placeholder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, placeholder) for v in value]
+    return value
+
+
 def provider_setting(inputs: Mapping[str, Any], key: str) -> Any:
     """A provider input, decoding the JSON text the SDK sends for lists and objects."""
-    value = inputs.get(key)
+    value = reveal(inputs.get(key))
     if isinstance(value, str) and value[:1] in "[{":
         return json.loads(value)
     return value
@@ -98,9 +121,10 @@ class OfflineMocks(mocks.Mocks):
     def region(self, reference: str) -> str:
         """The region of the provider ``reference``, or an error saying which setting it needs."""
         name, inputs = self._provider(reference)
-        if not inputs.get("region"):
+        region = provider_setting(inputs, "region")
+        if not region:
             raise OfflineLookupError(f"aws provider '{name}': set its region so the offline plan can know it")
-        return str(inputs["region"])
+        return str(region)
 
     def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer ``getCallerIdentity`` and ``getRegion`` like AWS would for that provider."""
@@ -165,7 +189,7 @@ class OfflineRun:
     result: Any
     """The program's return value, outputs resolved."""
     exports: dict[str, Any]
-    """The stack outputs the program exported, resolved."""
+    """The stack outputs the program exported, resolved; secret ones keep the SDK's secret marker."""
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         """The registered resources of one type, in registration order."""
@@ -196,14 +220,21 @@ def run_offline(
     pulumi.runtime.set_all_config(dict(config or {}), secret_keys or [])
     results: list[Any] = []
 
+    async def resolve(value: object, exports: dict[str, Any]) -> list[Any]:
+        """The program's value and its exports, each export kept secret-marked when it is a secret."""
+        resolved = {}
+        for name, export in exports.items():
+            output = pulumi.Output.from_input(export)
+            plain = await output.future(with_unknowns=True)
+            resolved[name] = rpc.wrap_rpc_secret(plain) if await output.is_secret() else plain
+        return [await pulumi.Output.from_input(value).future(with_unknowns=True), resolved]
+
     @mocks.test
     def run() -> pulumi.Output[None]:
         value = program()
         stack = settings.get_root_resource()
         exports = dict(getattr(stack, "outputs", {}))
-        return pulumi.Output.all(pulumi.Output.from_input(value), pulumi.Output.from_input(exports)).apply(
-            results.extend
-        )
+        return pulumi.Output.from_input(asyncio.ensure_future(resolve(value, exports))).apply(results.extend)
 
     try:
         run()

@@ -18,6 +18,7 @@ from typing import Any
 
 from replication import limits
 from replication.errors import ReplicationConfigError
+from replication.settings import RepositorySettings, normalize_settings
 
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
@@ -60,6 +61,8 @@ class DestinationSlot:
     """Whether the component owns this registry's permissions policy."""
     extra_statements: tuple[Mapping[str, Any], ...]
     """Statements merged into the registry policy after the replication statement."""
+    settings: RepositorySettings | None
+    """Settings of the replicated repositories (component defaults merged with the destination's own)."""
 
     @property
     def field(self) -> str:
@@ -223,7 +226,7 @@ def normalize(args: Mapping[str, Any], check_provider: ProviderCheck) -> Replica
         if not isinstance(destination, Mapping):
             raise ReplicationConfigError(f"destinations[{index}]", destination, "must be a ReplicationDestinationArgs")
         same_provider = check_provider(f"destinations[{index}].provider", destination.get("provider"))
-        slots.extend(_destination_slots(index, destination, default_prefixes, source_account, same_provider))
+        slots.extend(_destination_slots(index, destination, args, default_prefixes, source_account, same_provider))
     if len(slots) > limits.MAX_UNIQUE_DESTINATIONS:
         raise ReplicationConfigError(
             "destinations",
@@ -243,6 +246,7 @@ def normalize(args: Mapping[str, Any], check_provider: ProviderCheck) -> Replica
 def _destination_slots(
     index: int,
     destination: Mapping[str, Any],
+    args: Mapping[str, Any],
     default_prefixes: tuple[str, ...],
     source_account: str | None,
     same_provider: bool,
@@ -270,6 +274,7 @@ def _destination_slots(
     if not isinstance(manage, bool):
         raise ReplicationConfigError(f"{field}.manage_registry_policy", manage, "must be true or false")
     statements = _check_statements(f"{field}.registry_policy_statements", destination.get("registry_policy_statements"))
+    settings = normalize_settings(args.get("repository_settings"), destination.get("repository_settings"), field, prefixes)
 
     regions = destination.get("regions")
     if regions is None:
@@ -279,7 +284,7 @@ def _destination_slots(
     else:
         region_entries = [(i, check_region(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)]
     return [
-        DestinationSlot(index, region_index, region, account, prefixes, cross_account, manage, statements)
+        DestinationSlot(index, region_index, region, account, prefixes, cross_account, manage, statements, settings)
         for region_index, region in region_entries
     ]
 
@@ -313,6 +318,8 @@ def build_plan(
                 account,
                 "this provider reaches the source account; use source_provider for same-account destinations",
             )
+        if slot.settings is not None:
+            slot.settings.kms_key_for(region)
         seen[registry] = slot
         destinations.append(DestinationRegistry(slot, registry))
 

@@ -12,8 +12,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from replication.args import RepositorySettingsArgs
 from replication.errors import ReplicationConfigError
 from replication.plan import check_account_id, check_prefixes, check_region
+from replication.settings import SETTING_NAMES
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class DestinationConfig:
     regions: list[str]
     repository_prefixes: list[str] | None
     manage_registry_policy: bool
+    repository_settings: RepositorySettingsArgs | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class StackConfig:
     source: AccountConfig
     destinations: list[DestinationConfig]
     repository_prefixes: list[str]
+    repository_settings: RepositorySettingsArgs | None
 
 
 def _optional_str(key: str, entry: Mapping[str, Any], name: str) -> str | None:
@@ -52,6 +56,25 @@ def _optional_str(key: str, entry: Mapping[str, Any], name: str) -> str | None:
     if value is not None and (not isinstance(value, str) or not value):
         raise ReplicationConfigError(f"{key}.{name}", value, "must be a non-empty string")
     return value
+
+
+def _snake_case(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _repository_settings(key: str, entry: object) -> RepositorySettingsArgs | None:
+    """``repositorySettings`` with camelCase keys, as ``RepositorySettingsArgs``."""
+    if entry is None:
+        return None
+    if not isinstance(entry, Mapping):
+        raise ReplicationConfigError(key, entry, "must be an object of repository settings")
+    settings: dict[str, Any] = {}
+    for name, value in entry.items():
+        field = _snake_case(str(name))
+        if field not in SETTING_NAMES:
+            raise ReplicationConfigError(f"{key}.{name}", value, "is not a repository setting (see README)")
+        settings[field] = value
+    return RepositorySettingsArgs(**settings)  # type: ignore[typeddict-item]
 
 
 def _account(key: str, entry: object, region: str | None = None) -> AccountConfig:
@@ -84,16 +107,18 @@ def _destination(key: str, entry: object) -> DestinationConfig:
         regions=checked,
         repository_prefixes=None if prefixes is None else list(check_prefixes(f"{key}.repositoryPrefixes", prefixes)),
         manage_registry_policy=manage,
+        repository_settings=_repository_settings(f"{key}.repositorySettings", entry.get("repositorySettings")),
     )
 
 
 def read_stack_config(config: pulumi.Config) -> StackConfig:
-    """Read and check ``source``, ``destinations`` and ``repositoryPrefixes`` from the project's config."""
+    """Read and check ``source``, ``destinations``, ``repositoryPrefixes`` and ``repositorySettings``."""
     namespace = config.name
     try:
         source = config.require_object("source")
         destinations = config.require_object("destinations")
         prefixes = config.get_object("repositoryPrefixes") or []
+        settings = config.get_object("repositorySettings")
     except pulumi.ConfigMissingError as error:
         raise ReplicationConfigError(error.key, None, "is required: set it in Pulumi.<stack>.yaml") from None
     except pulumi.ConfigTypeError as error:
@@ -104,6 +129,7 @@ def read_stack_config(config: pulumi.Config) -> StackConfig:
         source=_account(f"{namespace}:source", source),
         destinations=[_destination(f"{namespace}:destinations[{i}]", d) for i, d in enumerate(destinations)],
         repository_prefixes=list(check_prefixes(f"{namespace}:repositoryPrefixes", prefixes)),
+        repository_settings=_repository_settings(f"{namespace}:repositorySettings", settings),
     )
 
 

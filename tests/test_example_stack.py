@@ -74,6 +74,25 @@ def test_dev_stack_resources_and_exports() -> None:
     }
 
 
+def test_dev_stack_configures_replicated_repositories_in_every_destination() -> None:
+    run = run_dev()
+    templates = run.of_type("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+    assert sorted((provider_name(run, t), t.inputs["region"], t.inputs["prefix"]) for t in templates) == [
+        ("destination-222222222222", "eu-west-1", "prod"),
+        ("destination-222222222222", "eu-west-1", "shared"),
+        ("destination-222222222222", "us-west-2", "prod"),
+        ("destination-222222222222", "us-west-2", "shared"),
+        ("source", "us-west-2", "prod"),
+        ("source", "us-west-2", "shared"),
+    ]
+    assert {t.inputs["imageTagMutability"] for t in templates} == {"IMMUTABLE"}
+    assert {t.inputs["resourceTags"]["team"] for t in templates} == {"platform"}
+    roles = run.of_type("aws:iam/role:Role")
+    assert sorted(provider_name(run, r) for r in roles) == ["destination-222222222222", "source"]
+    scanning = run.of_type("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    assert len(scanning) == 3
+
+
 def test_destination_prefix_override_from_config() -> None:
     run = run_dev(
         destinations=[
@@ -104,6 +123,7 @@ def test_destination_prefix_override_from_config() -> None:
             "ecr-replication:source.roleArn: must be a role ARN in account 111111111111",
         ),
         ({"repositoryPrefixes": ["Prod"]}, "ecr-replication:repositoryPrefixes[0]: a prefix uses lowercase"),
+        ({"repositorySettings": {"scanOnPull": True}}, "ecr-replication:repositorySettings.scanOnPull: is not a repository"),
     ],
 )
 def test_config_errors_name_the_config_key(overrides: dict[str, object], message: str) -> None:

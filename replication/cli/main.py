@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from replication.cli.errors import CliError
 from replication.errors import ReplicationConfigError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "backfill")
 """Modules (under ``replication.cli``) that each register one sub-command, in help order."""
 
 

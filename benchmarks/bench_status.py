@@ -1,0 +1,102 @@
+"""Benchmark ``ecr-replication status``: sequential versus the default thread pool.
+
+50 repositories with 40 images each (2,000 images) in a moto server on 127.0.0.1; every
+``DescribeImageReplicationStatus`` is answered after a fixed 50 ms, like a real API round trip. Prints the
+API calls the data needs and the calls made, wall time per pool size, and the speed-up. A script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from replication.cli import aws, status  # noqa: E402
+from replication.cli.main import build_parser  # noqa: E402
+from tests.cli.fakes import CallCounter, HookedSession, ReplicationStatuses, status as entry  # noqa: E402
+
+PAGE = 100
+"""Items per listing page when no maxResults is sent (ECR's default); moto returns every listing in one page."""
+
+REGION, DESTINATIONS = "us-east-1", [("us-west-2", "222222222222"), ("eu-west-1", "333333333333")]
+
+
+def seed(session: boto3.Session, repositories: int, images: int, statuses: ReplicationStatuses) -> None:
+    """Create the repositories and images, and make every image COMPLETE in every destination."""
+    ecr = session.client("ecr")
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [
+        {"destinations": [{"region": r, "registryId": a} for r, a in DESTINATIONS]}]})
+    for r in range(repositories):
+        name = f"bench/service-{r:02d}"
+        ecr.create_repository(repositoryName=name)
+        for i in range(images):
+            digest = f"sha256:{r * images + i + 1:064x}"
+            manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": [],
+                        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": digest}}
+            ecr.put_image(repositoryName=name, imageManifest=json.dumps(manifest), imageDigest=digest, imageTag=f"v{i}")
+            statuses.set(name, digest, *(entry(region, account, "COMPLETE") for region, account in DESTINATIONS))
+
+
+def measure(workers: int, images: int, statuses: ReplicationStatuses) -> tuple[float, dict[str, int]]:
+    """Run ``status --latest images`` with ``workers`` threads; wall seconds and calls by operation."""
+    counter = CallCounter()
+    aws.SESSION_FOR_TESTS = HookedSession([counter.hook, statuses.hook], region_name=REGION)
+    args = build_parser().parse_args(["status", "--latest", str(images), "--max-workers", str(workers)])
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = status.run(args)
+    elapsed = time.perf_counter() - started
+    assert code == status.EXIT_COMPLETE, code
+    return elapsed, counter.calls
+
+
+def main() -> None:
+    """Seed moto, run both pool sizes and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repositories", type=int, default=50)
+    parser.add_argument("--images", type=int, default=40, help="images per repository")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per replication-status call")
+    options = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                      AWS_DEFAULT_REGION=REGION)
+    try:
+        statuses = ReplicationStatuses(latency=options.latency)
+        seed(boto3.Session(region_name=REGION), options.repositories, options.images, statuses)
+        total = options.repositories * options.images
+        pages = math.ceil(options.repositories / PAGE), options.repositories * math.ceil(options.images / PAGE)
+        needed = {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": pages[0],
+                  "DescribeImages": pages[1], "DescribeImageReplicationStatus": total}
+        print(f"status over {options.repositories} repositories, {total} images, {len(DESTINATIONS)} destinations, "
+              f"{options.latency * 1000:.0f} ms per replication-status call")
+        print(f"API calls needed: {sum(needed.values())} ({total} DescribeImageReplicationStatus)")
+        timings = {}
+        for workers in (1, status.DEFAULT_MAX_WORKERS):
+            elapsed, calls = measure(workers, options.images, statuses)
+            timings[workers] = elapsed
+            extra = {op: n - needed.get(op, 0) for op, n in calls.items() if n != needed.get(op, 0)}
+            print(f"max_workers={workers:<3} wall {elapsed:7.2f} s  API calls made {sum(calls.values())}"
+                  f"{'  (beyond need: ' + str(extra) + ')' if extra else ' (= needed)'}")
+        print(f"speed-up sequential / max_workers={status.DEFAULT_MAX_WORKERS}: "
+              f"{timings[1] / timings[status.DEFAULT_MAX_WORKERS]:.1f}x")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

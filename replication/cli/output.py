@@ -1,0 +1,56 @@
+"""Rendering results on stdout (plain tables or JSON) and progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A left-aligned plain-text table, columns sized to their widest cell."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+
+
+def print_json(document: Any, stream: TextIO | None = None) -> None:
+    """Print ``document`` as indented JSON on stdout (or ``stream``)."""
+    print(json.dumps(document, indent=2, sort_keys=True, default=str), file=stream or sys.stdout)
+
+
+def note(message: str) -> None:
+    """A log line for humans, on stderr so stdout stays machine-readable."""
+    print(message, file=sys.stderr)
+
+
+class Progress:
+    """A progress bar redrawn in place when ``stream`` is a terminal, plain changed lines otherwise."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        """Write to ``stream`` (default stderr) with a bar ``width`` characters wide."""
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.interactive = self.stream.isatty()
+        self._last = ""
+
+    def update(self, done: int, total: int, detail: str = "") -> None:
+        """Show ``done`` of ``total`` with a trailing ``detail``; repeats of the same line are skipped."""
+        percent = 100 * done // total if total else 0
+        filled = self.width * done // total if total else 0
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{total} {detail}".rstrip()
+        if line == self._last:
+            return
+        self._last = line
+        if self.interactive:
+            self.stream.write("\r\x1b[K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line on a terminal."""
+        if self.interactive and self._last:
+            self.stream.write("\n")
+            self.stream.flush()

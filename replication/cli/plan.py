@@ -1,0 +1,136 @@
+"""``ecr-replication plan``: what a stack declares, per account and region, and what the guardrails say.
+
+Offline: the Pulumi program runs in the SDK's mock mode with the stack's config, lookups are answered from each
+provider's own settings, and the policy pack judges the registrations over the analyzer protocol the Pulumi CLI
+uses. It shows what the program declares, not a diff against live state (that is ``pulumi preview``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from replication.cli.errors import CliError
+
+EXIT_CLEAN, EXIT_MANDATORY = 0, 1
+"""Exit codes: no mandatory violation (advisories allowed), at least one mandatory violation."""
+
+PACK_FILE = "PulumiPolicy.yaml"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``plan`` command."""
+    parser = subparsers.add_parser(
+        "plan",
+        help="show offline what a stack declares in each account and region, and run the guardrails",
+        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+    )
+    parser.add_argument("--stack", default="dev", help="the stack whose Pulumi.<stack>.yaml to use (default: dev)")
+    parser.add_argument("--cwd", type=Path, default=Path("."), help="the Pulumi project folder (default: here)")
+    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON document")
+    parser.add_argument("--policy-config", type=Path, help="a policy config file, as for pulumi --policy-pack-config")
+    parser.add_argument("--policy-pack", type=Path, help="the policy pack folder (default: <cwd>/policies)")
+    parser.add_argument("--no-policies", action="store_true", help="skip the policy pack")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour the output (default: auto)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _policy_config(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CliError(f"{path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise CliError(f"{path}: not valid JSON: {error.msg} at line {error.lineno}") from None
+    if not isinstance(config, dict):
+        raise CliError(f"{path}: a policy config is a JSON object of policy names")
+    return config
+
+
+def _pack_dir(requested: Path | None, project: Path) -> Path:
+    """The pack to run: ``--policy-pack``, else the project's ``policies/``, else this checkout's."""
+    if requested is not None:
+        if not (requested / PACK_FILE).is_file():
+            raise CliError(f"{requested}: not a policy pack (no {PACK_FILE})")
+        return requested
+    for candidate in (project / "policies", Path(__file__).resolve().parents[2] / "policies"):
+        if (candidate / PACK_FILE).is_file():
+            return candidate
+    raise CliError("no policy pack found: pass --policy-pack DIR, or --no-policies")
+
+
+def _program_error(error: BaseException, program: Path) -> str:
+    """One line for an error the program raised: where in the program, and what."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).resolve() == program]
+    where = f"{program.name}:{frames[-1].lineno}" if frames else program.name
+    return f"{where}: {type(error).__name__}: {error}"
+
+
+def _evaluate(files: Any) -> Any:
+    """Run the program offline, turning every failure into one readable line."""
+    import pulumi
+
+    from replication.errors import ReplicationConfigError
+    from replication.offline import OfflineLookupError, run_program_file
+
+    try:
+        return run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
+    except ReplicationConfigError:
+        raise
+    except OfflineLookupError as error:
+        raise CliError(str(error)) from None
+    except pulumi.RunError as error:
+        raise CliError(str(error).splitlines()[0]) from None
+    except Exception as error:  # noqa: BLE001 the user's program may raise anything: report it in one line
+        raise CliError(_program_error(error, files.program)) from None
+
+
+def _diagnostics(args: argparse.Namespace, project: Path, run: Any) -> list[Any] | None:
+    if args.no_policies:
+        return None
+    from replication.policy_harness import PolicyPackError, PolicyPackServer, stack_resources
+
+    config = _policy_config(args.policy_config)
+    pack = _pack_dir(args.policy_pack, project)
+    try:
+        with PolicyPackServer(pack, config=config) as server:
+            return server.preview(stack_resources(run.resources))
+    except ValueError as error:
+        raise CliError(f"{args.policy_config}: {error}") from None
+    except PolicyPackError as error:
+        raise CliError(f"{pack}: the policy pack failed: {str(error).splitlines()[0]}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
+    import logging
+
+    from replication.report import build_report, render_text
+    from replication.stack_files import StackFileError, load_stack
+
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # a failed output is reported once, below
+    project = args.cwd.resolve()
+    if args.policy_config is not None:
+        _policy_config(args.policy_config)  # a bad file is a usage error before anything runs
+    try:
+        files = load_stack(project, args.stack)
+    except StackFileError as error:
+        raise CliError(str(error)) from None
+    evaluated = _evaluate(files)
+    diagnostics = _diagnostics(args, project, evaluated)
+    report = build_report(files.project, files.stack, evaluated, diagnostics)
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        sys.stdout.write(render_text(report, color=color))
+    return EXIT_MANDATORY if report["summary"]["mandatory"] else EXIT_CLEAN

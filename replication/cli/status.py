@@ -1,0 +1,201 @@
+"""``ecr-replication status``: where each recent image stands in each replication destination.
+
+Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
+still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out); 2 usage or
+AWS errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from replication.cli import aws, output
+from replication.cli.argtypes import parse_duration, positive_int
+from replication.cli.aws import Clients, translated_errors
+from replication.cli.errors import CliError
+from replication.cli.registry import Destination, Rule, destinations_of, matched_repositories, read_live_rules
+
+COMPLETE, IN_PROGRESS, FAILED, NOT_STARTED = "COMPLETE", "IN_PROGRESS", "FAILED", "NOT_STARTED"
+"""Replication states shown per image and destination; NOT_STARTED is an empty or missing AWS status."""
+
+EXIT_COMPLETE, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
+"""Exit codes: all complete, a failure, still pending."""
+
+DEFAULT_MAX_WORKERS = 12
+"""Concurrent ``DescribeImageReplicationStatus`` calls by default."""
+
+FIRST_POLL_DELAY, MAX_POLL_DELAY = 5.0, 60.0
+"""Seconds between ``--wait`` polls: the first delay, doubled each round up to the cap."""
+
+@dataclass(frozen=True)
+class Image:
+    """One source image, by repository and digest, with its tags for display."""
+
+    repository: str
+    digest: str
+    tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The first tag, else a shortened digest."""
+        return self.tags[0] if self.tags else self.digest[:19]
+
+
+@dataclass(frozen=True)
+class Target:
+    """An image and the destinations the configuration says it must reach."""
+
+    image: Image
+    destinations: tuple[Destination, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The state of one image in one destination."""
+
+    destination: Destination
+    status: str
+    failure_code: str | None = None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``status`` sub-command."""
+    parser = aws.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__ or "", run)
+    pick = parser.add_argument_group("which images")
+    pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
+    which = pick.add_mutually_exclusive_group()
+    which.add_argument("--tag", help="the image with this tag (needs --repository)")
+    which.add_argument("--digest", help="the image with this digest (needs --repository)")
+    which.add_argument("--latest", type=positive_int, default=1, help="the N most recently pushed images per repository (default 1)")
+    parser.add_argument("--max-workers", type=positive_int, default=DEFAULT_MAX_WORKERS, help=f"concurrent status calls (default {DEFAULT_MAX_WORKERS})")
+    parser.add_argument("--wait", action="store_true", help="poll with backoff until all complete or one fails")
+    parser.add_argument("--timeout", type=parse_duration, default=parse_duration("30m"), help="how long --wait polls (default 30m)")
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run ``status``; ``clock`` and ``sleep`` drive ``--wait`` and are replaced in tests."""
+    if (args.tag or args.digest) and not args.repository:
+        raise CliError("--tag and --digest need --repository")
+    clients = aws.source_clients(args)
+    rules = read_live_rules(clients)
+    targets = select_targets(clients, rules, args)
+    if not targets:
+        output.note("no images in the repositories the replication rules match: nothing to check")
+    deadline = clock() + args.timeout
+    cells = poll(clients, targets, args.max_workers)
+    delay = FIRST_POLL_DELAY
+    while args.wait and outcome(cells) == EXIT_PENDING and clock() < deadline:
+        pending = [t for t in targets if _pending(cells[t])]
+        wait_for = min(delay, max(deadline - clock(), 0.0))
+        output.note(f"{len(pending)} of {len(targets)} images not replicated everywhere yet; next check in {wait_for:.0f}s")
+        sleep(wait_for)
+        cells.update(poll(clients, pending, args.max_workers))
+        delay = min(delay * 2, MAX_POLL_DELAY)
+    code = outcome(cells)
+    if args.json:
+        output.print_json(as_json(clients, cells, code))
+    else:
+        print(as_table(cells))
+    return code
+
+
+def select_targets(clients: Clients, rules: list[Rule], args: argparse.Namespace) -> list[Target]:
+    """The images to ask about, each with the destinations its repository replicates to."""
+    if args.repository:
+        if not any(rule.matches(args.repository) for rule in rules):
+            raise CliError(f"repository {args.repository!r} is not matched by any replication rule of registry {clients.account}")
+        repositories: Iterable[str] = [args.repository]
+    else:
+        repositories = matched_repositories(clients, rules)
+    targets = []
+    for repository in repositories:
+        destinations = tuple(destinations_of(rules, repository))
+        targets.extend(Target(image, destinations) for image in _images(clients, repository, args))
+    return targets
+
+
+def _images(clients: Clients, repository: str, args: argparse.Namespace) -> list[Image]:
+    """The chosen images of ``repository``: by tag or digest, else the ``--latest`` most recently pushed."""
+    ecr = clients.client("ecr")
+    with translated_errors(clients.account, "ecr"):
+        if args.tag or args.digest:
+            wanted = {"imageTag": args.tag} if args.tag else {"imageDigest": args.digest}
+            details = ecr.describe_images(repositoryName=repository, imageIds=[wanted])["imageDetails"]
+        else:
+            pages = ecr.get_paginator("describe_images").paginate(repositoryName=repository)
+            details = [detail for page in pages for detail in page["imageDetails"]]
+            details.sort(key=lambda d: (d["imagePushedAt"], d["imageDigest"]), reverse=True)
+            details = details[: args.latest]
+    return [Image(repository, d["imageDigest"], tuple(d.get("imageTags", ()))) for d in details]
+
+
+def poll(clients: Clients, targets: list[Target], max_workers: int) -> dict[Target, list[Cell]]:
+    """Ask for each target's replication status, at most ``max_workers`` calls at a time."""
+    clients.client("ecr")  # created here, before worker threads share it
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return dict(zip(targets, pool.map(lambda target: image_cells(clients, target), targets)))
+
+
+def image_cells(clients: Clients, target: Target) -> list[Cell]:
+    """One cell per destination of ``target``: a destination absent from AWS's answer is NOT_STARTED.
+
+    Destinations AWS reports that the configuration no longer names are kept, so nothing is hidden.
+    """
+    with translated_errors(clients.account, "ecr"):
+        response = clients.client("ecr").describe_image_replication_status(
+            repositoryName=target.image.repository, imageId={"imageDigest": target.image.digest}
+        )
+    reported = {
+        Destination(s["region"], s["registryId"]): Cell(Destination(s["region"], s["registryId"]), s["status"], s.get("failureCode"))
+        for s in response.get("replicationStatuses", [])
+    }
+    expected = [reported.get(d, Cell(d, NOT_STARTED)) for d in target.destinations]
+    return expected + [cell for d, cell in sorted(reported.items()) if d not in target.destinations]
+
+
+def _pending(cells: list[Cell]) -> bool:
+    """Whether an image still waits on some destination (and has not failed anywhere)."""
+    return not any(c.status == FAILED for c in cells) and any(c.status != COMPLETE for c in cells)
+
+
+def outcome(cells: dict[Target, list[Cell]]) -> int:
+    """The exit code for these cells: a failure wins over anything pending."""
+    states = {c.status for row in cells.values() for c in row}
+    if FAILED in states:
+        return EXIT_FAILED
+    return EXIT_PENDING if states - {COMPLETE} else EXIT_COMPLETE
+
+
+def as_table(cells: dict[Target, list[Cell]]) -> str:
+    """The human table: one row per image and destination."""
+    rows = [
+        (t.image.repository, t.image.label, str(c.destination), c.status + (f" ({c.failure_code})" if c.failure_code else ""))
+        for t, row in cells.items()
+        for c in row
+    ]
+    return output.render_table(("REPOSITORY", "IMAGE", "DESTINATION", "STATUS"), rows)
+
+
+def as_json(clients: Clients, cells: dict[Target, list[Cell]], code: int) -> dict[str, Any]:
+    """The ``--json`` document: registry, overall result and every image with its destinations."""
+    return {
+        "registryId": clients.account,
+        "region": clients.default_region,
+        "result": {EXIT_COMPLETE: COMPLETE, EXIT_FAILED: FAILED, EXIT_PENDING: "PENDING"}[code],
+        "images": [
+            {
+                "repositoryName": t.image.repository,
+                "imageDigest": t.image.digest,
+                "imageTags": list(t.image.tags),
+                "destinations": [
+                    {**c.destination.as_api(), "status": c.status, "failureCode": c.failure_code} for c in row
+                ],
+            }
+            for t, row in cells.items()
+        ],
+    }

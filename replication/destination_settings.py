@@ -1,0 +1,167 @@
+"""Declare the destination-side resources that configure replicated repositories.
+
+Per destination registry, through the destination's provider and in its region: creation templates for the
+replicated prefixes, the registry scanning configuration (scan on push), and pre-created repositories with
+their lifecycle and repository policies; once per destination account, the role that templates need for KMS
+encryption or resource tags. The replication configuration depends on all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from replication import documents
+from replication.plan import DestinationSlot, ReplicationPlan, ReplicationSpec
+from replication.settings import RepositorySettings, scanning_filters, template_prefixes
+
+Derive = Callable[[Callable[[ReplicationPlan], Any]], Any]
+"""Turns a function of the plan into a resource input (see ``component._Derive``)."""
+
+
+def _label(text: str) -> str:
+    """A resource-name fragment from a prefix or repository name."""
+    return text.strip("/").replace("/", "-") or "root"
+
+
+def declare_destination_settings(
+    parent: pulumi.Resource,
+    name: str,
+    spec: ReplicationSpec,
+    derive: Derive,
+    providers: Sequence[pulumi.ProviderResource],
+) -> list[pulumi.Resource]:
+    """Declare every settings resource of every destination registry and return them."""
+    role_arns = _template_roles(parent, name, spec, derive, providers)
+    declared: list[pulumi.Resource] = list(role_arns.values())
+    for position, slot in enumerate(spec.slots):
+        if slot.settings is None:
+            continue
+        opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index])
+        declared += _declare_registry_settings(
+            name, position, slot, slot.settings, derive, opts, role_arns.get(id(providers[slot.index]))
+        )
+    return declared
+
+
+def _template_roles(
+    parent: pulumi.Resource,
+    name: str,
+    spec: ReplicationSpec,
+    derive: Derive,
+    providers: Sequence[pulumi.ProviderResource],
+) -> dict[int, aws.iam.Role]:
+    """One role per destination account (provider) whose templates need ``custom_role_arn``."""
+    positions_by_provider: dict[int, list[int]] = {}
+    for position, slot in enumerate(spec.slots):
+        if slot.settings is not None and slot.settings.needs_role:
+            positions_by_provider.setdefault(id(providers[slot.index]), []).append(position)
+    roles: dict[int, aws.iam.Role] = {}
+    for key, positions in positions_by_provider.items():
+        first = spec.slots[positions[0]]
+        account_label = first.account_id or f"destination{first.index}"
+        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index])
+        role = aws.iam.Role(
+            f"{name}-template-role-{account_label}",
+            description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
+            assume_role_policy=derive(
+                lambda p, i=positions[0]: documents.template_role_trust_policy(p.destinations[i].registry.account_id)
+            ),
+            opts=opts,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-template-role-policy-{account_label}",
+            role=role.name,
+            policy=derive(lambda p, ps=positions: documents.template_role_policy([p.destinations[i] for i in ps])),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+        )
+        roles[key] = role
+    return roles
+
+
+def _declare_registry_settings(
+    name: str,
+    position: int,
+    slot: DestinationSlot,
+    settings: RepositorySettings,
+    derive: Derive,
+    opts: pulumi.ResourceOptions,
+    role: aws.iam.Role | None,
+) -> list[pulumi.Resource]:
+    """Templates, scanning and pre-created repositories of one destination registry."""
+    suffix = slot.resource_suffix
+    region = derive(lambda p: p.destinations[position].registry.region)
+    encryption = derive(lambda p: settings.encryption_configuration(p.destinations[position].registry.region))
+    declared: list[pulumi.Resource] = []
+
+    if settings.needs_template:
+        for prefix in template_prefixes(slot.prefixes):
+            declared.append(
+                aws.ecr.RepositoryCreationTemplate(
+                    f"{name}-template-{_label(prefix.lower())}-{suffix}",
+                    prefix=prefix,
+                    applied_fors=["REPLICATION"],
+                    description=f"Settings of repositories that replication creates under {prefix}",
+                    image_tag_mutability=settings.image_tag_mutability,
+                    image_tag_mutability_exclusion_filters=settings.exclusion_filters(),
+                    encryption_configurations=encryption,
+                    lifecycle_policy=settings.lifecycle_policy,
+                    repository_policy=settings.repository_policy,
+                    resource_tags=dict(settings.tags) or None,
+                    custom_role_arn=role.arn if role is not None and settings.needs_role else None,
+                    region=region,
+                    opts=opts,
+                )
+            )
+
+    if settings.scan_on_push:
+        filters = [{"filter": f, "filter_type": "WILDCARD"} for f in scanning_filters(slot.prefixes)]
+        declared.append(
+            aws.ecr.RegistryScanningConfiguration(
+                f"{name}-scanning-{suffix}",
+                scan_type="BASIC",
+                rules=[{"scan_frequency": "SCAN_ON_PUSH", "repository_filters": filters}],
+                region=region,
+                opts=opts,
+            )
+        )
+
+    for repository_name in settings.repositories:
+        label = f"{_label(repository_name)}-{suffix}"
+        repository = aws.ecr.Repository(
+            f"{name}-repository-{label}",
+            name=repository_name,
+            image_tag_mutability=settings.image_tag_mutability,
+            image_tag_mutability_exclusion_filters=settings.exclusion_filters(),
+            encryption_configurations=encryption,
+            image_scanning_configuration={"scan_on_push": settings.scan_on_push},
+            tags=dict(settings.tags) or None,
+            region=region,
+            opts=opts,
+        )
+        declared.append(repository)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=repository))
+        if settings.lifecycle_policy is not None:
+            declared.append(
+                aws.ecr.LifecyclePolicy(
+                    f"{name}-lifecycle-{label}",
+                    repository=repository.name,
+                    policy=settings.lifecycle_policy,
+                    region=region,
+                    opts=child,
+                )
+            )
+        if settings.repository_policy is not None:
+            declared.append(
+                aws.ecr.RepositoryPolicy(
+                    f"{name}-repository-policy-{label}",
+                    repository=repository.name,
+                    policy=settings.repository_policy,
+                    region=region,
+                    opts=child,
+                )
+            )
+    return declared

@@ -1,0 +1,371 @@
+"""Destination repository settings: validate them and render their documents. Pure, no Pulumi.
+
+The settings reach replicated repositories through creation templates, whose prefix gets an implicit trailing
+'/', while replication filters (``PREFIX_MATCH``) are plain string prefixes. :func:`template_prefixes` maps one
+onto the other so that no replicated repository is left unconfigured: a filter ``prod/`` becomes the template
+``prod`` (repositories ``prod/...``); any filter that is not a whole path segment (``prod`` also matches
+``prod-api``), or no filter at all, adds the ``ROOT`` template, which configures every other repository that
+replication creates in that registry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from replication import limits
+from replication.errors import ReplicationConfigError
+
+ROOT_TEMPLATE = "ROOT"
+"""The creation template prefix that matches every repository."""
+
+KMS_ENCRYPTION = ("KMS", "KMS_DSSE")
+"""Encryption types that use a KMS key."""
+
+SETTING_NAMES = frozenset(
+    {
+        "image_tag_mutability",
+        "image_tag_mutability_exclusion_filters",
+        "scan_on_push",
+        "encryption_type",
+        "kms_key",
+        "kms_keys",
+        "lifecycle_policy",
+        "expire_untagged_after_days",
+        "keep_last_images",
+        "repository_policy",
+        "tags",
+        "repositories",
+        "allow_repository_creation",
+    }
+)
+"""The fields of ``RepositorySettingsArgs``."""
+
+
+@dataclass(frozen=True)
+class RepositorySettings:
+    """Validated settings of one destination's replicated repositories."""
+
+    image_tag_mutability: str | None = None
+    mutability_exclusion_filters: tuple[str, ...] = ()
+    scan_on_push: bool = False
+    encryption_type: str | None = None
+    kms_key: str | None = None
+    kms_keys: Mapping[str, str] = field(default_factory=dict)
+    lifecycle_policy: str | None = None
+    """Canonical JSON, from the document or the helpers."""
+    repository_policy: str | None = None
+    """Canonical JSON."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    repositories: tuple[str, ...] = ()
+    allow_repository_creation: bool = True
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """Setting name -> the argument path it came from, for error messages."""
+
+    @property
+    def uses_kms(self) -> bool:
+        """Whether repositories are encrypted with a KMS key."""
+        return self.encryption_type in KMS_ENCRYPTION
+
+    @property
+    def needs_template(self) -> bool:
+        """Whether creation templates are worth creating (replication may create repositories and a setting
+        other than scanning is set)."""
+        configured = (
+            self.image_tag_mutability,
+            self.encryption_type,
+            self.lifecycle_policy,
+            self.repository_policy,
+            self.tags or None,
+        )
+        return self.allow_repository_creation and any(value is not None for value in configured)
+
+    @property
+    def needs_role(self) -> bool:
+        """Whether templates need ``custom_role_arn`` (KMS encryption or resource tags)."""
+        return self.needs_template and (self.uses_kms or bool(self.tags))
+
+    def kms_key_for(self, region: str) -> str | None:
+        """The KMS key ARN used in ``region``, checked to live there."""
+        if not self.uses_kms:
+            return None
+        key = self.kms_keys.get(region, self.kms_key)
+        source = f"{self.fields['kms_keys']}[{region!r}]" if region in self.kms_keys else self.fields.get("kms_key")
+        if key is None:
+            raise ReplicationConfigError(
+                self.fields["encryption_type"],
+                self.encryption_type,
+                f"needs a KMS key for {region}: set kms_key, or kms_keys[{region!r}]",
+            )
+        match = limits.KMS_KEY_ARN_PATTERN.match(key)
+        if match is None:
+            raise ReplicationConfigError(str(source), key, "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
+        if match["region"] != region:
+            raise ReplicationConfigError(
+                str(source), key, f"the key is in {match['region']} but the destination region is {region}"
+            )
+        return key
+
+    def encryption_configuration(self, region: str) -> list[dict[str, str]] | None:
+        """The ``encryption_configurations`` input for repositories or templates in ``region``."""
+        if self.encryption_type is None:
+            return None
+        configuration = {"encryption_type": self.encryption_type}
+        key = self.kms_key_for(region)
+        if key is not None:
+            configuration["kms_key"] = key
+        return [configuration]
+
+    def exclusion_filters(self) -> list[dict[str, str]] | None:
+        """The ``image_tag_mutability_exclusion_filters`` input."""
+        if not self.mutability_exclusion_filters:
+            return None
+        return [{"filter": f, "filter_type": "WILDCARD"} for f in self.mutability_exclusion_filters]
+
+
+def template_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Creation template prefixes that together cover every repository the filters replicate (module docs)."""
+    templates: list[str] = []
+    needs_root = not prefixes
+    for prefix in prefixes:
+        segment = prefix[:-1]
+        if prefix.endswith("/") and limits.REPOSITORY_NAME_PATTERN.match(segment):
+            templates.append(segment)
+        else:
+            needs_root = True
+    return tuple(dict.fromkeys(templates + ([ROOT_TEMPLATE] if needs_root else [])))
+
+
+def scanning_filters(prefixes: tuple[str, ...]) -> list[str]:
+    """Registry scanning WILDCARD filters for the replicated prefixes (``*`` for everything)."""
+    return [f"{prefix}*" for prefix in prefixes] or ["*"]
+
+
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def _lifecycle_helpers(untagged_days: int | None, keep_last: int | None) -> str | None:
+    """A lifecycle policy from the two helpers: expire untagged images, keep the most recent images."""
+    rules: list[dict[str, Any]] = []
+    if untagged_days is not None:
+        rules.append(
+            {
+                "description": f"Expire untagged images {untagged_days} days after push",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": untagged_days,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    if keep_last is not None:
+        rules.append(
+            {
+                "description": f"Keep the last {keep_last} images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_last},
+                "action": {"type": "expire"},
+            }
+        )
+    for priority, rule in enumerate(rules, start=1):
+        rule["rulePriority"] = priority
+    return _canonical({"rules": rules}) if rules else None
+
+
+def _json_document(path: str, value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, str):
+        raise ReplicationConfigError(path, value, f"must be a {what} JSON document (a string)")
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ReplicationConfigError(path, value[:60], f"is not valid JSON: {error.msg} at line {error.lineno}") from None
+    if not isinstance(document, dict):
+        raise ReplicationConfigError(path, value[:60], f"a {what} is a JSON object")
+    return document
+
+
+def _check_lifecycle(path: str, value: object) -> str:
+    document = _json_document(path, value, "lifecycle policy")
+    rules = document.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise ReplicationConfigError(path, str(value)[:60], "a lifecycle policy needs a non-empty 'rules' list")
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict) or not isinstance(rule.get("rulePriority"), int):
+            raise ReplicationConfigError(f"{path}.rules[{i}]", rule, "each rule needs an integer rulePriority")
+    return _canonical(document)
+
+
+def _check_repository_policy(path: str, value: object) -> str:
+    document = _json_document(path, value, "repository policy")
+    statements = document.get("Statement")
+    if not isinstance(statements, list) or not statements:
+        raise ReplicationConfigError(path, str(value)[:60], "a repository policy needs a non-empty 'Statement' list")
+    for i, statement in enumerate(statements):
+        principal = statement.get("Principal") if isinstance(statement, dict) else None
+        names = principal.get("AWS") if isinstance(principal, dict) else principal
+        wildcard = principal == "*" or names == "*" or (isinstance(names, list) and "*" in names)
+        if wildcard and statement.get("Effect") == "Allow" and not statement.get("Condition"):
+            raise ReplicationConfigError(
+                f"{path}.Statement[{i}].Principal",
+                principal,
+                "a wildcard principal without a Condition (e.g. aws:PrincipalOrgID) opens the repositories to everyone",
+            )
+    return _canonical(document)
+
+
+def _check_choice(path: str, value: object, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ReplicationConfigError(path, value, f"must be one of {', '.join(choices)}")
+    return str(value)
+
+
+def _check_positive_int(path: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ReplicationConfigError(path, value, "must be a whole number of at least 1")
+    return value
+
+
+def _check_string_map(path: str, value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ReplicationConfigError(path, value, "must map strings to strings")
+    return dict(value)
+
+
+def _check_tag_filters(path: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ReplicationConfigError(path, value, "must be a non-empty list of tag filters")
+    for i, tag_filter in enumerate(value):
+        valid = isinstance(tag_filter, str) and limits.TAG_FILTER_PATTERN.match(tag_filter)
+        if not valid or tag_filter.count("*") > limits.MAX_TAG_FILTER_WILDCARDS:
+            raise ReplicationConfigError(
+                f"{path}[{i}]", tag_filter, "a tag filter is 1-128 of letters, digits, '._-*' with at most 2 '*'"
+            )
+    return tuple(value)
+
+
+def _check_repositories(path: str, value: object, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ReplicationConfigError(path, value, "must be a list of repository names")
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or not limits.REPOSITORY_NAME_PATTERN.match(name):
+            raise ReplicationConfigError(
+                f"{path}[{i}]", name, "a repository name is 2-256 characters of a-z, 0-9 and '._-' separated by '/'"
+            )
+        if prefixes and not any(name.startswith(prefix) for prefix in prefixes):
+            raise ReplicationConfigError(
+                f"{path}[{i}]", name, f"no replicated prefix matches it ({', '.join(prefixes)}): it would never receive images"
+            )
+    if len(set(value)) != len(value):
+        raise ReplicationConfigError(path, value, "lists a repository twice")
+    return tuple(value)
+
+
+def normalize_settings(
+    defaults: Mapping[str, Any] | None,
+    overrides: Mapping[str, Any] | None,
+    destination_field: str,
+    prefixes: tuple[str, ...],
+) -> RepositorySettings | None:
+    """Merge component-level and destination-level settings field by field and validate the result.
+
+    ``prefixes`` are the destination's replicated prefixes, which pre-created repositories must match.
+    """
+    paths: dict[str, str] = {}
+    merged: dict[str, Any] = {}
+    for base, values in (("repository_settings", defaults), (f"{destination_field}.repository_settings", overrides)):
+        if values is None:
+            continue
+        if not isinstance(values, Mapping):
+            raise ReplicationConfigError(base, values, "must be a RepositorySettingsArgs")
+        for key, value in values.items():
+            if key not in SETTING_NAMES:
+                raise ReplicationConfigError(f"{base}.{key}", value, "is not a repository setting")
+            merged[key] = value
+            paths[key] = f"{base}.{key}"
+    if not merged:
+        return None
+    for key in SETTING_NAMES - set(paths):
+        paths[key] = f"repository_settings.{key}"
+
+    mutability = merged.get("image_tag_mutability")
+    if mutability is not None:
+        _check_choice(paths["image_tag_mutability"], mutability, limits.IMAGE_TAG_MUTABILITIES)
+    filters: tuple[str, ...] = ()
+    if "image_tag_mutability_exclusion_filters" in merged:
+        filters = _check_tag_filters(
+            paths["image_tag_mutability_exclusion_filters"], merged["image_tag_mutability_exclusion_filters"]
+        )
+    with_exclusion = isinstance(mutability, str) and mutability.endswith("_WITH_EXCLUSION")
+    if filters and not with_exclusion:
+        raise ReplicationConfigError(
+            paths["image_tag_mutability_exclusion_filters"],
+            list(filters),
+            "exclusion filters need image_tag_mutability MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION",
+        )
+    if with_exclusion and not filters:
+        raise ReplicationConfigError(
+            paths["image_tag_mutability"], mutability, "needs image_tag_mutability_exclusion_filters"
+        )
+
+    encryption = merged.get("encryption_type")
+    if encryption is not None:
+        _check_choice(paths["encryption_type"], encryption, limits.ENCRYPTION_TYPES)
+    kms_key = merged.get("kms_key")
+    kms_keys = _check_string_map(paths["kms_keys"], merged.get("kms_keys", {}))
+    if (kms_key is not None or kms_keys) and encryption not in KMS_ENCRYPTION:
+        raise ReplicationConfigError(
+            paths["kms_key" if kms_key is not None else "kms_keys"],
+            kms_key or kms_keys,
+            "a KMS key needs encryption_type KMS or KMS_DSSE",
+        )
+    if encryption in KMS_ENCRYPTION and kms_key is None and not kms_keys:
+        raise ReplicationConfigError(paths["encryption_type"], encryption, "needs kms_key (or kms_keys by region)")
+    if kms_key is not None and not isinstance(kms_key, str):
+        raise ReplicationConfigError(paths["kms_key"], kms_key, "must be a KMS key ARN")
+
+    helpers = {k: merged[k] for k in ("expire_untagged_after_days", "keep_last_images") if k in merged}
+    for key, value in helpers.items():
+        _check_positive_int(paths[key], value)
+    lifecycle: str | None = None
+    if "lifecycle_policy" in merged:
+        if helpers:
+            raise ReplicationConfigError(
+                paths[next(iter(helpers))], next(iter(helpers.values())), "give either lifecycle_policy or the lifecycle helpers"
+            )
+        lifecycle = _check_lifecycle(paths["lifecycle_policy"], merged["lifecycle_policy"])
+    else:
+        lifecycle = _lifecycle_helpers(helpers.get("expire_untagged_after_days"), helpers.get("keep_last_images"))
+
+    repository_policy = None
+    if "repository_policy" in merged:
+        repository_policy = _check_repository_policy(paths["repository_policy"], merged["repository_policy"])
+
+    scan_on_push = merged.get("scan_on_push", False)
+    allow_creation = merged.get("allow_repository_creation", True)
+    for key, flag in (("scan_on_push", scan_on_push), ("allow_repository_creation", allow_creation)):
+        if not isinstance(flag, bool):
+            raise ReplicationConfigError(paths[key], flag, "must be true or false")
+    repositories = _check_repositories(paths["repositories"], merged.get("repositories", []), prefixes)
+    if not allow_creation and not repositories:
+        raise ReplicationConfigError(
+            paths["allow_repository_creation"], False, "without repository creation, list the pre-created repositories"
+        )
+
+    return RepositorySettings(
+        image_tag_mutability=mutability,
+        mutability_exclusion_filters=filters,
+        scan_on_push=scan_on_push,
+        encryption_type=encryption,
+        kms_key=kms_key,
+        kms_keys=kms_keys,
+        lifecycle_policy=lifecycle,
+        repository_policy=repository_policy,
+        tags=_check_string_map(paths["tags"], merged.get("tags", {})),
+        repositories=repositories,
+        allow_repository_creation=allow_creation,
+        fields=paths,
+    )

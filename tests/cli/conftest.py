@@ -1,0 +1,120 @@
+"""Fixtures for the operations CLI: moto as a real HTTP server, a source registry in it, stub helpers."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from replication.cli import aws
+from tests.cli.fakes import ClientHook, HookedSession, RoutedClient
+
+SOURCE, DEST_A, DEST_B = "123456789012", "222222222222", "333333333333"
+"""moto's default account is the source; the others are destination accounts."""
+
+REGION = "us-east-1"
+"""The source registry's region."""
+
+BACKFILL_OPERATIONS = frozenset({
+    "start_replication_backfill", "stop_replication_backfill",
+    "list_replication_backfills", "describe_replication_backfill_results",
+})
+"""ECR operations moto does not implement, answered by a botocore Stubber."""
+
+
+@pytest.fixture
+def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Fresh moto state, and the standard credential chain pointed at it with dummy keys."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    return moto_endpoint
+
+
+@pytest.fixture
+def hooks(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> list[ClientHook]:
+    """Hooks applied to every client the CLI makes; the CLI's session is injected for the test."""
+    installed: list[ClientHook] = []
+    monkeypatch.setattr(aws, "SESSION_FOR_TESTS", HookedSession(installed, region_name=REGION))
+    return installed
+
+
+@pytest.fixture
+def stub_operations(hooks: list[ClientHook]) -> Iterator[Callable[..., Stubber]]:
+    """Route some ECR operations of the CLI's clients to a botocore Stubber; everything else goes to moto.
+
+    Call it with snake_case operation names; the Stubber must have served every queued response by the end.
+    """
+    stubbers: list[Stubber] = []
+
+    def route(*operations: str) -> Stubber:
+        """A Stubber serving ``operations`` on every ECR client made from now on."""
+        stubbed = boto3.client("ecr", region_name=REGION)
+        hooks.append(lambda service, client: RoutedClient(client, stubbed, frozenset(operations)) if service == "ecr" else client)
+        stubbers.append(Stubber(stubbed))
+        stubbers[-1].activate()
+        return stubbers[-1]
+
+    yield route
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def backfill_stub(stub_operations: Callable[..., Stubber]) -> Stubber:
+    """A Stubber answering the backfill APIs (moto has none of them)."""
+    return stub_operations(*BACKFILL_OPERATIONS)
+
+
+class Registry:
+    """Arranges a source registry in moto the way a deployed EcrReplication leaves it."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        """Use ``session`` (the source account) for every call."""
+        self.ecr = session.client("ecr")
+        self.session = session
+        self.pushed = 0
+
+    def replicate(self, destinations: list[tuple[str, str]], prefixes: list[str]) -> None:
+        """Put the one rule moto accepts."""
+        rule: dict[str, Any] = {"destinations": [{"region": r, "registryId": a} for r, a in destinations]}
+        if prefixes:
+            rule["repositoryFilters"] = [{"filter": p, "filterType": "PREFIX_MATCH"} for p in prefixes]
+        self.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+
+    def push(self, repository: str, tag: str | None = None) -> str:
+        """Push an image (creating its repository if needed) and return its digest; later pushes sort later."""
+        if repository not in {r["repositoryName"] for r in self.ecr.describe_repositories()["repositories"]}:
+            self.ecr.create_repository(repositoryName=repository)
+        self.pushed += 1
+        digest = f"sha256:{self.pushed:064x}"
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": [],
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": digest}}
+        kwargs = {"imageTag": tag} if tag else {}
+        self.ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageDigest=digest, **kwargs)
+        return digest
+
+    def account_session(self, account: str, region: str) -> boto3.Session:
+        """A session in another moto account, through STS like a real cross-account role."""
+        issued = self.session.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/admin", RoleSessionName="tests"
+        )["Credentials"]
+        return boto3.Session(aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
+                             aws_session_token=issued["SessionToken"], region_name=region)
+
+
+@pytest.fixture
+def registry(aws_env: str) -> Registry:
+    """The source registry (moto's default account, us-east-1), empty."""
+    return Registry(boto3.Session(region_name=REGION))

@@ -1,0 +1,139 @@
+"""Credentials, retries and AWS errors as the user sees them: one line on stderr, never a traceback or a secret."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from replication.cli.main import main
+from tests.cli.conftest import DEST_A, SOURCE
+
+IDENTITY = (
+    '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+    f"<Arn>arn:aws:iam::{SOURCE}:user/ci</Arn><UserId>AIDEXAMPLE</UserId><Account>{SOURCE}</Account>"
+    "</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+)
+CONFIGURED = {"registryId": SOURCE, "replicationConfiguration": {"rules": [{"destinations": [{"region": "us-west-2", "registryId": DEST_A}]}]}}
+THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+class ScriptedAws:
+    """A local HTTP endpoint answering ECR JSON calls from a script per operation (STS: who-am-i only)."""
+
+    def __init__(self) -> None:
+        """Nothing scripted, nothing received."""
+        self.script: dict[str, list[tuple[int, dict[str, object]]]] = {}
+        self.received: list[str] = []
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class bound to this script."""
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            """Answers STS GetCallerIdentity, and ECR calls from the script (the last entry repeats)."""
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                """Serve one request."""
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target")
+                if target is None:
+                    self.reply(200, IDENTITY, "text/xml")
+                    return
+                operation = target.rsplit(".", 1)[1]
+                scripted.received.append(operation)
+                status, body = scripted.script[operation].pop(0) if len(scripted.script[operation]) > 1 else scripted.script[operation][0]
+                self.reply(status, json.dumps(body), "application/x-amz-json-1.1")
+
+            def reply(self, status: int, body: str, content_type: str) -> None:
+                """Send ``body`` with ``status``."""
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *_: object) -> None:
+                """Quiet."""
+
+        return Handler
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
+    """A scripted AWS endpoint that the CLI's default credential chain and endpoint settings point at."""
+    fake = ScriptedAws()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    yield fake
+    server.shutdown()
+    thread.join()
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+def test_throttling_is_retried(scripted: ScriptedAws, mode: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """ThrottlingException over real HTTP is retried by the configured retry mode, then succeeds."""
+    scripted.script = {"DescribeRegistry": [THROTTLED, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
+    assert main(["status", "--retry-mode", mode, "--max-attempts", "3"]) == 0
+    assert scripted.received == ["DescribeRegistry", "DescribeRegistry", "DescribeRepositories"]
+    assert "nothing to check" in capsys.readouterr().err
+
+
+def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-attempts bounds the attempts; the give-up is one line naming account and action."""
+    scripted.script = {"DescribeRegistry": [THROTTLED]}
+    assert main(["status", "--max-attempts", "2"]) == 2
+    assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: ecr:DescribeRegistry in account {SOURCE} is still throttled after retries "
+        "(ThrottlingException); retry later or raise --max-attempts\n")
+
+
+@pytest.mark.parametrize("command", [["status"], ["backfill", "--dry-run"]])
+def test_access_denied_names_account_and_action(scripted: ScriptedAws, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """AccessDenied names the account and the IAM action, and no credential is ever printed."""
+    denied = f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: ecr:DescribeRegistry"
+    scripted.script = {"DescribeRegistry": [(400, {"__type": "AccessDeniedException", "message": denied})]}
+    assert main(command) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"ecr-replication {command[0]}: error: access denied: account {SOURCE} is not allowed to call "
+                            f"ecr:DescribeRegistry ({denied})\n")
+    assert SECRET not in captured.err + captured.out and "AKIAEXAMPLE" not in captured.err + captured.out
+
+
+def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No credential anywhere in the chain is one line telling where credentials come from."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["status", "--region", "us-east-1"]) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication status: error: no AWS credentials found: pass --profile or --role-arn, "
+        "or set AWS_PROFILE / AWS_ACCESS_KEY_ID\n")
+
+
+def test_unknown_profile(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown --profile is one line, not a botocore traceback."""
+    assert main(["status", "--profile", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope" in err and "Traceback" not in err
+
+
+def test_role_arn_is_assumed_through_sts(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """moto maps the assumed role's credentials to its account: the registry read is that account's."""
+    assert main(["status", "--role-arn", f"arn:aws:iam::{DEST_A}:role/ops"]) == 2
+    assert f"registry {DEST_A} in us-east-1 has no replication configuration" in capsys.readouterr().err

@@ -1,0 +1,213 @@
+"""``ecr-replication status`` against moto, with replication statuses from a model-checked responder."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from replication.cli import status
+from replication.cli.main import build_parser, main
+from tests.cli.conftest import DEST_A, DEST_B, SOURCE, Registry
+from tests.cli.fakes import CallCounter, ClientHook, ReplicationStatuses
+from tests.cli.fakes import status as entry
+
+WEST, EU = "us-west-2", "eu-west-1"
+DIGESTS = [f"sha256:{n:064x}" for n in range(1, 5)]
+
+
+@pytest.fixture
+def statuses(hooks: list[ClientHook]) -> ReplicationStatuses:
+    """The responder behind every ECR client the CLI makes."""
+    responder = ReplicationStatuses()
+    hooks.append(responder.hook)
+    return responder
+
+
+class FakeClock:
+    """A monotonic clock that only ``sleep`` moves."""
+
+    def __init__(self) -> None:
+        """Start at zero with no sleeps."""
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        """The current time."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the clock."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run(argv: list[str], clock: FakeClock | None = None) -> int:
+    """Parse ``status`` arguments with the real parser and run them on a fake clock."""
+    clock = clock or FakeClock()
+    return status.run(build_parser().parse_args(["status", *argv]), clock=clock, sleep=clock.sleep)
+
+
+@pytest.fixture
+def one_image(registry: Registry, statuses: ReplicationStatuses) -> str:
+    """``prod/api:v1`` replicated (by rule ``prod``) to two destinations; returns its digest."""
+    registry.replicate([(WEST, DEST_A), (EU, DEST_B)], ["prod"])
+    return registry.push("prod/api", "v1")
+
+
+def test_empty_status_is_not_started_not_success(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty replicationStatuses list shows NOT_STARTED for every destination and exits 3, not 0."""
+    statuses.set("prod/api", one_image)
+    assert run([]) == status.EXIT_PENDING
+    out = capsys.readouterr().out
+    assert f"prod/api    v1     {EU}:{DEST_B}  NOT_STARTED" in out
+    assert f"{WEST}:{DEST_A}  NOT_STARTED" in out
+
+
+def test_destination_missing_from_statuses_is_not_started(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A configured destination absent from AWS's answer is NOT_STARTED; --json carries every cell."""
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"))
+    assert run(["--json"]) == status.EXIT_PENDING
+    document = json.loads(capsys.readouterr().out)
+    assert document["result"] == "PENDING"
+    assert document["images"][0]["destinations"] == [
+        {"region": EU, "registryId": DEST_B, "status": "NOT_STARTED", "failureCode": None},
+        {"region": WEST, "registryId": DEST_A, "status": "COMPLETE", "failureCode": None},
+    ]
+
+
+def test_failure_code_shown_and_exit_1(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FAILED destination shows its failure code and the exit code is 1."""
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "FAILED", "REPLICATION_PERMISSION_DENIED"), entry(EU, DEST_B, "COMPLETE"))
+    assert run([]) == status.EXIT_FAILED
+    assert "FAILED (REPLICATION_PERMISSION_DENIED)" in capsys.readouterr().out
+
+
+def test_all_complete_exit_0(one_image: str, statuses: ReplicationStatuses) -> None:
+    """An image picked by repository and tag, complete everywhere, exits 0."""
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE"))
+    assert run(["--repository", "prod/api", "--tag", "v1"]) == status.EXIT_COMPLETE
+
+
+class Sequence:
+    """Changes the reported statuses of one image at each sleep, like replication progressing."""
+
+    def __init__(self, statuses: ReplicationStatuses, digest: str, steps: list[list[dict[str, str]]]) -> None:
+        """Report ``steps[0]`` now and the next step after each sleep (the last one stays)."""
+        self.statuses, self.digest, self.steps = statuses, digest, steps
+        self.clock = FakeClock()
+        self._show(0)
+
+    def _show(self, index: int) -> None:
+        self.statuses.set("prod/api", self.digest, *self.steps[min(index, len(self.steps) - 1)])
+
+    def sleep(self, seconds: float) -> None:
+        """Advance time and replication."""
+        self.clock.sleep(seconds)
+        self._show(len(self.clock.sleeps))
+
+
+def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationStatuses) -> None:
+    """--wait polls with doubling delays until every destination is COMPLETE."""
+    both = [entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS")]
+    done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
+    steps = Sequence(statuses, one_image, [[], both, both, done])
+    args = build_parser().parse_args(["status", "--wait", "--timeout", "30m"])
+    assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_COMPLETE
+    assert steps.clock.sleeps == [5.0, 10.0, 20.0]
+    assert statuses.calls == 4
+
+
+def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatuses) -> None:
+    """--wait stops as soon as one destination FAILED, without waiting for the rest."""
+    steps = Sequence(statuses, one_image, [[entry(WEST, DEST_A, "IN_PROGRESS")], [entry(WEST, DEST_A, "FAILED", "X"), entry(EU, DEST_B, "IN_PROGRESS")]])
+    args = build_parser().parse_args(["status", "--wait"])
+    assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_FAILED
+    assert len(steps.clock.sleeps) == 1
+
+
+def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """--wait gives up at --timeout with exit 3, never sleeping past the deadline or the delay cap."""
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
+    clock = FakeClock()
+    assert run(["--wait", "--timeout", "2m"], clock) == status.EXIT_PENDING
+    assert sum(clock.sleeps) == pytest.approx(120.0)
+    assert max(clock.sleeps) <= status.MAX_POLL_DELAY
+    assert "not replicated everywhere yet" in capsys.readouterr().err
+
+
+def test_pages_of_repositories_and_images(registry: Registry, statuses: ReplicationStatuses, stub_operations: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """moto returns everything in one page, so the listing pages come from a Stubber."""
+    registry.replicate([(WEST, DEST_A)], ["team"])
+    pages = stub_operations("describe_repositories", "describe_images")
+    image = {"registryId": SOURCE, "repositoryName": "team/a"}
+    pages.add_response("describe_repositories", {"repositories": [{"repositoryName": "team/a"}, {"repositoryName": "other/x"}], "nextToken": "r2"}, {})
+    pages.add_response("describe_images", {"imageDetails": [
+        {**image, "imageDigest": DIGESTS[0], "imageTags": ["old"], "imagePushedAt": datetime(2025, 1, 1)},
+        {**image, "imageDigest": DIGESTS[1], "imagePushedAt": datetime(2025, 1, 3)},
+    ], "nextToken": "i2"}, {"repositoryName": "team/a"})
+    pages.add_response("describe_images", {"imageDetails": [
+        {**image, "imageDigest": DIGESTS[2], "imageTags": ["new"], "imagePushedAt": datetime(2025, 1, 2)},
+    ]}, {"repositoryName": "team/a", "nextToken": "i2"})
+    pages.add_response("describe_repositories", {"repositories": [{"repositoryName": "team/b"}]}, {"nextToken": "r2"})
+    pages.add_response("describe_images", {"imageDetails": [
+        {**image, "repositoryName": "team/b", "imageDigest": DIGESTS[3], "imagePushedAt": datetime(2025, 1, 1)},
+    ]}, {"repositoryName": "team/b"})
+    for repository, digest in [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]:
+        statuses.set(repository, digest, entry(WEST, DEST_A, "COMPLETE"))
+    assert run(["--latest", "2", "--json"]) == status.EXIT_COMPLETE
+    shown = [(i["repositoryName"], i["imageDigest"]) for i in json.loads(capsys.readouterr().out)["images"]]
+    assert shown == [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]
+    assert statuses.calls == 3
+
+
+def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook]) -> None:
+    """One status call per selected image and one listing per repository: no call the data does not need."""
+    registry.replicate([(WEST, DEST_A)], ["svc"])
+    registry.push("other")
+    for repository in ("svc/a", "svc/b", "svc/c"):
+        for tag in ("v1", "v2", "v3"):
+            statuses.set(repository, registry.push(repository, tag), entry(WEST, DEST_A, "COMPLETE"))
+    counter = CallCounter()
+    hooks.insert(0, counter.hook)
+    assert run(["--latest", "2", "--max-workers", "4"]) == status.EXIT_COMPLETE
+    assert counter.calls == {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": 1,
+                             "DescribeImages": 3, "DescribeImageReplicationStatus": 6}
+
+
+def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """--latest N keeps the N most recently pushed images, newest first."""
+    registry.replicate([(WEST, DEST_A)], [])
+    digests = [registry.push("app", f"v{j}") for j in range(3)]
+    for digest in digests:
+        statuses.set("app", digest, entry(WEST, DEST_A, "COMPLETE"))
+    assert run(["--latest", "2", "--json"]) == status.EXIT_COMPLETE
+    shown = [image["imageDigest"] for image in json.loads(capsys.readouterr().out)["images"]]
+    assert shown == [digests[2], digests[1]]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--repository", "dev/api"], "repository 'dev/api' is not matched by any replication rule"),
+        (["--repository", "prod/none"], "unknown repository in account 123456789012"),
+        (["--repository", "prod/api", "--tag", "nope"], "unknown image in account 123456789012"),
+        (["--tag", "v1"], "--tag and --digest need --repository"),
+    ],
+)
+def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """User mistakes and missing things are one stderr line with exit 2, never a traceback."""
+    assert main(["status", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+    """A registry without replication rules is an error that says what to do."""
+    assert main(["status"]) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication status: error: registry 123456789012 in us-east-1 has no replication configuration; "
+        "deploy the EcrReplication component (pulumi up) first\n"
+    )

@@ -1,0 +1,230 @@
+"""`ecr-replication plan`: the offline plan of a stack, with the guardrails, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from replication.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def plan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["plan", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write_project(folder: Path, program: str, stack_config: str, stack: str = "test") -> Path:
+    """A small Pulumi project in ``folder`` with one stack."""
+    (folder / "Pulumi.yaml").write_text("name: scratch\nruntime: python\n")
+    (folder / f"Pulumi.{stack}.yaml").write_text(textwrap.dedent(stack_config))
+    (folder / "__main__.py").write_text(textwrap.dedent(program))
+    return folder
+
+
+def test_dev_stack_json_plan_field_by_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = plan(capsys, "--json", "--cwd", str(ROOT))
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["project"], report["stack"]) == ("ecr-replication", "dev")
+    assert "not a diff against live state" in report["note"]
+    assert (report["sourceRegistryId"], report["sourceRegion"]) == ("111111111111", "us-east-1")
+    rules = report["replicationConfiguration"]["rules"]
+    assert rules[0]["destinations"] == [
+        {"region": "us-west-2", "registryId": "222222222222"},
+        {"region": "eu-west-1", "registryId": "222222222222"},
+        {"region": "us-west-2", "registryId": "111111111111"},
+    ]
+    assert [(r["accountId"], r["region"]) for r in report["registries"]] == [
+        ("111111111111", "us-east-1"),
+        ("111111111111", "us-west-2"),
+        ("111111111111", "global"),
+        ("222222222222", "eu-west-1"),
+        ("222222222222", "us-west-2"),
+        ("222222222222", "global"),
+    ]
+    by_registry = {(r["accountId"], r["region"]): r["resources"] for r in report["registries"]}
+    (policy,) = [r for r in by_registry[("222222222222", "us-west-2")] if r["type"].endswith("RegistryPolicy")]
+    assert policy["provider"] == "destination-222222222222"
+    assert json.loads(policy["inputs"]["policy"])["Statement"][0]["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
+    assert {p["name"]: (p["accountId"], p["region"]) for p in report["providers"]} == {
+        "source": ("111111111111", "us-east-1"),
+        "destination-222222222222": ("222222222222", "us-west-2"),
+    }
+    assert report["summary"] == {
+        "resources": sum(len(r["resources"]) for r in report["registries"]),
+        "accounts": 2,
+        "registries": 4,
+        "mandatory": 0,
+        "advisory": len(report["diagnostics"]),
+    }
+    assert all(d["level"] == "advisory" for d in report["diagnostics"])
+    assert report["outputs"]["destinationRegistries"][0] == "222222222222.dkr.ecr.us-west-2.amazonaws.com"
+
+
+def test_dev_stack_human_plan(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, _ = plan(capsys, "--color", "never")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Stack dev of project ecr-replication"
+    headings = [line for line in lines if line and not line.startswith(" ") and " / " in line]
+    assert headings == [
+        "111111111111 / us-east-1",
+        "111111111111 / us-west-2",
+        "111111111111 / global",
+        "222222222222 / eu-west-1",
+        "222222222222 / us-west-2",
+        "222222222222 / global",
+    ]
+    section = out.split("222222222222 / us-west-2")[1].split("222222222222 / global")[0]
+    assert "+ aws:ecr/registryPolicy:RegistryPolicy  images-registry-policy-222222222222-us-west-2" in section
+    assert '"Principal":{"AWS":"arn:aws:iam::111111111111:root"}' in section
+    assert '{"destinations":[{"region":"us-west-2","registryId":"222222222222"}' in out
+    assert "Guardrails (ecr-replication-guardrails)" in out
+    assert "\033[" not in out
+    assert lines[-1].endswith("0 mandatory violation(s), " + lines[-1].split("0 mandatory violation(s), ")[1])
+
+
+def test_mandatory_violation_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(
+        tmp_path,
+        """
+        import pulumi_aws as aws
+        src = aws.Provider("src", region="us-east-1", allowed_account_ids=["111111111111"])
+        rule = {"destinations": [{"region": "us-west-2", "registry_id": "222222222222"}]}
+        for name in ("first", "second"):
+            aws.ecr.ReplicationConfiguration(name, replication_configuration={"rules": [rule]},
+                                             opts=aws.pulumi.ResourceOptions(provider=src) if False else None)
+        """.replace("opts=aws.pulumi.ResourceOptions(provider=src) if False else None", "opts=__import__('pulumi').ResourceOptions(provider=src)"),
+        "config: {}\n",
+    )
+    code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--json")
+    assert code == 1, err
+    report = json.loads(out)
+    mandatory = [d for d in report["diagnostics"] if d["level"] == "mandatory"]
+    assert {d["policy"] for d in mandatory} == {"ecr-replication-single-configuration"}
+    assert report["summary"]["mandatory"] == len(mandatory)
+
+
+def test_policy_config_changes_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"all": "disabled"}))
+    code, out, _ = plan(capsys, "--cwd", str(ROOT), "--json", "--policy-config", str(config))
+    assert code == 0
+    assert json.loads(out)["diagnostics"] == []
+
+
+def test_no_policies(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = plan(capsys, "--cwd", str(ROOT), "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(out)["diagnostics"] is None
+
+
+@pytest.mark.parametrize(
+    ("files", "argv", "message"),
+    [
+        ({}, ["--stack", "prod"], "Pulumi.prod.yaml: no such file"),
+        (
+            {"Pulumi.test.yaml": "config:\n  ecr-replication:source: {accountId: '11', region: us-east-1}\n"},
+            [],
+            "ecr-replication:source.accountId: an AWS account id is exactly 12 digits (got '11')",
+        ),
+        ({"Pulumi.test.yaml": "config: [unclosed\n"}, [], "Pulumi.test.yaml: line 1 is not valid YAML"),
+        ({"policy.json": "{not json"}, ["--policy-config", "policy.json"], "policy.json: not valid JSON"),
+        ({"policy.json": '{"no-such-policy": "mandatory"}'}, ["--policy-config", "policy.json"], "no-such-policy"),
+    ],
+)
+def test_usage_and_config_errors_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], argv: list[str], message: str
+) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "Pulumi.test.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    argv = [a if a != "policy.json" else str(tmp_path / a) for a in argv]
+    code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--policy-pack", str(ROOT / "policies"), *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("ecr-replication plan: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_component_validation_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(
+        tmp_path,
+        """
+        import pulumi_aws as aws
+        from replication import EcrReplication
+        src = aws.Provider("src", region="us-east-1", allowed_account_ids=["111111111111"])
+        dst = aws.Provider("dst", region="us-west-2", allowed_account_ids=["222222222222"])
+        EcrReplication("images", {"source_provider": src,
+                                  "destinations": [{"provider": dst, "regions": ["us-west-2"]}],
+                                  "repository_prefixes": ["Prod/"]})
+        """,
+        "config: {}\n",
+    )
+    code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test")
+    assert (code, out) == (2, "")
+    assert err == "ecr-replication plan: error: repository_prefixes[0]: a prefix uses lowercase letters, digits, '.', '_', '-' and '/' as repository names do (got 'Prod/')\n"
+
+
+def test_program_bug_is_one_line_naming_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, "import pulumi\n\nundefined_name\n", "config: {}\n")
+    code, _, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies")
+    assert code == 2
+    assert err == "ecr-replication plan: error: __main__.py:3: NameError: name 'undefined_name' is not defined\n"
+
+
+def test_unknowable_lookup_names_the_provider_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(
+        tmp_path,
+        """
+        import pulumi_aws as aws
+        from replication import EcrReplication
+        src = aws.Provider("src", region="us-east-1", profile="ops")
+        dst = aws.Provider("dst", region="us-west-2", allowed_account_ids=["222222222222"])
+        EcrReplication("images", {"source_provider": src, "destinations": [{"provider": dst}]})
+        """,
+        "config: {}\n",
+    )
+    code, _, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies")
+    assert code == 2
+    assert "aws provider 'src': its account can't be known offline; set allowed_account_ids" in err
+
+
+def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(
+        tmp_path,
+        """
+        import pulumi, pulumi_aws as aws
+        config = pulumi.Config()
+        src = aws.Provider("src", region="us-east-1", allowed_account_ids=["111111111111"],
+                           profile=config.require_secret("profile"))
+        aws.ecr.Repository("repo", name="prod/api", tags={"owner": config.require_secret("owner")},
+                           opts=pulumi.ResourceOptions(provider=src))
+        pulumi.export("owner", config.require_secret("owner"))
+        """,
+        """
+        config:
+          scratch:profile:
+            secure: AAABAJxy0ZmVjcmV0LXByb2ZpbGU=
+          scratch:owner: team-hush-hush
+        """,
+    )
+    secret_keys_file = tmp_path / "Pulumi.test.yaml"
+    secret_keys_file.write_text(secret_keys_file.read_text())
+    for argv in ([], ["--json"]):
+        code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies", *argv)
+        assert code == 0, err
+        assert "AAABAJxy0ZmVjcmV0LXByb2ZpbGU=" not in out
+        assert "team-hush-hush" not in out
+        assert "[secret]" in out

@@ -1,0 +1,261 @@
+"""Replicated repositories arrive configured: templates, scanning, encryption, lifecycle, pre-created repositories."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from replication import (
+    EcrReplication,
+    EcrReplicationArgs,
+    ReplicationConfigError,
+    ReplicationDestinationArgs,
+    RepositorySettingsArgs,
+)
+from replication.offline import OfflineRun, run_offline
+from replication.settings import ROOT_TEMPLATE, template_prefixes
+from tests.conftest import DEST_ACCOUNT, REPLICATION_CONFIGURATION, SOURCE_ACCOUNT, account_provider, policy_of, provider_name
+
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+REPOSITORY = "aws:ecr/repository:Repository"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+KEY_WEST = f"arn:aws:kms:us-west-2:{DEST_ACCOUNT}:key/1111aaaa-0000-0000-0000-000000000000"
+KEY_EU = f"arn:aws:kms:eu-west-1:{DEST_ACCOUNT}:key/2222bbbb-0000-0000-0000-000000000000"
+PULL_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WorkloadsPull",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            }
+        ],
+    }
+)
+
+
+def replicate(
+    settings: RepositorySettingsArgs | None = None,
+    destination_settings: RepositorySettingsArgs | None = None,
+    prefixes: list[str] | None = None,
+    regions: list[str] | None = None,
+    same_account: bool = False,
+) -> OfflineRun:
+    """Replicate 111/us-east-1 to 222 (or to 111 itself when ``same_account``) with the given settings."""
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = src if same_account else account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        destination = ReplicationDestinationArgs(provider=dst, regions=regions or ["us-west-2"])
+        if destination_settings is not None:
+            destination["repository_settings"] = destination_settings
+        args = EcrReplicationArgs(
+            source_provider=src,
+            source_account_id=SOURCE_ACCOUNT,
+            destinations=[destination],
+            repository_prefixes=["prod/"] if prefixes is None else prefixes,
+        )
+        if settings is not None:
+            args["repository_settings"] = settings
+        EcrReplication("images", args)
+
+    return run_offline(program)
+
+
+def test_template_per_prefix_carries_every_setting_in_the_destination() -> None:
+    run = replicate(
+        RepositorySettingsArgs(
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+            image_tag_mutability_exclusion_filters=["latest"],
+            encryption_type="KMS",
+            kms_key=KEY_WEST,
+            expire_untagged_after_days=14,
+            keep_last_images=200,
+            repository_policy=PULL_POLICY,
+            tags={"team": "platform"},
+        ),
+        prefixes=["prod/", "shared/"],
+    )
+    templates = {t.inputs["prefix"]: t for t in run.of_type(TEMPLATE)}
+    assert set(templates) == {"prod", "shared"}
+    role = run.of_type(ROLE)[0]
+    for template in templates.values():
+        assert provider_name(run, template) == "destination"
+        inputs = template.inputs
+        assert inputs["region"] == "us-west-2"
+        assert inputs["appliedFors"] == ["REPLICATION"]
+        assert inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+        assert inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "latest", "filterType": "WILDCARD"}]
+        assert inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY_WEST}]
+        assert json.loads(inputs["repositoryPolicy"]) == json.loads(PULL_POLICY)
+        assert inputs["resourceTags"] == {"team": "platform"}
+        assert inputs["customRoleArn"] == f"arn:aws:iam::{DEST_ACCOUNT}:role/{role.name}"
+        rules = json.loads(inputs["lifecyclePolicy"])["rules"]
+        assert [(r["rulePriority"], r["selection"]["tagStatus"], r["selection"]["countNumber"]) for r in rules] == [
+            (1, "untagged", 14),
+            (2, "any", 200),
+        ]
+
+
+def test_prefix_mapping_never_leaves_a_replicated_repository_unconfigured() -> None:
+    assert template_prefixes(("prod/", "team/a/")) == ("prod", "team/a")
+    assert template_prefixes(("prod", "shared/")) == ("shared", ROOT_TEMPLATE)
+    assert template_prefixes(()) == (ROOT_TEMPLATE,)
+    run = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE"), prefixes=[])
+    assert [t.inputs["prefix"] for t in run.of_type(TEMPLATE)] == [ROOT_TEMPLATE]
+
+
+def test_role_only_when_needed_with_exactly_the_needed_actions() -> None:
+    plain = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", encryption_type="AES256"))
+    assert plain.of_type(ROLE) == []
+    assert "customRoleArn" not in plain.of_type(TEMPLATE)[0].inputs
+
+    kms = replicate(RepositorySettingsArgs(encryption_type="KMS", kms_keys={"us-west-2": KEY_WEST, "eu-west-1": KEY_EU}),
+                    regions=["us-west-2", "eu-west-1"])
+    (role,) = kms.of_type(ROLE)
+    assert provider_name(kms, role) == "destination"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "ecr.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": DEST_ACCOUNT}}
+    (policy,) = kms.of_type(ROLE_POLICY)
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert statements[0]["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
+    assert statements[0]["Resource"] == [
+        f"arn:aws:ecr:eu-west-1:{DEST_ACCOUNT}:repository/prod/*",
+        f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/*",
+    ]
+    assert statements[1]["Action"] == ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"]
+    assert statements[1]["Resource"] == sorted([KEY_WEST, KEY_EU])
+    templates = {t.inputs["region"]: t.inputs["encryptionConfigurations"][0]["kmsKey"] for t in kms.of_type(TEMPLATE)}
+    assert templates == {"us-west-2": KEY_WEST, "eu-west-1": KEY_EU}
+
+    tagged = replicate(RepositorySettingsArgs(tags={"team": "platform"}))
+    (policy,) = tagged.of_type(ROLE_POLICY)
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert [s["Action"] for s in statements] == [["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"]]
+
+
+def test_scan_on_push_rules_for_replicated_prefixes() -> None:
+    run = replicate(RepositorySettingsArgs(scan_on_push=True), prefixes=["prod/", "shared"])
+    (scanning,) = run.of_type(SCANNING)
+    assert provider_name(run, scanning) == "destination"
+    assert scanning.inputs["region"] == "us-west-2"
+    assert scanning.inputs["rules"] == [
+        {
+            "scanFrequency": "SCAN_ON_PUSH",
+            "repositoryFilters": [
+                {"filter": "prod/*", "filterType": "WILDCARD"},
+                {"filter": "shared*", "filterType": "WILDCARD"},
+            ],
+        }
+    ]
+    assert run.of_type(TEMPLATE) == [], "scanning alone needs no template"
+
+
+def test_same_account_destination_is_configured_through_the_source_provider() -> None:
+    run = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", scan_on_push=True), same_account=True)
+    assert {provider_name(run, r) for r in run.of_type(TEMPLATE) + run.of_type(SCANNING)} == {"source"}
+
+
+def test_pre_created_repositories_with_their_policies() -> None:
+    run = replicate(
+        RepositorySettingsArgs(
+            image_tag_mutability="IMMUTABLE",
+            scan_on_push=True,
+            keep_last_images=50,
+            repository_policy=PULL_POLICY,
+            repositories=["prod/api", "prod/web"],
+        )
+    )
+    repositories = {r.inputs["name"]: r for r in run.of_type(REPOSITORY)}
+    assert set(repositories) == {"prod/api", "prod/web"}
+    api = repositories["prod/api"]
+    assert provider_name(run, api) == "destination"
+    assert api.inputs["region"] == "us-west-2"
+    assert api.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert api.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    lifecycle = [r for r in run.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy") if r.parent == api.urn]
+    assert json.loads(lifecycle[0].inputs["policy"])["rules"][0]["selection"]["countNumber"] == 50
+    assert lifecycle[0].inputs["repository"] == "prod/api"
+    policies = [r for r in run.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy") if r.parent == api.urn]
+    assert json.loads(policies[0].inputs["policy"]) == json.loads(PULL_POLICY)
+
+
+def test_least_privilege_mode_drops_create_repository() -> None:
+    run = replicate(RepositorySettingsArgs(repositories=["prod/api"], allow_repository_creation=False, image_tag_mutability="IMMUTABLE"))
+    (policy,) = run.of_type("aws:ecr/registryPolicy:RegistryPolicy")
+    statement = policy_of(policy)["Statement"][0]
+    assert statement["Action"] == ["ecr:ReplicateImage"]
+    assert statement["Resource"] == [f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/api"]
+    assert run.of_type(TEMPLATE) == [], "nothing is created by replication, so no template"
+
+
+def test_destination_settings_override_component_fields() -> None:
+    run = replicate(
+        RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", tags={"team": "platform"}),
+        destination_settings=RepositorySettingsArgs(image_tag_mutability="MUTABLE"),
+    )
+    (template,) = run.of_type(TEMPLATE)
+    assert template.inputs["imageTagMutability"] == "MUTABLE"
+    assert template.inputs["resourceTags"] == {"team": "platform"}
+
+
+def test_replication_configuration_depends_on_every_settings_resource() -> None:
+    run = replicate(
+        RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", tags={"a": "b"}, scan_on_push=True, repositories=["prod/api"])
+    )
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
+    expected = {r.urn for t in (TEMPLATE, SCANNING, REPOSITORY, ROLE) for r in run.of_type(t)}
+    assert len(expected) == 4
+    assert expected <= set(config.dependencies)
+
+
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
+    "kms key in another region": (
+        {"encryption_type": "KMS", "kms_key": KEY_EU}, {}, "repository_settings.kms_key",
+        "the key is in eu-west-1 but the destination region is us-west-2",
+    ),
+    "kms without key": ({"encryption_type": "KMS"}, {}, "repository_settings.encryption_type", "needs kms_key"),
+    "key without kms": ({"kms_key": KEY_WEST}, {}, "repository_settings.kms_key", "needs encryption_type KMS"),
+    "unknown mutability": ({"image_tag_mutability": "SOMETIMES"}, {}, "repository_settings.image_tag_mutability", "must be one of"),
+    "filters without exclusion mutability": (
+        {"image_tag_mutability": "IMMUTABLE", "image_tag_mutability_exclusion_filters": ["latest"]},
+        {}, "repository_settings.image_tag_mutability_exclusion_filters", "need image_tag_mutability",
+    ),
+    "lifecycle not json": ({"lifecycle_policy": "{rules"}, {}, "repository_settings.lifecycle_policy", "is not valid JSON"),
+    "lifecycle without rules": ({"lifecycle_policy": '{"rules": []}'}, {}, "repository_settings.lifecycle_policy", "non-empty 'rules'"),
+    "lifecycle and helpers": (
+        {"lifecycle_policy": '{"rules": [{"rulePriority": 1}]}', "keep_last_images": 5},
+        {}, "repository_settings.keep_last_images", "either lifecycle_policy or the lifecycle helpers",
+    ),
+    "unmatched pre-created repository": (
+        {"repositories": ["dev/api"]}, {}, "repository_settings.repositories[0]", "no replicated prefix matches it",
+    ),
+    "bad repository name": ({"repositories": ["prod/API"]}, {}, "repository_settings.repositories[0]", "a repository name"),
+    "destination-level field path": (
+        {}, {"encryption_type": "ROT13"}, "destinations[0].repository_settings.encryption_type", "must be one of",
+    ),
+    "least privilege without repositories": (
+        {"allow_repository_creation": False}, {}, "repository_settings.allow_repository_creation", "list the pre-created",
+    ),
+    "open repository policy": (
+        {"repository_policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})},
+        {}, "repository_settings.repository_policy.Statement[0].Principal", "wildcard principal",
+    ),
+    "unknown setting": ({"scan_on_pull": True}, {}, "repository_settings.scan_on_pull", "is not a repository setting"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_invalid_settings_are_rejected_before_any_resource(case: str) -> None:
+    settings, destination_settings, field, message = CASES[case]
+    with pytest.raises(ReplicationConfigError) as raised:
+        replicate(settings or None, destination_settings or None)  # type: ignore[arg-type]
+    assert raised.value.field == field
+    assert message in str(raised.value)
