@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from tests.policies.policy_args import by_policy
-from policies.harness import Diagnostic, PolicyPackServer, stack_resources
+from policies.harness import Diagnostic, PolicyPackServer, StackResource, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import run_offline, run_program_file
 from replication.stack_files import load_stack
@@ -45,13 +45,27 @@ def analyze(program: Callable[[], object], pack: PolicyPackServer) -> list[Diagn
     return pack.preview(stack_resources(run_offline(program).resources))
 
 
-def test_the_example_stack_passes_and_only_asks_for_scan_on_push(pack: PolicyPackServer) -> None:
+def example_stack_resources() -> list[StackResource]:
+    """What the bundled example stack (`__main__.py` with `Pulumi.dev.yaml`) registers."""
     stack = load_stack(REPO_ROOT, "dev")
-    run = run_program_file(stack.program, stack.project, stack.stack, stack.config, stack.secret_keys)
-    found = by_policy(pack.preview(stack_resources(run.resources)))
+    return stack_resources(run_program_file(stack.program, stack.project, stack.stack, stack.config,
+                                            stack.secret_keys).resources)
+
+
+def test_the_example_stack_only_hears_that_its_templates_lack_kms(pack: PolicyPackServer) -> None:
+    found = by_policy(pack.preview(example_stack_resources()))
     assert set(found) == {"ecr-replicated-repositories-hardened"}
-    assert all("scans it on push" in d.message and d.enforcement_level == "advisory"
-               for d in found["ecr-replicated-repositories-hardened"])
+    hardening = found["ecr-replicated-repositories-hardened"]
+    assert {d.urn.rsplit("::", 1)[1] for d in hardening} == {
+        f"images-template-{prefix}-{registry}" for prefix in ("prod", "shared")
+        for registry in ("222222222222-us-west-2", "222222222222-eu-west-1", "111111111111-us-west-2")}
+    assert all("encrypted with AES256 (default)" in d.message and d.enforcement_level == "advisory"
+               for d in hardening)
+
+
+def test_the_example_stack_is_clean_when_aes256_counts(pack: PolicyPackServer) -> None:
+    pack.configure({"ecr-replicated-repositories-hardened": {"aes256Counts": True}})
+    assert pack.preview(example_stack_resources()) == []
 
 
 def test_a_component_with_25_destinations_passes_the_limits(pack: PolicyPackServer) -> None:
