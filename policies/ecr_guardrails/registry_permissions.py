@@ -21,6 +21,11 @@ ALLOWED_ACTIONS_SETTING: Setting[tuple] = Setting(
                           "ecr:CreateRepository (e.g. pull-through cache actions).")
 """Extra actions a registry policy may allow."""
 
+REQUIRE_CREATE_REPOSITORY_SETTING = Setting(
+    "requireCreateRepository", True, "Require ecr:CreateRepository besides ecr:ReplicateImage (false when every "
+                                     "replicated repository is pre-created, the component's least-privilege mode).")
+"""Whether a destination policy must also grant `ecr:CreateRepository`."""
+
 MAX_POLICY_LENGTH_SETTING = Setting("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
                                     "Longest registry policy text (characters) ECR accepts.")
 """How long a registry policy's text may be."""
@@ -98,9 +103,9 @@ class _PolicyIndex:
             for registry in registries:
                 self._by_registry[registry].append(statements)
 
-    def problem(self, source_account: str, destination: Destination) -> Optional[str]:
-        """Why replication from `source_account` to `destination` lacks permission, or `None` if it has it
-        (or a governing policy is unknown during preview)."""
+    def problem(self, source_account: str, destination: Destination, actions: tuple[str, ...]) -> Optional[str]:
+        """Why replication from `source_account` to `destination` lacks one of `actions`, or `None` if it has
+        them all (or a governing policy is unknown during preview)."""
         policies = self._by_registry.get(Registry(destination.registry_id, destination.region))
         if not policies:
             return "has no registry policy in this stack"
@@ -108,33 +113,32 @@ class _PolicyIndex:
             if statements is None:
                 return None
             granting = [s for s in statements if s.names_account(source_account)]
-            if all(any(s.grants(action) for s in granting) for action in REPLICATION_ACTIONS):
+            if all(any(s.grants(action) for s in granting) for action in actions):
                 return None
-        return f"has a registry policy that doesn't grant account {source_account} both actions"
+        return f"has a registry policy that doesn't grant account {source_account} {' and '.join(actions)}"
 
 
-def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex) -> list[str]:
+def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex,
+                         actions: tuple[str, ...]) -> Iterator[str]:
     source_account = source.registry.account_id if source.registry else None
     if source_account is None:
-        return []
-    problems = []
+        return
     for destination in sorted(source.destinations, key=str):
         if destination.registry_id == source_account:
             continue
-        problem = policies.problem(source_account, destination)
+        problem = policies.problem(source_account, destination, actions)
         if problem:
-            problems.append(
-                f"destination {destination} {problem}: replication from {source.registry} will fail unless a "
-                f"policy managed elsewhere grants arn:aws:iam::{source_account}:root "
-                f"{' and '.join(REPLICATION_ACTIONS)} there. Add a RegistryPolicy in that registry (its provider "
-                f"must name the account via allowedAccountIds or an assumed role).")
-    return problems
+            yield (f"destination {destination} {problem}: replication from {source.registry} will fail unless a "
+                   f"policy managed elsewhere grants arn:aws:iam::{source_account}:root {' and '.join(actions)} "
+                   f"there. Add a RegistryPolicy in that registry (its provider must name the account via "
+                   f"allowedAccountIds or an assumed role).")
 
 
 def _permission_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
+    actions = REPLICATION_ACTIONS if REQUIRE_CREATE_REPOSITORY_SETTING.read(args) else ("ecr:ReplicateImage",)
     policies = _PolicyIndex(index.of_type(REGISTRY_POLICY))
     for source in index.replication_sources:
-        for problem in _missing_permissions(source, policies):
+        for problem in _missing_permissions(source, policies, actions):
             yield problem, source.resource.urn
 
 
@@ -144,5 +148,6 @@ has_permission = stack_policy(
                 "source account ecr:ReplicateImage and ecr:CreateRepository.",
     level=EnforcementLevel.ADVISORY,
     check=_permission_problems,
+    settings=[REQUIRE_CREATE_REPOSITORY_SETTING],
 )
 """Warns about cross-account destinations that no registry policy of the stack opens to the source account."""

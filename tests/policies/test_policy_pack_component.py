@@ -91,6 +91,23 @@ def test_a_destination_policy_managed_elsewhere_is_warned_about(pack: PolicyPack
     assert f"destination {DEST}/us-west-2 has no registry policy" in warning.message
 
 
+def test_least_privilege_mode_needs_create_repository_switched_off(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        providers = destination_providers()
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=pinned("source", SOURCE), source_account_id=SOURCE, repository_prefixes=["prod/"],
+            destinations=[ReplicationDestinationArgs(provider=providers[DEST], account_id=DEST, regions=["us-west-2"])],
+            repository_settings={"allow_repository_creation": False, "repositories": ["prod/api"],
+                                 "image_tag_mutability": "IMMUTABLE", "encryption_type": "KMS",
+                                 "kms_key": "arn:aws:kms:us-west-2:222222222222:key/k"}))
+
+    resources = stack_resources(run_offline(program).resources)
+    [warning] = by_policy(pack.preview(resources))["ecr-replication-has-permission"]
+    assert "doesn't grant account 111111111111 ecr:CreateRepository and ecr:ReplicateImage" in warning.message
+    pack.configure({"ecr-replication-has-permission": {"requireCreateRepository": False}})
+    assert "ecr-replication-has-permission" not in by_policy(pack.preview(resources))
+
+
 def test_the_component_itself_refuses_26_destinations() -> None:
     def program() -> None:
         replication("images", pinned("source", SOURCE), {DEST: REGIONS, THIRD: REGIONS}, destination_providers())

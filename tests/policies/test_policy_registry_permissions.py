@@ -92,7 +92,17 @@ def test_a_cross_account_destination_without_policy_is_warned_about() -> None:
 def test_a_policy_missing_create_repository_is_warned_about() -> None:
     policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
     [message] = permission_messages([replication_configuration(), policy])
-    assert "doesn't grant account 111111111111 both actions" in message
+    assert "doesn't grant account 111111111111 ecr:CreateRepository and ecr:ReplicateImage" in message
+
+
+def test_create_repository_can_be_left_out_when_repositories_are_pre_created() -> None:
+    policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
+    assert violation_messages(has_permission, [replication_configuration(), policy],
+                              {"requireCreateRepository": False}) == []
+    lacking = registry_policy(statements=[statement(actions=["ecr:CreateRepository"])])
+    [message] = violation_messages(has_permission, [replication_configuration(), lacking],
+                                   {"requireCreateRepository": False})
+    assert "doesn't grant account 111111111111 ecr:ReplicateImage" in message
 
 
 def test_a_policy_for_another_account_does_not_count() -> None:
