@@ -8,10 +8,10 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 
 from .aws_facts import (IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, REGISTRY_SCANNING_CONFIGURATION, REPOSITORY,
                         REPOSITORY_CREATION_TEMPLATE, SCAN_ON_PUSH_FREQUENCIES)
+from .declare import stack_policy
 from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry
 from .replication_rules import ReplicationRule
-from .declare import stack_policy
 from .settings import HasConfig, Setting
 from .stack_index import RegistryResource, StackIndex, group_by_registry
 from .wildcards import covers_prefix

@@ -8,11 +8,11 @@ from typing import Optional
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
 from .aws_facts import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REGISTRY_POLICY, REPLICATION_ACTIONS
+from .declare import resource_policy, stack_policy
 from .policy_documents import Statement, parse_policy, principal_account
 from .props import UNKNOWN, text
 from .registries import Registry
 from .replication_rules import Destination
-from .declare import resource_policy, stack_policy
 from .settings import Setting
 from .stack_index import RegistryResource, ReplicationSource, StackIndex
 
@@ -33,23 +33,21 @@ MAX_POLICY_LENGTH_SETTING = Setting("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS
 _NOT_A_POLICY = "the policy is not a JSON policy document with a Statement list; fix its JSON."
 
 
-def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> list[str]:
+def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> Iterator[str]:
     where = f"Allow statement {statement.label}"
-    problems = []
     if "*" in statement.aws_principals:
-        problems.append(f"{where} has the '*' principal; name the source accounts, e.g. "
-                        f"{{\"AWS\": \"arn:aws:iam::<source-account>:root\"}}.")
+        yield (f"{where} has the '*' principal; name the source accounts, e.g. "
+               f"{{\"AWS\": \"arn:aws:iam::<source-account>:root\"}}.")
     unnamed = [p for p in statement.aws_principals if p != "*" and principal_account(p) is None]
     if statement.other_principal_kinds or unnamed or not statement.aws_principals:
-        problems.append(f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
-                        f"found {', '.join(unnamed + list(statement.other_principal_kinds)) or 'none'}.")
+        yield (f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
+               f"found {', '.join(unnamed + list(statement.other_principal_kinds)) or 'none'}.")
     if statement.not_actions:
-        problems.append(f"{where} uses NotAction, which grants every other action; list the actions instead.")
+        yield f"{where} uses NotAction, which grants every other action; list the actions instead."
     beyond = [action for action in statement.actions if action.lower() not in allowed_actions]
     if beyond:
-        problems.append(f"{where} grants {', '.join(beyond)}; replication needs only "
-                        f"{' and '.join(REPLICATION_ACTIONS)} (list other actions in allowedActions to permit them).")
-    return problems
+        yield (f"{where} grants {', '.join(beyond)}; replication needs only {' and '.join(REPLICATION_ACTIONS)} "
+               f"(list other actions in allowedActions to permit them).")
 
 
 def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:

@@ -8,10 +8,10 @@ from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidat
 from .aws_facts import (ACCOUNT_ID_PATTERN, FILTER_MAX_LENGTH, FILTER_MIN_LENGTH, FILTER_PATTERN,
                         MAX_FILTERS_PER_RULE, MAX_RULES, MAX_UNIQUE_DESTINATIONS, REGION_PATTERN,
                         REPLICATION_CONFIGURATION, REPLICATION_FILTER_TYPE)
+from .declare import resource_policy, stack_policy
 from .props import UNKNOWN
 from .registries import resource_registry
 from .replication_rules import ReplicationRule, declared_rule_count, replication_rules
-from .declare import resource_policy, stack_policy
 from .settings import Setting
 from .stack_index import StackIndex, group_by_registry, names, on_each
 
