@@ -1,10 +1,10 @@
 """`ecr-replication-destination-limit`: unique destinations per source registry."""
 
+from policies.ecr_guardrails.replication_limits import destination_limit
+from policies.harness import UNKNOWN
 from tests.policies.policy_args import run_policy
 from tests.policies.policy_stacks import (SOURCE_ACCOUNT, destination, many_destinations, provider,
                                           replication_configuration, rule)
-from policies.ecr_guardrails.replication_limits import destination_limit
-from policies.harness import UNKNOWN
 
 
 def test_25_unique_destinations_pass() -> None:

@@ -1,9 +1,9 @@
 """`aws-explicit-providers`: no AWS resource on the default provider."""
 
-from tests.policies.policy_args import run_policy
-from tests.policies.policy_stacks import provider, replication_configuration, resource
 from policies.ecr_guardrails.providers import explicit_providers
 from policies.harness import PolicyPackServer, ProviderResource
+from tests.policies.policy_args import run_policy
+from tests.policies.policy_stacks import provider, replication_configuration, resource
 
 
 def default_provider() -> ProviderResource:

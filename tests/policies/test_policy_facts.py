@@ -3,8 +3,8 @@ they must stay the same as the component's."""
 
 import pytest
 
-import replication.limits as component_limits
 from policies.ecr_guardrails import aws_facts
+import replication.limits as component_limits
 
 SHARED_FACTS = ["MAX_UNIQUE_DESTINATIONS", "MAX_RULES", "MAX_FILTERS_PER_RULE", "FILTER_MIN_LENGTH",
                 "FILTER_MAX_LENGTH", "FILTER_PATTERN", "ACCOUNT_ID_PATTERN", "REGION_PATTERN",

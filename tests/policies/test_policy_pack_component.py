@@ -8,11 +8,11 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
-from tests.policies.policy_args import by_policy
 from policies.harness import Diagnostic, PolicyPackServer, StackResource, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import run_offline, run_program_file
 from replication.stack_files import load_stack
+from tests.policies.policy_args import by_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE, DEST, THIRD = "111111111111", "222222222222", "333333333333"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from policies.harness import UNKNOWN, PolicyPackError, PolicyPackServer
 from tests.policies.policy_args import PACK_DIR, by_policy
 from tests.policies.policy_stacks import (guarded_stack, many_destinations, registry_policy,
                                           replication_configuration, rule, source_provider, statement)
-from policies.harness import UNKNOWN, PolicyPackError, PolicyPackServer
 
 SECRET_SIGNATURE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 
