@@ -147,7 +147,7 @@ class _Style:
 
 
 def _compact(document: Any) -> str:
-    return json.dumps(document, separators=(",", ":"))
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
 def _parsed(text: Any) -> Any:

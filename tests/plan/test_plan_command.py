@@ -131,11 +131,14 @@ def test_no_policies(capsys: pytest.CaptureFixture[str]) -> None:
     [
         ({}, ["--stack", "prod"], "Pulumi.prod.yaml: no such file"),
         (
-            {"Pulumi.test.yaml": "config:\n  ecr-replication:source: {accountId: '11', region: us-east-1}\n"},
+            {
+                "Pulumi.test.yaml": "config:\n  ecr-replication:source: {accountId: '11', region: us-east-1}\n"
+                "  ecr-replication:destinations: [{accountId: '222222222222', regions: [us-west-2]}]\n"
+            },
             [],
             "ecr-replication:source.accountId: an AWS account id is exactly 12 digits (got '11')",
         ),
-        ({"Pulumi.test.yaml": "config: [unclosed\n"}, [], "Pulumi.test.yaml: line 1 is not valid YAML"),
+        ({"Pulumi.test.yaml": "config: [unclosed\n"}, [], "Pulumi.test.yaml: line 2 is not valid YAML"),
         ({"policy.json": "{not json"}, ["--policy-config", "policy.json"], "policy.json: not valid JSON"),
         ({"policy.json": '{"no-such-policy": "mandatory"}'}, ["--policy-config", "policy.json"], "no-such-policy"),
     ],

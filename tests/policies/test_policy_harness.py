@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.harness import stack_resources
+from replication.policy_harness import stack_resources
 
 STACK = "urn:pulumi:dev::ecr::pulumi:pulumi:Stack::ecr-dev"
 

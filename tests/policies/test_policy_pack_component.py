@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
-from policies.harness import Diagnostic, PolicyPackServer, StackResource, stack_resources
+from replication.policy_harness import Diagnostic, PolicyPackServer, StackResource, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import run_offline, run_program_file
 from replication.stack_files import load_stack
