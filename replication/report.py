@@ -32,10 +32,11 @@ class Diagnostic(Protocol):
 
 
 def _finding(diagnostic: Diagnostic) -> dict[str, str]:
+    """A diagnostic as JSON; the message without the policy description the protocol puts before it."""
     return {
         "policy": diagnostic.policy_name,
         "level": diagnostic.enforcement_level,
-        "message": diagnostic.message,
+        "message": diagnostic.message.split("\n", 1)[-1].strip(),
         "urn": diagnostic.urn,
     }
 
