@@ -144,24 +144,15 @@ def _declare_registry_settings(
         )
         declared.append(repository)
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=repository))
-        if settings.lifecycle_policy is not None:
-            declared.append(
-                aws.ecr.LifecyclePolicy(
-                    f"{name}-lifecycle-{label}",
-                    repository=repository.name,
-                    policy=settings.lifecycle_policy,
-                    region=region,
-                    opts=child,
+        repository_documents = (
+            (aws.ecr.LifecyclePolicy, "lifecycle", settings.lifecycle_policy),
+            (aws.ecr.RepositoryPolicy, "repository-policy", settings.repository_policy),
+        )
+        for resource_class, role, document in repository_documents:
+            if document is not None:
+                declared.append(
+                    resource_class(
+                        f"{name}-{role}-{label}", repository=repository.name, policy=document, region=region, opts=child
+                    )
                 )
-            )
-        if settings.repository_policy is not None:
-            declared.append(
-                aws.ecr.RepositoryPolicy(
-                    f"{name}-repository-policy-{label}",
-                    repository=repository.name,
-                    policy=settings.repository_policy,
-                    region=region,
-                    opts=child,
-                )
-            )
     return declared

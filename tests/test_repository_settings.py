@@ -53,11 +53,14 @@ def replicate(
         src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
         dst = src if same_account else account_provider("destination", DEST_ACCOUNT, "us-west-2")
         destination = ReplicationDestinationArgs(provider=dst, regions=regions or ["us-west-2"])
+        if not same_account:
+            destination["account_id"] = DEST_ACCOUNT
         if destination_settings is not None:
             destination["repository_settings"] = destination_settings
         args = EcrReplicationArgs(
             source_provider=src,
             source_account_id=SOURCE_ACCOUNT,
+            source_region="us-east-1",
             destinations=[destination],
             repository_prefixes=["prod/"] if prefixes is None else prefixes,
         )

@@ -215,3 +215,22 @@ def test_offline_lookup_names_the_provider_setting_it_needs() -> None:
 
     with pytest.raises(OfflineLookupError, match="aws provider 'unpinned': .*allowed_account_ids"):
         run_offline(program)
+
+
+def test_kms_key_region_is_checked_when_the_looked_up_region_resolves() -> None:
+    key = f"arn:aws:kms:eu-west-1:{DEST_ACCOUNT}:key/1234"
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=dst)],
+                repository_settings={"encryption_type": "KMS", "kms_key": key},
+            ),
+        )
+
+    with pytest.raises(ReplicationConfigError, match=r"^repository_settings\.kms_key: the key is in eu-west-1 but the destination region is us-west-2"):
+        run_offline(program)
