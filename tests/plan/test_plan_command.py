@@ -27,7 +27,10 @@ def write_project(folder: Path, program: str, stack_config: str, stack: str = "t
     return folder
 
 
-def test_dev_stack_json_plan_field_by_field(capsys: pytest.CaptureFixture[str]) -> None:
+def test_dev_stack_json_plan_field_by_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # run from another folder: --cwd names the project
     code, out, err = plan(capsys, "--json", "--cwd", str(ROOT))
     assert code == 0, err
     report = json.loads(out)
