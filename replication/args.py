@@ -13,7 +13,6 @@ import pulumi_aws as aws
 
 class RepositorySettingsArgs(TypedDict):
     """How replicated repositories are configured in a destination registry.
-
     Replication creates repositories MUTABLE, AES256-encrypted, unscanned and without lifecycle or repository
     policy. These settings reach them through repository creation templates (applied when replication creates a
     repository), the registry scanning configuration (scan on push) and, optionally, pre-created repositories.
@@ -35,7 +34,7 @@ class RepositorySettingsArgs(TypedDict):
 
     kms_key: NotRequired[str]
     """The KMS key ARN for `KMS`/`KMS_DSSE` encryption. A key lives in one region: it must be the destination
-    region's (use `kms_keys` for several regions)."""
+    region's (give KMS keys by region for several regions)."""
 
     kms_keys: NotRequired[dict[str, str]]
     """KMS key ARNs by destination region, for destinations in several regions."""
@@ -78,7 +77,7 @@ class ReplicationDestinationArgs(TypedDict):
 
     repository_prefixes: NotRequired[list[str]]
     """Repository name prefixes replicated to this destination, overriding the component's
-    `repository_prefixes`. An empty list replicates every repository."""
+    repository prefixes. An empty list replicates every repository."""
 
     manage_registry_policy: NotRequired[bool]
     """Whether the component owns the destination registry permissions policy (default true). Set false when
@@ -90,8 +89,8 @@ class ReplicationDestinationArgs(TypedDict):
     (a registry has exactly one policy document)."""
 
     repository_settings: NotRequired[RepositorySettingsArgs]
-    """Settings for this destination's replicated repositories; each field given here overrides the component's
-    `repository_settings` field."""
+    """Settings for this destination's replicated repositories; each field given here overrides the same field
+    of the component's repository settings."""
 
 
 class EcrReplicationArgs(TypedDict):
@@ -108,10 +107,10 @@ class EcrReplicationArgs(TypedDict):
     `prod-api`). Absent or empty replicates every repository."""
 
     source_account_id: NotRequired[pulumi.Input[str]]
-    """The source account id (12 digits). Looked up through `source_provider` when absent."""
+    """The source account id (12 digits). Looked up through the source provider when absent."""
 
     source_region: NotRequired[str]
-    """The source registry's region. Defaults to the region of `source_provider`."""
+    """The source registry's region. Defaults to the source provider's region."""
 
     repository_settings: NotRequired[RepositorySettingsArgs]
     """Settings for replicated repositories in every destination registry (a destination may override fields)."""

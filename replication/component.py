@@ -1,7 +1,5 @@
 """The EcrReplication component: wires the plan's documents to aws resources through explicit providers."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -20,10 +18,9 @@ TYPE_TOKEN = "ecr-replication:index:EcrReplication"
 
 class EcrReplication(pulumi.ComponentResource):
     """Amazon ECR replication from one source registry to registries in other accounts and regions.
-
     Creates, through explicit providers only: a registry permissions policy in every cross-account destination
     registry (granting the source account `ecr:CreateRepository` and `ecr:ReplicateImage`); with
-    `repository_settings`, the creation templates, scan-on-push rules, pre-created repositories and template role
+    repository settings, the creation templates, scan-on-push rules, pre-created repositories and template role
     that configure replicated repositories; and the source registry's replication configuration with one rule per
     distinct prefix set, created after all of those.
     """
