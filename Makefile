@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup plan test bench clean
+.PHONY: setup plan test bench schema clean
 
 setup: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ test: setup
 
 bench: setup
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# provider/schema.json: the schema other languages' SDKs are generated from, inferred from the component.
+schema: setup
+	$(PY) -m replication.plugin provider/schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -224,6 +224,9 @@ def _check_choice(path: str, value: object, choices: tuple[str, ...]) -> str:
 
 
 def _check_positive_int(path: str, value: object) -> int:
+    """A whole number of at least 1. A whole float counts: programs in other languages send every number as one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ReplicationConfigError(path, value, "must be a whole number of at least 1")
     return value
@@ -327,9 +330,9 @@ def normalize_settings(
     if kms_key is not None and not isinstance(kms_key, str):
         raise ReplicationConfigError(paths["kms_key"], kms_key, "must be a KMS key ARN")
 
-    helpers = {k: merged[k] for k in ("expire_untagged_after_days", "keep_last_images") if k in merged}
-    for key, value in helpers.items():
-        _check_positive_int(paths[key], value)
+    helpers = {
+        k: _check_positive_int(paths[k], merged[k]) for k in ("expire_untagged_after_days", "keep_last_images") if k in merged
+    }
     lifecycle: str | None = None
     if "lifecycle_policy" in merged:
         if helpers:
