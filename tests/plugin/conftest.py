@@ -14,7 +14,7 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
 
 from replication.offline import OfflineMocks, RecordingMonitor
 
@@ -32,15 +32,19 @@ def serve(add_servicer: Any, servicer: object) -> tuple[grpc.Server, str]:
 
 
 class LoggingEngine(engine_pb2_grpc.EngineServicer):
-    """The engine service a provider logs to; keeps every message."""
+    """The engine service a provider logs to; keeps every message with its severity."""
 
     def __init__(self) -> None:
-        self.messages: list[str] = []
+        self.messages: list[tuple[int, str]] = []
 
     def Log(self, request: Any, context: grpc.ServicerContext) -> empty_pb2.Empty:  # noqa: N802 (gRPC name)
         """Keep the message."""
-        self.messages.append(request.message)
+        self.messages.append((request.severity, request.message))
         return empty_pb2.Empty()
+
+    def warnings(self) -> list[str]:
+        """The warnings and errors logged so far (what `pulumi up` would show the user)."""
+        return [message for severity, message in self.messages if severity >= engine_pb2.WARNING]
 
 
 class EngineMonitor(resource_pb2_grpc.ResourceMonitorServicer):
@@ -116,27 +120,33 @@ def engine() -> Iterator[tuple[LoggingEngine, str]]:
 
 
 @pytest.fixture(scope="module")
-def plugin_stub(engine: tuple[LoggingEngine, str]) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+def plugin_stub(
+    engine: tuple[LoggingEngine, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     """``provider/__main__.py`` started as the Python language host starts a plugin: from its folder, with the
     engine address as argument; it prints its port on stdout. Terminated and waited for at the end."""
     _, address = engine
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    stderr = (tmp_path_factory.mktemp("plugin") / "stderr").open("w+")
     process = subprocess.Popen(
         [sys.executable, "-u", str(PLUGIN_DIR / "__main__.py"), address],
         cwd=PLUGIN_DIR,
         env=environment,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
     try:
         port = (process.stdout.readline() if process.stdout else "").strip()
         if not port.isdigit():
             process.kill()
-            pytest.fail(f"the plugin printed no port: {port!r} {process.communicate()[1]}")
+            process.wait()
+            stderr.seek(0)
+            pytest.fail(f"the plugin printed no port: {port!r} {stderr.read()}")
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         yield provider_pb2_grpc.ResourceProviderStub(channel)
         channel.close()
     finally:
         process.terminate()
         process.communicate(timeout=30)
+        stderr.close()

@@ -20,7 +20,7 @@ from pulumi.runtime.proto import errors_pb2, provider_pb2, provider_pb2_grpc, re
 from replication import plugin
 from replication.offline import OfflineRun, RegisteredResource, run_program_file
 from replication.stack_files import load_stack
-from tests.plugin.conftest import ROOT, EngineMonitor, serve, to_struct
+from tests.plugin.conftest import ROOT, EngineMonitor, LoggingEngine, serve, to_struct
 
 YAML_EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
 
@@ -112,6 +112,7 @@ def test_yaml_example_constructs_what_the_dev_stack_declares(
     plugin_stub: provider_pb2_grpc.ResourceProviderStub,
     monitor: tuple[EngineMonitor, str],
     dev_stack: OfflineRun,
+    engine: tuple[LoggingEngine, str],
     providers_option: bool,
 ) -> None:
     """Same children, through the same providers, with the same inputs and dependencies. A ``providers``
@@ -130,6 +131,7 @@ def test_yaml_example_constructs_what_the_dev_stack_declares(
     state = dict(response.state)
     assert state["sourceRegistry"] == dev_stack.exports["sourceRegistry"]
     assert list(state["destinationRegistries"]) == dev_stack.exports["destinationRegistries"]
+    assert engine[0].warnings() == []
 
 
 def test_missing_required_input_is_reported_by_its_schema_name(
