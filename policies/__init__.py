@@ -1,3 +1,3 @@
 """The CrossGuard pack folder, importable as a package so tests, benchmarks and the `ecr-replication plan`
-command can use `policies.ecr_guardrails` and `replication.policy_harness`. The Pulumi CLI doesn't import it: it runs
-`python policies` (the pack's `__main__.py`)."""
+command can use `policies.ecr_guardrails`. The Pulumi CLI doesn't import it: it runs `python policies` (the
+pack's `__main__.py`)."""

@@ -18,21 +18,24 @@ COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "backfill")
 """Modules (under ``replication.cli``) that each register one sub-command, in help order."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every registered sub-command."""
+def build_parser(commands: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """Build the top-level parser with the given sub-commands (default: all of them)."""
     parser = argparse.ArgumentParser(
         prog="ecr-replication",
         description="Plan, check and operate Amazon ECR replication set up by the EcrReplication component.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
+    for module in commands:
         importlib.import_module(f"replication.cli.{module}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; errors become one line on stderr, never a traceback."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Import only the command being run (each pulls in Pulumi or boto3); help without one lists them all.
+    chosen = [command for command in COMMAND_MODULES if argv[:1] == [command]]
+    parser = build_parser(chosen or COMMAND_MODULES)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

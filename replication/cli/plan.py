@@ -8,10 +8,12 @@ uses. It shows what the program declares, not a diff against live state (that is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,20 +96,33 @@ def _evaluate(files: Any) -> Any:
         raise CliError(_program_error(error, files.program)) from None
 
 
-def _diagnostics(args: argparse.Namespace, project: Path, run: Any) -> list[Any] | None:
+def _start_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> Future[Any] | None:
+    """Start the policy pack in the background (it needs a second or so) while the program is evaluated.
+
+    The future yields the started server; ``cleanup`` waits for the start and stops the pack, whatever happens.
+    """
     if args.no_policies:
         return None
-    from replication.policy_harness import PolicyPackError, PolicyPackServer, stack_resources
+    from replication.policy_harness import PolicyPackServer
 
-    config = _policy_config(args.policy_config)
-    pack = _pack_dir(args.policy_pack, project)
+    server = PolicyPackServer(_pack_dir(args.policy_pack, project), config=_policy_config(args.policy_config))
+    cleanup.callback(server.stop)
+    starter = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack"))
+    return starter.submit(lambda: server.start() or server)
+
+
+def _diagnostics(args: argparse.Namespace, pending: Future[Any] | None, run: Any) -> list[Any] | None:
+    """The pack's findings on the registrations, as ``pulumi preview --policy-pack`` would get them."""
+    if pending is None:
+        return None
+    from replication.policy_harness import PolicyPackError, stack_resources
+
     try:
-        with PolicyPackServer(pack, config=config) as server:
-            return server.preview(stack_resources(run.resources))
+        return pending.result().preview(stack_resources(run.resources))
     except ValueError as error:
         raise CliError(f"{args.policy_config}: {error}") from None
     except PolicyPackError as error:
-        raise CliError(f"{pack}: the policy pack failed: {str(error).splitlines()[0]}") from None
+        raise CliError(f"the policy pack failed: {str(error).splitlines()[0]}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,14 +134,14 @@ def run(args: argparse.Namespace) -> int:
 
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # a failed output is reported once, below
     project = args.cwd.resolve()
-    if args.policy_config is not None:
-        _policy_config(args.policy_config)  # a bad file is a usage error before anything runs
     try:
         files = load_stack(project, args.stack)
     except StackFileError as error:
         raise CliError(str(error)) from None
-    evaluated = _evaluate(files)
-    diagnostics = _diagnostics(args, project, evaluated)
+    with contextlib.ExitStack() as cleanup:
+        pending = _start_pack(args, project, cleanup)
+        evaluated = _evaluate(files)
+        diagnostics = _diagnostics(args, pending, evaluated)
     report = build_report(files.project, files.stack, evaluated, diagnostics)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))

@@ -9,8 +9,8 @@ plan` command use it to run a pack on the resources a program registers under mo
 """
 
 from .messages import UNKNOWN, Diagnostic, PolicyConfig, ProviderResource, StackResource
-from .registrations import Registered, stack_resources
+from .registrations import stack_resources
 from .server import PolicyPackError, PolicyPackServer
 
 __all__ = ["UNKNOWN", "Diagnostic", "PolicyConfig", "PolicyPackError", "PolicyPackServer", "ProviderResource",
-           "Registered", "StackResource", "stack_resources"]
+           "StackResource", "stack_resources"]

@@ -1,31 +1,17 @@
 """What a program registered under Pulumi mocks, as the resources the engine would hand a policy pack.
 
-`replication.offline.run_offline` (and any `MockMonitor` that keeps its `RegisterResource` requests) records
-registrations; `stack_resources` turns them into `StackResource` dicts for `PolicyPackServer`. It relies only
-on the shape of a registration (`Registered`), so the harness needs nothing from the `replication` package.
+`replication.offline.run_offline` records registrations; `stack_resources` turns them into `StackResource`
+dicts for `PolicyPackServer`.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
+
+from replication.offline import RegisteredResource
 
 from .messages import ProviderResource, StackResource
 
 _PROVIDER_PREFIX = "pulumi:providers:"
-
-
-class Registered(Protocol):
-    """One recorded `RegisterResource` request (e.g. `replication.offline.RegisteredResource`)."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    provider: str
-    """The provider reference `<urn>::<id>`; empty for components and default providers."""
-    inputs: Mapping[str, Any]
-    """Inputs with engine (camelCase) names."""
-    dependencies: Sequence[str]
 
 
 def _plain(value: Any) -> Any:
@@ -47,7 +33,7 @@ def _default_provider(resource_type: str, resource_urn: str) -> ProviderResource
                             urn=f"{stack_and_project}::{_PROVIDER_PREFIX}{package}::default", props={})
 
 
-def stack_resources(registered: Iterable[Registered]) -> list[StackResource]:
+def stack_resources(registered: Iterable[RegisteredResource]) -> list[StackResource]:
     """The registrations as `StackResource` dicts: props as plain data, each resource's provider resolved,
     and the default provider filled in for custom resources registered without one (as the engine does)."""
     registered = list(registered)
