@@ -15,8 +15,7 @@ class RepositorySettingsArgs(TypedDict):
     """How replicated repositories are configured in a destination registry.
     Replication creates repositories MUTABLE, AES256-encrypted, unscanned and without lifecycle or repository
     policy. These settings reach them through repository creation templates (applied when replication creates a
-    repository), the registry scanning configuration (scan on push) and, optionally, pre-created repositories.
-    """
+    repository), the registry scanning configuration (scan on push) and, optionally, pre-created repositories."""
 
     image_tag_mutability: NotRequired[str]
     """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`."""

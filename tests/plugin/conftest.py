@@ -123,13 +123,13 @@ def engine() -> Iterator[tuple[LoggingEngine, str]]:
 def plugin_stub(
     engine: tuple[LoggingEngine, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """``provider/__main__.py`` started as the Python language host starts a plugin: from its folder, with the
-    engine address as argument; it prints its port on stdout. Terminated and waited for at the end."""
+    """The plugin started as the Python language host starts a bare-folder plugin: ``python <folder> <engine
+    address>``, which runs its ``__main__.py``; it prints its port on stdout. Terminated and waited for at the end."""
     _, address = engine
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     stderr = (tmp_path_factory.mktemp("plugin") / "stderr").open("w+")
     process = subprocess.Popen(
-        [sys.executable, "-u", str(PLUGIN_DIR / "__main__.py"), address],
+        [sys.executable, "-u", str(PLUGIN_DIR), address],
         cwd=PLUGIN_DIR,
         env=environment,
         stdout=subprocess.PIPE,
