@@ -33,7 +33,7 @@ def dev_stack() -> OfflineRun:
 
 
 @pytest.fixture
-def monitor(dev_stack: OfflineRun) -> Iterator[tuple[EngineMonitor, str]]:
+def monitor() -> Iterator[tuple[EngineMonitor, str]]:
     """A recording resource monitor for the dev stack's project and stack, and its address."""
     files = load_stack(ROOT, "dev")
     servicer = EngineMonitor(files.project, files.stack)
@@ -43,6 +43,7 @@ def monitor(dev_stack: OfflineRun) -> Iterator[tuple[EngineMonitor, str]]:
 
 
 def yaml_program() -> dict[str, Any]:
+    """The YAML example's project file."""
     return yaml.safe_load(YAML_EXAMPLE.read_text())
 
 

@@ -21,6 +21,7 @@ AWS_PROVIDER_REF = f"/aws/v{AWS_VERSION}/schema.json#/resources/pulumi:providers
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
+    """The schema inferred in this process, as the plugin would serve it."""
     return plugin.inferred_schema()
 
 
