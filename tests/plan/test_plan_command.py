@@ -234,3 +234,23 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
         assert "AAABAJxy0ZmVjcmV0LXByb2ZpbGU=" not in out
         assert "team-hush-hush" not in out
         assert "[secret]" in out
+
+
+def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
+    from replication.cli.check import load_expected
+    from replication.cli.registry import Destination, parse_rules
+
+    code, out, _ = plan(capsys, "--json", "--no-policies", "--cwd", str(ROOT))
+    assert code == 0
+    expected_file = tmp_path / "plan.json"
+    expected_file.write_text(out)
+    expected = load_expected(expected_file)
+    assert (expected["sourceRegistryId"], expected["sourceRegion"]) == ("111111111111", "us-east-1")
+    (rule,) = parse_rules(expected["replicationConfiguration"])
+    assert rule.prefixes == ("prod/", "shared/")
+    assert rule.destinations == (
+        Destination("us-west-2", "222222222222"),
+        Destination("eu-west-1", "222222222222"),
+        Destination("us-west-2", "111111111111"),
+    )
