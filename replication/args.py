@@ -2,7 +2,8 @@
 
 They are ``TypedDict``s so the component can be served to other Pulumi languages: the schema is inferred from
 these hints and the docstring under each field. Fields that decide how many resources exist (destinations,
-regions, prefixes, switches) are plain values; the rest may be ``pulumi.Input``.
+regions, prefixes, switches) and what is validated before anything is created (prefixes, repository settings,
+policy statements) are plain values; account ids may be ``pulumi.Input``.
 """
 
 from typing import Any, NotRequired, TypedDict

@@ -18,13 +18,11 @@ from replication import documents
 from replication.plan import DestinationSlot, ReplicationPlan, ReplicationSpec
 from replication.settings import RepositorySettings, scanning_filters, template_prefixes
 
+MAX_DESCRIPTION = 256
+"""Longest description of a repository creation template."""
+
 Derive = Callable[[Callable[[ReplicationPlan], Any]], Any]
 """Turns a function of the plan into a resource input (see ``component._Derive``)."""
-
-
-def _label(text: str) -> str:
-    """A resource-name fragment from a prefix or repository name."""
-    return text.strip("/").replace("/", "-") or "root"
 
 
 def declare_destination_settings(
@@ -35,15 +33,12 @@ def declare_destination_settings(
     providers: Sequence[pulumi.ProviderResource],
 ) -> list[pulumi.Resource]:
     """Declare every settings resource of every destination registry and return them."""
-    role_arns = _template_roles(parent, name, spec, derive, providers)
-    declared: list[pulumi.Resource] = list(role_arns.values())
+    roles, declared = _template_roles(parent, name, spec, derive, providers)
     for position, slot in enumerate(spec.slots):
         if slot.settings is None:
             continue
         opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index])
-        declared += _declare_registry_settings(
-            name, position, slot, slot.settings, derive, opts, role_arns.get(id(providers[slot.index]))
-        )
+        declared += _declare_registry_settings(name, position, slot, slot.settings, derive, opts, roles.get(position))
     return declared
 
 
@@ -53,14 +48,20 @@ def _template_roles(
     spec: ReplicationSpec,
     derive: Derive,
     providers: Sequence[pulumi.ProviderResource],
-) -> dict[int, aws.iam.Role]:
-    """One role per destination account (provider) whose templates need ``custom_role_arn``."""
-    positions_by_provider: dict[int, list[int]] = {}
+) -> tuple[dict[int, aws.iam.Role], list[pulumi.Resource]]:
+    """One role per destination account whose templates need ``custom_role_arn``.
+
+    Returns the role of each slot position that needs one, and every role and role policy declared (the
+    replication configuration waits for the policies too, so the role can act when replication starts).
+    """
+    positions_by_account: dict[str | int, list[int]] = {}
     for position, slot in enumerate(spec.slots):
         if slot.settings is not None and slot.settings.needs_role:
-            positions_by_provider.setdefault(id(providers[slot.index]), []).append(position)
+            account_key = slot.account_id or id(providers[slot.index])
+            positions_by_account.setdefault(account_key, []).append(position)
     roles: dict[int, aws.iam.Role] = {}
-    for key, positions in positions_by_provider.items():
+    declared: list[pulumi.Resource] = []
+    for positions in positions_by_account.values():
         first = spec.slots[positions[0]]
         account_label = first.account_id or f"destination{first.index}"
         opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index])
@@ -72,14 +73,15 @@ def _template_roles(
             ),
             opts=opts,
         )
-        aws.iam.RolePolicy(
+        role_policy = aws.iam.RolePolicy(
             f"{name}-template-role-policy-{account_label}",
             role=role.name,
             policy=derive(lambda p, ps=positions: documents.template_role_policy([p.destinations[i] for i in ps])),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
         )
-        roles[key] = role
-    return roles
+        roles.update(dict.fromkeys(positions, role))
+        declared += [role, role_policy]
+    return roles, declared
 
 
 def _declare_registry_settings(
@@ -101,10 +103,10 @@ def _declare_registry_settings(
         for prefix in template_prefixes(slot.prefixes):
             declared.append(
                 aws.ecr.RepositoryCreationTemplate(
-                    f"{name}-template-{_label(prefix.lower())}-{suffix}",
+                    f"{name}-template-{prefix}-{suffix}",
                     prefix=prefix,
                     applied_fors=["REPLICATION"],
-                    description=f"Settings of repositories that replication creates under {prefix}",
+                    description=f"Settings of repositories that replication creates under {prefix}"[:MAX_DESCRIPTION],
                     image_tag_mutability=settings.image_tag_mutability,
                     image_tag_mutability_exclusion_filters=settings.exclusion_filters(),
                     encryption_configurations=encryption,
@@ -130,7 +132,7 @@ def _declare_registry_settings(
         )
 
     for repository_name in settings.repositories:
-        label = f"{_label(repository_name)}-{suffix}"
+        label = f"{repository_name}-{suffix}"
         repository = aws.ecr.Repository(
             f"{name}-repository-{label}",
             name=repository_name,

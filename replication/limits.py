@@ -51,5 +51,12 @@ IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION
 ENCRYPTION_TYPES: Final = ("AES256", "KMS", "KMS_DSSE")
 """Values of a repository's encryption type."""
 
-KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[0-9a-z-]+):(?P<account>[0-9]{12}):(?:key|alias)/.+$")
-"""A KMS key (or alias) ARN, whose region must be the destination repository's."""
+KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z0-9-]*:kms:(?P<region>[0-9a-z-]+):(?P<account>[0-9]{12}):key/[a-z0-9-]+$")
+"""A KMS key ARN (creation templates take no alias), whose region must be the destination repository's."""
+
+MAX_TAG_FILTERS: Final = 5
+"""Image tag mutability exclusion filters per repository or template."""
+
+SCANNING_FILTER_PATTERN: Final = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
+SCANNING_FILTER_MAX_LENGTH: Final = 255
+"""A registry scanning rule's WILDCARD repository filter."""

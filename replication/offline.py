@@ -50,6 +50,21 @@ class RegisteredResource:
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
 
+SECRET = "[secret]"
+"""What a secret value prints as."""
+
+
+def is_secret(value: Any) -> bool:
+    """Whether ``value`` is, or holds, a secret."""
+    if rpc.is_rpc_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(is_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_secret(v) for v in value)
+    return False
+
+
 def reveal(value: Any) -> Any:
     """``value`` with every secret unwrapped (inputs keep the SDK's secret markers)."""
     if rpc.is_rpc_secret(value):
@@ -61,15 +76,18 @@ def reveal(value: Any) -> Any:
     return value
 
 
-def mask(value: Any, placeholder: str = "[secret]") -> Any:
-    """``value`` with every secret replaced by ``placeholder``, for printing."""
+def mask(value: Any) -> Any:
+    """``value`` with every secret replaced by :data:`SECRET`, and anything that isn't JSON data (a resource
+    exported whole, say) by its type name, for printing."""
     if rpc.is_rpc_secret(value):
-        return placeholder
+        return SECRET
     if isinstance(value, dict):
-        return {k: mask(v, placeholder) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v, placeholder) for v in value]
-    return value
+        return {str(k): mask(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return f"<{type(value).__name__}>"
 
 
 def provider_setting(inputs: Mapping[str, Any], key: str) -> Any:

@@ -77,9 +77,14 @@ class DestinationSlot:
 
     @property
     def resource_suffix(self) -> str:
-        """A stable, readable suffix for the names of this registry's resources."""
-        account = self.account_id or f"destination{self.index}"
-        return f"{account}-{self.region or 'provider-region'}"
+        """A readable suffix, unique per registry, for the names of this registry's resources.
+
+        ``<account>-<region>`` when both are explicit; otherwise the destination's position stands in, so
+        giving the ids and regions explicitly from the start keeps names stable (a rename replaces resources).
+        """
+        if self.account_id is not None and self.region is not None:
+            return f"{self.account_id}-{self.region}"
+        return f"destination{self.index}-{self.region or 'provider-region'}"
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,11 @@ def _check_statements(field: str, value: object) -> tuple[Mapping[str, Any], ...
             raise ReplicationConfigError(f"{item}.Sid", POLICY_SID, "this Sid is reserved for the replication statement")
         principal = statement.get("Principal")
         aws_principals = principal.get("AWS") if isinstance(principal, Mapping) else principal
-        names = [aws_principals] if isinstance(aws_principals, str) else list(aws_principals or [])
+        names = [aws_principals] if isinstance(aws_principals, str) else aws_principals or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ReplicationConfigError(
+                f"{item}.Principal", principal, "principals are plain strings (ARNs or account ids), not outputs"
+            )
         if principal == "*" or "*" in names:
             raise ReplicationConfigError(
                 f"{item}.Principal", principal, "a wildcard principal would open the registry to every account"
@@ -283,6 +292,9 @@ def _destination_slots(
         raise ReplicationConfigError(f"{field}.regions", regions, "must be a non-empty list of regions, or left out")
     else:
         region_entries = [(i, check_region(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)]
+        for i, region in region_entries:
+            if regions.index(region) != i:
+                raise ReplicationConfigError(f"{field}.regions[{i}]", region, "duplicate region")
     return [
         DestinationSlot(index, region_index, region, account, prefixes, cross_account, manage, statements, settings)
         for region_index, region in region_entries
@@ -311,6 +323,13 @@ def build_plan(
         if registry in seen:
             raise ReplicationConfigError(
                 slot.field, f"{account}/{region}", f"this registry is already a destination at {seen[registry].region_field}"
+            )
+        if not slot.cross_account and account != source.account_id:
+            raise ReplicationConfigError(
+                f"{slot.field}.account_id",
+                account,
+                f"this destination uses source_provider, which reaches account {source.account_id}; "
+                "give the destination account its own provider",
             )
         if slot.cross_account and account == source.account_id:
             raise ReplicationConfigError(

@@ -10,7 +10,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from replication.offline import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, mask, provider_account_id, provider_setting
+from replication.offline import (
+    AWS_PROVIDER_TYPE,
+    SECRET,
+    OfflineRun,
+    RegisteredResource,
+    is_secret,
+    mask,
+    provider_account_id,
+    provider_setting,
+)
 
 NOTE = "Offline plan: what the program declares under Pulumi mocks, not a diff against live state."
 """The honest one-line description printed at the top of every plan."""
@@ -42,15 +51,20 @@ def _finding(diagnostic: Diagnostic) -> dict[str, str]:
 
 
 def _provider_summary(provider: RegisteredResource) -> dict[str, Any]:
+    """What the plan shows of a provider: a setting given as a secret shows as ``[secret]``."""
     inputs = provider.inputs
+
+    def shown(key: str, value: Any) -> Any:
+        return SECRET if is_secret(inputs.get(key)) else value
+
     roles = provider_setting(inputs, "assumeRoles") or []
-    profile = inputs.get("profile")
+    role_arn = next((r.get("roleArn") or r.get("role_arn") for r in roles), None)
     return {
         "name": provider.name,
-        "accountId": provider_account_id(inputs),
-        "region": provider_setting(inputs, "region"),
-        "profile": mask(profile),
-        "roleArn": next((r.get("roleArn") or r.get("role_arn") for r in roles), None),
+        "accountId": shown("allowedAccountIds", shown("assumeRoles", provider_account_id(inputs))),
+        "region": shown("region", provider_setting(inputs, "region")),
+        "profile": mask(inputs.get("profile")),
+        "roleArn": SECRET if role_arn is not None and is_secret(inputs.get("assumeRoles")) else mask(role_arn),
     }
 
 

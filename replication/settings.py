@@ -43,6 +43,14 @@ SETTING_NAMES = frozenset(
 )
 """The fields of ``RepositorySettingsArgs``."""
 
+SETTING_GROUPS = (
+    frozenset({"encryption_type", "kms_key", "kms_keys"}),
+    frozenset({"image_tag_mutability", "image_tag_mutability_exclusion_filters"}),
+    frozenset({"lifecycle_policy", "expire_untagged_after_days", "keep_last_images"}),
+)
+"""Settings that only make sense together: a destination that overrides one field of a group replaces the whole
+group (e.g. ``encryption_type="AES256"`` drops an inherited ``kms_key``)."""
+
 
 @dataclass(frozen=True)
 class RepositorySettings:
@@ -101,7 +109,9 @@ class RepositorySettings:
             )
         match = limits.KMS_KEY_ARN_PATTERN.match(key)
         if match is None:
-            raise ReplicationConfigError(str(source), key, "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>")
+            raise ReplicationConfigError(
+                str(source), key, "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (not an alias)"
+            )
         if match["region"] != region:
             raise ReplicationConfigError(
                 str(source), key, f"the key is in {match['region']} but the destination region is {region}"
@@ -239,8 +249,8 @@ def _check_string_map(path: str, value: object) -> dict[str, str]:
 
 
 def _check_tag_filters(path: str, value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise ReplicationConfigError(path, value, "must be a non-empty list of tag filters")
+    if not isinstance(value, list) or not value or len(value) > limits.MAX_TAG_FILTERS:
+        raise ReplicationConfigError(path, value, f"must be a list of 1 to {limits.MAX_TAG_FILTERS} tag filters")
     for i, tag_filter in enumerate(value):
         valid = isinstance(tag_filter, str) and limits.TAG_FILTER_PATTERN.match(tag_filter)
         if not valid or tag_filter.count("*") > limits.MAX_TAG_FILTER_WILDCARDS:
@@ -284,6 +294,11 @@ def normalize_settings(
             continue
         if not isinstance(values, Mapping):
             raise ReplicationConfigError(base, values, "must be a RepositorySettingsArgs")
+        for group in SETTING_GROUPS:
+            if group & set(values):
+                for key in group:
+                    merged.pop(key, None)
+                    paths.pop(key, None)
         for key, value in values.items():
             if key not in SETTING_NAMES:
                 raise ReplicationConfigError(f"{base}.{key}", value, "is not a repository setting")
@@ -352,6 +367,16 @@ def normalize_settings(
     for key, flag in (("scan_on_push", scan_on_push), ("allow_repository_creation", allow_creation)):
         if not isinstance(flag, bool):
             raise ReplicationConfigError(paths[key], flag, "must be true or false")
+    if scan_on_push:
+        for scan_filter in scanning_filters(prefixes):
+            valid = limits.SCANNING_FILTER_PATTERN.match(scan_filter)
+            if not valid or len(scan_filter) > limits.SCANNING_FILTER_MAX_LENGTH:
+                raise ReplicationConfigError(
+                    paths["scan_on_push"],
+                    scan_filter,
+                    "this replicated prefix can't be a scanning filter (AWS allows a-z, 0-9, '._-/*' without doubled "
+                    "separators, at most 255 characters); scan these repositories another way",
+                )
     repositories = _check_repositories(paths["repositories"], merged.get("repositories", []), prefixes)
     if not allow_creation and not repositories:
         raise ReplicationConfigError(

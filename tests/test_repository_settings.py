@@ -214,8 +214,8 @@ def test_replication_configuration_depends_on_every_settings_resource() -> None:
         RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", tags={"a": "b"}, scan_on_push=True, repositories=["prod/api"])
     )
     (config,) = run.of_type(REPLICATION_CONFIGURATION)
-    expected = {r.urn for t in (TEMPLATE, SCANNING, REPOSITORY, ROLE) for r in run.of_type(t)}
-    assert len(expected) == 4
+    expected = {r.urn for t in (TEMPLATE, SCANNING, REPOSITORY, ROLE, ROLE_POLICY) for r in run.of_type(t)}
+    assert len(expected) == 5
     assert expected <= set(config.dependencies)
 
 
@@ -251,6 +251,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
         {"repository_policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})},
         {}, "repository_settings.repository_policy.Statement[0].Principal", "wildcard principal",
     ),
+    "kms alias": (
+        {"encryption_type": "KMS", "kms_key": f"arn:aws:kms:us-west-2:{DEST_ACCOUNT}:alias/ecr"},
+        {}, "repository_settings.kms_key", "not an alias",
+    ),
+    "too many tag filters": (
+        {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "image_tag_mutability_exclusion_filters": list("abcdef")},
+        {}, "repository_settings.image_tag_mutability_exclusion_filters", "1 to 5 tag filters",
+    ),
+    "prefix that can't be a scanning filter": (
+        {"scan_on_push": True}, {"repository_prefixes_for_test": ["my__team/"]}, "repository_settings.scan_on_push", "'my__team/*'",
+    ),
     "unknown setting": ({"scan_on_pull": True}, {}, "repository_settings.scan_on_pull", "is not a repository setting"),
 }
 
@@ -258,7 +269,31 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_invalid_settings_are_rejected_before_any_resource(case: str) -> None:
     settings, destination_settings, field, message = CASES[case]
+    destination_settings = dict(destination_settings)
+    prefixes = destination_settings.pop("repository_prefixes_for_test", None)
     with pytest.raises(ReplicationConfigError) as raised:
-        replicate(settings or None, destination_settings or None)  # type: ignore[arg-type]
+        replicate(settings or None, destination_settings or None, prefixes=prefixes)  # type: ignore[arg-type]
     assert raised.value.field == field
     assert message in str(raised.value)
+
+
+def test_a_destination_override_replaces_the_whole_encryption_group() -> None:
+    run = replicate(
+        RepositorySettingsArgs(encryption_type="KMS", kms_key=KEY_WEST, image_tag_mutability="IMMUTABLE"),
+        destination_settings=RepositorySettingsArgs(encryption_type="AES256"),
+    )
+    (template,) = run.of_type(TEMPLATE)
+    assert template.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    assert template.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert run.of_type(ROLE) == []
+
+
+def test_template_and_repository_names_are_unique_for_look_alike_prefixes() -> None:
+    run = replicate(
+        RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", repositories=["a-b/x", "a/b/x"]),
+        prefixes=["root/", "prod", "a-b/", "a/b/"],
+    )
+    templates = run.of_type(TEMPLATE)
+    assert sorted(t.inputs["prefix"] for t in templates) == ["ROOT", "a-b", "a/b", "root"]
+    names = [r.name for r in run.resources]
+    assert len(names) == len(set(names))

@@ -123,6 +123,12 @@ CASES: dict[str, tuple[Any, str, str]] = {
         "destinations[0].account_id",
         DEST_ACCOUNT,
     ),
+    "duplicate region": (lambda s, d: base(s, [dest(d, regions=["us-west-2", "us-west-2"])]), "destinations[0].regions[1]", "'us-west-2'"),
+    "principal that is not a string": (
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[{"Effect": "Allow", "Principal": {"AWS": 5}}])]),
+        "destinations[0].registry_policy_statements[0].Principal",
+        "{'AWS': 5}",
+    ),
     "policy too large": (
         lambda s, d: base(
             s,
@@ -234,3 +240,46 @@ def test_kms_key_region_is_checked_when_the_looked_up_region_resolves() -> None:
 
     with pytest.raises(ReplicationConfigError, match=r"^repository_settings\.kms_key: the key is in eu-west-1 but the destination region is us-west-2"):
         run_offline(program)
+
+
+def test_source_provider_destination_with_another_account_is_rejected_once_the_source_resolves() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[ReplicationDestinationArgs(provider=src, account_id=DEST_ACCOUNT, regions=["us-west-2"])],
+            ),
+        )
+
+    with pytest.raises(ReplicationConfigError, match=r"^destinations\[0\]\.account_id: this destination uses source_provider"):
+        run_offline(program)
+
+
+def test_resource_names_stay_unique_when_regions_are_looked_up() -> None:
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        west = account_provider("west", DEST_ACCOUNT, "us-west-2")
+        europe = account_provider("europe", DEST_ACCOUNT, "eu-west-1")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src,
+                destinations=[
+                    ReplicationDestinationArgs(provider=west, account_id=DEST_ACCOUNT),
+                    ReplicationDestinationArgs(provider=europe, account_id=DEST_ACCOUNT),
+                ],
+                repository_settings={"tags": {"team": "platform"}},
+            ),
+        )
+
+    run = run_offline(program)
+    names = [r.name for r in run.resources]
+    assert len(names) == len(set(names))
+    policies = sorted(r.name for r in run.of_type("aws:ecr/registryPolicy:RegistryPolicy"))
+    assert policies == [
+        "images-registry-policy-destination0-provider-region",
+        "images-registry-policy-destination1-provider-region",
+    ]
+    assert len(run.of_type("aws:iam/role:Role")) == 1, "one template role per account"

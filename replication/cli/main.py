@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ecr-replication {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 the last resort: still one line, never a traceback
+        print(f"ecr-replication {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -215,9 +215,14 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
         config = pulumi.Config()
         src = aws.Provider("src", region="us-east-1", allowed_account_ids=["111111111111"],
                            profile=config.require_secret("profile"))
-        aws.ecr.Repository("repo", name="prod/api", tags={"owner": config.require_secret("owner")},
-                           opts=pulumi.ResourceOptions(provider=src))
+        hidden = aws.Provider("hidden", region=pulumi.Output.secret("ap-hidden-1"),
+                              allowed_account_ids=[pulumi.Output.secret("999988887777")],
+                              assume_roles=[{"role_arn": pulumi.Output.secret("arn:aws:iam::999988887777:role/Covert")}])
+        repo = aws.ecr.Repository("repo", name="prod/api", tags={"owner": config.require_secret("owner")},
+                                  opts=pulumi.ResourceOptions(provider=src))
+        aws.ecr.Repository("other", name="prod/web", opts=pulumi.ResourceOptions(provider=hidden))
         pulumi.export("owner", config.require_secret("owner"))
+        pulumi.export("repository", repo)
         """,
         """
         config:
@@ -232,7 +237,8 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
         code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies", *argv)
         assert code == 0, err
         assert "AAABAJxy0ZmVjcmV0LXByb2ZpbGU=" not in out
-        assert "team-hush-hush" not in out
+        for secret in ("team-hush-hush", "ap-hidden-1", "999988887777", "Covert"):
+            assert secret not in out
         assert "[secret]" in out
 
 
