@@ -160,11 +160,14 @@ class OfflineMocks(mocks.Mocks):
         raise OfflineLookupError(f"the offline plan can't answer the lookup {args.token}")
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
-        """Echo the inputs as the state, plus the ARN of IAM roles, which other resources reference."""
+        """Echo the inputs as the state, plus the ARN of IAM roles, which other resources reference (the ARN
+        only shows in the plan, so an account that can't be known offline is named, not an error)."""
         state = dict(args.inputs)
         if args.typ == "aws:iam/role:Role":
             state.setdefault("name", args.name)
-            state["arn"] = f"arn:aws:iam::{self.account_id(args.provider or '')}:role/{state['name']}"
+            name, inputs = self._provider(args.provider or "")
+            account = provider_account_id(inputs) or f"<account of provider {name}>"
+            state["arn"] = f"arn:aws:iam::{account}:role/{state['name']}"
         return f"{args.name}-id", state
 
 
