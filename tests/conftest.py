@@ -65,3 +65,23 @@ def aws_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Callable[
         return client
 
     return make
+
+
+def replicate_from_source(destinations: Callable[[aws.Provider], list[Any]], **args: Any) -> OfflineRun:
+    """Run ``EcrReplication("images")`` under mocks from the "source" provider (111111111111, us-east-1).
+
+    ``destinations(src)`` builds the destination list, and any destination providers, inside the program.
+    """
+    from replication import EcrReplication, EcrReplicationArgs
+    from replication.offline import run_offline
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        EcrReplication("images", EcrReplicationArgs(source_provider=src, destinations=destinations(src), **args))
+
+    return run_offline(program)
+
+
+def destination_provider(account: str | None = DEST_ACCOUNT, region: str = "us-west-2", name: str = "destination") -> aws.Provider:
+    """The destination account's provider (222222222222, us-west-2 unless told otherwise)."""
+    return account_provider(name, account, region)

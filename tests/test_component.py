@@ -17,8 +17,10 @@ from tests.conftest import (
     SOURCE_ACCOUNT,
     THIRD_ACCOUNT,
     account_provider,
+    destination_provider,
     policy_of,
     provider_name,
+    replicate_from_source,
 )
 
 
@@ -153,18 +155,9 @@ def test_account_and_region_looked_up_through_each_provider_when_absent() -> Non
 
 
 def test_same_account_cross_region_gets_no_registry_policy() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                source_account_id=SOURCE_ACCOUNT,
-                destinations=[ReplicationDestinationArgs(provider=src, regions=["us-west-2"])],
-            ),
-        )
-
-    run = run_offline(program)
+    run = replicate_from_source(
+        lambda src: [ReplicationDestinationArgs(provider=src, regions=["us-west-2"])], source_account_id=SOURCE_ACCOUNT
+    )
     assert run.of_type(REGISTRY_POLICY) == []
     (config,) = run.of_type(REPLICATION_CONFIGURATION)
     assert config.inputs["replicationConfiguration"]["rules"][0]["destinations"] == [
@@ -174,27 +167,20 @@ def test_same_account_cross_region_gets_no_registry_policy() -> None:
 
 
 def test_destinations_sharing_prefixes_share_a_rule() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
-        third = account_provider("third", THIRD_ACCOUNT, "eu-central-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                source_account_id=SOURCE_ACCOUNT,
-                repository_prefixes=["prod/"],
-                destinations=[
-                    ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=["us-west-2"]),
-                    ReplicationDestinationArgs(
-                        provider=third, account_id=THIRD_ACCOUNT, regions=["eu-central-1"], repository_prefixes=["team-a"]
-                    ),
-                    ReplicationDestinationArgs(provider=src, regions=["eu-west-1"]),
-                ],
+    run = replicate_from_source(
+        lambda src: [
+            ReplicationDestinationArgs(provider=destination_provider(), account_id=DEST_ACCOUNT, regions=["us-west-2"]),
+            ReplicationDestinationArgs(
+                provider=destination_provider(THIRD_ACCOUNT, "eu-central-1", "third"),
+                account_id=THIRD_ACCOUNT,
+                regions=["eu-central-1"],
+                repository_prefixes=["team-a"],
             ),
-        )
-
-    run = run_offline(program)
+            ReplicationDestinationArgs(provider=src, regions=["eu-west-1"]),
+        ],
+        source_account_id=SOURCE_ACCOUNT,
+        repository_prefixes=["prod/"],
+    )
     (config,) = run.of_type(REPLICATION_CONFIGURATION)
     rules = config.inputs["replicationConfiguration"]["rules"]
     assert [[f["filter"] for f in rule["repositoryFilters"]] for rule in rules] == [["prod/"], ["team-a"]]
@@ -211,18 +197,9 @@ def test_destinations_sharing_prefixes_share_a_rule() -> None:
 
 
 def test_unmanaged_registry_policy_is_left_alone() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=dst, manage_registry_policy=False)],
-            ),
-        )
-
-    run = run_offline(program)
+    run = replicate_from_source(
+        lambda src: [ReplicationDestinationArgs(provider=destination_provider(), manage_registry_policy=False)]
+    )
     assert run.of_type(REGISTRY_POLICY) == []
     assert len(run.of_type(REPLICATION_CONFIGURATION)) == 1
 
@@ -236,38 +213,24 @@ def test_extra_statements_are_merged_after_the_replication_statement() -> None:
         "Resource": f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/*",
     }
 
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=dst, registry_policy_statements=[pull])],
-            ),
-        )
-
-    (policy,) = run_offline(program).of_type(REGISTRY_POLICY)
+    run = replicate_from_source(
+        lambda src: [ReplicationDestinationArgs(provider=destination_provider(), registry_policy_statements=[pull])]
+    )
+    (policy,) = run.of_type(REGISTRY_POLICY)
     statements = policy_of(policy)["Statement"]
     assert [s["Sid"] for s in statements] == ["AllowEcrReplicationFromSourceAccount", "PullThroughFromOrg"]
     assert statements[1] == pull
 
 
 def test_account_id_may_be_an_output() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", None, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[
-                    ReplicationDestinationArgs(provider=dst, account_id=pulumi.Output.from_input(DEST_ACCOUNT))
-                ],
-            ),
-        )
-
-    (config,) = run_offline(program).of_type(REPLICATION_CONFIGURATION)
+    run = replicate_from_source(
+        lambda src: [
+            ReplicationDestinationArgs(
+                provider=destination_provider(account=None), account_id=pulumi.Output.from_input(DEST_ACCOUNT)
+            )
+        ]
+    )
+    (config,) = run.of_type(REPLICATION_CONFIGURATION)
     assert config.inputs["replicationConfiguration"]["rules"][0]["destinations"] == [
         {"region": "us-west-2", "registryId": DEST_ACCOUNT}
     ]
@@ -279,14 +242,10 @@ def test_component_opts_do_not_leak_default_provider(provider_kind: str) -> None
 
     def program() -> None:
         src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
         other = aws.Provider("other", region="sa-east-1", allowed_account_ids=[THIRD_ACCOUNT])
         opts = pulumi.ResourceOptions(providers={"aws": other}) if provider_kind == "aws.Provider" else None
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst)]),
-            opts=opts,
-        )
+        destinations = [ReplicationDestinationArgs(provider=destination_provider())]
+        EcrReplication("images", EcrReplicationArgs(source_provider=src, destinations=destinations), opts=opts)
 
     run = run_offline(program)
     assert {provider_name(run, r) for r in run.of_type(REGISTRY_POLICY)} == {"destination"}

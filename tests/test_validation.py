@@ -10,7 +10,7 @@ import pytest
 
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
 from replication.offline import OfflineLookupError, run_offline
-from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, account_provider
+from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, account_provider, destination_provider, replicate_from_source
 
 PROVIDERS = "pulumi:providers:aws"
 
@@ -197,84 +197,43 @@ def test_looked_up_account_equal_to_source_through_another_provider_is_rejected(
 
 
 def test_looked_up_duplicates_are_rejected() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        first = account_provider("first", DEST_ACCOUNT, "us-west-2")
-        second = account_provider("second", DEST_ACCOUNT, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=first), ReplicationDestinationArgs(provider=second)],
-            ),
-        )
+    def destinations(src: aws.Provider) -> list[ReplicationDestinationArgs]:
+        return [ReplicationDestinationArgs(provider=destination_provider(name=name)) for name in ("first", "second")]
 
     with pytest.raises(ReplicationConfigError, match=r"^destinations\[1\]: .*already a destination at destinations\[0\]\.regions"):
-        run_offline(program)
+        replicate_from_source(destinations)
 
 
 def test_offline_lookup_names_the_provider_setting_it_needs() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        unpinned = account_provider("unpinned", None, "us-west-2")
-        EcrReplication("images", EcrReplicationArgs(source_provider=src, destinations=[ReplicationDestinationArgs(provider=unpinned)]))
-
     with pytest.raises(OfflineLookupError, match="aws provider 'unpinned': .*allowed_account_ids"):
-        run_offline(program)
+        replicate_from_source(lambda src: [ReplicationDestinationArgs(provider=destination_provider(None, name="unpinned"))])
 
 
 def test_kms_key_region_is_checked_when_the_looked_up_region_resolves() -> None:
     key = f"arn:aws:kms:eu-west-1:{DEST_ACCOUNT}:key/1234"
 
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=dst)],
-                repository_settings={"encryption_type": "KMS", "kms_key": key},
-            ),
-        )
-
     with pytest.raises(ReplicationConfigError, match=r"^repository_settings\.kms_key: the key is in eu-west-1 but the destination region is us-west-2"):
-        run_offline(program)
+        replicate_from_source(
+            lambda src: [ReplicationDestinationArgs(provider=destination_provider())],
+            repository_settings={"encryption_type": "KMS", "kms_key": key},
+        )
 
 
 def test_source_provider_destination_with_another_account_is_rejected_once_the_source_resolves() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=src, account_id=DEST_ACCOUNT, regions=["us-west-2"])],
-            ),
-        )
-
     with pytest.raises(ReplicationConfigError, match=r"^destinations\[0\]\.account_id: this destination uses source_provider"):
-        run_offline(program)
+        replicate_from_source(
+            lambda src: [ReplicationDestinationArgs(provider=src, account_id=DEST_ACCOUNT, regions=["us-west-2"])]
+        )
 
 
 def test_resource_names_stay_unique_when_regions_are_looked_up() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        west = account_provider("west", DEST_ACCOUNT, "us-west-2")
-        europe = account_provider("europe", DEST_ACCOUNT, "eu-west-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[
-                    ReplicationDestinationArgs(provider=west, account_id=DEST_ACCOUNT),
-                    ReplicationDestinationArgs(provider=europe, account_id=DEST_ACCOUNT),
-                ],
-                repository_settings={"tags": {"team": "platform"}},
-            ),
-        )
-
-    run = run_offline(program)
+    run = replicate_from_source(
+        lambda src: [
+            ReplicationDestinationArgs(provider=destination_provider(region=region, name=name), account_id=DEST_ACCOUNT)
+            for name, region in (("west", "us-west-2"), ("europe", "eu-west-1"))
+        ],
+        repository_settings={"tags": {"team": "platform"}},
+    )
     names = [r.name for r in run.resources]
     assert len(names) == len(set(names))
     policies = sorted(r.name for r in run.of_type("aws:ecr/registryPolicy:RegistryPolicy"))
