@@ -19,7 +19,7 @@ def to_json(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
-def replication_statement(source_account_id: str, destination: DestinationRegistry) -> dict[str, Any]:
+def replication_statement(source: Registry, destination: DestinationRegistry) -> dict[str, Any]:
     """The statement that lets the source account replicate into ``destination``.
 
     It grants ``ecr:CreateRepository`` as well as ``ecr:ReplicateImage`` on the replicated prefixes: without it
@@ -37,7 +37,7 @@ def replication_statement(source_account_id: str, destination: DestinationRegist
     return {
         "Sid": POLICY_SID,
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{source_account_id}:root"},
+        "Principal": {"AWS": source.account_root_arn},
         "Action": actions,
         "Resource": [destination.registry.repository_arn(pattern) for pattern in patterns],
     }
@@ -45,7 +45,7 @@ def replication_statement(source_account_id: str, destination: DestinationRegist
 
 def registry_policy_document(plan: ReplicationPlan, destination: DestinationRegistry) -> str:
     """The whole registry permissions policy of ``destination``: the replication statement plus extra ones."""
-    statements = [replication_statement(plan.source.account_id, destination)]
+    statements = [replication_statement(plan.source, destination)]
     statements += [dict(statement) for statement in destination.slot.extra_statements]
     document = to_json({"Version": "2012-10-17", "Statement": statements})
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
@@ -125,12 +125,14 @@ def template_role_policy(destinations: list[DestinationRegistry]) -> str:
     ]
     keys = sorted({key for d in needing if d.slot.settings and (key := d.slot.settings.kms_key_for(d.registry.region))})
     if keys:
-        statements.append(
+        statements += [
+            {"Sid": "DescribeRepositoryKeys", "Effect": "Allow", "Action": ["kms:DescribeKey", "kms:RetireGrant"], "Resource": keys},
             {
-                "Sid": "EncryptReplicatedRepositories",
+                "Sid": "GrantRepositoryKeysToEcr",
                 "Effect": "Allow",
-                "Action": ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
+                "Action": "kms:CreateGrant",
                 "Resource": keys,
-            }
-        )
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
     return to_json({"Version": "2012-10-17", "Statement": statements})

@@ -60,3 +60,12 @@ MAX_TAG_FILTERS: Final = 5
 SCANNING_FILTER_PATTERN: Final = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
 SCANNING_FILTER_MAX_LENGTH: Final = 255
 """A registry scanning rule's WILDCARD repository filter."""
+
+
+def partition_of(region: str) -> tuple[str, str]:
+    """The ARN partition and DNS suffix of a region: China and GovCloud regions are partitions of their own."""
+    if region.startswith("cn-"):
+        return "aws-cn", "amazonaws.com.cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov", "amazonaws.com"
+    return "aws", "amazonaws.com"

@@ -32,13 +32,23 @@ class Registry:
     region: str
 
     @property
+    def partition(self) -> str:
+        """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+        return limits.partition_of(self.region)[0]
+
+    @property
     def host(self) -> str:
         """The registry's hostname, as used in image references."""
-        return f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
+        return f"{self.account_id}.dkr.ecr.{self.region}.{limits.partition_of(self.region)[1]}"
+
+    @property
+    def account_root_arn(self) -> str:
+        """The principal ARN of the registry's whole account."""
+        return f"arn:{self.partition}:iam::{self.account_id}:root"
 
     def repository_arn(self, name_pattern: str) -> str:
         """The ARN of the repositories matching ``name_pattern`` (may end with ``*``) in this registry."""
-        return f"arn:aws:ecr:{self.region}:{self.account_id}:repository/{name_pattern}"
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{name_pattern}"
 
 
 @dataclass(frozen=True)
@@ -283,6 +293,12 @@ def _destination_slots(
     if not isinstance(manage, bool):
         raise ReplicationConfigError(f"{field}.manage_registry_policy", manage, "must be true or false")
     statements = _check_statements(f"{field}.registry_policy_statements", destination.get("registry_policy_statements"))
+    if statements and not manage:
+        raise ReplicationConfigError(
+            f"{field}.registry_policy_statements",
+            f"{len(statements)} statement(s)",
+            "are only used when the component manages the registry policy (manage_registry_policy is false)",
+        )
     settings = normalize_settings(args.get("repository_settings"), destination.get("repository_settings"), field, prefixes)
 
     regions = destination.get("regions")
@@ -316,6 +332,10 @@ def build_plan(
     destinations: list[DestinationRegistry] = []
     for slot, (account, region) in zip(spec.slots, resolved, strict=True):
         registry = Registry(check_account_id(f"{slot.field}.account_id", account), check_region(slot.region_field, region))
+        if registry.partition != source.partition:
+            raise ReplicationConfigError(
+                slot.region_field, region, f"ECR replicates only within a partition, and the source is in {source.partition}"
+            )
         if registry == source:
             raise ReplicationConfigError(
                 slot.region_field, region, f"replicating registry {source.host} to itself is not possible"

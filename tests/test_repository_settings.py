@@ -133,8 +133,15 @@ def test_role_only_when_needed_with_exactly_the_needed_actions() -> None:
         f"arn:aws:ecr:eu-west-1:{DEST_ACCOUNT}:repository/prod/*",
         f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/*",
     ]
-    assert statements[1]["Action"] == ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"]
+    assert statements[1]["Action"] == ["kms:DescribeKey", "kms:RetireGrant"]
     assert statements[1]["Resource"] == sorted([KEY_WEST, KEY_EU])
+    assert statements[2] == {
+        "Sid": "GrantRepositoryKeysToEcr",
+        "Effect": "Allow",
+        "Action": "kms:CreateGrant",
+        "Resource": sorted([KEY_WEST, KEY_EU]),
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    }
     templates = {t.inputs["region"]: t.inputs["encryptionConfigurations"][0]["kmsKey"] for t in kms.of_type(TEMPLATE)}
     assert templates == {"us-west-2": KEY_WEST, "eu-west-1": KEY_EU}
 

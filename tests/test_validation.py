@@ -129,6 +129,14 @@ CASES: dict[str, tuple[Any, str, str]] = {
         "destinations[0].registry_policy_statements[0].Principal",
         "{'AWS': 5}",
     ),
+    "another partition": (lambda s, d: base(s, [dest(d, regions=["cn-north-1"])]), "destinations[0].regions[0]", "'cn-north-1'"),
+    "statements for an unmanaged policy": (
+        lambda s, d: base(
+            s, [dest(d, manage_registry_policy=False, registry_policy_statements=[{"Effect": "Deny", "Principal": {"AWS": DEST_ACCOUNT}}])]
+        ),
+        "destinations[0].registry_policy_statements",
+        "1 statement(s)",
+    ),
     "policy too large": (
         lambda s, d: base(
             s,
