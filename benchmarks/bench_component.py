@@ -22,7 +22,7 @@ from replication.offline import run_offline
 SOURCE = "100000000000"
 ACCOUNTS = [f"2000000000{i:02}" for i in range(5)]
 REGIONS = ["us-west-2", "eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1"]
-RUNS = 7
+RUNS = 15
 
 
 def prefixes(rule: int) -> list[str]:
