@@ -40,11 +40,11 @@ class EcrReplication(pulumi.ComponentResource):
     def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         source_provider = args.get("source_provider")
         spec = normalize(args, lambda field, value: _check_provider(field, value) is source_provider)
-        plan = _plan_now(spec)
+        checked = _check_now(spec)
         super().__init__(TYPE_TOKEN, name, {}, opts)
 
         providers = [destination["provider"] for destination in args["destinations"]]
-        derive = _Derive(plan if plan is not None else plan_output_of(spec, args, lookups=_Lookups(self)))
+        derive = _Derive(checked if checked is not None else checked_output_of(spec, args, lookups=_Lookups(self)))
 
         policies: list[pulumi.Resource] = []
         for position, slot in enumerate(spec.slots):
@@ -53,7 +53,7 @@ class EcrReplication(pulumi.ComponentResource):
             policies.append(
                 aws.ecr.RegistryPolicy(
                     f"{name}-registry-policy-{slot.resource_suffix}",
-                    policy=derive(lambda p, i=position: documents.registry_policy_document(p, p.destinations[i])),
+                    policy=derive.registry_policy(position),
                     region=derive(lambda p, i=position: p.destinations[i].registry.region),
                     opts=pulumi.ResourceOptions(parent=self, provider=providers[slot.index]),
                 )
@@ -69,7 +69,7 @@ class EcrReplication(pulumi.ComponentResource):
         self.source_registry = derive.output(lambda p: p.source.host)
         self.destination_registries = derive.output(lambda p: [d.registry.host for d in p.destinations])
         self.replication_rules = derive.output(documents.replication_rules)
-        self.registry_policies = derive.output(documents.registry_policies)
+        self.registry_policies = derive.registry_policies()
         self.register_outputs(
             {
                 "source_registry": self.source_registry,
@@ -87,18 +87,28 @@ def _check_provider(field: str, value: object) -> object:
     return value
 
 
-def _plan_now(spec: ReplicationSpec) -> ReplicationPlan | None:
+_Checked = tuple[ReplicationPlan, dict[str, str]]
+"""A validated plan and its registry policy documents by registry host (rendering them checks their size)."""
+
+
+def _checked(
+    spec: ReplicationSpec, source_account_id: str, source_region: str, resolved: list[tuple[str, str]]
+) -> _Checked:
+    """Build the plan and render its registry policies, raising on anything AWS would reject."""
+    plan = build_plan(spec, source_account_id, source_region, resolved)
+    return plan, documents.registry_policies(plan)
+
+
+def _check_now(spec: ReplicationSpec) -> _Checked | None:
     """Build and fully validate the plan right away when nothing needs a lookup."""
     if not spec.fully_known:
         return None
-    plan = build_plan(
+    return _checked(
         spec,
         spec.source_account_id or "",
         spec.source_region or "",
         [(slot.account_id or "", slot.region or "") for slot in spec.slots],
     )
-    documents.registry_policies(plan)
-    return plan
 
 
 T = TypeVar("T")
@@ -107,21 +117,37 @@ T = TypeVar("T")
 class _Derive:
     """Derive values from the plan: plain resource inputs when it is known now, outputs when it waits on lookups.
 
-    Plain inputs keep a fully explicit configuration as cheap as resources declared by hand.
+    Plain inputs keep a fully explicit configuration as cheap as resources declared by hand, and the registry
+    policies rendered while validating are the ones the resources get.
     """
 
-    def __init__(self, plan: ReplicationPlan | pulumi.Output[ReplicationPlan]) -> None:
-        self._known = None if isinstance(plan, pulumi.Output) else plan
+    def __init__(self, checked: _Checked | pulumi.Output[_Checked]) -> None:
+        self._known = None if isinstance(checked, pulumi.Output) else checked
         # Output.from_input would walk the plan's values; a plain apply keeps it one output.
-        self._output = plan if isinstance(plan, pulumi.Output) else pulumi.Output.from_input(None).apply(lambda _: plan)
+        self._output: pulumi.Output[_Checked] = (
+            checked if isinstance(checked, pulumi.Output) else pulumi.Output.from_input(None).apply(lambda _: checked)
+        )
+
+    def _with_policies(self, fn: Callable[[ReplicationPlan, dict[str, str]], T]) -> pulumi.Input[T]:
+        if self._known is None:
+            return self._output.apply(lambda checked: fn(*checked))
+        return fn(*self._known)
 
     def __call__(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Input[T]:
         """``fn(plan)`` now, or once the plan resolves."""
-        return self.output(fn) if self._known is None else fn(self._known)
+        return self._with_policies(lambda plan, _: fn(plan))
 
     def output(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Output[T]:
         """``fn(plan)`` as an output, for the component's own outputs."""
-        return self._output.apply(fn)
+        return self._output.apply(lambda checked: fn(checked[0]))
+
+    def registry_policy(self, position: int) -> pulumi.Input[str]:
+        """The registry policy document of the destination registry at ``position``."""
+        return self._with_policies(lambda plan, policies: policies[plan.destinations[position].registry.host])
+
+    def registry_policies(self) -> pulumi.Output[dict[str, str]]:
+        """Every managed registry policy document, keyed by registry host."""
+        return self._output.apply(lambda checked: checked[1])
 
 
 class _Lookups:
@@ -149,10 +175,8 @@ class _Lookups:
         return self._regions[id(provider)]
 
 
-def plan_output_of(
-    spec: ReplicationSpec, args: EcrReplicationArgs, lookups: _Lookups
-) -> pulumi.Output[ReplicationPlan]:
-    """The plan once every account id and region resolves, explicit outputs and lookups alike."""
+def checked_output_of(spec: ReplicationSpec, args: EcrReplicationArgs, lookups: _Lookups) -> pulumi.Output[_Checked]:
+    """The checked plan once every account id and region resolves, explicit outputs and lookups alike."""
     source_provider = args["source_provider"]
     source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
     source_region = spec.source_region or lookups.region(source_provider)
@@ -168,13 +192,11 @@ def plan_output_of(
             account = _account_input(destination.get("account_id"), provider, lookups)
         slot_values += [account, slot.region or lookups.region(provider)]
 
-    def build(values: list[str]) -> ReplicationPlan:
+    def check(values: list[str]) -> _Checked:
         source_id, region, *rest = values
-        plan = build_plan(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
-        documents.registry_policies(plan)
-        return plan
+        return _checked(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
 
-    return pulumi.Output.all(source_account, source_region, *slot_values).apply(build)
+    return pulumi.Output.all(source_account, source_region, *slot_values).apply(check)
 
 
 def _account_input(
