@@ -179,19 +179,14 @@ def test_error_is_a_value_error_with_a_readable_message() -> None:
 
 def lookup_run(account_output: str, second_provider_account: str | None = None) -> None:
     """A destination whose account id is an output, so validation waits for it."""
-
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = account_provider("destination", second_provider_account, "us-west-2")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                destinations=[ReplicationDestinationArgs(provider=dst, account_id=pulumi.Output.from_input(account_output))],
-            ),
-        )
-
-    run_offline(program)
+    replicate_from_source(
+        lambda src: [
+            ReplicationDestinationArgs(
+                provider=destination_provider(second_provider_account),
+                account_id=pulumi.Output.from_input(account_output),
+            )
+        ]
+    )
 
 
 def test_output_account_id_is_checked_when_it_resolves_with_the_same_text() -> None:
