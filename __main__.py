@@ -7,7 +7,7 @@ Reads ``Pulumi.<stack>.yaml`` (see README, "Configuration"), builds one aws prov
 import pulumi
 
 from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
-from replication.stack_config import account_provider, read_stack_config
+from replication.stack.config import account_provider, read_stack_config
 
 config = read_stack_config(pulumi.Config())
 providers = {config.source.account_id: account_provider("source", config.source)}

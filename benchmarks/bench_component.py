@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
-from replication.offline import run_offline
+from replication.preview.runner import run_offline
 
 SOURCE = "100000000000"
 ACCOUNTS = [f"2000000000{i:02}" for i in range(5)]

@@ -23,10 +23,10 @@ import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
 import pulumi, pulumi_aws
-from replication.offline import run_program_file
-from replication.policy_harness import PolicyPackServer, stack_resources
-from replication.report import build_report, render_text
-from replication.stack_files import load_stack
+from replication.preview.runner import run_program_file
+from replication.preview.analyzer import PolicyPackServer, stack_resources
+from replication.preview.report import build_report, render_text
+from replication.preview.stack_files import load_stack
 imported = time.perf_counter()
 files = load_stack(Path(sys.argv[1]), "dev")
 run = run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)

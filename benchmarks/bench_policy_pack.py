@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pulumi_policy import StackValidationPolicy  # noqa: E402
 
 from policies.ecr_guardrails import POLICIES  # noqa: E402
-from replication.policy_harness import PolicyPackServer, ProviderResource, StackResource  # noqa: E402
+from replication.preview.analyzer import PolicyPackServer, ProviderResource, StackResource  # noqa: E402
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "policies"
 """Our pack."""

@@ -1,4 +1,4 @@
-"""The EcrReplication component: wires the plan's documents to aws resources through explicit providers."""
+"""The EcrReplication component: wires the model's documents to aws resources through explicit providers."""
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -8,9 +8,9 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.args import EcrReplicationArgs
-from replication.destination_settings import declare_destination_settings
+from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
-from replication.plan import ReplicationPlan, ReplicationSpec, build_plan, normalize
+from replication.model import ReplicationModel, ReplicationSpec, build_model, normalize
 
 TYPE_TOKEN = "ecr-replication:index:EcrReplication"
 """The component's Pulumi type token."""
@@ -87,20 +87,20 @@ def _check_provider(field: str, value: object) -> object:
     return value
 
 
-_Checked = tuple[ReplicationPlan, dict[str, str]]
-"""A validated plan and its registry policy documents by registry host (rendering them checks their size)."""
+_Checked = tuple[ReplicationModel, dict[str, str]]
+"""A validated model and its registry policy documents by registry host (rendering them checks their size)."""
 
 
 def _checked(
     spec: ReplicationSpec, source_account_id: str, source_region: str, resolved: list[tuple[str, str]]
 ) -> _Checked:
-    """Build the plan and render its registry policies, raising on anything AWS would reject."""
-    plan = build_plan(spec, source_account_id, source_region, resolved)
-    return plan, documents.registry_policies(plan)
+    """Build the model and render its registry policies, raising on anything AWS would reject."""
+    model = build_model(spec, source_account_id, source_region, resolved)
+    return model, documents.registry_policies(model)
 
 
 def _check_now(spec: ReplicationSpec) -> _Checked | None:
-    """Build and fully validate the plan right away when nothing needs a lookup."""
+    """Build and fully validate the model right away when nothing needs a lookup."""
     if not spec.fully_known:
         return None
     return _checked(
@@ -115,7 +115,7 @@ T = TypeVar("T")
 
 
 class _Derive:
-    """Derive values from the plan: plain resource inputs when it is known now, outputs when it waits on lookups.
+    """Derive values from the model: plain resource inputs when it is known now, outputs when it waits on lookups.
 
     Plain inputs keep a fully explicit configuration as cheap as resources declared by hand, and the registry
     policies rendered while validating are the ones the resources get.
@@ -123,27 +123,27 @@ class _Derive:
 
     def __init__(self, checked: _Checked | pulumi.Output[_Checked]) -> None:
         self._known = None if isinstance(checked, pulumi.Output) else checked
-        # Output.from_input would walk the plan's values; a plain apply keeps it one output.
+        # Output.from_input would walk the model's values; a plain apply keeps it one output.
         self._output: pulumi.Output[_Checked] = (
             checked if isinstance(checked, pulumi.Output) else pulumi.Output.from_input(None).apply(lambda _: checked)
         )
 
-    def _with_policies(self, fn: Callable[[ReplicationPlan, dict[str, str]], T]) -> pulumi.Input[T]:
+    def _with_policies(self, fn: Callable[[ReplicationModel, dict[str, str]], T]) -> pulumi.Input[T]:
         if self._known is None:
             return self._output.apply(lambda checked: fn(*checked))
         return fn(*self._known)
 
-    def __call__(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Input[T]:
-        """``fn(plan)`` now, or once the plan resolves."""
-        return self._with_policies(lambda plan, _: fn(plan))
+    def __call__(self, fn: Callable[[ReplicationModel], T]) -> pulumi.Input[T]:
+        """``fn(model)`` now, or once the model resolves."""
+        return self._with_policies(lambda model, _: fn(model))
 
-    def output(self, fn: Callable[[ReplicationPlan], T]) -> pulumi.Output[T]:
-        """``fn(plan)`` as an output, for the component's own outputs."""
+    def output(self, fn: Callable[[ReplicationModel], T]) -> pulumi.Output[T]:
+        """``fn(model)`` as an output, for the component's own outputs."""
         return self._output.apply(lambda checked: fn(checked[0]))
 
     def registry_policy(self, position: int) -> pulumi.Input[str]:
         """The registry policy document of the destination registry at ``position``."""
-        return self._with_policies(lambda plan, policies: policies[plan.destinations[position].registry.host])
+        return self._with_policies(lambda model, policies: policies[model.destinations[position].registry.host])
 
     def registry_policies(self) -> pulumi.Output[dict[str, str]]:
         """Every managed registry policy document, keyed by registry host."""
@@ -176,7 +176,7 @@ class _Lookups:
 
 
 def checked_output_of(spec: ReplicationSpec, args: EcrReplicationArgs, lookups: _Lookups) -> pulumi.Output[_Checked]:
-    """The checked plan once every account id and region resolves, explicit outputs and lookups alike."""
+    """The checked model once every account id and region resolves, explicit outputs and lookups alike."""
     source_provider = args["source_provider"]
     source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
     source_region = spec.source_region or lookups.region(source_provider)

@@ -1,4 +1,4 @@
-"""Render the documents AWS receives from a :class:`~replication.plan.ReplicationPlan`.
+"""Render the documents AWS receives from a :class:`~replication.model.ReplicationModel`.
 
 Pure functions: plain values in, plain dicts or deterministic JSON out (same inputs, same bytes).
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from replication import limits
 from replication.errors import ReplicationConfigError
-from replication.plan import POLICY_SID, DestinationRegistry, Registry, ReplicationPlan
+from replication.model import POLICY_SID, DestinationRegistry, Registry, ReplicationModel
 
 
 def to_json(document: Any) -> str:
@@ -43,9 +43,9 @@ def replication_statement(source: Registry, destination: DestinationRegistry) ->
     }
 
 
-def registry_policy_document(plan: ReplicationPlan, destination: DestinationRegistry) -> str:
+def registry_policy_document(model: ReplicationModel, destination: DestinationRegistry) -> str:
     """The whole registry permissions policy of ``destination``: the replication statement plus extra ones."""
-    statements = [replication_statement(plan.source, destination)]
+    statements = [replication_statement(model.source, destination)]
     statements += [dict(statement) for statement in destination.slot.extra_statements]
     document = to_json({"Version": "2012-10-17", "Statement": statements})
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
@@ -64,30 +64,30 @@ def _camel_case(name: str) -> str:
     return head + "".join(word.title() for word in rest)
 
 
-def _rules(plan: ReplicationPlan, key: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The rules of ``plan`` with keys written through ``key`` (snake_case names in, the wanted casing out)."""
+def _rules(model: ReplicationModel, key: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The rules of ``model`` with keys written through ``key`` (snake_case names in, the wanted casing out)."""
     return [
         {
             key("destinations"): [{key("region"): d.region, key("registry_id"): d.account_id} for d in rule.destinations],
             key("repository_filters"): [{key("filter"): p, key("filter_type"): "PREFIX_MATCH"} for p in rule.prefixes],
         }
-        for rule in plan.rules
+        for rule in model.rules
     ]
 
 
-def replication_rules(plan: ReplicationPlan) -> list[dict[str, Any]]:
+def replication_rules(model: ReplicationModel) -> list[dict[str, Any]]:
     """The rules as AWS's ``describe-registry`` shows them (camelCase keys)."""
-    return _rules(plan, _camel_case)
+    return _rules(model, _camel_case)
 
 
-def replication_configuration_input(plan: ReplicationPlan) -> dict[str, Any]:
+def replication_configuration_input(model: ReplicationModel) -> dict[str, Any]:
     """The ``replication_configuration`` input of ``aws.ecr.ReplicationConfiguration`` (snake_case keys)."""
-    return {"rules": _rules(plan, str)}
+    return {"rules": _rules(model, str)}
 
 
-def registry_policies(plan: ReplicationPlan) -> dict[str, str]:
+def registry_policies(model: ReplicationModel) -> dict[str, str]:
     """Every registry policy the component manages, keyed by registry host."""
-    return {d.registry.host: registry_policy_document(plan, d) for d in plan.destinations if d.needs_registry_policy}
+    return {d.registry.host: registry_policy_document(model, d) for d in model.destinations if d.needs_registry_policy}
 
 
 def template_role_trust_policy(account_id: str) -> str:

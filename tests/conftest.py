@@ -11,7 +11,7 @@ import boto3
 import pulumi_aws as aws
 import pytest
 from moto.server import ThreadedMotoServer
-from replication.offline import OfflineRun, RegisteredResource
+from replication.preview.runner import OfflineRun, RegisteredResource
 
 SOURCE_ACCOUNT = "111111111111"
 DEST_ACCOUNT = "222222222222"
@@ -73,7 +73,7 @@ def replicate_from_source(destinations: Callable[[aws.Provider], list[Any]], **a
     ``destinations(src)`` builds the destination list, and any destination providers, inside the program.
     """
     from replication import EcrReplication, EcrReplicationArgs
-    from replication.offline import run_offline
+    from replication.preview.runner import run_offline
 
     def program() -> None:
         src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")

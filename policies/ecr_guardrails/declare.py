@@ -7,7 +7,7 @@ from typing import Any, Optional
 from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
                            StackValidationArgs, StackValidationPolicy)
 
-from .settings import Setting, config_schema
+from .policy_config import PolicyOption, config_schema
 from .stack_index import StackIndex
 
 ResourceCheck = Callable[[ResourceValidationArgs], Iterable[str]]
@@ -19,7 +19,7 @@ StackCheck = Callable[[StackValidationArgs, StackIndex], Iterable[tuple[str, str
 
 def resource_policy(name: str, description: str, level: EnforcementLevel, check: ResourceCheck,
                     resource_type: Optional[str] = None,
-                    settings: Sequence[Setting[Any]] = ()) -> ResourceValidationPolicy:
+                    options: Sequence[PolicyOption[Any]] = ()) -> ResourceValidationPolicy:
     """A policy that runs `check` on each resource (of `resource_type`, or of every type when `None`)."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -29,11 +29,11 @@ def resource_policy(name: str, description: str, level: EnforcementLevel, check:
                 report_violation(message, None)
 
     return ResourceValidationPolicy(name=name, description=description, enforcement_level=level, validate=validate,
-                                    config_schema=config_schema(settings) if settings else None)
+                                    config_schema=config_schema(options) if options else None)
 
 
 def stack_policy(name: str, description: str, level: EnforcementLevel, check: StackCheck,
-                 settings: Sequence[Setting[Any]] = ()) -> StackValidationPolicy:
+                 options: Sequence[PolicyOption[Any]] = ()) -> StackValidationPolicy:
     """A policy that runs `check` once on the whole stack, indexed in one pass."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -42,4 +42,4 @@ def stack_policy(name: str, description: str, level: EnforcementLevel, check: St
             report_violation(message, urn)
 
     return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=validate,
-                                 config_schema=config_schema(settings) if settings else None)
+                                 config_schema=config_schema(options) if options else None)

@@ -12,15 +12,15 @@ from .declare import stack_policy
 from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry
 from .replication_rules import ReplicationRule
-from .settings import HasConfig, Setting
+from .policy_config import HasConfig, PolicyOption
 from .stack_index import RegistryResource, StackIndex, group_by_registry
 from .wildcards import covers_prefix
 
-AES256_COUNTS_SETTING = Setting("aes256Counts", False,
+AES256_COUNTS_OPTION = PolicyOption("aes256Counts", False,
                                 "Accept AES256 (S3-managed keys) as encryption, not only KMS and KMS_DSSE.")
 """Whether AES256 encryption satisfies the policy."""
 
-REQUIRE_SCAN_ON_PUSH_SETTING = Setting("requireScanOnPush", True,
+REQUIRE_SCAN_ON_PUSH_OPTION = PolicyOption("requireScanOnPush", True,
                                        "Require scan on push in destination registries for replicated prefixes.")
 """Whether replicated prefixes must be scanned on push in their destination registry."""
 
@@ -32,7 +32,7 @@ def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> 
         yield (f"{kind} has imageTagMutability {mutability or 'MUTABLE (default)'}; set it to IMMUTABLE or "
                f"IMMUTABLE_WITH_EXCLUSION so a replicated tag can't be moved to another image.")
     encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
-    accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_SETTING.read(args) else ())
+    accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_OPTION.read(args) else ())
     if encryption is not UNKNOWN and (encryption or "AES256") not in accepted:
         yield (f"{kind} is encrypted with {encryption or 'AES256 (default)'}; set encryptionConfigurations to "
                f"[{{encryptionType: 'KMS', kmsKey: <key in the same region>}}] (or KMS_DSSE).")
@@ -97,7 +97,7 @@ def _hardening_problems(args: StackValidationArgs, index: StackIndex) -> Iterato
         if isinstance(name, str) and any(rule.replicates(name) for rule in rules):
             for problem in _settings_problems(f"replicated repository {name!r}", repository.props, args):
                 yield problem, repository.urn
-    if not REQUIRE_SCAN_ON_PUSH_SETTING.read(args):
+    if not REQUIRE_SCAN_ON_PUSH_OPTION.read(args):
         return
     scanning = group_by_registry(r for r in index.of_type(REGISTRY_SCANNING_CONFIGURATION) if r.registry)
     for source in index.replication_sources:
@@ -113,6 +113,6 @@ replicated_repositories_hardened = stack_policy(
                 "scanned on push in their destination registry.",
     level=EnforcementLevel.ADVISORY,
     check=_hardening_problems,
-    settings=[AES256_COUNTS_SETTING, REQUIRE_SCAN_ON_PUSH_SETTING],
+    options=[AES256_COUNTS_OPTION, REQUIRE_SCAN_ON_PUSH_OPTION],
 )
 """Checks replication templates, repositories that replication rules cover, and destination scanning."""

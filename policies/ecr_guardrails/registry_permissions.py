@@ -13,20 +13,20 @@ from .policy_documents import Statement, parse_policy, principal_account
 from .props import UNKNOWN, text
 from .registries import Registry
 from .replication_rules import Destination
-from .settings import Setting
+from .policy_config import PolicyOption
 from .stack_index import RegistryResource, ReplicationSource, StackIndex
 
-ALLOWED_ACTIONS_SETTING: Setting[tuple] = Setting(
+ALLOWED_ACTIONS_OPTION: PolicyOption[tuple] = PolicyOption(
     "allowedActions", (), "ECR actions Allow statements may grant besides ecr:ReplicateImage and "
                           "ecr:CreateRepository (e.g. pull-through cache actions).")
 """Extra actions a registry policy may allow."""
 
-REQUIRE_CREATE_REPOSITORY_SETTING = Setting(
+REQUIRE_CREATE_REPOSITORY_OPTION = PolicyOption(
     "requireCreateRepository", True, "Require ecr:CreateRepository besides ecr:ReplicateImage (false when every "
                                      "replicated repository is pre-created, the component's least-privilege mode).")
 """Whether a destination policy must also grant `ecr:CreateRepository`."""
 
-MAX_POLICY_LENGTH_SETTING = Setting("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
+MAX_POLICY_LENGTH_OPTION = PolicyOption("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
                                     "Longest registry policy text (characters) ECR accepts.")
 """How long a registry policy's text may be."""
 
@@ -54,14 +54,14 @@ def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
     document = text(args.props, "policy")
     if document is None or document is UNKNOWN:
         return
-    if len(document) > (longest := MAX_POLICY_LENGTH_SETTING.read(args)):
+    if len(document) > (longest := MAX_POLICY_LENGTH_OPTION.read(args)):
         yield (f"the policy text is {len(document)} characters long; ECR accepts at most {longest}: "
                f"merge statements or narrow their Resource lists.")
     statements = parse_policy(document)
     if statements is None:
         yield _NOT_A_POLICY
         return
-    allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_SETTING.read(args)))
+    allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_OPTION.read(args)))
     for statement in statements:
         if statement.allows:
             yield from _statement_problems(statement, allowed)
@@ -75,7 +75,7 @@ least_privilege = resource_policy(
     level=EnforcementLevel.MANDATORY,
     check=_least_privilege_problems,
     resource_type=REGISTRY_POLICY,
-    settings=[ALLOWED_ACTIONS_SETTING, MAX_POLICY_LENGTH_SETTING],
+    options=[ALLOWED_ACTIONS_OPTION, MAX_POLICY_LENGTH_OPTION],
 )
 """Judges every Allow statement of each registry policy."""
 
@@ -133,7 +133,7 @@ def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex,
 
 
 def _permission_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
-    actions = REPLICATION_ACTIONS if REQUIRE_CREATE_REPOSITORY_SETTING.read(args) else ("ecr:ReplicateImage",)
+    actions = REPLICATION_ACTIONS if REQUIRE_CREATE_REPOSITORY_OPTION.read(args) else ("ecr:ReplicateImage",)
     policies = _PolicyIndex(index.of_type(REGISTRY_POLICY))
     for source in index.replication_sources:
         for problem in _missing_permissions(source, policies, actions):
@@ -146,6 +146,6 @@ has_permission = stack_policy(
                 "source account ecr:ReplicateImage and ecr:CreateRepository.",
     level=EnforcementLevel.ADVISORY,
     check=_permission_problems,
-    settings=[REQUIRE_CREATE_REPOSITORY_SETTING],
+    options=[REQUIRE_CREATE_REPOSITORY_OPTION],
 )
 """Warns about cross-account destinations that no registry policy of the stack opens to the source account."""

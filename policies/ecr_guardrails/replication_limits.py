@@ -12,28 +12,28 @@ from .declare import resource_policy, stack_policy
 from .props import UNKNOWN
 from .registries import resource_registry
 from .replication_rules import ReplicationRule, declared_rule_count, replication_rules
-from .settings import Setting
+from .policy_config import PolicyOption
 from .stack_index import StackIndex, group_by_registry, names, on_each
 
-MAX_DESTINATIONS_SETTING = Setting("maxDestinations", MAX_UNIQUE_DESTINATIONS,
+MAX_DESTINATIONS_OPTION = PolicyOption("maxDestinations", MAX_UNIQUE_DESTINATIONS,
                                    "Most unique (region, registryId) destinations of one source registry.")
 """How many unique destinations one source registry may replicate to."""
 
-MAX_RULES_SETTING = Setting("maxRules", MAX_RULES, "Most rules in one replication configuration.")
+MAX_RULES_OPTION = PolicyOption("maxRules", MAX_RULES, "Most rules in one replication configuration.")
 """How many rules a replication configuration may have."""
 
-MAX_FILTERS_SETTING = Setting("maxFiltersPerRule", MAX_FILTERS_PER_RULE, "Most repository filters in one rule.")
+MAX_FILTERS_OPTION = PolicyOption("maxFiltersPerRule", MAX_FILTERS_PER_RULE, "Most repository filters in one rule.")
 """How many repository filters a rule may have."""
 
-FILTER_MIN_LENGTH_SETTING = Setting("filterMinLength", FILTER_MIN_LENGTH, "Shortest repository filter value.")
+FILTER_MIN_LENGTH_OPTION = PolicyOption("filterMinLength", FILTER_MIN_LENGTH, "Shortest repository filter value.")
 """The shortest filter value."""
 
-FILTER_MAX_LENGTH_SETTING = Setting("filterMaxLength", FILTER_MAX_LENGTH, "Longest repository filter value.")
+FILTER_MAX_LENGTH_OPTION = PolicyOption("filterMaxLength", FILTER_MAX_LENGTH, "Longest repository filter value.")
 """The longest filter value."""
 
 
 def _destination_limit_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
-    limit = MAX_DESTINATIONS_SETTING.read(args)
+    limit = MAX_DESTINATIONS_OPTION.read(args)
     for group in group_by_registry(index.replication_sources).values():
         unique = frozenset().union(*(source.destinations for source in group))
         if len(unique) <= limit:
@@ -50,14 +50,14 @@ destination_limit = stack_policy(
                 "all rules of its replication configuration(s).",
     level=EnforcementLevel.MANDATORY,
     check=_destination_limit_problems,
-    settings=[MAX_DESTINATIONS_SETTING],
+    options=[MAX_DESTINATIONS_OPTION],
 )
 """Counts unique destinations per replication configuration and per source registry (all its configurations)."""
 
 
 def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Iterator[str]:
-    min_length, max_length = FILTER_MIN_LENGTH_SETTING.read(args), FILTER_MAX_LENGTH_SETTING.read(args)
-    if rule.filter_count > (most := MAX_FILTERS_SETTING.read(args)):
+    min_length, max_length = FILTER_MIN_LENGTH_OPTION.read(args), FILTER_MAX_LENGTH_OPTION.read(args)
+    if rule.filter_count > (most := MAX_FILTERS_OPTION.read(args)):
         yield (f"rule {rule.number} has {rule.filter_count} repository filters; AWS allows at most "
                         f"{most}: split it into several rules with the same destinations.")
     for f in rule.filters:
@@ -74,7 +74,7 @@ def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Ite
 
 
 def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
-    if (declared := declared_rule_count(args.props)) > (most := MAX_RULES_SETTING.read(args)):
+    if (declared := declared_rule_count(args.props)) > (most := MAX_RULES_OPTION.read(args)):
         yield f"the configuration has {declared} rules; AWS allows at most {most}: merge rules that share destinations."
     source = resource_registry(args.props, args.provider)
     for rule in replication_rules(args.props):
@@ -96,6 +96,6 @@ rule_limits = resource_policy(
     level=EnforcementLevel.MANDATORY,
     check=_rule_limit_problems,
     resource_type=REPLICATION_CONFIGURATION,
-    settings=[MAX_RULES_SETTING, MAX_FILTERS_SETTING, FILTER_MIN_LENGTH_SETTING, FILTER_MAX_LENGTH_SETTING],
+    options=[MAX_RULES_OPTION, MAX_FILTERS_OPTION, FILTER_MIN_LENGTH_OPTION, FILTER_MAX_LENGTH_OPTION],
 )
 """Checks each replication configuration's rules, filters and destinations against what AWS accepts."""

@@ -17,11 +17,11 @@ from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import aws, output
-from replication.cli.argtypes import parse_duration
-from replication.cli.aws import Clients, translated_errors
+from replication.cli import output, sessions
+from replication.cli.options import parse_duration
+from replication.cli.sessions import Clients, translated_errors
 from replication.cli.errors import CliError
-from replication.cli.registry import Destination, Rule, destinations_of, matched_repositories, read_live_rules
+from replication.cli.live import Destination, Rule, destinations_of, matched_repositories, read_live_rules
 
 ACTIVE = frozenset({"PREPARING", "IN_PROGRESS", "STOPPING"})
 """Backfill statuses that still occupy their destination region and the registry's quota."""
@@ -38,7 +38,7 @@ EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backfill`` sub-command."""
-    parser = aws.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__ or "", run)
+    parser = sessions.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__ or "", run)
     parser.add_argument("--destination", action="append", default=[], metavar="REGION[:ACCOUNT]",
                         help="only these destinations of the configuration (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="count the images each destination would get; start nothing")
@@ -53,7 +53,7 @@ def run(
     confirm: Callable[[str], bool] | None = None,
 ) -> int:
     """Run ``backfill``; ``sleep``, ``interactive`` (is stdin a terminal) and ``confirm`` are replaced in tests."""
-    clients = aws.source_clients(args)
+    clients = sessions.source_clients(args)
     rules = read_live_rules(clients)
     destinations = select_destinations(rules, args.destination)
     if args.dry_run:
@@ -179,7 +179,7 @@ class Scheduler:
             try:
                 started = self.ecr.start_replication_backfill(destination=destination.as_api())
             except botocore.exceptions.ClientError as error:
-                code = aws.error_code(error)
+                code = sessions.error_code(error)
                 if code == "ReplicationBackfillInProgressException":
                     return REGION_BUSY
                 if code == "LimitExceededException":

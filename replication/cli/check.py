@@ -16,11 +16,11 @@ from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import aws, output
-from replication.cli.aws import Clients, Credentials, translated_errors
+from replication.cli import output, sessions
+from replication.cli.sessions import Clients, Credentials, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.grants import missing_grants
-from replication.cli.registry import Destination, Rule, parse_rules
+from replication.cli.live import Destination, Rule, parse_rules
 
 SERVICE_LINKED_ROLE = "AWSServiceRoleForECRReplication"
 """The role ECR replication runs as in the source account."""
@@ -40,7 +40,7 @@ class Finding:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` sub-command."""
-    parser = aws.add_live_command(subparsers, "check", "compare live replication with the expected configuration", __doc__ or "", run)
+    parser = sessions.add_live_command(subparsers, "check", "compare live replication with the expected configuration", __doc__ or "", run)
     parser.add_argument("--expected", type=Path, required=True, metavar="FILE",
                         help="JSON with top-level replicationConfiguration (and optional sourceRegistryId, sourceRegion), "
                              "e.g. from `pulumi stack output --json` or `ecr-replication plan --json`")
@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``check`` and print its findings."""
     expected = load_expected(args.expected)
-    clients = aws.source_clients(args, expected.get("sourceRegion"))
+    clients = sessions.source_clients(args, expected.get("sourceRegion"))
     source = clients.account_id()
     wanted_source = expected.get("sourceRegistryId")
     if wanted_source and wanted_source != source:
@@ -128,7 +128,7 @@ def check_service_linked_role(clients: Clients) -> list[Finding]:
         try:
             clients.client("iam").get_role(RoleName=SERVICE_LINKED_ROLE)
         except botocore.exceptions.ClientError as error:
-            if aws.error_code(error) != "NoSuchEntity":
+            if sessions.error_code(error) != "NoSuchEntity":
                 raise
             return [Finding(
                 f"account {clients.account}",
@@ -147,14 +147,14 @@ def check_registry_policy(source: Clients, destination: Destination, rules: list
         f"the actions ecr:ReplicateImage and ecr:CreateRepository on "
         f"arn:aws:ecr:{destination.region}:{destination.registry_id}:repository/<prefix>*"
     )
-    clients = aws.account_clients(credentials, destination.region, source.retry, destination.registry_id)
+    clients = sessions.account_clients(credentials, destination.region, source.retry, destination.registry_id)
     with translated_errors(destination.registry_id, "ecr"):
         try:
             text = clients.client("ecr").get_registry_policy()["policyText"]
         except botocore.exceptions.ClientError as error:
-            if aws.error_code(error) == "RegistryPolicyNotFoundException":
+            if sessions.error_code(error) == "RegistryPolicyNotFoundException":
                 return [Finding(where, f"has no registry policy, so replication from {source.account} is denied", fix)]
-            reason = aws.describe_client_error(error, destination.registry_id, "ecr:GetRegistryPolicy")
+            reason = sessions.describe_client_error(error, destination.registry_id, "ecr:GetRegistryPolicy")
             return [Finding(where, f"cannot read the registry policy: {reason}",
                             f"pass --destination-profile {destination.registry_id}=PROFILE or "
                             f"--destination-role-arn {destination.registry_id}=ARN allowed to read it")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
-from replication.cli.registry import Destination
+from replication.cli.live import Destination
 
 REQUIRED_ACTIONS: tuple[str, ...] = ("ecr:ReplicateImage", "ecr:CreateRepository")
 """What replication needs in a cross-account destination (without CreateRepository only existing repositories receive images)."""

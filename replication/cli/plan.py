@@ -82,7 +82,7 @@ def _evaluate(files: Any) -> Any:
     import pulumi
 
     from replication.errors import ReplicationConfigError
-    from replication.offline import OfflineLookupError, run_program_file
+    from replication.preview.runner import OfflineLookupError, run_program_file
 
     try:
         return run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
@@ -103,7 +103,7 @@ def _start_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.Exi
     """
     if args.no_policies:
         return None
-    from replication.policy_harness import PolicyPackServer
+    from replication.preview.analyzer import PolicyPackServer
 
     server = PolicyPackServer(_pack_dir(args.policy_pack, project), config=_policy_config(args.policy_config))
     cleanup.callback(server.stop)
@@ -115,7 +115,7 @@ def _diagnostics(args: argparse.Namespace, pending: Future[Any] | None, run: Any
     """The pack's findings on the registrations, as ``pulumi preview --policy-pack`` would get them."""
     if pending is None:
         return None
-    from replication.policy_harness import PolicyPackError, stack_resources
+    from replication.preview.analyzer import PolicyPackError, stack_resources
 
     try:
         return pending.result().preview(stack_resources(run.resources))
@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
     import logging
 
-    from replication.report import build_report, render_text
-    from replication.stack_files import StackFileError, load_stack
+    from replication.preview.report import build_report, render_text
+    from replication.preview.stack_files import StackFileError, load_stack
 
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # a failed output is reported once, below
     project = args.cwd.resolve()

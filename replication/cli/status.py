@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from replication.cli import aws, output
-from replication.cli.argtypes import parse_duration, positive_int
-from replication.cli.aws import Clients, translated_errors
+from replication.cli import output, sessions
+from replication.cli.options import parse_duration, positive_int
+from replication.cli.sessions import Clients, translated_errors
 from replication.cli.errors import CliError
-from replication.cli.registry import Destination, Rule, destinations_of, matched_repositories, read_live_rules
+from replication.cli.live import Destination, Rule, destinations_of, matched_repositories, read_live_rules
 
 COMPLETE, IN_PROGRESS, FAILED, NOT_STARTED = "COMPLETE", "IN_PROGRESS", "FAILED", "NOT_STARTED"
 """Replication states shown per image and destination; NOT_STARTED is an empty or missing AWS status."""
@@ -65,7 +65,7 @@ class Cell:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``status`` sub-command."""
-    parser = aws.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__ or "", run)
+    parser = sessions.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__ or "", run)
     pick = parser.add_argument_group("which images")
     pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
     which = pick.add_mutually_exclusive_group()
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     """Run ``status``; ``clock`` and ``sleep`` drive ``--wait`` and are replaced in tests."""
     if (args.tag or args.digest) and not args.repository:
         raise CliError("--tag and --digest need --repository")
-    clients = aws.source_clients(args)
+    clients = sessions.source_clients(args)
     rules = read_live_rules(clients)
     targets = select_targets(clients, rules, args)
     if not targets:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from replication.cli import aws
+from replication.cli import sessions
 from tests.cli.fakes import ClientHook, HookedSession, RoutedClient
 
 SOURCE, DEST_A, DEST_B = "123456789012", "222222222222", "333333333333"
@@ -46,7 +46,7 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def hooks(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> list[ClientHook]:
     """Hooks applied to every client the CLI makes; the CLI's session is injected for the test."""
     installed: list[ClientHook] = []
-    monkeypatch.setattr(aws, "SESSION_FOR_TESTS", HookedSession(installed, region_name=REGION))
+    monkeypatch.setattr(sessions, "SESSION_FOR_TESTS", HookedSession(installed, region_name=REGION))
     return installed
 
 

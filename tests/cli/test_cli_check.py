@@ -9,7 +9,7 @@ import pytest
 
 from replication.cli.grants import missing_grants
 from replication.cli.main import main
-from replication.cli.registry import Destination
+from replication.cli.live import Destination
 from tests.cli.conftest import DEST_A, REGION, SOURCE, Registry
 
 WEST = "us-west-2"

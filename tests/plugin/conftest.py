@@ -16,7 +16,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
 
-from replication.offline import OfflineMocks, RecordingMonitor
+from replication.preview.runner import OfflineMocks, RecordingMonitor
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = ROOT / "provider"

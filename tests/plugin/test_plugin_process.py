@@ -18,8 +18,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import errors_pb2, provider_pb2, provider_pb2_grpc, resource_pb2_grpc, status_pb2
 
 from replication import plugin
-from replication.offline import OfflineRun, RegisteredResource, run_program_file
-from replication.stack_files import load_stack
+from replication.preview.runner import OfflineRun, RegisteredResource, run_program_file
+from replication.preview.stack_files import load_stack
 from tests.plugin.conftest import ROOT, EngineMonitor, LoggingEngine, serve, to_struct
 
 YAML_EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"

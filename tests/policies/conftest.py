@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from replication.policy_harness import PolicyPackServer
+from replication.preview.analyzer import PolicyPackServer
 from tests.policies.policy_args import PACK_DIR
 
 

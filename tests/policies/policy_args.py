@@ -11,7 +11,7 @@ from pulumi_policy import (PolicyProviderResource, PolicyResource, PolicyResourc
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from replication.policy_harness import Diagnostic, ProviderResource, StackResource
+from replication.preview.analyzer import Diagnostic, ProviderResource, StackResource
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 """The policy pack under test."""

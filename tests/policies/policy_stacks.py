@@ -5,7 +5,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from replication.policy_harness import ProviderResource, StackResource
+from replication.preview.analyzer import ProviderResource, StackResource
 
 SOURCE_ACCOUNT = "111111111111"
 """The account replication copies from."""

@@ -1,7 +1,7 @@
 """`ecr-replication-destination-limit`: unique destinations per source registry."""
 
 from policies.ecr_guardrails.replication_limits import destination_limit
-from replication.policy_harness import UNKNOWN
+from replication.preview.analyzer import UNKNOWN
 from tests.policies.policy_args import run_policy
 from tests.policies.policy_stacks import (SOURCE_ACCOUNT, destination, many_destinations, provider,
                                           replication_configuration, rule)

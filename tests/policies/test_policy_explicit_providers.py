@@ -1,7 +1,7 @@
 """`aws-explicit-providers`: no AWS resource on the default provider."""
 
 from policies.ecr_guardrails.providers import explicit_providers
-from replication.policy_harness import PolicyPackServer, ProviderResource
+from replication.preview.analyzer import PolicyPackServer, ProviderResource
 from tests.policies.policy_args import run_policy
 from tests.policies.policy_stacks import provider, replication_configuration, resource
 

@@ -6,7 +6,7 @@ from typing import Optional
 import pytest
 
 from policies.ecr_guardrails.hardening import replicated_repositories_hardened as hardened
-from replication.policy_harness import UNKNOWN
+from replication.preview.analyzer import UNKNOWN
 from tests.policies.policy_args import run_policy, violation_messages
 from tests.policies.policy_stacks import (creation_template, destination, destination_provider, guarded_stack,
                                           provider, replication_configuration, repository, rule,

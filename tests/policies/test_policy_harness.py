@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from replication.policy_harness import stack_resources
+from replication.preview.analyzer import stack_resources
 
 STACK = "urn:pulumi:dev::ecr::pulumi:pulumi:Stack::ecr-dev"
 
 
 @dataclass(frozen=True)
 class Registration:
-    """A recorded `RegisterResource` request, shaped like `replication.offline.RegisteredResource`."""
+    """A recorded `RegisterResource` request, shaped like `replication.preview.runner.RegisteredResource`."""
 
     urn: str
     type: str

@@ -8,10 +8,10 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
-from replication.policy_harness import Diagnostic, PolicyPackServer, StackResource, stack_resources
+from replication.preview.analyzer import Diagnostic, PolicyPackServer, StackResource, stack_resources
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
-from replication.offline import run_offline, run_program_file
-from replication.stack_files import load_stack
+from replication.preview.runner import run_offline, run_program_file
+from replication.preview.stack_files import load_stack
 from tests.policies.policy_args import by_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

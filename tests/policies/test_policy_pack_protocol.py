@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from replication.policy_harness import UNKNOWN, PolicyPackError, PolicyPackServer
+from replication.preview.analyzer import UNKNOWN, PolicyPackError, PolicyPackServer
 from tests.policies.policy_args import PACK_DIR, by_policy
 from tests.policies.policy_stacks import (guarded_stack, many_destinations, registry_policy,
                                           replication_configuration, rule, source_provider, statement)

@@ -5,7 +5,7 @@ from functools import partial
 import pytest
 
 from policies.ecr_guardrails.registry_permissions import has_permission, least_privilege
-from replication.policy_harness import UNKNOWN, PolicyPackServer
+from replication.preview.analyzer import UNKNOWN, PolicyPackServer
 from tests.policies.policy_args import run_policy, violation_messages
 from tests.policies.policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack,
                                           provider, registry_policy, replication_configuration, rule, statement)

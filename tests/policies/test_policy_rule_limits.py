@@ -5,7 +5,7 @@ from functools import partial
 import pytest
 
 from policies.ecr_guardrails.replication_limits import rule_limits
-from replication.policy_harness import UNKNOWN
+from replication.preview.analyzer import UNKNOWN
 from tests.policies.policy_args import violation_messages
 from tests.policies.policy_stacks import (SOURCE_ACCOUNT, SOURCE_REGION, destination, provider,
                                           replication_configuration, rule)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from policies.ecr_guardrails.singletons import single_configuration
-from replication.policy_harness import UNKNOWN, PolicyPackServer, StackResource
+from replication.preview.analyzer import UNKNOWN, PolicyPackServer, StackResource
 from tests.policies.policy_args import run_policy
 from tests.policies.policy_stacks import (SOURCE_ACCOUNT, destination_provider, guarded_stack, provider,
                                           registry_policy, replication_configuration, scanning_configuration)

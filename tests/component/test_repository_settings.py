@@ -14,8 +14,8 @@ from replication import (
     ReplicationDestinationArgs,
     RepositorySettingsArgs,
 )
-from replication.offline import OfflineRun, run_offline
-from replication.settings import ROOT_TEMPLATE, template_prefixes
+from replication.preview.runner import OfflineRun, run_offline
+from replication.repository_settings import ROOT_TEMPLATE, template_prefixes
 from tests.conftest import DEST_ACCOUNT, REPLICATION_CONFIGURATION, SOURCE_ACCOUNT, account_provider, policy_of, provider_name
 
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"

@@ -14,8 +14,8 @@ import pulumi_aws as aws
 
 from replication.args import RepositorySettingsArgs
 from replication.errors import ReplicationConfigError
-from replication.plan import check_account_id, check_prefixes, check_region
-from replication.settings import SETTING_NAMES
+from replication.model import check_account_id, check_prefixes, check_region
+from replication.repository_settings import SETTING_NAMES
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Policy settings: each one a config schema property with a default, read back with that default."""
+"""Policy options: the numbers and switches a policy config file may set, each a config schema property with a default."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ def _json_type(default: object) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Setting(Generic[T]):
+class PolicyOption(Generic[T]):
     """One configurable number, switch or list of a policy."""
 
     key: str
@@ -52,6 +52,6 @@ class Setting(Generic[T]):
         return tuple(value)  # type: ignore[return-value]
 
 
-def config_schema(settings: Sequence[Setting[Any]]) -> PolicyConfigSchema:
+def config_schema(options: Sequence[PolicyOption[Any]]) -> PolicyConfigSchema:
     """The config schema that declares these settings."""
-    return PolicyConfigSchema(properties={setting.key: setting.schema() for setting in settings})
+    return PolicyConfigSchema(properties={setting.key: setting.schema() for setting in options})

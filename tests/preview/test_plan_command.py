@@ -245,7 +245,7 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
     from replication.cli.check import load_expected
-    from replication.cli.registry import Destination, parse_rules
+    from replication.cli.live import Destination, parse_rules
 
     code, out, _ = plan(capsys, "--json", "--no-policies", "--cwd", str(ROOT))
     assert code == 0

@@ -1,6 +1,6 @@
 """The offline plan's report: what a program declares, grouped by account and region, plus guardrail findings.
 
-:func:`build_report` turns an :class:`~replication.offline.OfflineRun` into one JSON-ready document (the
+:func:`build_report` turns an :class:`~replication.preview.runner.OfflineRun` into one JSON-ready document (the
 ``--json`` output); :func:`render_text` lays the same content out for a reviewer. Secrets are masked in both.
 """
 
@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from replication.offline import (
+from replication.preview.runner import (
     AWS_PROVIDER_TYPE,
     SECRET,
     OfflineRun,

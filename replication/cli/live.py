@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from replication.cli.aws import Clients, translated_errors
+from replication.cli.sessions import Clients, translated_errors
 from replication.cli.errors import CliError
 
 

@@ -1,13 +1,13 @@
 """What a program registered under Pulumi mocks, as the resources the engine would hand a policy pack.
 
-`replication.offline.run_offline` records registrations; `stack_resources` turns them into `StackResource`
+`replication.preview.runner.run_offline` records registrations; `stack_resources` turns them into `StackResource`
 dicts for `PolicyPackServer`.
 """
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
-from replication.offline import RegisteredResource
+from replication.preview.runner import RegisteredResource
 
 from .messages import ProviderResource, StackResource
 

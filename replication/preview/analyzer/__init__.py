@@ -3,7 +3,7 @@
 Not part of the published pack (the pack never imports it): tests, benchmarks and the `ecr-replication
 plan` command use it to run a pack on the resources a program registers under mocks::
 
-    run = replication.offline.run_program_file(...)  # or any recorder of RegisterResource requests
+    run = replication.preview.runner.run_program_file(...)  # or any recorder of RegisterResource requests
     with PolicyPackServer("policies", config) as pack:
         diagnostics = pack.preview(stack_resources(run.resources))
 """

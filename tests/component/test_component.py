@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
-from replication.offline import OfflineRun, run_offline
+from replication.preview.runner import OfflineRun, run_offline
 from tests.conftest import (
     DEST_ACCOUNT,
     REGISTRY_POLICY,

@@ -5,7 +5,7 @@ Two steps, both free of Pulumi resources:
 * :func:`normalize` checks everything the arguments say by themselves (prefixes, counts, explicit ids and
   regions) and returns a :class:`ReplicationSpec`, where account ids and regions that are left out, or given
   as outputs, are still ``None``;
-* :func:`build_plan` takes the resolved account ids and regions and returns the :class:`ReplicationPlan`:
+* :func:`build_model` takes the resolved account ids and regions and returns the :class:`ReplicationModel`:
   the source registry, every destination registry and the rules. It runs eagerly when everything is explicit,
   and otherwise as soon as the lookups resolve, with the same error texts.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from replication import limits
 from replication.errors import ReplicationConfigError
-from replication.settings import RepositorySettings, normalize_settings
+from replication.repository_settings import RepositorySettings, normalize_settings
 
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
@@ -107,7 +107,7 @@ class ReplicationSpec:
 
     @property
     def fully_known(self) -> bool:
-        """Whether every account id and region is explicit, so the plan can be built right away."""
+        """Whether every account id and region is explicit, so the model can be built right away."""
         values = [self.source_account_id, self.source_region]
         values += [v for slot in self.slots for v in (slot.account_id, slot.region)]
         return all(v is not None for v in values)
@@ -135,7 +135,7 @@ class ReplicationRule:
 
 
 @dataclass(frozen=True)
-class ReplicationPlan:
+class ReplicationModel:
     """Everything the component creates, as plain values."""
 
     source: Registry
@@ -317,12 +317,12 @@ def _destination_slots(
     ]
 
 
-def build_plan(
+def build_model(
     spec: ReplicationSpec,
     source_account_id: str,
     source_region: str,
     resolved: Sequence[tuple[str, str]],
-) -> ReplicationPlan:
+) -> ReplicationModel:
     """Check the resolved account ids and regions and lay out registries and rules.
 
     ``resolved[i]`` is the (account id, region) of ``spec.slots[i]``.
@@ -366,4 +366,4 @@ def build_plan(
     for destination in destinations:
         groups.setdefault(destination.slot.prefixes, []).append(destination.registry)
     rules = tuple(ReplicationRule(prefixes, tuple(registries)) for prefixes, registries in groups.items())
-    return ReplicationPlan(source, tuple(destinations), rules)
+    return ReplicationModel(source, tuple(destinations), rules)

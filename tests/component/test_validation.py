@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
-from replication.offline import OfflineLookupError, run_offline
+from replication.preview.runner import OfflineLookupError, run_offline
 from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, account_provider, destination_provider, replicate_from_source
 
 PROVIDERS = "pulumi:providers:aws"

@@ -9,11 +9,11 @@ from typing import Any, Callable
 import botocore.exceptions
 import pytest
 
-from replication.offline import run_program_file
-from replication.stack_files import load_stack
+from replication.preview.runner import run_program_file
+from replication.preview.stack_files import load_stack
 from tests.conftest import REGISTRY_POLICY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def dev_stack_policies() -> list[tuple[str, str, str]]:

@@ -15,14 +15,14 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import documents
-from replication.plan import DestinationSlot, ReplicationPlan, ReplicationSpec
-from replication.settings import RepositorySettings, scanning_filters, template_prefixes
+from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec
+from replication.repository_settings import RepositorySettings, scanning_filters, template_prefixes
 
 MAX_DESCRIPTION = 256
 """Longest description of a repository creation template."""
 
-Derive = Callable[[Callable[[ReplicationPlan], Any]], Any]
-"""Turns a function of the plan into a resource input (see ``component._Derive``)."""
+Derive = Callable[[Callable[[ReplicationModel], Any]], Any]
+"""Turns a function of the model into a resource input (see ``component._Derive``)."""
 
 
 def declare_destination_settings(

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from replication import ReplicationConfigError
-from replication.offline import OfflineRun, provider_setting, run_program_file
-from replication.stack_files import StackFiles, load_stack
+from replication.preview.runner import OfflineRun, provider_setting, run_program_file
+from replication.preview.stack_files import StackFiles, load_stack
 from tests.conftest import REGISTRY_POLICY, REPLICATION_CONFIGURATION, provider_name
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_dev(**config_overrides: object) -> OfflineRun:

@@ -18,7 +18,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from replication.cli.argtypes import positive_int
+from replication.cli.options import positive_int
 from replication.cli.errors import CliError
 
 RETRY_MODES: tuple[str, ...] = ("standard", "adaptive")
