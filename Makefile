@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: setup plan test bench schema clean
+.PHONY: setup plan test bench schema pack-copies clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ bench: setup
 # provider/schema.json: the schema other languages' SDKs are generated from, inferred from the component.
 schema: setup
 	$(PY) -m replication.plugin provider/schema.json
+
+# The pack installs on its own, so it carries byte-identical copies of the shared modules (tests/test_shared_copies.py).
+pack-copies:
+	cp replication/limits.py replication/ecr_semantics.py replication/iam_policy.py policies/ecr_guardrails/
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -5,18 +5,13 @@ Pure functions: plain values in, plain dicts or deterministic JSON out (same inp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from replication import limits
 from replication.errors import ReplicationConfigError
-from replication.model import POLICY_SID, DestinationRegistry, Registry, ReplicationModel
-
-
-def to_json(document: Any) -> str:
-    """Serialize a document canonically: sorted keys, no insignificant white space."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+from replication.ecr_semantics import Registry, canonical_json
+from replication.model import POLICY_SID, DestinationRegistry, ReplicationModel
 
 
 def replication_statement(source: Registry, destination: DestinationRegistry) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def registry_policy_document(model: ReplicationModel, destination: DestinationRe
     """The whole registry permissions policy of ``destination``: the replication statement plus extra ones."""
     statements = [replication_statement(model.source, destination)]
     statements += [dict(statement) for statement in destination.slot.extra_statements]
-    document = to_json({"Version": "2012-10-17", "Statement": statements})
+    document = canonical_json({"Version": "2012-10-17", "Statement": statements})
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
         raise ReplicationConfigError(
             destination.slot.field,
@@ -92,7 +87,7 @@ def registry_policies(model: ReplicationModel) -> dict[str, str]:
 
 def template_role_trust_policy(account_id: str) -> str:
     """Trust policy of the creation templates' role: ECR, acting for this account only."""
-    return to_json(
+    return canonical_json(
         {
             "Version": "2012-10-17",
             "Statement": [
@@ -135,4 +130,4 @@ def template_role_policy(destinations: list[DestinationRegistry]) -> str:
                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
         ]
-    return to_json({"Version": "2012-10-17", "Statement": statements})
+    return canonical_json({"Version": "2012-10-17", "Statement": statements})

@@ -1,7 +1,8 @@
 """AWS limits and name patterns for ECR replication, in one place.
 
 Numbers come from the ECR user guide (see ``shared/ECR_FACTS.md``); botocore's service model is looser, so the
-guide's numbers are the ones enforced. Nothing here imports Pulumi.
+guide's numbers are the ones enforced. Nothing here imports Pulumi. The policy pack carries a byte-identical copy
+(``policies/ecr_guardrails/limits.py``, kept so by ``tests/test_shared_copies.py``).
 """
 
 import re
@@ -51,6 +52,15 @@ IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION
 ENCRYPTION_TYPES: Final = ("AES256", "KMS", "KMS_DSSE")
 """Values of a repository's encryption type."""
 
+KMS_ENCRYPTION_TYPES: Final = ("KMS", "KMS_DSSE")
+"""Encryption types backed by a KMS key."""
+
+IMMUTABLE_TAG_SETTINGS: Final = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
+"""Tag mutability settings that keep a replicated tag pointing at one image."""
+
+SCAN_ON_PUSH_FREQUENCIES: Final = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
+"""Registry scanning frequencies that scan an image when it arrives (continuous scanning also scans on push)."""
+
 KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z0-9-]*:kms:(?P<region>[0-9a-z-]+):(?P<account>[0-9]{12}):key/[a-z0-9-]+$")
 """A KMS key ARN (creation templates take no alias), whose region must be the destination repository's."""
 
@@ -61,11 +71,3 @@ SCANNING_FILTER_PATTERN: Final = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-
 SCANNING_FILTER_MAX_LENGTH: Final = 255
 """A registry scanning rule's WILDCARD repository filter."""
 
-
-def partition_of(region: str) -> tuple[str, str]:
-    """The ARN partition and DNS suffix of a region: China and GovCloud regions are partitions of their own."""
-    if region.startswith("cn-"):
-        return "aws-cn", "amazonaws.com.cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov", "amazonaws.com"
-    return "aws", "amazonaws.com"

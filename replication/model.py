@@ -17,38 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication import limits
+from replication.ecr_semantics import Registry
 from replication.errors import ReplicationConfigError
 from replication.repository_settings import RepositorySettings, normalize_settings
 
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
-
-
-@dataclass(frozen=True)
-class Registry:
-    """A private ECR registry: one per account and region."""
-
-    account_id: str
-    region: str
-
-    @property
-    def partition(self) -> str:
-        """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
-        return limits.partition_of(self.region)[0]
-
-    @property
-    def host(self) -> str:
-        """The registry's hostname, as used in image references."""
-        return f"{self.account_id}.dkr.ecr.{self.region}.{limits.partition_of(self.region)[1]}"
-
-    @property
-    def account_root_arn(self) -> str:
-        """The principal ARN of the registry's whole account."""
-        return f"arn:{self.partition}:iam::{self.account_id}:root"
-
-    def repository_arn(self, name_pattern: str) -> str:
-        """The ARN of the repositories matching ``name_pattern`` (may end with ``*``) in this registry."""
-        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{name_pattern}"
 
 
 @dataclass(frozen=True)

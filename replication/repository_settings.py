@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replication import limits
+from replication.ecr_semantics import canonical_json
 from replication.errors import ReplicationConfigError
 
 ROOT_TEMPLATE = "ROOT"
 """The creation template prefix that matches every repository."""
-
-KMS_ENCRYPTION = ("KMS", "KMS_DSSE")
-"""Encryption types that use a KMS key."""
 
 SETTING_NAMES = frozenset(
     {
@@ -75,7 +73,7 @@ class RepositorySettings:
     @property
     def uses_kms(self) -> bool:
         """Whether repositories are encrypted with a KMS key."""
-        return self.encryption_type in KMS_ENCRYPTION
+        return self.encryption_type in limits.KMS_ENCRYPTION_TYPES
 
     @property
     def needs_template(self) -> bool:
@@ -153,10 +151,6 @@ def scanning_filters(prefixes: tuple[str, ...]) -> list[str]:
     return [f"{prefix}*" for prefix in prefixes] or ["*"]
 
 
-def _canonical(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-
 def _lifecycle_helpers(untagged_days: int | None, keep_last: int | None) -> str | None:
     """A lifecycle policy from the two helpers: expire untagged images, keep the most recent images."""
     rules: list[dict[str, Any]] = []
@@ -183,7 +177,7 @@ def _lifecycle_helpers(untagged_days: int | None, keep_last: int | None) -> str 
         )
     for priority, rule in enumerate(rules, start=1):
         rule["rulePriority"] = priority
-    return _canonical({"rules": rules}) if rules else None
+    return canonical_json({"rules": rules}) if rules else None
 
 
 def _json_document(path: str, value: object, what: str) -> dict[str, Any]:
@@ -206,7 +200,7 @@ def _check_lifecycle(path: str, value: object) -> str:
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict) or not isinstance(rule.get("rulePriority"), int):
             raise ReplicationConfigError(f"{path}.rules[{i}]", rule, "each rule needs an integer rulePriority")
-    return _canonical(document)
+    return canonical_json(document)
 
 
 def _check_repository_policy(path: str, value: object) -> str:
@@ -224,7 +218,7 @@ def _check_repository_policy(path: str, value: object) -> str:
                 principal,
                 "a wildcard principal without a Condition (e.g. aws:PrincipalOrgID) opens the repositories to everyone",
             )
-    return _canonical(document)
+    return canonical_json(document)
 
 
 def _check_choice(path: str, value: object, choices: tuple[str, ...]) -> str:
@@ -334,13 +328,13 @@ def normalize_settings(
         _check_choice(paths["encryption_type"], encryption, limits.ENCRYPTION_TYPES)
     kms_key = merged.get("kms_key")
     kms_keys = _check_string_map(paths["kms_keys"], merged.get("kms_keys", {}))
-    if (kms_key is not None or kms_keys) and encryption not in KMS_ENCRYPTION:
+    if (kms_key is not None or kms_keys) and encryption not in limits.KMS_ENCRYPTION_TYPES:
         raise ReplicationConfigError(
             paths["kms_key" if kms_key is not None else "kms_keys"],
             kms_key or kms_keys,
             "a KMS key needs encryption_type KMS or KMS_DSSE",
         )
-    if encryption in KMS_ENCRYPTION and kms_key is None and not kms_keys:
+    if encryption in limits.KMS_ENCRYPTION_TYPES and kms_key is None and not kms_keys:
         raise ReplicationConfigError(paths["encryption_type"], encryption, "needs kms_key (or kms_keys by region)")
     if kms_key is not None and not isinstance(kms_key, str):
         raise ReplicationConfigError(paths["kms_key"], kms_key, "must be a KMS key ARN")

@@ -6,8 +6,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .aws_facts import (IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, REGISTRY_SCANNING_CONFIGURATION, REPOSITORY,
-                        REPOSITORY_CREATION_TEMPLATE, SCAN_ON_PUSH_FREQUENCIES)
+from .limits import IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
+from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
 from .declare import stack_policy
 from .props import UNKNOWN, elements, field, first, text
 from .registries import Registry

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .aws_facts import ACCOUNT_ID_PATTERN
+from .limits import ACCOUNT_ID_PATTERN
 from .wildcards import wildcard_match
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs
 
-from .aws_facts import AWS_PROVIDER_TYPE
+from .resource_types import AWS_PROVIDER_TYPE
 from .declare import resource_policy
 
 

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from pulumi_policy import PolicyProviderResource
 
-from .aws_facts import ACCOUNT_ID_PATTERN
+from .limits import ACCOUNT_ID_PATTERN
 from .props import UNKNOWN, elements, field, json_value, text
 
 

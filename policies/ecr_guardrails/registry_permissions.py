@@ -7,7 +7,8 @@ from typing import Optional
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
-from .aws_facts import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REGISTRY_POLICY, REPLICATION_ACTIONS
+from .limits import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
+from .resource_types import REGISTRY_POLICY
 from .declare import resource_policy, stack_policy
 from .policy_documents import Statement, parse_policy, principal_account
 from .props import UNKNOWN, text

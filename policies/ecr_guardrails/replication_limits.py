@@ -5,9 +5,10 @@ from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
-from .aws_facts import (ACCOUNT_ID_PATTERN, FILTER_MAX_LENGTH, FILTER_MIN_LENGTH, FILTER_PATTERN,
-                        MAX_FILTERS_PER_RULE, MAX_RULES, MAX_UNIQUE_DESTINATIONS, REGION_PATTERN,
-                        REPLICATION_CONFIGURATION, REPLICATION_FILTER_TYPE)
+from .ecr_semantics import PREFIX_MATCH
+from .limits import (ACCOUNT_ID_PATTERN, FILTER_MAX_LENGTH, FILTER_MIN_LENGTH, FILTER_PATTERN, MAX_FILTERS_PER_RULE,
+                     MAX_RULES, MAX_UNIQUE_DESTINATIONS, REGION_PATTERN)
+from .resource_types import REPLICATION_CONFIGURATION
 from .declare import resource_policy, stack_policy
 from .props import UNKNOWN
 from .registries import resource_registry
@@ -61,9 +62,9 @@ def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Ite
         yield (f"rule {rule.number} has {rule.filter_count} repository filters; AWS allows at most "
                         f"{most}: split it into several rules with the same destinations.")
     for f in rule.filters:
-        if f.filter_type is not UNKNOWN and f.filter_type != REPLICATION_FILTER_TYPE:
+        if f.filter_type is not UNKNOWN and f.filter_type != PREFIX_MATCH:
             found = f"filterType {f.filter_type!r}" if f.filter_type else "no filterType"
-            yield (f"rule {rule.number} filter {f.value!r} has {found}; set it to {REPLICATION_FILTER_TYPE!r}, "
+            yield (f"rule {rule.number} filter {f.value!r} has {found}; set it to {PREFIX_MATCH!r}, "
                    f"the only type replication accepts.")
         if not min_length <= len(f.value) <= max_length:
             yield (f"rule {rule.number} filter {f.value!r} is {len(f.value)} characters long; "

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .aws_facts import REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION
+from .resource_types import REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION
 from .declare import stack_policy
 from .stack_index import StackIndex, group_by_registry, names, on_each
 

@@ -12,8 +12,8 @@ from typing import Optional, TypeVar
 
 from pulumi_policy import PolicyResource
 
-from .aws_facts import (REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION, REPOSITORY,
-                        REPOSITORY_CREATION_TEMPLATE)
+from .resource_types import (REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION, REPOSITORY,
+                             REPOSITORY_CREATION_TEMPLATE)
 from .registries import Registry, resource_registry
 from .replication_rules import Destination, ReplicationRule, replication_rules
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from replication.ecr_semantics import canonical_json
 from replication.preview.runner import (
     AWS_PROVIDER_TYPE,
     SECRET,
@@ -161,10 +162,6 @@ class _Style:
         return self._wrap("31", text)
 
 
-def _compact(document: Any) -> str:
-    return json.dumps(document, separators=(",", ":"), sort_keys=True)
-
-
 def _parsed(text: Any) -> Any:
     try:
         return json.loads(text) if isinstance(text, str) else text
@@ -178,9 +175,9 @@ def _details(resource: Mapping[str, Any]) -> list[str]:
     kind = resource["type"].rsplit(":", 1)[-1]
     if kind == "ReplicationConfiguration":
         rules = (inputs.get("replicationConfiguration") or {}).get("rules", [])
-        return ["rules (AWS JSON, one per line):"] + [f"  {_compact(rule)}" for rule in rules]
+        return ["rules (AWS JSON, one per line):"] + [f"  {canonical_json(rule)}" for rule in rules]
     if kind in ("RegistryPolicy", "RepositoryPolicy", "RolePolicy"):
-        return [f"policy: {_compact(_parsed(inputs.get('policy')))}"]
+        return [f"policy: {canonical_json(_parsed(inputs.get('policy')))}"]
     if kind == "RepositoryCreationTemplate":
         settings = [
             f"prefix {inputs.get('prefix')}",
@@ -209,7 +206,7 @@ def _details(resource: Mapping[str, Any]) -> list[str]:
         scan = (inputs.get("imageScanningConfiguration") or {}).get("scanOnPush", False)
         return [f"repository {inputs.get('name')}; tags {inputs.get('imageTagMutability', 'MUTABLE')}; scan on push {scan}"]
     if kind == "Role":
-        return [f"trust: {_compact(_parsed(inputs.get('assumeRolePolicy')))}"]
+        return [f"trust: {canonical_json(_parsed(inputs.get('assumeRolePolicy')))}"]
     return []
 
 

@@ -1,0 +1,186 @@
+"""What ECR replication means, with no Pulumi and no boto3: registries, rules, what they replicate, canonical JSON.
+
+The component renders with it, ``ecr-replication check`` and ``import`` compare live state with it, and the
+policy pack judges with it. A published pack installs only its own folder, so this file is copied byte for byte
+to ``policies/ecr_guardrails/``; ``tests/test_shared_copies.py`` fails when the copies differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .limits import ACCOUNT_ID_PATTERN
+
+PREFIX_MATCH = "PREFIX_MATCH"
+"""The only repository filter type of a replication rule (botocore ECR model, ``RepositoryFilterType``)."""
+
+EVERY_REPOSITORY = ""
+"""The prefix that stands for a rule without filters: it replicates every repository."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """An AWS partition: the ARN prefix and the DNS suffix of its endpoints."""
+
+    name: str
+    dns_suffix: str
+
+
+_PARTITIONS = (
+    ("cn-", Partition("aws-cn", "amazonaws.com.cn")),
+    ("us-gov-", Partition("aws-us-gov", "amazonaws.com")),
+)
+"""Region name prefixes of the partitions other than ``aws`` (botocore's ``endpoints.json``, ``regionRegex``)."""
+
+
+def partition_of(region: str) -> Partition:
+    """The partition a region belongs to: China and GovCloud regions are partitions of their own."""
+    for prefix, partition in _PARTITIONS:
+        if region.startswith(prefix):
+            return partition
+    return Partition("aws", "amazonaws.com")
+
+
+@dataclass(frozen=True, order=True)
+class Registry:
+    """A private ECR registry: exactly one per account and region.
+
+    It is also what a replication destination names: ``{"region": ..., "registryId": <account id>}``.
+    """
+
+    account_id: str
+    region: str
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+        return partition_of(self.region).name
+
+    @property
+    def host(self) -> str:
+        """The registry's hostname, as image references use it (``<account>.dkr.ecr.<region>.<dns suffix>``)."""
+        return f"{self.account_id}.dkr.ecr.{self.region}.{partition_of(self.region).dns_suffix}"
+
+    @property
+    def account_root_arn(self) -> str:
+        """The principal ARN of the registry's whole account."""
+        return account_root_arn(self.account_id, self.partition)
+
+    def repository_arn(self, name_pattern: str) -> str:
+        """The ARN of the repositories matching ``name_pattern`` (may end with ``*``) in this registry."""
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{name_pattern}"
+
+    def as_api(self) -> dict[str, str]:
+        """The registry as a replication destination in AWS JSON."""
+        return {"region": self.region, "registryId": self.account_id}
+
+    def __str__(self) -> str:
+        """``<account>/<region>``: how every command and finding names a registry."""
+        return f"{self.account_id}/{self.region}"
+
+
+def account_root_arn(account_id: str, partition: str) -> str:
+    """``arn:<partition>:iam::<account>:root``: the principal that stands for a whole account."""
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def parse_registry(text: str) -> Registry | None:
+    """A registry written ``<account>/<region>`` (how :class:`Registry` prints), or ``None``."""
+    account, slash, region = text.partition("/")
+    if not slash or not ACCOUNT_ID_PATTERN.match(account) or not region:
+        return None
+    return Registry(account, region)
+
+
+def registry_of_arn(arn: str) -> Registry | None:
+    """The registry an ECR ARN (``arn:<partition>:ecr:<region>:<account>:...``) lies in, or ``None``."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[2] == "ecr" and parts[3] and ACCOUNT_ID_PATTERN.match(parts[4]):
+        return Registry(parts[4], parts[3])
+    return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One replication rule: the destinations it copies to and the prefixes it copies (none: every repository).
+
+    ``delete_replication`` is the rule's ``deleteReplication.enabled`` (deletions and tag removals replicate too).
+    """
+
+    destinations: tuple[Registry, ...]
+    prefixes: tuple[str, ...] = ()
+    delete_replication: bool = False
+
+    def matches(self, repository: str) -> bool:
+        """Whether the rule replicates ``repository``: ``PREFIX_MATCH`` is a plain string prefix."""
+        return not self.prefixes or any(repository.startswith(prefix) for prefix in self.prefixes)
+
+    def as_api(self) -> dict[str, Any]:
+        """The rule in AWS JSON, as ``DescribeRegistry`` shows it (no filter list for a rule without filters)."""
+        rule: dict[str, Any] = {"destinations": [d.as_api() for d in self.destinations]}
+        if self.prefixes:
+            rule["repositoryFilters"] = [{"filter": p, "filterType": PREFIX_MATCH} for p in self.prefixes]
+        if self.delete_replication:
+            rule["deleteReplication"] = {"enabled": True}
+        return rule
+
+
+class UnsupportedRuleError(ValueError):
+    """A rule this package can't model: the message names the rule and what it holds."""
+
+
+def rule_from_api(rule: Mapping[str, Any], number: int = 1) -> Rule:
+    """A rule from AWS JSON. Raises :class:`UnsupportedRuleError` for a filter type other than ``PREFIX_MATCH``
+    (ignoring it would widen the rule to every repository)."""
+    prefixes = []
+    for item in rule.get("repositoryFilters") or ():
+        if item.get("filterType") != PREFIX_MATCH:
+            raise UnsupportedRuleError(
+                f"rule {number} has a {item.get('filterType')!r} filter {item.get('filter')!r}; "
+                "only PREFIX_MATCH is modelled"
+            )
+        prefixes.append(str(item["filter"]))
+    destinations = tuple(Registry(str(d["registryId"]), str(d["region"])) for d in rule.get("destinations") or ())
+    delete = bool((rule.get("deleteReplication") or {}).get("enabled", False))
+    return Rule(destinations, tuple(prefixes), delete)
+
+
+def rules_from_api(configuration: Mapping[str, Any] | None) -> tuple[Rule, ...]:
+    """The rules of a ``replicationConfiguration`` in AWS JSON (``{"rules": [...]}``); ``None`` has none."""
+    return tuple(rule_from_api(rule, number) for number, rule in enumerate((configuration or {}).get("rules") or (), 1))
+
+
+def minimal_prefixes(prefixes: Iterable[str]) -> frozenset[str]:
+    """The prefixes that no other prefix of the set already covers (``prod`` covers ``prod/``; ``""`` covers all)."""
+    ordered = sorted(set(prefixes), key=len)
+    kept: list[str] = []
+    for prefix in ordered:
+        if not any(prefix.startswith(shorter) for shorter in kept):
+            kept.append(prefix)
+    return frozenset(kept)
+
+
+def replicated_prefixes(rules: Iterable[Rule]) -> dict[Registry, frozenset[str]]:
+    """What each destination receives, whatever the rule layout: its minimal set of replicated prefixes.
+
+    Two configurations replicate the same images exactly when these are equal: one destination listed in two
+    rules with different filters receives the same as one rule with both filters.
+    """
+    by_destination: dict[Registry, set[str]] = {}
+    for rule in rules:
+        for destination in rule.destinations:
+            by_destination.setdefault(destination, set()).update(rule.prefixes or (EVERY_REPOSITORY,))
+    return {destination: minimal_prefixes(prefixes) for destination, prefixes in by_destination.items()}
+
+
+def destinations_of(rules: Iterable[Rule], repository: str | None = None) -> list[Registry]:
+    """The distinct destinations of ``rules`` (only those replicating ``repository`` when given), sorted."""
+    return sorted({d for rule in rules if repository is None or rule.matches(repository) for d in rule.destinations})
+
+
+def canonical_json(document: Any) -> str:
+    """A document serialized canonically: sorted keys, no insignificant white space (same input, same bytes)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))

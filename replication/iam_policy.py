@@ -1,0 +1,292 @@
+"""Whether a registry permissions policy lets an account do an action on some repositories, evaluated as IAM does.
+
+Covers what a registry policy can contain (IAM JSON policy reference, "Policy evaluation logic" and the
+``Principal``, ``Action``/``NotAction``, ``Resource``/``NotResource`` and ``Condition`` elements):
+
+* an explicit ``Deny`` wins over any ``Allow``; nothing allowed is an implicit deny;
+* actions match case-insensitively, resources case-sensitively, both with the ``*`` and ``?`` wildcards;
+* principals: ``"*"``, ``{"AWS": ...}`` with an account id or that account's root ARN (one or a list), and
+  ``NotPrincipal``; other principal kinds (``Service``, ...) never stand for an account;
+* a ``Condition`` is not evaluated: a grant that depends on one is *conditional*, never reported as allowed.
+
+The resources asked about are one ARN, or every ARN that starts with a prefix (a replicated repository prefix:
+``arn:aws:ecr:us-west-2:222222222222:repository/prod/`` stands for every repository replication may create
+under ``prod/``). This file is copied byte for byte to ``policies/ecr_guardrails/``
+(``tests/test_shared_copies.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from .ecr_semantics import account_root_arn
+
+
+class PolicyDocumentError(ValueError):
+    """A policy that is not a JSON policy document IAM could evaluate; the message says what is wrong."""
+
+
+class Verdict(Enum):
+    """What a policy says about one request."""
+
+    ALLOWED = "allowed"
+    """An ``Allow`` without a condition covers every resource asked about, and no ``Deny`` may apply."""
+    DENIED = "denied"
+    """A ``Deny`` without a condition applies to some of the resources: an explicit deny wins."""
+    CONDITIONAL = "conditional"
+    """Allowed only under a ``Condition``, or a ``Deny`` with a ``Condition`` may apply: not provably granted."""
+    NOT_GRANTED = "not granted"
+    """No statement allows it (an implicit deny)."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The resources a request touches: exactly ``arn``, or (``open_ended``) every ARN that starts with it."""
+
+    arn: str
+    open_ended: bool
+
+    @classmethod
+    def exactly(cls, arn: str) -> Resources:
+        """One resource."""
+        return cls(arn, False)
+
+    @classmethod
+    def starting_with(cls, arn_prefix: str) -> Resources:
+        """Every resource whose ARN starts with ``arn_prefix``."""
+        return cls(arn_prefix, True)
+
+    def __str__(self) -> str:
+        return f"{self.arn}*" if self.open_ended else self.arn
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict and the statements (Sid, else ``#position``) it rests on."""
+
+    verdict: Verdict
+    statements: tuple[str, ...] = ()
+    partial: tuple[str, ...] = ()
+    """``Allow`` statements that cover only part of the resources asked about."""
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the request is provably allowed."""
+        return self.verdict is Verdict.ALLOWED
+
+    def explain(self) -> str:
+        """The verdict in words, naming the statements."""
+        named = ", ".join(self.statements)
+        if self.verdict is Verdict.ALLOWED:
+            return f"allowed by statement {named}"
+        if self.verdict is Verdict.DENIED:
+            return f"explicitly denied by statement {named}"
+        if self.verdict is Verdict.CONDITIONAL:
+            return (f"depends on the Condition of statement {named}, which is not evaluated here, so the grant is "
+                    "not provable")
+        if self.partial:
+            return f"not granted: statement {', '.join(self.partial)} allows it on only part of these repositories"
+        return "not granted: no statement allows it"
+
+
+def _strings(value: Any, element: str) -> tuple[str, ...]:
+    """A policy element that is one string or a list of strings, as a tuple."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise PolicyDocumentError(f"{element} must be a string or a list of strings (got {value!r})")
+
+
+@dataclass(frozen=True)
+class Principals:
+    """A ``Principal`` or ``NotPrincipal`` element: ``everyone`` for ``"*"``, else its ``AWS`` entries."""
+
+    everyone: bool
+    aws: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, value: Any, element: str) -> Principals:
+        """Read ``"*"`` or ``{"AWS": ..., "Service": ...}`` (kinds other than ``AWS`` never name an account)."""
+        if value == "*":
+            return cls(True, ())
+        if isinstance(value, Mapping):
+            aws = _strings(value["AWS"], f"{element}.AWS") if "AWS" in value else ()
+            return cls("*" in aws, tuple(a for a in aws if a != "*"))
+        raise PolicyDocumentError(f"{element} must be \"*\" or an object such as {{\"AWS\": ...}} (got {value!r})")
+
+    def name_account(self, account_id: str, partition: str) -> bool:
+        """Whether these principals include the whole account (its id or root ARN, or everyone)."""
+        return self.everyone or account_id in self.aws or account_root_arn(account_id, partition) in self.aws
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a policy, as IAM reads it."""
+
+    label: str
+    """The Sid, else ``#`` and the statement's 1-based position."""
+    effect: str
+    principals: Principals | None
+    not_principals: Principals | None
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None
+    not_resources: tuple[str, ...] | None
+    conditional: bool
+
+    def applies_to(self, account_id: str, partition: str, action: str) -> bool:
+        """Whether the statement concerns ``action`` requested by the account."""
+        if self.principals is not None and not self.principals.name_account(account_id, partition):
+            return False
+        if self.not_principals is not None and self.not_principals.name_account(account_id, partition):
+            return False
+        if self.actions is not None:
+            return any(_action_matches(pattern, action) for pattern in self.actions)
+        return not any(_action_matches(pattern, action) for pattern in self.not_actions or ())
+
+    def covers(self, resources: Resources) -> bool:
+        """Whether every resource asked about is within the statement's resources."""
+        if self.resources is not None:
+            return any(_covers(pattern, resources) for pattern in self.resources)
+        return not any(_overlaps(pattern, resources) for pattern in self.not_resources or ())
+
+    def touches(self, resources: Resources) -> bool:
+        """Whether some resource asked about is within the statement's resources."""
+        if self.resources is not None:
+            return any(_overlaps(pattern, resources) for pattern in self.resources)
+        return not any(_covers(pattern, resources) for pattern in self.not_resources or ())
+
+
+def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any) -> tuple[Any, Any]:
+    """The parsed ``name`` and ``Not<name>`` elements of a statement, exactly one of which must be present."""
+    present = [key for key in (name, f"Not{name}") if key in raw]
+    if len(present) != 1:
+        raise PolicyDocumentError(f"statement {label} needs exactly one of {name} and Not{name}")
+    value = parse(raw[present[0]], f"statement {label} {present[0]}")
+    return (value, None) if present[0] == name else (None, value)
+
+
+def _statement(raw: Any, position: int) -> Statement:
+    if not isinstance(raw, Mapping):
+        raise PolicyDocumentError(f"statement #{position} is not an object")
+    label = str(raw.get("Sid") or f"#{position}")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyDocumentError(f"statement {label} has Effect {effect!r}; it must be Allow or Deny")
+    principals, not_principals = _one_of(raw, label, "Principal", Principals.parse)
+    actions, not_actions = _one_of(raw, label, "Action", _strings)
+    resources, not_resources = _one_of(raw, label, "Resource", _strings)
+    return Statement(label, effect, principals, not_principals, actions, not_actions, resources, not_resources,
+                     bool(raw.get("Condition")))
+
+
+def parse_policy(document: str | Mapping[str, Any]) -> tuple[Statement, ...]:
+    """The statements of a policy (JSON text or parsed); :class:`PolicyDocumentError` when it isn't one."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as error:
+            raise PolicyDocumentError(f"the policy is not valid JSON ({error})") from None
+    if not isinstance(document, Mapping):
+        raise PolicyDocumentError("the policy is not a JSON object")
+    raw = document.get("Statement")
+    statements: Sequence[Any] = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+    if not statements:
+        raise PolicyDocumentError("the policy has no Statement")
+    return tuple(_statement(item, position) for position, item in enumerate(statements, start=1))
+
+
+def evaluate(statements: Sequence[Statement], account_id: str, partition: str, action: str,
+             resources: Resources) -> Decision:
+    """Whether the policy lets ``account_id`` (its root, in ``partition``) do ``action`` on all of ``resources``."""
+    denies: list[Statement] = []
+    allows: list[Statement] = []
+    partial: list[str] = []
+    for statement in statements:
+        if not statement.applies_to(account_id, partition, action):
+            continue
+        if statement.effect == "Deny":
+            if statement.touches(resources):
+                denies.append(statement)
+        elif statement.covers(resources):
+            allows.append(statement)
+        elif statement.touches(resources):
+            partial.append(statement.label)
+    unconditional_denies = [s.label for s in denies if not s.conditional]
+    if unconditional_denies:
+        return Decision(Verdict.DENIED, tuple(unconditional_denies))
+    unconditional_allows = [s.label for s in allows if not s.conditional]
+    if unconditional_allows and not denies:
+        return Decision(Verdict.ALLOWED, tuple(unconditional_allows))
+    if allows:
+        return Decision(Verdict.CONDITIONAL, tuple(s.label for s in (*denies, *allows) if s.conditional))
+    return Decision(Verdict.NOT_GRANTED, partial=tuple(partial))
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    return _glob(pattern, True).fullmatch(action) is not None
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """IAM's wildcards as a regular expression: ``*`` any run of characters, ``?`` any one character."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _states_after(pattern: str, text: str) -> frozenset[int]:
+    """The positions in ``pattern`` a wildcard match can be at after reading ``text`` (empty: no match possible).
+
+    A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
+    """
+
+    def closure(states: set[int]) -> set[int]:
+        pending, seen = list(states), set(states)
+        while pending:
+            position = pending.pop()
+            if position < len(pattern) and pattern[position] == "*" and position + 1 not in seen:
+                seen.add(position + 1)
+                pending.append(position + 1)
+        return seen
+
+    states = closure({0})
+    for character in text:
+        following = set()
+        for position in states:
+            if position == len(pattern):
+                continue
+            token = pattern[position]
+            if token == "*":
+                following.add(position)
+            elif token == "?" or token == character:
+                following.add(position + 1)
+        states = closure(following)
+        if not states:
+            break
+    return frozenset(states)
+
+
+def _covers(pattern: str, resources: Resources) -> bool:
+    """Whether the resource pattern matches every resource asked about.
+
+    For a prefix, the match must be able to reach a run of nothing but ``*`` after reading the prefix, which
+    then absorbs any continuation (``repository/prod/*`` covers ``repository/prod/``, not ``repository/prod``).
+    """
+    if not resources.open_ended:
+        return _glob(pattern, False).fullmatch(resources.arn) is not None
+    rests = (pattern[position:] for position in _states_after(pattern, resources.arn))
+    return any(rest and set(rest) == {"*"} for rest in rests)
+
+
+def _overlaps(pattern: str, resources: Resources) -> bool:
+    """Whether the resource pattern matches some resource asked about."""
+    if not resources.open_ended:
+        return _glob(pattern, False).fullmatch(resources.arn) is not None
+    return bool(_states_after(pattern, resources.arn))
