@@ -95,6 +95,14 @@ def parse_registry(text: str) -> Registry | None:
     return Registry(account, region)
 
 
+def registry_of_host(host: str) -> Registry | None:
+    """The registry a registry hostname (``<account>.dkr.ecr.<region>.<dns suffix>``) names, or ``None``."""
+    parts = host.split(".")
+    if len(parts) >= 5 and ACCOUNT_ID_PATTERN.match(parts[0]) and parts[1:3] == ["dkr", "ecr"]:
+        return Registry(parts[0], parts[3])
+    return None
+
+
 def registry_of_arn(arn: str) -> Registry | None:
     """The registry an ECR ARN (``arn:<partition>:ecr:<region>:<account>:...``) lies in, or ``None``."""
     parts = arn.split(":", 5)

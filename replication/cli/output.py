@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -54,3 +55,21 @@ class Progress:
         if self.interactive and self._last:
             self.stream.write("\n")
             self.stream.flush()
+
+
+_CREDENTIAL_PATTERNS = (
+    re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"),
+    re.compile(r"[A-Za-z0-9/+=]{100,}"),
+)
+"""Access key ids (IAM's "unique identifier" prefixes) and the long base64 of session tokens."""
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like an access key id or a session token replaced by ``[redacted]``.
+
+    AWS error messages can quote the credentials of the request (a hostile or misconfigured endpoint even more);
+    every line the CLI prints about an error passes through here.
+    """
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub("[redacted]", text)
+    return text

@@ -245,18 +245,19 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
     from replication.cli.check import load_expected
-    from replication.cli.live import Destination, parse_rules
+    from replication.ecr_semantics import Registry
 
     code, out, _ = plan(capsys, "--json", "--no-policies", "--cwd", str(ROOT))
     assert code == 0
     expected_file = tmp_path / "plan.json"
     expected_file.write_text(out)
     expected = load_expected(expected_file)
-    assert (expected["sourceRegistryId"], expected["sourceRegion"]) == ("111111111111", "us-east-1")
-    (rule,) = parse_rules(expected["replicationConfiguration"])
+    assert (expected.source_registry_id, expected.source_region) == ("111111111111", "us-east-1")
+    (rule,) = expected.rules
     assert rule.prefixes == ("prod/", "shared/")
     assert rule.destinations == (
-        Destination("us-west-2", "222222222222"),
-        Destination("eu-west-1", "222222222222"),
-        Destination("us-west-2", "111111111111"),
+        Registry("222222222222", "us-west-2"),
+        Registry("222222222222", "eu-west-1"),
+        Registry("111111111111", "us-west-2"),
     )
+    assert set(expected.registry_policies) == {Registry("222222222222", "us-west-2"), Registry("222222222222", "eu-west-1")}
