@@ -18,7 +18,7 @@ from replication.cli.errors import CliError
 from replication.cli.output import redact
 from replication.errors import ReplicationConfigError
 
-COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "backfill")
+COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "backfill", "verify")
 """Modules (under ``replication.cli``) that each register one sub-command, in help order."""
 
 EXIT_USAGE, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED = 2, 141, 130

@@ -8,9 +8,12 @@ validates every response against the operation's output shape.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -118,3 +121,111 @@ class CallCounter:
     def _seen(self, model: Any, **_: Any) -> None:
         with self._lock:
             self.calls[model.name] = self.calls.get(model.name, 0) + 1
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How replication treats one destination registry in :class:`FakeReplication`.
+
+    ``after``: seconds after the push when the copy lands (``None``: never; the status stays IN_PROGRESS).
+    ``failure_code``: instead of copying, report FAILED with this code after ``after`` seconds.
+    ``repository``: the settings the destination repository gets when replication creates it, as the matching
+    creation template would set them (moto has no templates): ``create_repository`` arguments, plus
+    ``lifecyclePolicyText`` and ``policyText``.
+    ``other_image``: land another manifest under the canary's tag (something else writing to that repository).
+    ``lands``: ``False`` reports COMPLETE without the image being readable in the destination (as when something
+    there deletes it at once, or the status runs ahead of what the destination shows).
+    """
+
+    after: float | None = 0.0
+    failure_code: str | None = None
+    repository: Mapping[str, Any] = field(default_factory=dict)
+    other_image: bool = False
+    lands: bool = True
+
+
+class FakeReplication:
+    """Plays ECR replication for the images the CLI pushes, on a clock the test moves.
+
+    It stands for what AWS does after a push to a replicated repository (ECR user guide, "Private image
+    replication" and "Templates to control repositories created during ... replication"): ECR copies the image
+    (same manifest, so the same digest, with its tags) into each destination registry, first creating the
+    repository there with the matching creation template's settings if it doesn't exist, and reports each
+    destination's progress through ``DescribeImageReplicationStatus`` as IN_PROGRESS, then COMPLETE, or FAILED
+    with a ``failureCode`` (ECR API reference, ``ImageReplicationStatus``). moto stores images but does neither:
+    this helper watches the CLI's ``PutImage`` responses, answers the status call through a
+    :class:`ReplicationStatuses` responder (model-validated), and writes the copies with moto calls made in the
+    destination account (``session_for(account, region)``, credentials of that account).
+    """
+
+    def __init__(self, statuses: ReplicationStatuses, session_for: Callable[[str, str], boto3.Session]) -> None:
+        """Report through ``statuses``; reach each destination account through ``session_for``."""
+        self.statuses = statuses
+        self.session_for = session_for
+        self.deliveries: dict[tuple[str, str], Delivery] = {}
+        self.now = 0.0
+        self.pushes: list[tuple[float, dict[str, Any]]] = []
+        self._done: set[tuple[int, tuple[str, str]]] = set()
+
+    def deliver(self, account: str, region: str, delivery: Delivery | None = None) -> None:
+        """Replicate every push to ``account``/``region`` as ``delivery`` says (default: at once)."""
+        self.deliveries[(account, region)] = delivery or Delivery()
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook that sees each successful ``PutImage`` the CLI makes."""
+        if service == "ecr":
+            client.meta.events.register("after-call.ecr.PutImage", self._pushed)
+        return client
+
+    def _pushed(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.status_code != 200:
+            return
+        image = parsed["image"]
+        self.pushes.append((self.now, image))
+        self._report(image)
+
+    def advance(self, now: float) -> None:
+        """Move replication's clock to ``now``: land or fail every delivery that is due."""
+        self.now = now
+        for number, (pushed, image) in enumerate(self.pushes):
+            for destination, delivery in self.deliveries.items():
+                due = delivery.after is not None and now >= pushed + delivery.after
+                if due and (number, destination) not in self._done:
+                    self._done.add((number, destination))
+                    if delivery.failure_code is None and delivery.lands:
+                        self._copy(image, destination, delivery)
+            self._report(image)
+
+    def _state(self, number: int, destination: tuple[str, str]) -> dict[str, str]:
+        delivery = self.deliveries[destination]
+        if (number, destination) not in self._done:
+            return status(destination[1], destination[0], "IN_PROGRESS")
+        if delivery.failure_code is not None:
+            return status(destination[1], destination[0], "FAILED", delivery.failure_code)
+        return status(destination[1], destination[0], "COMPLETE")
+
+    def _report(self, image: dict[str, Any]) -> None:
+        number = next(n for n, (_, pushed) in enumerate(self.pushes) if pushed is image)
+        self.statuses.set(image["repositoryName"], image["imageId"]["imageDigest"],
+                          *(self._state(number, destination) for destination in self.deliveries))
+
+    def _copy(self, image: dict[str, Any], destination: tuple[str, str], delivery: Delivery) -> None:
+        """What ECR does in the destination account: create the repository if needed, then put the same image."""
+        ecr = self.session_for(*destination).client("ecr")
+        name = image["repositoryName"]
+        settings = dict(delivery.repository)
+        lifecycle, policy = settings.pop("lifecyclePolicyText", None), settings.pop("policyText", None)
+        try:
+            ecr.create_repository(repositoryName=name, **settings)
+            if lifecycle:
+                ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=lifecycle)
+            if policy:
+                ecr.set_repository_policy(repositoryName=name, policyText=policy)
+        except ecr.exceptions.RepositoryAlreadyExistsException:
+            pass  # templates act only when replication creates the repository
+        manifest, digest = image["imageManifest"], image["imageId"]["imageDigest"]
+        if delivery.other_image:
+            manifest = json.dumps({**json.loads(manifest), "annotations": {"written-by": "someone else"}})
+            digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+        ecr.put_image(repositoryName=name, imageManifest=manifest, imageManifestMediaType=image["imageManifestMediaType"],
+                      imageTag=image["imageId"]["imageTag"], imageDigest=digest)

@@ -1,0 +1,582 @@
+"""``ecr-replication verify``: push a canary image and prove it arrives in every replication destination.
+
+For each rule of the live replication configuration it picks one repository the rule replicates: --repository
+when the rule matches it, else the rule's first prefix followed by ``ecr-replication-canary``
+(``ecr-replication-canary`` for a rule without filters), created in the source if missing. It pushes a tiny OCI
+image built in memory through the ECR API (no Docker), tagged ``canary-<UTC time>``, and waits, with backoff, until
+for every destination the image replicates to both hold: the source's DescribeImageReplicationStatus says
+COMPLETE, and the image with the pushed digest is in that destination registry, read with credentials verified
+(STS) to be in the destination's own account. Each destination's arrival is measured from the push.
+
+With --expected (``ecr-replication plan --json``) it also compares the repository replication created with what
+the plan declares for it: the matching creation template's tag mutability and exclusion filters, encryption type
+and KMS key, lifecycle policy, repository policy and resource tags, and scan on push from the registry scanning
+configuration.
+
+Afterwards it deletes the canary image from the source and from every destination it could read (not with
+--keep) and says which canary repositories remain and how to delete them.
+
+Exit codes: 0 every destination verified; 1 a failure (a FAILED replication status, another digest under the
+canary tag, a setting that differs from the plan); 3 no failure, but some destination not verified (the timeout
+ran out, its credentials are missing or reach another account, or a setting could not be read); 2 usage,
+credential or AWS errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+
+from replication.cli import options, output
+from replication.cli.canary_image import PushError, build_canary_image, push_image
+from replication.cli.errors import CliError
+from replication.cli.live import read_live_rules, source_registry
+from replication.cli.replicated_settings import MISMATCH, NOT_CHECKED, Plan, SettingCheck, compare, load_plan, read_live
+from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
+                                      translated_errors)
+from replication.cli.status import DEFAULT_MAX_WORKERS
+from replication.ecr_semantics import Registry, Rule, destinations_of
+
+CANARY_NAME = "ecr-replication-canary"
+"""The canary repository's name after a rule's first prefix."""
+
+TAG_FORMAT = "canary-%Y%m%dT%H%M%SZ"
+"""The canary image's tag: ``canary-`` and the UTC time of the push."""
+
+EXIT_VERIFIED, EXIT_FAILED, EXIT_NOT_VERIFIED = 0, 1, 3
+"""Exit codes of ``verify`` (2, usage or AWS errors, is the CLI's)."""
+
+VERIFIED, FAILED, NOT_VERIFIED = "VERIFIED", "FAILED", "NOT_VERIFIED"
+"""The verdict on one destination, and on the run."""
+
+COMPLETE, FAILED_STATUS, NOT_STARTED = "COMPLETE", "FAILED", "NOT_STARTED"
+"""Replication states from DescribeImageReplicationStatus; NOT_STARTED stands for a destination AWS doesn't list."""
+
+FIRST_POLL_DELAY, MAX_POLL_DELAY = 2.0, 10.0
+"""Seconds between checks: the first delay, doubled each round up to the cap (arrival is measured to a check)."""
+
+ABSENT_CODES = ("ImageNotFoundException", "RepositoryNotFoundException")
+"""What a destination answers while the image has not arrived (the repository appears with the first image)."""
+
+CHECK_HINT = ("run `ecr-replication check --expected plan.json` (a registry policy without ecr:CreateRepository or "
+              "ecr:ReplicateImage is the usual cause; the source account's CloudTrail shows the denied call)")
+"""Where to look when replication fails or never starts."""
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A repository to push the canary to, and every destination that repository replicates to."""
+
+    repository: str
+    destinations: tuple[Registry, ...]
+    named_by_verify: bool
+    """Whether the name is verify's own (``...ecr-replication-canary``), not one the user passed."""
+
+
+@dataclass
+class Destination:
+    """What is known about the canary in one destination registry."""
+
+    registry: Registry
+    reader: AccountSession | Unreachable
+    status: str = NOT_STARTED
+    failure_code: str | None = None
+    image: str | None = None
+    """None (not read), ``present``, ``absent``, or the other digest found under the canary tag."""
+    arrived_after: float | None = None
+    missed_at: float = 0.0
+    """Seconds after the push of the last check that did not find the image arrived (arrival lies between it and
+    ``arrived_after``)."""
+    read_problem: str | None = None
+    existed_before: bool | None = None
+    timed_out: bool = False
+    settings: list[SettingCheck] = field(default_factory=list)
+    settings_note: str | None = None
+    cleanup: str | None = None
+
+    @property
+    def unreachable(self) -> Unreachable | None:
+        """Why the destination can't be read with its own account's credentials, if it can't."""
+        return self.reader if isinstance(self.reader, Unreachable) else None
+
+    @property
+    def wrong_digest(self) -> bool:
+        """Whether the canary tag names another image in the destination."""
+        return self.image not in (None, "present", "absent")
+
+    @property
+    def verdict(self) -> str:
+        """FAILED on any failure read; VERIFIED only when everything was read and is right."""
+        if self.status == FAILED_STATUS or self.wrong_digest or any(s.state == MISMATCH for s in self.settings):
+            return FAILED
+        if (self.status == COMPLETE and self.image == "present" and not self.unreachable and not self.read_problem
+                and not any(s.state == NOT_CHECKED for s in self.settings)):
+            return VERIFIED
+        return NOT_VERIFIED
+
+    @property
+    def final(self) -> bool:
+        """Whether nothing more is to be learnt about the image here: it failed, arrived, or can't be read."""
+        return (self.verdict == FAILED or self.read_problem is not None
+                or (self.status == COMPLETE and self.image == "present"))
+
+    @property
+    def settled(self) -> bool:
+        """Whether waiting longer can't make the destination verified (an unreachable one never is; its status is
+        still followed while others are waited for, as a FAILED status there is a failure)."""
+        return self.final or self.unreachable is not None
+
+
+@dataclass
+class Push:
+    """One canary image pushed to one source repository, and its destinations."""
+
+    canary: Canary
+    tag: str
+    digest: str = ""
+    pushed_at: datetime | None = None
+    started: float = 0.0
+    repository_created: bool = False
+    destinations: list[Destination] = field(default_factory=list)
+    cleanup: str | None = None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``verify`` sub-command."""
+    parser = options.add_live_command(subparsers, "verify", "push a canary image and prove it arrives everywhere",
+                                      __doc__, run)
+    parser.add_argument("--expected", type=Path, metavar="FILE",
+                        help="the output of ecr-replication plan --json: compare the replicated repository's settings "
+                             "with the creation templates and scanning configuration it declares")
+    parser.add_argument("--repository", help="push to this repository for every rule that matches it (default: "
+                                             f"<first prefix>{CANARY_NAME} per rule)")
+    parser.add_argument("--timeout", type=options.parse_duration, default=options.parse_duration("30m"),
+                        help="how long to wait for the image to arrive (default 30m; AWS says most images arrive "
+                             "within 30 minutes)")
+    parser.add_argument("--keep", action="store_true", help="keep the canary images (default: delete them at the end)")
+    options.add_destination_access(parser)
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+    """Run ``verify``, print its report and return its exit code; ``clock``, ``sleep`` and ``now`` (the UTC time
+    of the push) are replaced in tests and benchmarks."""
+    plan = load_plan(args.expected) if args.expected else None
+    sessions = Sessions.from_args(args, plan.source_region if plan else None)
+    source = sessions.source()
+    if plan and plan.source_registry_id and plan.source_registry_id != source.account_id:
+        raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} declares "
+                       f"source registry {plan.source_registry_id}")
+    canaries = choose_canaries(read_live_rules(source), args.repository, source_registry(source))
+    _check_names(source, canaries)
+    readers = {d: sessions.account(d.account_id, d.region) for c in canaries for d in c.destinations}
+    created = now()
+    pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[Destination(d, readers[d]) for d in c.destinations])
+              for c in canaries]
+    pairs = [(push, destination) for push in pushes for destination in push.destinations]
+    with ThreadPoolExecutor(max_workers=DEFAULT_MAX_WORKERS) as pool:  # destination registries read side by side
+        verification = Verification(source, clock, sleep, pool)
+        verification.each(record_existing, pairs)
+        try:
+            for push in pushes:
+                verification.push(push, created)
+            verification.wait(pushes, args.timeout)
+        except (CliError, KeyboardInterrupt):
+            _abandon(source, pushes)
+            raise
+        if plan is not None:
+            verification.each(lambda p, d: compare_settings(plan, p.canary.repository, d), pairs)
+        if not args.keep:
+            verification.each(clean_destination, pairs)
+            for push in pushes:
+                push.cleanup = _delete_image(source, source_registry(source), push)
+    code = exit_code(pushes)
+    if args.json:
+        output.print_json(as_json(source, pushes, code, args.keep))
+    else:
+        print_text(source, pushes, code, args.keep)
+    return code
+
+
+def choose_canaries(rules: Sequence[Rule], repository: str | None, source: Registry) -> list[Canary]:
+    """One repository per rule of ``source`` (rules that pick the same one share it), each with every destination
+    it replicates to under all rules."""
+    if repository and not any(rule.matches(repository) for rule in rules):
+        raise CliError(f"repository {repository!r} is not matched by any replication rule of registry {source}")
+    names = [repository if repository and rule.matches(repository) else (rule.prefixes[:1] or ("",))[0] + CANARY_NAME
+             for rule in rules]
+    return [Canary(name, tuple(destinations_of(rules, name)), name != repository) for name in dict.fromkeys(names)]
+
+
+def _check_names(source: AccountSession, canaries: Sequence[Canary]) -> None:
+    """Every repository name is one ECR accepts (botocore's ECR model, ``RepositoryName``), before anything is
+    created."""
+    shape = source.client("ecr").meta.service_model.shape_for("RepositoryName").metadata
+    for canary in canaries:
+        name = canary.repository
+        if not (shape.get("min", 0) <= len(name) <= shape.get("max", len(name))
+                and re.fullmatch(shape["pattern"], name)):
+            origin = "--repository" if not canary.named_by_verify else "the canary repository for a rule's first prefix"
+            raise CliError(f"{origin}: {name!r} is not a valid ECR repository name (pattern {shape['pattern']}); "
+                           "pass --repository with a repository the rule replicates")
+
+
+def record_existing(push: Push, destination: Destination) -> None:
+    """Note whether the repository is already in the destination before the push (then templates won't act on it;
+    None when it can't be told)."""
+    if isinstance(destination.reader, Unreachable):
+        return
+    ecr = destination.reader.client("ecr", destination.registry.region)
+    try:
+        ecr.describe_repositories(repositoryNames=[push.canary.repository])
+        destination.existed_before = True
+    except botocore.exceptions.ClientError as error:
+        destination.existed_before = False if error_code(error) == "RepositoryNotFoundException" else None
+    except botocore.exceptions.BotoCoreError:
+        destination.existed_before = None
+
+
+class Verification:
+    """Pushes canaries and watches them arrive: the API calls, the clock and the waiting of one run."""
+
+    def __init__(self, source: AccountSession, clock: Callable[[], float], sleep: Callable[[float], None],
+                 pool: ThreadPoolExecutor) -> None:
+        """Call AWS through ``source`` (and each destination's reader); measure with ``clock``, wait with ``sleep``;
+        read destinations side by side in ``pool``."""
+        self.source = source
+        self.clock = clock
+        self.sleep = sleep
+        self.pool = pool
+
+    def each(self, function: Callable[[Push, Destination], None], pairs: Sequence[tuple[Push, Destination]]) -> None:
+        """``function`` on every (push, destination) pair, side by side (each touches only its destination); the
+        first exception is raised."""
+        for _ in self.pool.map(lambda pair: function(*pair), pairs):
+            pass
+
+    def push(self, push: Push, created: datetime) -> None:
+        """Create the source repository if missing and push the canary image to it."""
+        ecr = self.source.client("ecr")
+        repository = push.canary.repository
+        with translated_errors(self.source.account_id, "ecr"):
+            try:
+                ecr.describe_repositories(repositoryNames=[repository])
+            except botocore.exceptions.ClientError as error:
+                if error_code(error) != "RepositoryNotFoundException":
+                    raise
+                ecr.create_repository(repositoryName=repository)
+                push.repository_created = True
+                output.note(f"created repository {repository} in {source_registry(self.source)}")
+            try:
+                push.digest = push_image(ecr, repository, build_canary_image(created), push.tag)
+            except PushError as error:
+                raise CliError(f"pushing the canary to {repository}: {error}") from None
+        push.started = self.clock()
+        push.pushed_at = created
+        output.note(f"pushed {repository}:{push.tag} ({push.digest}) to {source_registry(self.source)}; "
+                    f"waiting for {len(push.destinations)} destination(s)")
+
+    def wait(self, pushes: Sequence[Push], timeout: float) -> None:
+        """Check every destination, with backoff, until none can change any more or ``timeout`` runs out."""
+        deadline = min(p.started for p in pushes) + timeout
+        everyone = [d for p in pushes for d in p.destinations]
+        progress = output.Progress()
+        delay = FIRST_POLL_DELAY
+        try:
+            while True:
+                for push in pushes:
+                    self.check(push)
+                waiting = [d for d in everyone if not d.settled]
+                remaining = deadline - self.clock()
+                if not waiting or remaining <= 0:
+                    break
+                pause = min(delay, remaining)
+                progress.update(len(everyone) - len(waiting), len(everyone),
+                                f"waiting for {', '.join(f'{d.registry} ({d.status})' for d in waiting[:3])}"
+                                f"{' …' if len(waiting) > 3 else ''}; next check in {pause:.0f}s")
+                self.sleep(pause)
+                delay = min(delay * 2, MAX_POLL_DELAY)
+            progress.update(len(everyone) - len(waiting), len(everyone), "done" if not waiting else "timed out")
+        finally:
+            progress.close()
+        late = [(p, d) for p in pushes for d in p.destinations if not d.settled]
+        for _, destination in late:
+            destination.timed_out = True
+        # Say whether the image arrived at all where the source never reported COMPLETE.
+        self.each(self.read_destination, [(p, d) for p, d in late if d.image != "present"])
+
+    def check(self, push: Push) -> None:
+        """Ask the source where the image stands, then read each destination the source calls COMPLETE."""
+        open_ = [d for d in push.destinations if not d.final]
+        if not open_:
+            return
+        with translated_errors(self.source.account_id, "ecr"):
+            response = self.source.client("ecr").describe_image_replication_status(
+                repositoryName=push.canary.repository, imageId={"imageDigest": push.digest})
+        reported = {Registry(s["registryId"], s["region"]): s for s in response.get("replicationStatuses", [])}
+        for destination in open_:
+            entry = reported.get(destination.registry, {})
+            destination.status = entry.get("status", NOT_STARTED)
+            destination.failure_code = entry.get("failureCode")
+        self.each(self.read_destination, [(push, d) for d in open_ if d.status == COMPLETE])
+        for destination in open_:
+            if not destination.final:
+                destination.missed_at = self.clock() - push.started
+
+    def read_destination(self, push: Push, destination: Destination) -> None:
+        """Look for the canary tag in the destination with that account's credentials, and time its arrival."""
+        if isinstance(destination.reader, Unreachable):
+            return
+        ecr = destination.reader.client("ecr", destination.registry.region)
+        try:
+            details = ecr.describe_images(repositoryName=push.canary.repository,
+                                          imageIds=[{"imageTag": push.tag}])["imageDetails"]
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) in ABSENT_CODES:
+                destination.image = "absent"
+            else:
+                destination.read_problem = describe_client_error(error, destination.registry.account_id,
+                                                                 "ecr:DescribeImages")
+            return
+        except botocore.exceptions.BotoCoreError as error:
+            destination.read_problem = f"ecr:DescribeImages: {' '.join(str(error).split())}"
+            return
+        found = details[0]["imageDigest"] if details else None
+        if found == push.digest:
+            destination.image = "present"
+            if destination.status == COMPLETE and destination.arrived_after is None:
+                destination.arrived_after = self.clock() - push.started
+                output.note(f"{destination.registry}: {push.canary.repository}:{push.tag} arrived after "
+                            f"{_duration(destination.arrived_after)}")
+        else:
+            destination.image = found or "absent"
+
+
+def compare_settings(plan: Plan, repository: str, destination: Destination) -> None:
+    """Compare the replicated repository's live settings with what the plan declares for it."""
+    if destination.image != "present" or isinstance(destination.reader, Unreachable):
+        return
+    declared = plan.declared(destination.registry, repository)
+    if declared.template is None and declared.scan_on_push is None:
+        destination.settings_note = (f"the plan declares no creation template or scanning configuration for "
+                                     f"{repository} in {destination.registry}: settings not compared")
+        return
+    live = read_live(destination.reader, destination.registry, repository)
+    destination.settings = compare(declared, live, destination.registry, repository, destination.existed_before)
+
+
+def clean_destination(push: Push, destination: Destination) -> None:
+    """Delete the canary image from a destination that could be read."""
+    if isinstance(destination.reader, AccountSession):
+        destination.cleanup = _delete_image(destination.reader, destination.registry, push)
+
+
+def _delete_image(session: AccountSession, registry: Registry, push: Push) -> str:
+    """``deleted``, ``not there`` or ``failed: <reason>`` for deleting the canary from one registry."""
+    try:
+        response = session.client("ecr", registry.region).batch_delete_image(
+            repositoryName=push.canary.repository, imageIds=[{"imageDigest": push.digest}])
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "RepositoryNotFoundException":
+            return "not there"
+        return "failed: " + describe_client_error(error, registry.account_id, "ecr:BatchDeleteImage")
+    except botocore.exceptions.BotoCoreError as error:
+        return f"failed: ecr:BatchDeleteImage: {' '.join(str(error).split())}"
+    failures = response.get("failures", [])
+    if response.get("imageIds"):
+        return "deleted"
+    if all(f.get("failureCode") == "ImageNotFound" for f in failures):
+        return "not there"
+    return "failed: " + "; ".join(f"{f.get('failureCode')}: {f.get('failureReason')}" for f in failures)
+
+
+def _abandon(source: AccountSession, pushes: Sequence[Push]) -> None:
+    """After an error or Ctrl-C mid-run: say where canaries already pushed may remain and how to delete them."""
+    for push in pushes:
+        if push.digest:
+            for registry in [source_registry(source)] + [d.registry for d in push.destinations]:
+                output.note(f"the canary may remain in {registry}: {_delete_image_command(push, registry)}")
+
+
+def exit_code(pushes: Sequence[Push]) -> int:
+    """A failure anywhere wins; else anything not verified keeps the run from passing."""
+    verdicts = {d.verdict for p in pushes for d in p.destinations}
+    if FAILED in verdicts:
+        return EXIT_FAILED
+    return EXIT_NOT_VERIFIED if NOT_VERIFIED in verdicts else EXIT_VERIFIED
+
+
+def problem(destination: Destination) -> tuple[str | None, str | None]:
+    """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified)."""
+    if destination.status == FAILED_STATUS:
+        return f"replication FAILED ({destination.failure_code or 'no failure code'})", CHECK_HINT
+    if destination.wrong_digest:
+        return (f"the canary tag names {destination.image} there, not the pushed image",
+                "another image was pushed under the canary's tag: find out what writes to that repository")
+    mismatches = [s for s in destination.settings if s.state == MISMATCH]
+    if mismatches:
+        return ("settings differ from the plan: " + "; ".join(
+            f"{s.setting}: expected {s.expected}, live {s.live}" for s in mismatches),
+            "; ".join(dict.fromkeys(s.hint for s in mismatches if s.hint)))
+    if isinstance(destination.reader, Unreachable):
+        return destination.reader.reason, destination.reader.hint
+    if destination.read_problem:
+        return (f"the destination can't be read: {destination.read_problem}",
+                f"allow ecr:DescribeImages to {destination.reader.access}")
+    if destination.timed_out:
+        if destination.status == COMPLETE:
+            where = "the source reports COMPLETE but the image is not in the destination"
+        elif destination.image == "present":
+            where = f"the image is there but the source still reports {destination.status}"
+        else:
+            where = f"replication is {destination.status} and the image has not arrived"
+        fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
+        return f"timed out: {where}", fix
+    unread = [s for s in destination.settings if s.state == NOT_CHECKED]
+    if unread:
+        return ("settings not read: " + "; ".join(f"{s.setting} ({s.hint})" for s in unread),
+                "allow the destination credentials to read the repository's settings (see docs/operations.md)")
+    return None, None
+
+
+def remaining_repositories(source: AccountSession, pushes: Sequence[Push]) -> list[tuple[Registry, str, str]]:
+    """The canary repositories verify named that now exist: (registry, repository, how it came to be)."""
+    remaining = []
+    for push in pushes:
+        if not push.canary.named_by_verify:
+            continue
+        origin = "created by this run" if push.repository_created else "existed before"
+        remaining.append((source_registry(source), push.canary.repository, origin))
+        for destination in push.destinations:
+            if destination.image == "present" or destination.wrong_digest:
+                origin = "existed before" if destination.existed_before else "created by replication"
+                remaining.append((destination.registry, push.canary.repository, origin))
+            elif destination.existed_before:
+                remaining.append((destination.registry, push.canary.repository, "existed before"))
+    return remaining
+
+
+def _delete_image_command(push: Push, registry: Registry) -> str:
+    return (f"aws ecr batch-delete-image --repository-name {push.canary.repository} --image-ids "
+            f"imageDigest={push.digest} --region {registry.region}  # with credentials of account {registry.account_id}")
+
+
+def _delete_repository_command(registry: Registry, repository: str) -> str:
+    return (f"aws ecr delete-repository --repository-name {repository} --force --region {registry.region}"
+            f"  # with credentials of account {registry.account_id}")
+
+
+def _duration(seconds: float) -> str:
+    """``42s`` or ``3m05s``."""
+    whole = round(seconds)
+    return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{seconds:.0f}s"
+
+
+def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> dict[str, Any]:
+    """The ``--json`` report: every canary, every destination with its verdict, and what remains."""
+    def destination_json(d: Destination) -> dict[str, Any]:
+        text, fix = problem(d)
+        return {
+            "registry": str(d.registry), **d.registry.as_api(),
+            "result": d.verdict,
+            "replicationStatus": d.status,
+            "failureCode": d.failure_code,
+            "imagePresent": None if d.image is None else d.image == "present",
+            "imageDigestFound": d.image if d.wrong_digest else None,
+            "arrivalSeconds": d.arrived_after,
+            "notYetAtSeconds": d.missed_at if d.arrived_after is not None else None,
+            "repositoryExistedBefore": d.existed_before,
+            "problem": text,
+            "fix": fix,
+            "settings": [asdict(s) for s in d.settings],
+            "settingsNote": d.settings_note,
+            "cleanup": "kept" if keep else d.cleanup,
+        }
+
+    return {
+        "result": {EXIT_VERIFIED: VERIFIED, EXIT_FAILED: FAILED, EXIT_NOT_VERIFIED: NOT_VERIFIED}[code],
+        "sourceRegistry": str(source_registry(source)),
+        "canaries": [{
+            "repositoryName": p.canary.repository,
+            "imageTag": p.tag,
+            "imageDigest": p.digest,
+            "pushedAt": p.pushed_at.isoformat() if p.pushed_at else None,
+            "repositoryCreated": p.repository_created,
+            "cleanup": "kept" if keep else p.cleanup,
+            "destinations": [destination_json(d) for d in p.destinations],
+        } for p in pushes],
+        "remainingRepositories": [
+            {"registry": str(registry), "repositoryName": name, "origin": origin,
+             "deleteCommand": _delete_repository_command(registry, name)}
+            for registry, name, origin in remaining_repositories(source, pushes)],
+    }
+
+
+def _print_destination(d: Destination) -> None:
+    """A destination's verdict line, then what differs or is missing and what to do."""
+    arrived = (f"arrived {_duration(d.arrived_after)} after the push (not yet at {_duration(d.missed_at)})"
+               if d.arrived_after is not None else None)
+    mismatches = [s for s in d.settings if s.state == MISMATCH]
+    text, fix = problem(d)
+    if d.verdict == VERIFIED:
+        settings = f"; {len(d.settings)} setting(s) as declared" if d.settings else ""
+        print(f"  {d.registry}: verified: {arrived}{settings}")
+    elif mismatches and text and text.startswith("settings differ"):
+        print(f"  {d.registry}: failed: {arrived or 'the image is there'}, but its settings differ from the plan:")
+        for setting in mismatches:
+            print(f"    {setting.setting}: expected {setting.expected}, live {setting.live}")
+        for hint in dict.fromkeys(s.hint for s in mismatches if s.hint):
+            print(f"    fix: {hint}")
+    else:
+        print(f"  {d.registry}: {d.verdict.replace('_', ' ').lower()}: {text}")
+        if fix:
+            print(f"    fix: {fix}")
+    if d.settings_note:
+        print(f"    note: {d.settings_note}")
+
+
+def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> None:
+    """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
+    for push in pushes:
+        print(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to {source_registry(source)}")
+        for d in push.destinations:
+            _print_destination(d)
+    print()
+    if keep:
+        print("canary images kept (--keep); delete them with:")
+        for push in pushes:
+            for registry in [source_registry(source)] + [d.registry for d in push.destinations if d.image == "present"]:
+                print(f"  {_delete_image_command(push, registry)}")
+    else:
+        for push in pushes:
+            deleted = [str(source_registry(source))] * (push.cleanup == "deleted") + [
+                str(d.registry) for d in push.destinations if d.cleanup == "deleted"]
+            print(f"canary image deleted from {', '.join(deleted) or 'nowhere'}")
+            for registry, outcome in [(source_registry(source), push.cleanup)] + [
+                    (d.registry, d.cleanup) for d in push.destinations]:
+                if outcome and outcome.startswith("failed"):
+                    print(f"  {registry}: {outcome}\n    delete it with: {_delete_image_command(push, registry)}")
+            for d in push.destinations:
+                if d.image != "present" and not d.unreachable and d.cleanup == "not there" and d.verdict != FAILED:
+                    print(f"  {d.registry}: it may still arrive there: {_delete_image_command(push, d.registry)}")
+                elif d.unreachable:
+                    print(f"  {d.registry}: not read, so not deleted: {_delete_image_command(push, d.registry)}")
+    remaining = remaining_repositories(source, pushes)
+    if remaining:
+        print("canary repositories remain (kept for the next run; delete them with):")
+        for registry, name, origin in remaining:
+            print(f"  {_delete_repository_command(registry, name)}  ({origin})")
+    verdicts = [d.verdict for p in pushes for d in p.destinations]
+    summary = f"{verdicts.count(VERIFIED)} of {len(verdicts)} destination(s) verified"
+    print({EXIT_VERIFIED: f"verified: {summary}", EXIT_FAILED: f"failed: {summary}, {verdicts.count(FAILED)} failed",
+           EXIT_NOT_VERIFIED: f"not verified: {summary}"}[code])

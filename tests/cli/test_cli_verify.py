@@ -1,0 +1,476 @@
+"""``ecr-replication verify`` against moto on 127.0.0.1, with :class:`FakeReplication` playing AWS's part.
+
+moto stores repositories, layer uploads and images in every account, but never replicates and has no
+``DescribeImageReplicationStatus``: the helper copies the pushed image into each destination account after a
+delay on the test's clock (or never, or reports FAILED), creating the repository there with the settings a
+creation template would give it, and answers the status call through a responder validated against botocore's
+model. Waiting runs on a fake clock, so timeouts of minutes take no time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replication.cli import verify
+from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image
+from replication.cli.errors import CliError
+from replication.cli.main import build_parser
+from replication.ecr_semantics import Registry as Reg
+from replication.ecr_semantics import Rule
+from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.fakes import CallCounter, ClientHook, Delivery, FakeReplication, ReplicationStatuses
+
+WEST, EU = "us-west-2", "eu-west-1"
+CANARY = "prod/ecr-replication-canary"
+ROLES = ["--destination-role-arn", f"{DEST_A}=arn:aws:iam::{DEST_A}:role/verify",
+         "--destination-role-arn", f"{DEST_B}=arn:aws:iam::{DEST_B}:role/verify"]
+KEY = f"arn:aws:kms:{WEST}:{DEST_A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TEMPLATE_ROLE = f"arn:aws:iam::{DEST_A}:role/images-template-role-{DEST_A}"
+LIFECYCLE = {"rules": [{"rulePriority": 1, "description": "Keep the last 200 images", "action": {"type": "expire"},
+                        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 200}}]}
+AS_DECLARED = {"imageTagMutability": "IMMUTABLE", "encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": KEY},
+               "tags": [{"Key": "team", "Value": "platform"}], "lifecyclePolicyText": json.dumps(LIFECYCLE)}
+"""What the plan's template below gives a repository replication creates in DEST_A/us-west-2."""
+
+
+class Clock:
+    """A monotonic clock only ``sleep`` moves (from an arbitrary origin, as monotonic clocks have); each sleep lets
+    replication advance to the time since the push."""
+
+    ORIGIN = 5000.0
+
+    def __init__(self, replication: FakeReplication) -> None:
+        self.now = self.ORIGIN
+        self.sleeps: list[float] = []
+        self.replication = replication
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert 0 < seconds and sum(self.sleeps) < 24 * 3600, f"verify keeps waiting ({seconds} s after {self.sleeps})"
+        self.sleeps.append(seconds)
+        self.now += seconds
+        self.replication.advance(self.now - self.ORIGIN)
+
+
+@pytest.fixture
+def replication(registry: Registry, hooks: list[ClientHook]) -> FakeReplication:
+    """prod/ replicated to DEST_A/us-west-2 and DEST_B/eu-west-1; AWS's part played by the helper."""
+    registry.replicate([(WEST, DEST_A), (EU, DEST_B)], ["prod/"])
+    statuses = ReplicationStatuses()
+    helper = FakeReplication(statuses, registry.account_session)
+    hooks.extend([statuses.hook, helper.hook])
+    return helper
+
+
+@pytest.fixture
+def clock(replication: FakeReplication) -> Clock:
+    return Clock(replication)
+
+
+PUSHED_AT = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
+"""The UTC time of the push in these tests."""
+
+
+def run(cli: Cli, clock: Clock, *argv: str, now: datetime = PUSHED_AT) -> int:
+    """Run verify with the real parser on the fake clock, pushing at ``now``."""
+    return verify.run(cli.parse(["verify", *argv]), clock=clock, sleep=clock.sleep, now=lambda: now)
+
+
+def report(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    return json.loads(capsys.readouterr().out)
+
+
+def destinations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    [canary] = document["canaries"]
+    return {d["registry"]: d for d in canary["destinations"]}
+
+
+def images(registry: Registry, account: str, region: str, repository: str = CANARY) -> list[dict[str, Any]]:
+    """The images of a repository in another moto account, read with that account's credentials."""
+    ecr = registry.account_session(account, region).client("ecr")
+    return ecr.describe_images(repositoryName=repository)["imageDetails"]
+
+
+def test_every_destination_verified_with_arrival_times(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                       registry: Registry, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both copies land (after 7 s and 20 s); checks at 0, 2, 6, 14 and 24 s (backoff capped at 10 s) see them at 14
+    and 24 s."""
+    replication.deliver(DEST_A, WEST, Delivery(after=7))
+    replication.deliver(DEST_B, EU, Delivery(after=20))
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
+    document = report(capsys)
+    assert document["result"] == "VERIFIED" and document["sourceRegistry"] == f"{SOURCE}/{REGION}"
+    [canary] = document["canaries"]
+    assert canary["repositoryName"] == CANARY and canary["repositoryCreated"] is True
+    assert (canary["imageTag"], canary["pushedAt"]) == ("canary-20260102T030405Z", "2026-01-02T03:04:05.678901+00:00")
+    found = destinations(document)
+    assert [(r, d["result"], d["arrivalSeconds"], d["notYetAtSeconds"]) for r, d in found.items()] == [
+        (f"{DEST_A}/{WEST}", "VERIFIED", 14.0, 6.0), (f"{DEST_B}/{EU}", "VERIFIED", 24.0, 14.0)]
+    assert clock.sleeps == [2.0, 4.0, 8.0, 10.0]
+    assert all(d["replicationStatus"] == "COMPLETE" and d["imagePresent"] for d in found.values())
+
+
+def test_text_report_and_progress(cli: Cli, clock: Clock, replication: FakeReplication,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST, Delivery(after=1))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[1:3] == [f"  {DEST_A}/{WEST}: verified: arrived 2s after the push (not yet at 0s)",
+                          f"  {DEST_B}/{EU}: verified: arrived 2s after the push (not yet at 0s)"]
+    assert lines[-1] == "verified: 2 of 2 destination(s) verified"
+    assert "next check in 2s" in captured.err and f"{DEST_A}/{WEST}: {CANARY}:canary-" in captured.err
+    assert "``" not in captured.out
+
+
+def test_a_destination_that_never_receives_the_image_times_out(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """DEST_B stays IN_PROGRESS: after --timeout the run ends not verified (3), saying the image never came."""
+    replication.deliver(DEST_A, WEST, Delivery(after=3))
+    replication.deliver(DEST_B, EU, Delivery(after=None))
+    assert run(cli, clock, *ROLES, "--timeout", "2m", "--json") == verify.EXIT_NOT_VERIFIED
+    found = destinations(report(capsys))
+    assert found[f"{DEST_A}/{WEST}"]["result"] == "VERIFIED"
+    late = found[f"{DEST_B}/{EU}"]
+    assert (late["result"], late["replicationStatus"], late["imagePresent"]) == ("NOT_VERIFIED", "IN_PROGRESS", False)
+    assert late["problem"] == "timed out: replication is IN_PROGRESS and the image has not arrived"
+    assert late["cleanup"] == "not there"
+    assert sum(clock.sleeps) == 120.0 and max(clock.sleeps) == verify.MAX_POLL_DELAY
+
+
+def test_complete_status_without_the_image_in_the_destination_is_not_verified(
+        cli: Cli, clock: Clock, replication: FakeReplication, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both must hold: the source's COMPLETE alone does not verify a destination where the image can't be found."""
+    replication.deliver(DEST_A, WEST, Delivery(after=1, lands=False))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES, "--timeout", "5m", "--json") == verify.EXIT_NOT_VERIFIED
+    missing = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert (missing["result"], missing["replicationStatus"], missing["imagePresent"]) == ("NOT_VERIFIED", "COMPLETE", False)
+    assert missing["problem"] == ("timed out: the source reports COMPLETE but the image is not in the destination")
+
+
+def test_failed_status_is_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS reports FAILED for DEST_A: exit 1 as soon as everything else is settled, with the failure code."""
+    replication.deliver(DEST_A, WEST, Delivery(after=1, failure_code="REPLICATION_PERMISSION_DENIED"))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES) == verify.EXIT_FAILED
+    out = capsys.readouterr().out
+    assert f"  {DEST_A}/{WEST}: failed: replication FAILED (REPLICATION_PERMISSION_DENIED)" in out
+    assert "ecr-replication check --expected plan.json" in out
+    assert out.splitlines()[-1] == "failed: 1 of 2 destination(s) verified, 1 failed"
+    assert clock.sleeps == [2.0]
+
+
+def test_missing_destination_credentials_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                          registry: Registry,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Without credentials for DEST_B its registry is never read, so even a COMPLETE status is not verified; the
+    source's credentials are not used for it, and its copy is not deleted (the command to do so is printed)."""
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES[:2]) == verify.EXIT_NOT_VERIFIED
+    out = capsys.readouterr().out
+    assert (f"  {DEST_B}/{EU}: not verified: no credentials were given for account {DEST_B}\n"
+            f"    fix: pass --destination-role-arn {DEST_B}=ROLE_ARN or --destination-profile {DEST_B}=PROFILE") in out
+    assert f"  {DEST_B}/{EU}: not read, so not deleted: aws ecr batch-delete-image --repository-name {CANARY}" in out
+    assert len(images(registry, DEST_B, EU)) == 1 and images(registry, DEST_A, WEST) == []
+
+
+def test_unreachable_failed_destination_is_still_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's FAILED is read with the source's credentials: it counts even where the destination can't be
+    read, as long as another destination keeps verify waiting."""
+    replication.deliver(DEST_A, WEST, Delivery(after=10))
+    replication.deliver(DEST_B, EU, Delivery(after=1, failure_code="REPLICATION_PERMISSION_DENIED"))
+    assert run(cli, clock, *ROLES[:2], "--json") == verify.EXIT_FAILED
+    failed = destinations(report(capsys))[f"{DEST_B}/{EU}"]
+    assert (failed["result"], failed["problem"]) == ("FAILED", "replication FAILED (REPLICATION_PERMISSION_DENIED)")
+
+
+def test_credentials_of_another_account_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that reaches DEST_A's account is never used to read DEST_B's registry (which would find nothing
+    there, or another account's copy)."""
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    wrong = f"arn:aws:iam::{DEST_A}:role/verify"
+    assert run(cli, clock, *ROLES[:2], "--destination-role-arn", f"{DEST_B}={wrong}", "--json") == 3
+    late = destinations(report(capsys))[f"{DEST_B}/{EU}"]
+    assert late["result"] == "NOT_VERIFIED" and late["imagePresent"] is None
+    assert late["problem"] == (f"role {wrong} (assumed from the default credential chain) reaches "
+                               f"account {DEST_A}, not {DEST_B}")
+
+
+def test_another_digest_under_the_canary_tag_is_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST, Delivery(other_image=True))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_FAILED
+    wrong = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert wrong["imageDigestFound"].startswith("sha256:") and wrong["problem"].startswith(
+        f"the canary tag names {wrong['imageDigestFound']} there")
+
+
+def test_cleanup_deletes_the_canary_image_everywhere_and_lists_remaining_repositories(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES) == 0
+    out = capsys.readouterr().out
+    assert registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"] == []
+    assert images(registry, DEST_A, WEST) == [] and images(registry, DEST_B, EU) == []
+    assert f"canary image deleted from {SOURCE}/{REGION}, {DEST_A}/{WEST}, {DEST_B}/{EU}" in out
+    assert (f"  aws ecr delete-repository --repository-name {CANARY} --force --region {REGION}  # with credentials "
+            f"of account {SOURCE}  (created by this run)") in out
+    assert f"--region {EU}  # with credentials of account {DEST_B}  (created by replication)" in out
+
+
+def test_keep_leaves_the_images_and_says_how_to_delete_them(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                            registry: Registry,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--keep") == 0
+    out = capsys.readouterr().out
+    [kept] = registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]
+    assert [i["imageDigest"] for i in images(registry, DEST_A, WEST)] == [kept["imageDigest"]]
+    assert (f"  aws ecr batch-delete-image --repository-name {CANARY} --image-ids imageDigest={kept['imageDigest']} "
+            f"--region {WEST}  # with credentials of account {DEST_A}") in out
+
+
+def test_the_pushed_image_is_valid_and_named_by_its_digest(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                           registry: Registry, hooks: list[ClientHook],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The digest verify waits for is the SHA-256 of the manifest ECR stored, whose config and layer blobs were
+    uploaded; a second run finds the (unchanged) layer and uploads only the new config."""
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    counter = CallCounter()
+    hooks.append(counter.hook)
+    assert run(cli, clock, *ROLES, "--keep", "--json") == 0
+    digest = report(capsys)["canaries"][0]["imageDigest"]
+    [stored] = registry.ecr.batch_get_image(repositoryName=CANARY, imageIds=[{"imageDigest": digest}])["images"]
+    manifest = stored["imageManifest"]
+    assert "sha256:" + hashlib.sha256(manifest.encode()).hexdigest() == digest
+    document = json.loads(manifest)
+    blobs = [document["config"], *document["layers"]]
+    layers = registry.ecr.batch_check_layer_availability(repositoryName=CANARY, layerDigests=[b["digest"] for b in blobs])
+    assert [(layer["layerDigest"], layer["layerSize"]) for layer in layers["layers"]] == [
+        (b["digest"], b["size"]) for b in blobs]
+    assert counter.calls["InitiateLayerUpload"] == 2 and counter.calls["PutImage"] == 1
+    assert run(cli, clock, *ROLES, "--keep", "--json", now=datetime(2026, 1, 2, 3, 5, tzinfo=timezone.utc)) == 0
+    assert counter.calls["InitiateLayerUpload"] == 3
+    assert len(registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]) == 2
+
+
+def test_canary_image_layout() -> None:
+    """An OCI manifest whose descriptors name the exact bytes; the layer is a gzip'd tar whose uncompressed digest
+    is the config's diff_id; each run's image differs (its creation time)."""
+    image = build_canary_image(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    manifest = json.loads(image.manifest)
+    assert manifest["mediaType"] == "application/vnd.oci.image.manifest.v1+json" and manifest["schemaVersion"] == 2
+    for descriptor, blob in zip([manifest["config"], *manifest["layers"]], image.blobs, strict=True):
+        assert descriptor == {"mediaType": blob.media_type, "size": len(blob.data),
+                              "digest": "sha256:" + hashlib.sha256(blob.data).hexdigest()}
+    tar = gzip.decompress(image.layer.data)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        assert archive.extractfile(CANARY_FILE).read() == CANARY_TEXT  # type: ignore[union-attr]
+    config = json.loads(image.config.data)
+    assert config["rootfs"] == {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(tar).hexdigest()]}
+    assert (config["os"], config["architecture"], config["created"]) == ("linux", "amd64", "2026-01-02T03:04:05Z")
+    later = build_canary_image(datetime(2026, 1, 2, 3, 4, 6, tzinfo=timezone.utc))
+    assert later.digest != image.digest and later.layer == image.layer
+
+
+def plan(path: Path, template: dict[str, Any], scanning: list[str] | None = None) -> Path:
+    """A plan --json document declaring ``template`` (and scan on push for ``scanning`` filters) in DEST_A/us-west-2."""
+    resources: list[dict[str, Any]] = [{"type": "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+                                        "name": "images-template", "inputs": template}]
+    if scanning is not None:
+        resources.append({"type": "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+                          "name": "images-scanning", "inputs": {"scanType": "BASIC", "rules": [{
+                              "scanFrequency": "SCAN_ON_PUSH",
+                              "repositoryFilters": [{"filter": f, "filterType": "WILDCARD"} for f in scanning]}]}})
+    path.write_text(json.dumps({"sourceRegistryId": SOURCE, "sourceRegion": REGION,
+                                "registries": [{"accountId": DEST_A, "region": WEST, "resources": resources}]}))
+    return path
+
+
+DECLARED = {"prefix": "prod", "appliedFors": ["REPLICATION"], "imageTagMutability": "IMMUTABLE",
+            "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY}], "resourceTags": {"team": "platform"},
+            "lifecyclePolicy": json.dumps(LIFECYCLE), "customRoleArn": TEMPLATE_ROLE}
+
+
+def test_settings_as_declared(cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 0
+    found = destinations(report(capsys))
+    assert [(s["setting"], s["state"]) for s in found[f"{DEST_A}/{WEST}"]["settings"]] == [
+        ("imageTagMutability", "ok"), ("imageTagMutabilityExclusionFilters", "ok"), ("encryptionType", "ok"),
+        ("kmsKey", "ok"), ("lifecyclePolicy", "ok"), ("repositoryPolicy", "ok"), ("resourceTags", "ok")]
+    assert found[f"{DEST_B}/{EU}"]["settingsNote"] == (
+        f"the plan declares no creation template or scanning configuration for {CANARY} in {DEST_B}/{EU}: "
+        "settings not compared")
+
+
+def test_wrong_settings_name_setting_expected_live_and_the_template_role(
+        cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The repository replication created in DEST_A has AWS's defaults: the template's KMS and tags did not apply,
+    which points at its role; scan on push is off although the plan's scanning configuration covers prod/*."""
+    replication.deliver(DEST_A, WEST, Delivery(repository={"imageTagMutability": "MUTABLE"}))
+    replication.deliver(DEST_B, EU)
+    expected = plan(tmp_path / "plan.json", DECLARED, scanning=["prod/*"])
+    assert run(cli, clock, *ROLES, "--expected", str(expected), "--json") == verify.EXIT_FAILED
+    wrong = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert wrong["result"] == "FAILED" and wrong["imagePresent"] is True
+    mismatches = {s["setting"]: s for s in wrong["settings"] if s["state"] == "mismatch"}
+    assert {k: (s["expected"], s["live"]) for k, s in mismatches.items()} == {
+        "imageTagMutability": ("IMMUTABLE", "MUTABLE"),
+        "encryptionType": ("KMS", "AES256"),
+        "kmsKey": (KEY, "none"),
+        "lifecyclePolicy": (json.dumps(LIFECYCLE, sort_keys=True, separators=(",", ":")), "none"),
+        "resourceTags": ('{"team":"platform"}', "{}"),
+        "scanOnPush": ("true", "false"),
+    }
+    assert f"template role {TEMPLATE_ROLE}" in mismatches["encryptionType"]["hint"]
+    assert "kms:CreateGrant" in mismatches["encryptionType"]["hint"]
+    assert f"template role {TEMPLATE_ROLE}" in mismatches["resourceTags"]["hint"] and "ecr:TagResource" in (
+        mismatches["resourceTags"]["hint"])
+    assert "registry scanning configuration" in mismatches["scanOnPush"]["hint"]
+    assert wrong["problem"].startswith("settings differ from the plan: imageTagMutability: expected IMMUTABLE, live "
+                                       "MUTABLE; encryptionType: expected KMS, live AES256")
+
+
+def test_a_repository_that_existed_before_points_at_its_age(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                            registry: Registry, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Templates act only when replication creates a repository: one left from an earlier run keeps its settings."""
+    registry.account_session(DEST_A, WEST).client("ecr").create_repository(repositoryName=CANARY)
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 1
+    wrong = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert wrong["repositoryExistedBefore"] is True
+    assert f"{CANARY} existed in {DEST_A}/{WEST} before this push" in wrong["fix"]
+
+
+def test_the_component_plan_is_the_expected_file(cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The real plan report of an EcrReplication into these registries is read as declared: IMMUTABLE from the
+    `prod` template and scan on push from the scanning configuration."""
+    from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs, RepositorySettingsArgs
+    from replication.preview.report import build_report
+    from replication.preview.runner import run_offline
+    from tests.conftest import account_provider
+
+    def program() -> None:
+        source = account_provider("source", SOURCE, REGION)
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=source, source_account_id=SOURCE, repository_prefixes=["prod/"],
+            destinations=[ReplicationDestinationArgs(provider=account_provider("a", DEST_A, WEST), account_id=DEST_A,
+                                                     regions=[WEST]),
+                          ReplicationDestinationArgs(provider=account_provider("b", DEST_B, EU), account_id=DEST_B,
+                                                     regions=[EU])],
+            repository_settings=RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", scan_on_push=True)))
+
+    expected = tmp_path / "plan.json"
+    expected.write_text(json.dumps(build_report("p", "dev", run_offline(program), None)))
+    replication.deliver(DEST_A, WEST, Delivery(repository={"imageTagMutability": "IMMUTABLE"}))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(expected), "--json") == 1
+    found = destinations(report(capsys))
+    assert {s["setting"]: s["state"] for s in found[f"{DEST_A}/{WEST}"]["settings"]} == {
+        "imageTagMutability": "ok", "imageTagMutabilityExclusionFilters": "ok", "encryptionType": "ok",
+        "lifecyclePolicy": "ok", "repositoryPolicy": "ok", "resourceTags": "ok", "scanOnPush": "mismatch"}
+    assert [s["setting"] for s in found[f"{DEST_B}/{EU}"]["settings"] if s["state"] == "mismatch"] == [
+        "imageTagMutability", "scanOnPush"]
+
+
+def test_scan_on_push_from_the_destination_registry_scanning_configuration(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    registry.account_session(DEST_A, WEST).client("ecr").put_registry_scanning_configuration(
+        scanType="BASIC", rules=[{"scanFrequency": "SCAN_ON_PUSH",
+                                  "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}])
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    expected = plan(tmp_path / "plan.json", DECLARED, scanning=["prod/*"])
+    assert run(cli, clock, *ROLES, "--expected", str(expected), "--json") == 0
+    [scan] = [s for s in destinations(report(capsys))[f"{DEST_A}/{WEST}"]["settings"] if s["setting"] == "scanOnPush"]
+    assert (scan["expected"], scan["live"], scan["state"]) == ("true", "true", "ok")
+
+
+def test_canary_repositories_per_rule() -> None:
+    """One repository per rule: its first prefix + ecr-replication-canary, or the bare name without filters; every
+    destination the chosen repository replicates to, under any rule; --repository for the rules it matches."""
+    a, b, c = Reg(DEST_A, WEST), Reg(DEST_B, EU), Reg(SOURCE, WEST)
+    rules = (Rule((a,), ("prod/", "shared/")), Rule((b,), ()), Rule((c,), ("team-",)))
+    chosen = verify.choose_canaries(rules, None, Reg(SOURCE, REGION))
+    assert [(x.repository, x.destinations, x.named_by_verify) for x in chosen] == [
+        ("prod/ecr-replication-canary", (a, b), True), ("ecr-replication-canary", (b,), True),
+        ("team-ecr-replication-canary", (c, b), True)]
+    chosen = verify.choose_canaries(rules, "shared/api", Reg(SOURCE, REGION))
+    assert [(x.repository, x.named_by_verify) for x in chosen] == [
+        ("shared/api", False), ("team-ecr-replication-canary", True)]
+    with pytest.raises(CliError, match="repository 'other' is not matched by any replication rule"):
+        verify.choose_canaries(rules[:1], "other", Reg(SOURCE, REGION))
+
+
+def test_an_unreplicated_repository_is_refused_before_anything_is_created(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["verify", "--repository", "dev/api", *ROLES]) == 2
+    assert capsys.readouterr().err == (f"ecr-replication verify: error: repository 'dev/api' is not matched by any "
+                                       f"replication rule of registry {SOURCE}/{REGION}\n")
+    assert cli.main(["verify", "--repository", "prod/Api", *ROLES]) == 2
+    assert "'prod/Api' is not a valid ECR repository name" in capsys.readouterr().err
+    assert registry.ecr.describe_repositories()["repositories"] == []
+
+
+def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser(["verify"]).parse_args(["verify", "--help"])
+    text = capsys.readouterr().out
+    assert "Exit codes: 0 every destination verified; 1 a failure" in text and "``" not in text and "`" not in text
+
+
+def test_the_template_ecr_applies_is_the_longest_matching_prefix_with_its_implicit_slash() -> None:
+    """ECR user guide, repository creation templates: a prefix matches names under ``prefix/``; ROOT is the
+    fallback."""
+    from replication.cli.replicated_settings import matching_template
+
+    templates = [{"inputs": {"prefix": p}} for p in ("ROOT", "prod", "prod/api", "team")]
+    chosen = {name: (matching_template(templates, name) or {}).get("inputs", {}).get("prefix")
+              for name in ("prod/api/x", "prod/apix", "prod/x", "prod-x", "team/a", "teams/a")}
+    assert chosen == {"prod/api/x": "prod/api", "prod/apix": "prod", "prod/x": "prod", "prod-x": "ROOT",
+                      "team/a": "team", "teams/a": "ROOT"}
+    assert matching_template(templates[1:], "other/x") is None
+
+
+@pytest.mark.parametrize(("pattern", "matched"), [
+    ("prod", [True, True, True, True, True]), ("*prod", [True, True, False, False, False]),
+    ("prod*", [True, False, True, False, True]), ("*prod*", [True, True, True, True, True]),
+    ("prod*repo", [False, False, True, False, True])])
+def test_scanning_filters_match_as_the_user_guide_table_says(pattern: str, matched: list[bool]) -> None:
+    """ECR user guide, "Filters to choose which repositories are scanned": the table of names and filters."""
+    from replication.cli.replicated_settings import scanning_filter_matches
+
+    names = ["prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"]
+    assert [scanning_filter_matches(pattern, name) for name in names] == matched
