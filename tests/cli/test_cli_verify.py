@@ -14,11 +14,13 @@ import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from replication.cli import verify
 from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image
@@ -474,3 +476,43 @@ def test_scanning_filters_match_as_the_user_guide_table_says(pattern: str, match
 
     names = ["prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"]
     assert [scanning_filter_matches(pattern, name) for name in names] == matched
+
+
+def test_text_report_of_wrong_settings(cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST, Delivery(after=1, repository={**AS_DECLARED, "imageTagMutability": "MUTABLE"}))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED))) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:4] == [
+        f"  {DEST_A}/{WEST}: failed: arrived 2s after the push (not yet at 0s), but its settings differ from the plan:",
+        "    imageTagMutability: expected IMMUTABLE, live MUTABLE",
+        f"    fix: the creation template 'prod' of {DEST_A}/{WEST} (aws ecr describe-repository-creation-templates "
+        f"--region {WEST})"]
+
+
+def test_a_same_account_destination_is_read_with_the_source_credentials(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Cross-region replication within the source account needs no destination option."""
+    registry.replicate([(WEST, SOURCE)], ["prod/"])
+    replication.deliver(SOURCE, WEST, Delivery(after=3))
+    assert run(cli, clock, "--json") == 0
+    assert [(r, d["result"]) for r, d in destinations(report(capsys)).items()] == [(f"{SOURCE}/{WEST}", "VERIFIED")]
+    assert images(registry, SOURCE, WEST) == []
+
+
+def test_a_setting_that_cannot_be_read_is_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                       tmp_path: Path, stub_operations: Callable[..., Stubber],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """AccessDenied on GetLifecyclePolicy in the destination is no verdict about the lifecycle policy (a botocore
+    Stubber answers it as AWS does for a role without ecr:GetLifecyclePolicy)."""
+    stub_operations("get_lifecycle_policy").add_client_error(
+        "get_lifecycle_policy", "AccessDeniedException", "not authorized to perform: ecr:GetLifecyclePolicy")
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 3
+    unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert unread["result"] == "NOT_VERIFIED"
+    assert unread["problem"] == (f"settings not read: lifecyclePolicy (access denied: account {DEST_A} is not allowed "
+                                 "to call ecr:GetLifecyclePolicy (not authorized to perform: ecr:GetLifecyclePolicy))")
