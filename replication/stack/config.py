@@ -147,11 +147,11 @@ class _Reader:
         values: dict[str, Any] = {}
         for key in STACK_KEYS:
             text = self.config.get(key.name)
-            if text is None:
-                if key.required:
-                    raise self.error([key.name], None, "is required: set it in Pulumi.<stack>.yaml")
-                continue
-            values[key.name] = self.top_level(key, text)
+            value = None if text is None else self.top_level(key, text)
+            if value is not None:
+                values[key.name] = value
+            elif key.required:
+                raise self.error([key.name], None, "is required: set it in Pulumi.<stack>.yaml")
         return values
 
     def top_level(self, key: Key, text: str) -> Any:
@@ -169,6 +169,8 @@ class _Reader:
             value = json.loads(text)
         except json.JSONDecodeError:
             raise self.error(path, text if not secret else REDACTED, self.expected(key)) from None
+        if value is None:  # the key with nothing after it
+            return None
         if secret:
             self.find_secrets(key, value)
         self.check(key, value, path)
@@ -207,8 +209,8 @@ class _Reader:
             for name in value:
                 if key.field(str(name)) is None:
                     raise self.unknown_key((*path, str(name)), key.fields)
-            for inner in key.fields:
-                if inner.name in value:
+            for inner in key.fields:  # a null value (``region:`` with nothing after it) counts as absent
+                if value.get(inner.name) is not None:
                     self.check(inner, value[inner.name], (*path, inner.name))
                 elif inner.required:
                     raise self.error((*path, inner.name), None, "is required")
@@ -382,9 +384,9 @@ def _arguments(keys: Sequence[Key], value: Mapping[str, Any], providers: Mapping
     """The component arguments the keys of one object become, as the schema's ``arg`` says."""
     arguments: dict[str, Any] = {}
     for key in keys:
-        if key.name not in value:
+        inner = value.get(key.name)
+        if inner is None:
             continue
-        inner = value[key.name]
         if key.arg == "":
             arguments.update(_arguments(key.fields, inner, providers))
             arguments.update({name: providers[inner["accountId"]] for name in key.whole_args})

@@ -123,10 +123,12 @@ def test_a_number_of_more_digits_is_no_account_id(tmp_path: Path) -> None:
     ("overrides", "message"),
     [
         ({"source": None}, "ecr-replication:source: is required: set it in Pulumi.<stack>.yaml"),
+        ({"destinations": "null"}, "ecr-replication:destinations: is required: set it in Pulumi.<stack>.yaml"),
         ({"destinations": "not json"}, "ecr-replication:destinations: must be a list (got 'not json')"),
         ({"repositoryPrefixes": "prod/"}, "ecr-replication:repositoryPrefixes: must be a list (got 'prod/')"),
         ({"destinations": [{**DEST, "regions": "us-west-2"}]}, "ecr-replication:destinations[0].regions: must be a list (got 'us-west-2')"),
         ({"destinations": [{"regions": ["us-west-2"]}]}, "ecr-replication:destinations[0].accountId: is required"),
+        ({"source": {"accountId": "111111111111", "region": None}}, "ecr-replication:source.region: is required"),
         ({"destinations": [{**DEST, "regions": []}]}, "ecr-replication:destinations[0].regions: must not be empty (got [])"),
         ({"source": ["111111111111"]}, "ecr-replication:source: must be an object (got ['111111111111'])"),
         (
