@@ -330,15 +330,15 @@ def _wrapped(text: str, width: int) -> list[str]:
 
 
 def _labelled(rows: Sequence[Row], indent: str) -> list[str]:
-    """Rows as an aligned two-column block: labels, then values whose further lines align under the first."""
+    """Rows as an aligned two-column block: labels, then values whose further lines align under the first.
+    A one-line value is wrapped; the lines of a document or a list are kept as they are."""
     if not rows:
         return []
-    width = max(len(label) for label, _ in rows) + 2
+    column = indent + " " * (max(len(label) for label, _ in rows) + 2)
     lines = []
     for label, values in rows:
-        column = indent + " " * width
-        wrapped = [part for value in values for part in (_wrapped(value, WIDTH - len(column)) if "\n" not in value else [value])]
-        for number, value in enumerate(wrapped or [""]):
+        shown = _wrapped(values[0], WIDTH - len(column)) if len(values) == 1 else values
+        for number, value in enumerate(shown or [""]):
             lines.append(((indent + label).ljust(len(column)) if number == 0 else column) + value)
     return [line.rstrip() for line in lines]
 

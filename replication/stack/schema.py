@@ -84,10 +84,6 @@ class Key:
         return self.type.value
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(part.capitalize() for part in rest)
@@ -114,8 +110,13 @@ _PYTHON_TYPES: dict[object, tuple[ValueType, ValueType | None]] = {
 
 
 def _field_docs(cls: type) -> dict[str, str]:
-    """The docstring under each field of a class (``name: T`` followed by a string), whitespace folded."""
-    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+    """The docstring under each field of a class (``name: T`` followed by a string), whitespace folded; none
+    when the source isn't installed (descriptions are for people, the reader doesn't need them)."""
+    try:
+        source = inspect.getsource(cls)
+    except OSError:
+        return {}
+    body = ast.parse(textwrap.dedent(source)).body[0].body  # type: ignore[attr-defined]
     return {
         node.target.id: " ".join(following.value.value.split())
         for node, following in zip(body, body[1:])
