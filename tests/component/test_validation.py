@@ -104,12 +104,12 @@ CASES: dict[str, tuple[Any, str, str]] = {
     "missing source provider": (
         lambda s, d: EcrReplicationArgs(destinations=[dest(d)]),  # type: ignore[typeddict-item]
         "source_provider",
-        "None",
+        "pass an explicit aws.Provider",
     ),
     "missing destination provider": (
         lambda s, d: base(s, [{"regions": ["us-west-2"]}]),  # type: ignore[list-item]
         "destinations[0].provider",
-        "None",
+        "pass an explicit aws.Provider",
     ),
     "no destinations": (lambda s, d: base(s, []), "destinations", "[]"),
     "empty regions": (lambda s, d: base(s, [dest(d, regions=[])]), "destinations[0].regions", "[]"),
