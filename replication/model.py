@@ -19,7 +19,7 @@ from typing import Any
 from replication import limits
 from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
-from replication.iam_policy import PolicyDocumentError, Resources, Verdict, evaluate, parse_policy
+from replication.iam_policy import PolicyDocumentError, Requirement, parse_policy, replication_requirements, unmet
 from replication.regions import unknown_region_problem
 from replication.repository_settings import RepositorySettings, normalize_settings
 
@@ -119,12 +119,6 @@ class ReplicationGrant:
         """The repository part of each granted ARN (``prod/*``, or an exact name)."""
         return list(self.repositories) if self.exact else [f"{prefix}*" for prefix in self.repositories]
 
-    def requests(self, registry: Registry) -> list[Resources]:
-        """The resources replication asks for in ``registry``, as the IAM evaluator takes them."""
-        if self.exact:
-            return [Resources.exactly(registry.repository_arn(name)) for name in self.repositories]
-        return [Resources.starting_with(registry.repository_arn(prefix)) for prefix in self.repositories]
-
 
 @dataclass(frozen=True)
 class DestinationRegistry:
@@ -149,6 +143,13 @@ class DestinationRegistry:
         if settings is not None and not settings.allow_repository_creation:
             return ReplicationGrant(("ecr:ReplicateImage",), settings.repositories, exact=True)
         return ReplicationGrant(limits.REPLICATION_ACTIONS, self.slot.prefixes or (EVERY_REPOSITORY,), exact=False)
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """What this registry's policy must let the source account do, in the shared model's terms
+        (``iam_policy.replication_requirements``, which ``check`` and the policy pack evaluate too)."""
+        grant = self.grant
+        return replication_requirements(self.registry, grant.repositories, grant.repositories if grant.exact else None)
 
 
 @dataclass(frozen=True)
@@ -439,23 +440,22 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
     if not slot.extra_statements:
         return
     statements = parse_policy(document)
-    grant = destination.grant
-    for resources in grant.requests(destination.registry):
-        for action in grant.actions:
-            # The replication statement allows every request unconditionally: only a Deny can take one away, so
-            # the whole policy is evaluated only where some Deny concerns the request.
-            denies = (s for s in statements if s.effect == "Deny")
-            if not any(s.applies_to(source.account_id, source.partition, action) and s.touches(resources) for s in denies):
-                continue
-            decision = evaluate(statements, source.account_id, source.partition, action, resources)
-            if decision.verdict is not Verdict.ALLOWED:
-                index = _statement_index(slot, decision.statements)
-                raise ReplicationConfigError(
-                    f"{slot.field}.registry_policy_statements[{index}]",
-                    slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
-                    f"takes {action} on {resources} away from the source account {source.account_id} "
-                    f"({decision.explain()}), and replication needs it: it would fail, with only CloudTrail saying why",
-                )
+    account, partition = source.account_id, source.partition
+    # The replication statement meets every requirement unconditionally: only a Deny can take one away, so the
+    # policy is evaluated only for the requirements some Deny concerns.
+    denies = [s for s in statements if s.effect == "Deny"]
+    concerned = [
+        requirement for requirement in destination.requirements
+        if any(s.applies_to(account, partition, requirement.action) and s.touches(requirement.resources) for s in denies)
+    ]
+    for requirement, decision in unmet(statements, account, partition, concerned):
+        index = _statement_index(slot, decision.statements)
+        raise ReplicationConfigError(
+            f"{slot.field}.registry_policy_statements[{index}]",
+            slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
+            f"takes {requirement} away from the source account {account} ({decision.explain()}), and replication "
+            "needs it: it would fail, with only CloudTrail saying why",
+        )
 
 
 def _statement_index(slot: DestinationSlot, labels: tuple[str, ...]) -> int:
