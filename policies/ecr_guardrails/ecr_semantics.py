@@ -32,8 +32,14 @@ class Partition:
 _PARTITIONS = (
     ("cn-", Partition("aws-cn", "amazonaws.com.cn")),
     ("us-gov-", Partition("aws-us-gov", "amazonaws.com")),
+    ("us-iso-", Partition("aws-iso", "c2s.ic.gov")),
+    ("us-isob-", Partition("aws-iso-b", "sc2s.sgov.gov")),
+    ("us-isof-", Partition("aws-iso-f", "csp.hci.ic.gov")),
+    ("eu-isoe-", Partition("aws-iso-e", "cloud.adc-e.uk")),
+    ("eusc-", Partition("aws-eusc", "amazonaws.eu")),
 )
-"""Region name prefixes of the partitions other than ``aws`` (botocore's ``endpoints.json``, ``regionRegex``)."""
+"""Region name prefixes of the partitions other than ``aws`` (botocore's ``endpoints.json``, ``regionRegex``, and
+``partitions.json``, ``dnsSuffix``; tests/component/test_regions.py compares them for every ECR region)."""
 
 
 def partition_of(region: str) -> Partition:

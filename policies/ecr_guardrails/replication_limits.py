@@ -92,7 +92,7 @@ def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
 
 rule_limits = resource_policy(
     name="ecr-replication-rule-limits",
-    description="Replication rules stay within AWS's limits: at most 10 rules, 100 PREFIX_MATCH filters per "
+    description="Replication rules stay within AWS's limits: at most 25 rules, 100 PREFIX_MATCH filters per "
                 "rule with valid 2..256 character values, and no destination equal to the source registry.",
     level=EnforcementLevel.MANDATORY,
     check=_rule_limit_problems,

@@ -3,8 +3,10 @@
 Starts ECR's native replication backfill for each destination of the live configuration, one per
 destination region at a time and at most 10 per registry (the rest wait in a queue), follows backfills
 that are already running instead of restarting them, shows progress on stderr, then prints per-image
-results with failures first. Exit 0 when every backfill completed without failed images, 1 otherwise,
-130 when interrupted.
+results with failures first; a backfill whose images failed is reported FAILED, never COMPLETE.
+
+Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 130
+interrupted (running backfills go on unless you stop them).
 """
 
 from __future__ import annotations
@@ -121,9 +123,13 @@ class Scheduler:
     def __init__(self, source: AccountSession, destinations: list[Registry]) -> None:
         """Backfill ``destinations`` of the registry behind ``source``."""
         self.source = source
+        self.destinations = list(destinations)
         self.queue = list(destinations)
         self.followed: dict[Registry, dict[str, Any]] = {}
         """The backfill followed per destination, as last reported by AWS."""
+        self._shown: dict[Registry, float] = {}
+        """The part of each destination's backfill shown so far: AWS's totals can grow while it is still counting
+        images, and a bar that went backwards would mislead more than one that waits."""
 
     @property
     def ecr(self) -> Any:
@@ -190,13 +196,25 @@ class Scheduler:
         return started
 
     def show(self, progress: output.Progress) -> None:
-        """Redraw the progress line from the followed backfills' counters."""
+        """Redraw the progress line: each destination counts equally, from queued (0) to ended (1)."""
+        for destination in self.destinations:
+            backfill = self.followed.get(destination)
+            if backfill is None:
+                continue
+            counters = backfill.get("progress", {})
+            total = counters.get("totalReplicationCount", 0)
+            done = counters.get("completedReplicationCount", 0) + counters.get("failedReplicationCount", 0)
+            part = 1.0 if backfill["status"] not in ACTIVE else done / total if total else 0.0
+            self._shown[destination] = max(self._shown.get(destination, 0.0), part)
         counters = [b.get("progress", {}) for b in self.followed.values()]
+        images = sum(c.get("completedReplicationCount", 0) + c.get("failedReplicationCount", 0) for c in counters)
         total = sum(c.get("totalReplicationCount", 0) for c in counters)
         failed = sum(c.get("failedReplicationCount", 0) for c in counters)
-        done = sum(c.get("completedReplicationCount", 0) for c in counters) + failed
-        running = sum(b["status"] in ACTIVE for b in self.followed.values())
-        progress.update(done, total, f"images ({failed} failed), {running} backfills running, {len(self.queue)} queued")
+        ended = sum(b["status"] not in ACTIVE for b in self.followed.values())
+        running = len(self.followed) - ended
+        progress.update(sum(self._shown.values()) / max(len(self.destinations), 1),
+                        f"{ended}/{len(self.destinations)} destinations, {images}/{total} images ({failed} failed), "
+                        f"{running} running, {len(self.queue)} queued")
 
     def results(self) -> list[dict[str, Any]]:
         """Per-image results of every followed backfill, failures first."""
@@ -210,22 +228,32 @@ class Scheduler:
         return sorted(rows, key=lambda r: (r["status"] != "FAILED", r["destination"], r["repositoryName"]))
 
 
+def outcome(backfill: dict[str, Any], results: list[dict[str, Any]]) -> str:
+    """What a backfill achieved: AWS's status, except that one whose images failed is never called COMPLETE."""
+    failed = sum(r["status"] == "FAILED" for r in results)
+    failed = max(failed, backfill.get("progress", {}).get("failedReplicationCount", 0))
+    if backfill["status"] == "COMPLETE" and failed:
+        return f"FAILED ({failed} of {backfill.get('progress', {}).get('totalReplicationCount', len(results))} images)"
+    return backfill["status"] + (f" ({backfill['failureCode']})" if backfill.get("failureCode") else "")
+
+
 def report(scheduler: Scheduler, as_json: bool) -> int:
     """Print every followed backfill and its per-image results; the exit code says whether all succeeded."""
     results = scheduler.results()
     backfills = sorted(scheduler.followed.items())
-    ok = all(b["status"] == "COMPLETE" for _, b in backfills) and all(r["status"] == "COMPLETE" for r in results)
+    outcomes = {d: outcome(b, [r for r in results if r["destination"] == d]) for d, b in backfills}
+    ok = all(result == "COMPLETE" for result in outcomes.values()) and all(r["status"] == "COMPLETE" for r in results)
     if as_json:
         output.print_json({
-            "backfills": [{key: b.get(key) for key in ("replicationBackfillId", "destination", "status", "failureCode", "progress")}
-                          for _, b in backfills],
+            "backfills": [{**{key: b.get(key) for key in ("replicationBackfillId", "destination", "status", "failureCode",
+                                                           "progress")}, "result": outcomes[d]}
+                          for d, b in backfills],
             "results": [{**r, "destination": r["destination"].as_api()} for r in results],
         })
     else:
         print(output.render_table(
-            ("DESTINATION", "BACKFILL", "STATUS"),
-            [(str(d), b["replicationBackfillId"], b["status"] + (f" ({b['failureCode']})" if b.get("failureCode") else ""))
-             for d, b in backfills],
+            ("DESTINATION", "BACKFILL", "RESULT"),
+            [(str(d), b["replicationBackfillId"], outcomes[d]) for d, b in backfills],
         ))
         print()
         print(output.render_table(

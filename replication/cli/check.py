@@ -271,22 +271,22 @@ def _grant_fix(source_account: str, destination: Registry, prefixes: frozenset[s
 
 
 def print_report(report: Report, as_json: bool) -> None:
-    """Print the report on stdout: every finding, everything not checked, notes, and the verdict."""
+    """Print the report on stdout: every finding, everything not checked, notes, and the verdict. AWS error text
+    quoted in a reason passes through :func:`output.redact`."""
     if as_json:
-        output.print_json({
+        document = {
             "healthy": report.exit_code == EXIT_HEALTHY,
             "findings": [asdict(f) for f in report.findings],
             "notChecked": [asdict(n) for n in report.not_checked],
             "notes": report.notes,
-        })
+        }
+        print(output.redact(json.dumps(document, indent=2, sort_keys=True)))
         return
-    for finding in report.findings:
-        print(f"{finding.where}: {finding.problem}\n  fix: {finding.fix}")
-    for item in report.not_checked:
-        print(f"{item.where}: not checked: {item.reason}\n  to check it: {item.fix}")
-    for note in report.notes:
-        print(f"note: {note}")
+    lines = [f"{f.where}: {f.problem}\n  fix: {f.fix}" for f in report.findings]
+    lines += [f"{n.where}: not checked: {n.reason}\n  to check it: {n.fix}" for n in report.not_checked]
+    lines += [f"note: {note}" for note in report.notes]
     if report.exit_code == EXIT_HEALTHY:
-        print("healthy: live replication matches the expected configuration and every registry it needs was read")
+        lines.append("healthy: live replication matches the expected configuration and every registry it needs was read")
     else:
-        print(f"{len(report.findings)} finding(s), {len(report.not_checked)} item(s) not checked")
+        lines.append(f"{len(report.findings)} finding(s), {len(report.not_checked)} item(s) not checked")
+    print(output.redact("\n".join(lines)))

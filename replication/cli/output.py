@@ -36,11 +36,11 @@ class Progress:
         self.interactive = self.stream.isatty()
         self._last = ""
 
-    def update(self, done: int, total: int, detail: str = "") -> None:
-        """Show ``done`` of ``total`` with a trailing ``detail``; repeats of the same line are skipped."""
-        percent = 100 * done // total if total else 0
-        filled = self.width * done // total if total else 0
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{total} {detail}".rstrip()
+    def update(self, fraction: float, detail: str = "") -> None:
+        """Show ``fraction`` (0 to 1) done with a trailing ``detail``; repeats of the same line are skipped."""
+        fraction = min(max(fraction, 0.0), 1.0)
+        filled = int(self.width * fraction)
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {int(100 * fraction):3d}% {detail}".rstrip()
         if line == self._last:
             return
         self._last = line

@@ -301,12 +301,14 @@ class Verification:
                 if not waiting or remaining <= 0:
                     break
                 pause = min(delay, remaining)
-                progress.update(len(everyone) - len(waiting), len(everyone),
-                                f"waiting for {', '.join(f'{d.registry} ({d.status})' for d in waiting[:3])}"
+                done = len(everyone) - len(waiting)
+                progress.update(done / len(everyone), f"{done}/{len(everyone)} waiting for "
+                                f"{', '.join(f'{d.registry} ({d.status})' for d in waiting[:3])}"
                                 f"{' …' if len(waiting) > 3 else ''}; next check in {pause:.0f}s")
                 self.sleep(pause)
                 delay = min(delay * 2, MAX_POLL_DELAY)
-            progress.update(len(everyone) - len(waiting), len(everyone), "done" if not waiting else "timed out")
+            done = len(everyone) - len(waiting)
+            progress.update(done / len(everyone), f"{done}/{len(everyone)} {'done' if not waiting else 'timed out'}")
         finally:
             progress.close()
         late = [(p, d) for p in pushes for d in p.destinations if not d.settled]

@@ -85,7 +85,44 @@ def test_queues_per_region_and_prints_failures_first(three_destinations: Registr
     results = captured.out.split("\n\n")[1].splitlines()
     assert results[1].split() == [f"{DEST_B}/{WEST}", "prod/web", "v1", "FAILED", "(REPLICATION_DENIED)"]
     assert f"started backfill {IDS[(WEST, DEST_B)]} for {DEST_B}/{WEST}" in captured.err
-    assert "[" + "#" * 30 + "] 100% 6/6 images (1 failed), 0 backfills running, 0 queued" in captured.err
+    assert captured.err.splitlines()[-1] == (
+        "[" + "#" * 30 + "] 100% 3/3 destinations, 6/6 images (1 failed), 0 running, 0 queued")
+    assert percentages(captured.err) == sorted(percentages(captured.err))
+    summary = captured.out.split("\n\n")[0].splitlines()
+    assert [line.split(maxsplit=2) for line in summary[1:]] == [
+        [f"{DEST_A}/{EU}", IDS[(EU, DEST_A)], "COMPLETE"],
+        [f"{DEST_A}/{WEST}", IDS[(WEST, DEST_A)], "COMPLETE"],
+        [f"{DEST_B}/{WEST}", IDS[(WEST, DEST_B)], "FAILED (1 of 2 images)"]]
+
+
+def percentages(err: str) -> list[int]:
+    """The percentages of the progress lines on stderr, in order."""
+    return [int(line.split("]")[1].split("%")[0]) for line in err.splitlines() if line.startswith("[")]
+
+
+def test_progress_never_goes_backwards_while_totals_grow(three_destinations: Registry, backfill_stub: Stubber,
+                                                         capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
+    """AWS's totalReplicationCount grows while a backfill is still counting images (PREPARING); a second backfill
+    starting adds its images. The bar's share of each destination only ever grows."""
+    stub = backfill_stub
+    stub.add_response("list_replication_backfills", {"backfills": []}, {})
+    expect_start(stub, EU, DEST_A)
+    expect_start(stub, WEST, DEST_A)
+    stub.add_response("list_replication_backfills", {"backfills": [
+        record(EU, DEST_A, "IN_PROGRESS", 9, total=10), record(WEST, DEST_A, "PREPARING", 0, total=0)]}, {})
+    stub.add_response("list_replication_backfills", {"backfills": [
+        record(EU, DEST_A, "IN_PROGRESS", 9, total=40), record(WEST, DEST_A, "IN_PROGRESS", 1, total=2)]}, {})
+    stub.add_response("list_replication_backfills", {"backfills": [
+        record(EU, DEST_A, "COMPLETE", 40, total=40), record(WEST, DEST_A, "COMPLETE", 2, total=2)]}, {})
+    expect_start(stub, WEST, DEST_B)
+    stub.add_response("list_replication_backfills", {"backfills": [
+        record(EU, DEST_A, "COMPLETE", 40, total=40), record(WEST, DEST_A, "COMPLETE", 2, total=2),
+        record(WEST, DEST_B, "COMPLETE", 2, total=2)]}, {})
+    for region, account in ((EU, DEST_A), (WEST, DEST_A), (WEST, DEST_B)):
+        expect_results(stub, region, account, result("prod/api", "v1"))
+    assert run(cli, []) == backfill.EXIT_DONE
+    shown = percentages(capsys.readouterr().err)
+    assert shown == sorted(shown) and shown[-1] == 100 and len(set(shown)) > 2
 
 
 def test_rerun_follows_running_backfill(three_destinations: Registry, backfill_stub: Stubber, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
