@@ -70,9 +70,14 @@ def missing_internals() -> list[str]:
         missing.append(f"_PolicyAnalyzerServicer({', '.join(_SERVICER_PARAMETERS)}, ...)")
     if "_PolicyAnalyzerServicer" not in PolicyPack.__init__.__code__.co_names:
         missing.append("PolicyPack building its servicer from pulumi_policy.policy._PolicyAnalyzerServicer")
+    if not hasattr(ResourceValidationPolicy, "has_validation"):
+        missing.append("ResourceValidationPolicy.has_validation")
     if missing:
         return missing
-    probe = servicer_class("probe", _PACK_VERSION, [_probe_policy()], EnforcementLevel.ADVISORY, None, None)
+    try:
+        probe = servicer_class("probe", _PACK_VERSION, [_probe_policy()], EnforcementLevel.ADVISORY, None, None)
+    except Exception as error:  # noqa: BLE001 whatever a changed constructor raises means: don't rely on it
+        return [f"_PolicyAnalyzerServicer(...) as 1.21 builds it ({type(error).__name__}: {error})"]
     return [f"_PolicyAnalyzerServicer().{name}" for name in _SERVICER_STATE if not hasattr(probe, name)]
 
 
@@ -206,7 +211,11 @@ class _StackResource(PolicyResource):
                 for key, urns in self._message.propertyDependencies.items()}
 
 
-class FastAnalyzerServicer(sdk._PolicyAnalyzerServicer):  # pylint: disable=protected-access
+_StockServicer: type = getattr(sdk, "_PolicyAnalyzerServicer", object)
+"""pulumi-policy's servicer (`object` on an SDK without it, where `missing_internals()` keeps this module unused)."""
+
+
+class FastAnalyzerServicer(_StockServicer):  # type: ignore[misc,valid-type]
     """pulumi-policy's analyzer servicer, building each request's resources once (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,8 @@ async, remediation-only), and check the fallback.
 
 import asyncio
 import gc
+import json
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -202,8 +204,9 @@ class ServicerOfAnotherShape(sdk._PolicyAnalyzerServicer):
     (sdk_proxy, "unknown_checking_proxy", None, "pulumi_policy.proxy.unknown_checking_proxy"),
     (sdk, "_NotApplicableError", None, "pulumi_policy.policy._NotApplicableError"),
     (sdk._PolicyAnalyzerServicer, "_get_policy_config", None, "_PolicyAnalyzerServicer._get_policy_config"),
+    (ResourceValidationPolicy, "has_validation", None, "ResourceValidationPolicy.has_validation"),
     (sdk, "_PolicyAnalyzerServicer", ServicerOfAnotherShape, "_PolicyAnalyzerServicer(name, version, policies"),
-], ids=["deserializer", "proxy", "not-applicable", "servicer method", "servicer constructor"])
+], ids=["deserializer", "proxy", "not-applicable", "servicer method", "has-validation", "servicer constructor"])
 def test_each_internal_is_checked(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, replacement: Any,
                                   missing: str) -> None:
     if replacement is None:
@@ -211,6 +214,15 @@ def test_each_internal_is_checked(monkeypatch: pytest.MonkeyPatch, owner: Any, n
     else:
         monkeypatch.setattr(owner, name, replacement)
     assert any(entry.startswith(missing) for entry in sdk_fast_path.missing_internals())
+
+
+def test_the_module_loads_on_an_sdk_without_the_servicer_class() -> None:
+    """Even the class the fast servicer extends may be gone: the module still loads and says so."""
+    script = ("import json, sys; import pulumi_policy.policy as sdk; del sdk._PolicyAnalyzerServicer; "
+              f"sys.path.insert(0, {str(PACK_DIR)!r}); from ecr_guardrails import sdk_fast_path; "
+              "print(json.dumps(sdk_fast_path.missing_internals()))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == ["pulumi_policy.policy._PolicyAnalyzerServicer"]
 
 
 FORCED_FALLBACK_MAIN = """

@@ -59,11 +59,6 @@ class AnalyzerClient:
         """Send one analyzer call and return the pack's answer; raises `PolicyPackError` when it fails."""
         raise NotImplementedError
 
-    def default_levels(self) -> dict[str, int]:
-        """Each policy's enforcement level as the pack declares it."""
-        assert self.info is not None
-        return {policy.name: policy.enforcementLevel for policy in self.info.policies}
-
     def configure(self, config: Optional[PolicyConfig]) -> None:
         """Send a policy config (replacing the previous one) as the CLI does for `--policy-pack-config`."""
         if self.info is None:
