@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,26 @@ def _evaluate(files: Any) -> Any:
         raise CliError(_program_error(error, files.program)) from None
 
 
-def _open_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> tuple[Any, Future[Any] | None]:
-    """The policy pack to judge the stack with (``None`` with ``--no-policies``), and its start when it runs in its
-    own process: that takes a second or so, so it happens in the background while the program is evaluated.
+@contextlib.contextmanager
+def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A policy config the pack refuses, or a pack that fails, as one line."""
+    from replication.preview.analyzer import PolicyConfigError, PolicyPackError
 
-    The pack this package carries runs in this process (the same SDK code, no subprocess, no gRPC); any other
-    pack (``--policy-pack``, or the project's own ``policies/``) runs in its own process as the CLI runs it.
+    try:
+        yield
+    except PolicyConfigError as error:
+        raise CliError(f"{args.policy_config or 'policy config'}: {error}") from None
+    except PolicyPackError as error:
+        raise CliError(f"the policy pack failed: {str(error).splitlines()[0]}") from None
+
+
+def _open_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> tuple[Any, Future[Any] | None]:
+    """The policy pack to judge the stack with (``None`` with ``--no-policies``), started, or still starting.
+
+    The pack this package carries runs in this process (the same SDK code, no subprocess, no gRPC) and starts
+    at once, so a policy config mistake stops the plan before the program runs. Any other pack
+    (``--policy-pack``, or the project's own ``policies/``) runs in its own process as the CLI runs it; that takes
+    a second or so, so it starts in the background (the returned future) while the program is evaluated.
     ``cleanup`` waits for a background start and stops the pack, whatever happens.
     """
     if args.no_policies:
@@ -113,6 +128,8 @@ def _open_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.Exit
     pack = open_pack(_pack_dir(args.policy_pack, project), config=_policy_config(args.policy_config))
     cleanup.callback(pack.stop)
     if pack.in_process:
+        with _pack_errors(args):
+            pack.start()
         return pack, None
     starter = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack"))
     return pack, starter.submit(pack.start)
@@ -122,18 +139,12 @@ def _diagnostics(args: argparse.Namespace, pack: Any, starting: Future[Any] | No
     """The pack's findings on the registrations, as ``pulumi preview --policy-pack`` would get them."""
     if pack is None:
         return None
-    from replication.preview.analyzer import PolicyConfigError, PolicyPackError, stack_resources
+    from replication.preview.analyzer import stack_resources
 
-    try:
-        if starting is None:
-            pack.start()
-        else:
+    with _pack_errors(args):
+        if starting is not None:
             starting.result()
         return pack.preview(stack_resources(run.resources))
-    except PolicyConfigError as error:
-        raise CliError(f"{args.policy_config or 'policy config'}: {error}") from None
-    except PolicyPackError as error:
-        raise CliError(f"the policy pack failed: {str(error).splitlines()[0]}") from None
 
 
 def run(args: argparse.Namespace) -> int:

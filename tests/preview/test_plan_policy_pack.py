@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from policies.ecr_guardrails.sdk_fast_path import STOCK_PATH_VARIABLE
+from replication.cli import plan
 from replication.cli.main import main
 from replication.preview.analyzer import PolicyPackServer
 
@@ -80,10 +81,13 @@ def test_the_stock_sdk_path_runs_the_pack_in_its_own_process(
      "ecr-replication-destination-limit: unknown setting 'maxDestinatons' (did you mean 'maxDestinations'?)"),
     ({"all": {"aes256Counts": True}}, "all: only enforcementLevel applies to every policy"),
 ])
-def test_a_policy_config_mistake_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             config: dict[str, Any], message: str) -> None:
+def test_a_policy_config_mistake_is_one_line_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, config: dict[str, Any],
+    message: str
+) -> None:
     path = tmp_path / "policy-config.json"
     path.write_text(json.dumps(config))
+    monkeypatch.setattr(plan, "_evaluate", lambda files: pytest.fail("the program ran despite the config mistake"))
     assert main(["plan", "--cwd", str(ROOT), "--policy-config", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
