@@ -10,9 +10,11 @@ settings under `all`, which the CLI applies only as a level.
 
 Values are checked against the schema keywords a pack is likely to use (`type`, `enum`, `minimum`,
 `maximum`, `items`, `required`); the CLI checks every keyword again at `pulumi preview`. Hand-written rather
-than the `jsonschema` library (issue 12, point 11): importing it adds ~60-67 ms to `ecr-replication plan` and
-`--help`, 1.12x their start-up (`benchmarks/bench_plan.py --candidate jsonschema`), over the 1.10x a library
-may cost; it would also bring attrs, referencing and rpds-py into every install.
+than the `jsonschema` library (issue 12, point 11): importing it adds 37-67 ms to `ecr-replication plan` and
+`--help` (`benchmarks/bench_plan.py --candidate jsonschema`, quiet to loaded machine), 1.09-1.12x their
+start-up, at or over the 1.10x a library may cost; it would bring attrs, referencing and the compiled rpds-py
+into every install; and the unknown-key errors with the closest name, the part that matters here, would still
+be written by hand.
 """
 
 from __future__ import annotations
