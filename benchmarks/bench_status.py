@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replication.cli import sessions, status  # noqa: E402
+from replication.cli import status  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
 from tests.cli.fakes import CallCounter, HookedSession, ReplicationStatuses, status as entry  # noqa: E402
 
@@ -74,8 +74,9 @@ def measure(workers: int, images: int, statuses: ReplicationStatuses) -> tuple[f
     """Run ``status --latest images`` with ``workers`` threads; wall seconds and calls by operation."""
     counter = CallCounter()
     latency = Latency(statuses.latency)
-    sessions.SESSION_FOR_TESTS = HookedSession([counter.hook, statuses.hook, latency.hook], region_name=REGION)
-    args = build_parser().parse_args(["status", "--latest", str(images), "--max-workers", str(workers)])
+    hooks = [counter.hook, statuses.hook, latency.hook]
+    parser = build_parser(session_factory=lambda **kwargs: HookedSession(hooks, **kwargs))
+    args = parser.parse_args(["status", "--latest", str(images), "--max-workers", str(workers)])
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = status.run(args)

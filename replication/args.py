@@ -40,7 +40,8 @@ class RepositorySettingsArgs(TypedDict):
     """KMS key ARNs by destination region, for destinations in several regions."""
 
     lifecycle_policy: NotRequired[str]
-    """A lifecycle policy JSON document for replicated repositories. Exclusive with the two helpers below."""
+    """A lifecycle policy JSON document for replicated repositories, checked against ECR's lifecycle policy grammar.
+    Exclusive with the two helpers below."""
 
     expire_untagged_after_days: NotRequired[int]
     """Lifecycle helper: expire untagged images this many days after push."""
@@ -69,7 +70,8 @@ class ReplicationDestinationArgs(TypedDict):
     """The explicit aws provider of the destination account. Registry policies are created through it."""
 
     regions: NotRequired[list[str]]
-    """Regions to replicate to in the destination account. Defaults to the provider's own region."""
+    """Regions to replicate to in the destination account (regions ECR serves, as the installed botocore knows
+    them). Defaults to the provider's own region."""
 
     account_id: NotRequired[pulumi.Input[str]]
     """The destination account id (12 digits). Looked up through `provider` when absent; an explicit id gives
@@ -86,7 +88,8 @@ class ReplicationDestinationArgs(TypedDict):
 
     registry_policy_statements: NotRequired[list[dict[str, Any]]]
     """Extra IAM statements merged into the destination registry policy, which the component owns whole
-    (a registry has exactly one policy document)."""
+    (a registry has exactly one policy document). Only for a cross-account destination whose policy the component
+    manages; a Deny that would take away what replication needs is rejected."""
 
     repository_settings: NotRequired[RepositorySettingsArgs]
     """Settings for this destination's replicated repositories; each field given here overrides the same field

@@ -10,10 +10,12 @@ from replication import documents
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
-from replication.model import ReplicationModel, ReplicationSpec, build_model, normalize
+from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
 
 TYPE_TOKEN = "ecr-replication:index:EcrReplication"
 """The component's Pulumi type token."""
+
+T = TypeVar("T")
 
 
 class EcrReplication(pulumi.ComponentResource):
@@ -39,13 +41,17 @@ class EcrReplication(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         source_provider = args.get("source_provider")
-        spec = normalize(args, lambda field, value: _check_provider(field, value) is source_provider)
-        checked = _check_now(spec)
+        # A destination is same-account when it passes the very source_provider object (identity, not equality:
+        # two provider objects may reach one account, which only their looked-up account ids can tell; the model
+        # rejects that pair once they resolve).
+        spec = normalize(name, args, lambda field, value: _check_provider(field, value) is source_provider)
+        # A fully explicit configuration is validated here, before this component or any child registers.
+        validated = _Validated.now(spec)
         super().__init__(TYPE_TOKEN, name, {}, opts)
+        if validated is None:
+            validated = _Validated.after_lookups(spec, args, self)
 
         providers = [destination["provider"] for destination in args["destinations"]]
-        derive = _Derive(checked if checked is not None else checked_output_of(spec, args, lookups=_Lookups(self)))
-
         policies: list[pulumi.Resource] = []
         for position, slot in enumerate(spec.slots):
             if not (slot.cross_account and slot.manage_registry_policy):
@@ -53,23 +59,23 @@ class EcrReplication(pulumi.ComponentResource):
             policies.append(
                 aws.ecr.RegistryPolicy(
                     f"{name}-registry-policy-{slot.resource_suffix}",
-                    policy=derive.registry_policy(position),
-                    region=derive(lambda p, i=position: p.destinations[i].registry.region),
+                    policy=validated.registry_policy(position),
+                    region=validated.input(lambda m, i=position: m.destinations[i].registry.region),
                     opts=pulumi.ResourceOptions(parent=self, provider=providers[slot.index]),
                 )
             )
-        settings = declare_destination_settings(self, name, spec, derive, providers)
+        settings = declare_destination_settings(self, name, spec, validated.input, providers)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
-            replication_configuration=derive(documents.replication_configuration_input),
-            region=derive(lambda p: p.source.region),
+            replication_configuration=validated.input(documents.replication_configuration_input),
+            region=validated.input(lambda m: m.source.region),
             opts=pulumi.ResourceOptions(parent=self, provider=source_provider, depends_on=policies + settings),
         )
 
-        self.source_registry = derive.output(lambda p: p.source.host)
-        self.destination_registries = derive.output(lambda p: [d.registry.host for d in p.destinations])
-        self.replication_rules = derive.output(documents.replication_rules)
-        self.registry_policies = derive.registry_policies()
+        self.source_registry = validated.output(lambda m: m.source.host)
+        self.destination_registries = validated.output(lambda m: [d.registry.host for d in m.destinations])
+        self.replication_rules = validated.output(documents.replication_rules)
+        self.registry_policies = validated.registry_policies()
         self.register_outputs(
             {
                 "source_registry": self.source_registry,
@@ -87,67 +93,88 @@ def _check_provider(field: str, value: object) -> object:
     return value
 
 
-_Checked = tuple[ReplicationModel, dict[str, str]]
-"""A validated model and its registry policy documents by registry host (rendering them checks their size)."""
-
-
-def _checked(
+def _validate(
     spec: ReplicationSpec, source_account_id: str, source_region: str, resolved: list[tuple[str, str]]
-) -> _Checked:
-    """Build the model and render its registry policies, raising on anything AWS would reject."""
+) -> tuple[ReplicationModel, dict[str, str]]:
+    """Build the model and render and check its registry policies (by registry host): whatever AWS would reject
+    raises here. The policies rendered here are the ones the resources and outputs get."""
     model = build_model(spec, source_account_id, source_region, resolved)
-    return model, documents.registry_policies(model)
+    policies = documents.registry_policies(model)
+    for destination in model.destinations:
+        if destination.needs_registry_policy:
+            check_registry_policy(model.source, destination, policies[destination.registry.host])
+    return model, policies
 
 
-def _check_now(spec: ReplicationSpec) -> _Checked | None:
-    """Build and fully validate the model right away when nothing needs a lookup."""
-    if not spec.fully_known:
-        return None
-    return _checked(
-        spec,
-        spec.source_account_id or "",
-        spec.source_region or "",
-        [(slot.account_id or "", slot.region or "") for slot in spec.slots],
-    )
+class _Validated:
+    """The validated model and its registry policies: known while the program runs when every account id and
+    region is explicit, so children get plain inputs (as cheap as resources declared by hand); otherwise an output
+    that is validated, with the same messages, once the provider lookups and output ids resolve."""
 
+    def __init__(self, validated: pulumi.Output[tuple[ReplicationModel, dict[str, str]]],
+                 known: tuple[ReplicationModel, dict[str, str]] | None) -> None:
+        self._output = validated
+        self._known = known
 
-T = TypeVar("T")
-
-
-class _Derive:
-    """Derive values from the model: plain resource inputs when it is known now, outputs when it waits on lookups.
-
-    Plain inputs keep a fully explicit configuration as cheap as resources declared by hand, and the registry
-    policies rendered while validating are the ones the resources get.
-    """
-
-    def __init__(self, checked: _Checked | pulumi.Output[_Checked]) -> None:
-        self._known = None if isinstance(checked, pulumi.Output) else checked
-        # Output.from_input would walk the model's values; a plain apply keeps it one output.
-        self._output: pulumi.Output[_Checked] = (
-            checked if isinstance(checked, pulumi.Output) else pulumi.Output.from_input(None).apply(lambda _: checked)
+    @classmethod
+    def now(cls, spec: ReplicationSpec) -> "_Validated | None":
+        """Validate right away when nothing needs a lookup (``None`` otherwise)."""
+        if not spec.fully_known:
+            return None
+        values = _validate(
+            spec,
+            spec.source_account_id or "",
+            spec.source_region or "",
+            [(slot.account_id or "", slot.region or "") for slot in spec.slots],
         )
+        # Output.from_input would walk the model's values; a plain apply keeps it one output.
+        return cls(pulumi.Output.from_input(None).apply(lambda _: values), values)
 
-    def _with_policies(self, fn: Callable[[ReplicationModel, dict[str, str]], T]) -> pulumi.Input[T]:
+    @classmethod
+    def after_lookups(cls, spec: ReplicationSpec, args: EcrReplicationArgs, parent: pulumi.Resource) -> "_Validated":
+        """Validate once every account id and region resolves: explicit outputs, and lookups through each provider."""
+        lookups = _Lookups(parent)
+        source_provider = args["source_provider"]
+        source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
+        source_region = spec.source_region or lookups.region(source_provider)
+        slot_values: list[pulumi.Input[str]] = []
+        for slot in spec.slots:
+            destination: Mapping[str, Any] = args["destinations"][slot.index]
+            provider = destination["provider"]
+            if slot.account_id is not None:
+                account: pulumi.Input[str] = slot.account_id
+            elif provider is source_provider and "account_id" not in destination:
+                account = source_account
+            else:
+                account = _account_input(destination.get("account_id"), provider, lookups)
+            slot_values += [account, slot.region or lookups.region(provider)]
+
+        def validate(values: list[str]) -> tuple[ReplicationModel, dict[str, str]]:
+            source_id, region, *rest = values
+            return _validate(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
+
+        return cls(pulumi.Output.all(source_account, source_region, *slot_values).apply(validate), None)
+
+    def input(self, fn: Callable[[ReplicationModel], T]) -> pulumi.Input[T]:
+        """``fn(model)`` as a resource input: a plain value now, or an output once the model resolves."""
         if self._known is None:
-            return self._output.apply(lambda checked: fn(*checked))
-        return fn(*self._known)
-
-    def __call__(self, fn: Callable[[ReplicationModel], T]) -> pulumi.Input[T]:
-        """``fn(model)`` now, or once the model resolves."""
-        return self._with_policies(lambda model, _: fn(model))
+            return self._output.apply(lambda validated: fn(validated[0]))
+        return fn(self._known[0])
 
     def output(self, fn: Callable[[ReplicationModel], T]) -> pulumi.Output[T]:
         """``fn(model)`` as an output, for the component's own outputs."""
-        return self._output.apply(lambda checked: fn(checked[0]))
+        return self._output.apply(lambda validated: fn(validated[0]))
 
     def registry_policy(self, position: int) -> pulumi.Input[str]:
-        """The registry policy document of the destination registry at ``position``."""
-        return self._with_policies(lambda model, policies: policies[model.destinations[position].registry.host])
+        """The registry policy document of the destination registry at ``position`` (a plain value when known)."""
+        if self._known is None:
+            return self._output.apply(lambda validated: validated[1][validated[0].destinations[position].registry.host])
+        model, policies = self._known
+        return policies[model.destinations[position].registry.host]
 
     def registry_policies(self) -> pulumi.Output[dict[str, str]]:
         """Every managed registry policy document, keyed by registry host."""
-        return self._output.apply(lambda checked: checked[1])
+        return self._output.apply(lambda validated: validated[1])
 
 
 class _Lookups:
@@ -173,30 +200,6 @@ class _Lookups:
         if id(provider) not in self._regions:
             self._regions[id(provider)] = aws.get_region_output(opts=self._options(provider)).region
         return self._regions[id(provider)]
-
-
-def checked_output_of(spec: ReplicationSpec, args: EcrReplicationArgs, lookups: _Lookups) -> pulumi.Output[_Checked]:
-    """The checked model once every account id and region resolves, explicit outputs and lookups alike."""
-    source_provider = args["source_provider"]
-    source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
-    source_region = spec.source_region or lookups.region(source_provider)
-    slot_values: list[pulumi.Input[str]] = []
-    for slot in spec.slots:
-        destination: Mapping[str, Any] = args["destinations"][slot.index]
-        provider = destination["provider"]
-        if slot.account_id is not None:
-            account: pulumi.Input[str] = slot.account_id
-        elif provider is source_provider and "account_id" not in destination:
-            account = source_account
-        else:
-            account = _account_input(destination.get("account_id"), provider, lookups)
-        slot_values += [account, slot.region or lookups.region(provider)]
-
-    def check(values: list[str]) -> _Checked:
-        source_id, region, *rest = values
-        return _checked(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
-
-    return pulumi.Output.all(source_account, source_region, *slot_values).apply(check)
 
 
 def _account_input(

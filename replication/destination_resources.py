@@ -15,30 +15,28 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import documents
-from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec
-from replication.repository_settings import RepositorySettings, scanning_filters, template_prefixes
+from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name
+from replication.repository_settings import RepositorySettings, template_prefixes
 
-MAX_DESCRIPTION = 256
-"""Longest description of a repository creation template."""
-
-Derive = Callable[[Callable[[ReplicationModel], Any]], Any]
-"""Turns a function of the model into a resource input (see ``component._Derive``)."""
+ModelInput = Callable[[Callable[[ReplicationModel], Any]], Any]
+"""Turns a function of the validated model into a resource input: a plain value when the model is known while
+the program runs, an output when it waits on lookups (``component._Validated.input``)."""
 
 
 def declare_destination_settings(
     parent: pulumi.Resource,
     name: str,
     spec: ReplicationSpec,
-    derive: Derive,
+    model_input: ModelInput,
     providers: Sequence[pulumi.ProviderResource],
 ) -> list[pulumi.Resource]:
     """Declare every settings resource of every destination registry and return them."""
-    roles, declared = _template_roles(parent, name, spec, derive, providers)
+    roles, declared = _template_roles(parent, name, spec, model_input, providers)
     for position, slot in enumerate(spec.slots):
         if slot.settings is None:
             continue
         opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index])
-        declared += _declare_registry_settings(name, position, slot, slot.settings, derive, opts, roles.get(position))
+        declared += _declare_registry_settings(name, position, slot, slot.settings, model_input, opts, roles.get(position))
     return declared
 
 
@@ -46,7 +44,7 @@ def _template_roles(
     parent: pulumi.Resource,
     name: str,
     spec: ReplicationSpec,
-    derive: Derive,
+    model_input: ModelInput,
     providers: Sequence[pulumi.ProviderResource],
 ) -> tuple[dict[int, aws.iam.Role], list[pulumi.Resource]]:
     """One role per destination account whose templates need ``custom_role_arn``.
@@ -63,20 +61,18 @@ def _template_roles(
     declared: list[pulumi.Resource] = []
     for positions in positions_by_account.values():
         first = spec.slots[positions[0]]
-        account_label = first.account_id or f"destination{first.index}"
+        role_name = template_role_name(name, first)
         opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index])
         role = aws.iam.Role(
-            f"{name}-template-role-{account_label}",
+            role_name,
             description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
-            assume_role_policy=derive(
-                lambda p, i=positions[0]: documents.template_role_trust_policy(p.destinations[i].registry.account_id)
-            ),
+            assume_role_policy=documents.template_role_trust_policy(),
             opts=opts,
         )
         role_policy = aws.iam.RolePolicy(
-            f"{name}-template-role-policy-{account_label}",
+            f"{name}-template-role-policy-{first.account_label}",
             role=role.name,
-            policy=derive(lambda p, ps=positions: documents.template_role_policy([p.destinations[i] for i in ps])),
+            policy=model_input(lambda m, ps=positions: documents.template_role_policy([m.destinations[i] for i in ps])),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
         )
         roles.update(dict.fromkeys(positions, role))
@@ -89,14 +85,14 @@ def _declare_registry_settings(
     position: int,
     slot: DestinationSlot,
     settings: RepositorySettings,
-    derive: Derive,
+    model_input: ModelInput,
     opts: pulumi.ResourceOptions,
     role: aws.iam.Role | None,
 ) -> list[pulumi.Resource]:
     """Templates, scanning and pre-created repositories of one destination registry."""
     suffix = slot.resource_suffix
-    region = derive(lambda p: p.destinations[position].registry.region)
-    encryption = derive(lambda p: settings.encryption_configuration(p.destinations[position].registry.region))
+    region = model_input(lambda m: m.destinations[position].registry.region)
+    encryption = model_input(lambda m: documents.encryption_configurations(settings, m.destinations[position].kms_key))
     declared: list[pulumi.Resource] = []
 
     if settings.needs_template:
@@ -104,57 +100,46 @@ def _declare_registry_settings(
             declared.append(
                 aws.ecr.RepositoryCreationTemplate(
                     f"{name}-template-{prefix}-{suffix}",
-                    prefix=prefix,
-                    applied_fors=["REPLICATION"],
-                    description=f"Settings of repositories that replication creates under {prefix}"[:MAX_DESCRIPTION],
-                    image_tag_mutability=settings.image_tag_mutability,
-                    image_tag_mutability_exclusion_filters=settings.exclusion_filters(),
+                    **documents.creation_template_inputs(settings, prefix),
                     encryption_configurations=encryption,
-                    lifecycle_policy=settings.lifecycle_policy,
-                    repository_policy=settings.repository_policy,
-                    resource_tags=dict(settings.tags) or None,
-                    custom_role_arn=role.arn if role is not None and settings.needs_role else None,
+                    custom_role_arn=role.arn if role is not None else None,
                     region=region,
                     opts=opts,
                 )
             )
 
     if settings.scan_on_push:
-        filters = [{"filter": f, "filter_type": "WILDCARD"} for f in scanning_filters(slot.prefixes)]
         declared.append(
             aws.ecr.RegistryScanningConfiguration(
                 f"{name}-scanning-{suffix}",
                 scan_type="BASIC",
-                rules=[{"scan_frequency": "SCAN_ON_PUSH", "repository_filters": filters}],
+                rules=documents.scanning_rules(slot.prefixes),
                 region=region,
                 opts=opts,
             )
         )
 
+    lifecycle = documents.lifecycle_policy(settings)
     for repository_name in settings.repositories:
         label = f"{repository_name}-{suffix}"
         repository = aws.ecr.Repository(
             f"{name}-repository-{label}",
-            name=repository_name,
-            image_tag_mutability=settings.image_tag_mutability,
-            image_tag_mutability_exclusion_filters=settings.exclusion_filters(),
+            **documents.repository_inputs(settings, repository_name),
             encryption_configurations=encryption,
-            image_scanning_configuration={"scan_on_push": settings.scan_on_push},
-            tags=dict(settings.tags) or None,
             region=region,
             opts=opts,
         )
         declared.append(repository)
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=repository))
         repository_documents = (
-            (aws.ecr.LifecyclePolicy, "lifecycle", settings.lifecycle_policy),
+            (aws.ecr.LifecyclePolicy, "lifecycle", lifecycle),
             (aws.ecr.RepositoryPolicy, "repository-policy", settings.repository_policy),
         )
-        for resource_class, role, document in repository_documents:
+        for resource_class, kind, document in repository_documents:
             if document is not None:
                 declared.append(
                     resource_class(
-                        f"{name}-{role}-{label}", repository=repository.name, policy=document, region=region, opts=child
+                        f"{name}-{kind}-{label}", repository=repository.name, policy=document, region=region, opts=child
                     )
                 )
     return declared

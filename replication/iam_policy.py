@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from .ecr_semantics import account_root_arn
+from .ecr_semantics import Registry, account_root_arn, minimal_prefixes
+from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
 
 
 class PolicyDocumentError(ValueError):
@@ -110,15 +111,18 @@ class Principals:
 
     everyone: bool
     aws: tuple[str, ...]
+    other_kinds: tuple[str, ...] = ()
+    """Principal kinds besides ``AWS`` (``Service``, ``Federated``, ...): they never name an account."""
 
     @classmethod
     def parse(cls, value: Any, element: str) -> Principals:
-        """Read ``"*"`` or ``{"AWS": ..., "Service": ...}`` (kinds other than ``AWS`` never name an account)."""
+        """Read ``"*"`` or ``{"AWS": ..., "Service": ...}``."""
         if value == "*":
             return cls(True, ())
         if isinstance(value, Mapping):
             aws = _strings(value["AWS"], f"{element}.AWS") if "AWS" in value else ()
-            return cls("*" in aws, tuple(a for a in aws if a != "*"))
+            others = tuple(sorted(str(kind) for kind in value if kind != "AWS"))
+            return cls("*" in aws, tuple(a for a in aws if a != "*"), others)
         raise PolicyDocumentError(f"{element} must be \"*\" or an object such as {{\"AWS\": ...}} (got {value!r})")
 
     def name_account(self, account_id: str, partition: str) -> bool:
@@ -154,14 +158,14 @@ class Statement:
     def covers(self, resources: Resources) -> bool:
         """Whether every resource asked about is within the statement's resources."""
         if self.resources is not None:
-            return any(_covers(pattern, resources) for pattern in self.resources)
-        return not any(_overlaps(pattern, resources) for pattern in self.not_resources or ())
+            return any(pattern_covers(pattern, resources) for pattern in self.resources)
+        return not any(pattern_overlaps(pattern, resources) for pattern in self.not_resources or ())
 
     def touches(self, resources: Resources) -> bool:
         """Whether some resource asked about is within the statement's resources."""
         if self.resources is not None:
-            return any(_overlaps(pattern, resources) for pattern in self.resources)
-        return not any(_covers(pattern, resources) for pattern in self.not_resources or ())
+            return any(pattern_overlaps(pattern, resources) for pattern in self.resources)
+        return not any(pattern_covers(pattern, resources) for pattern in self.not_resources or ())
 
 
 def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any) -> tuple[Any, Any]:
@@ -230,6 +234,56 @@ def evaluate(statements: Sequence[Statement], account_id: str, partition: str, a
     return Decision(Verdict.NOT_GRANTED, partial=tuple(partial))
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """An action the source account must be allowed on some resources of a destination registry."""
+
+    action: str
+    resources: Resources
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.resources}"
+
+
+def replication_requirements(destination: Registry, prefixes: Iterable[str],
+                             pre_created: Sequence[str] | None = None) -> tuple[Requirement, ...]:
+    """What the destination's registry policy must let the source account do for replication to work.
+
+    ECR user guide, "Private registry permissions" (cross-account replication): ``ecr:ReplicateImage`` and
+    ``ecr:CreateRepository`` on every repository replication may create, that is every name under each replicated
+    prefix (``""``: every repository). With ``pre_created`` (the least-privilege mode, where replication may not
+    create repositories): ``ecr:ReplicateImage`` on exactly those repositories.
+    """
+    if pre_created is not None:
+        return tuple(Requirement("ecr:ReplicateImage", Resources.exactly(destination.repository_arn(name)))
+                     for name in sorted(pre_created))
+    return tuple(Requirement(action, Resources.starting_with(destination.repository_arn(prefix)))
+                 for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(REPLICATION_ACTIONS))
+
+
+def declared_requirements(statements: Sequence[Statement], account_id: str, partition: str) -> tuple[Requirement, ...]:
+    """What a policy explicitly grants the account: each action and resource of its unconditional ``Allow``
+    statements naming it (a resource ending in ``*`` stands for every resource starting with the rest)."""
+    requirements = []
+    for statement in statements:
+        if (statement.effect != "Allow" or statement.conditional or statement.principals is None
+                or not statement.principals.name_account(account_id, partition)):
+            continue
+        for action in statement.actions or ():
+            for resource in statement.resources or ():
+                kept = Resources.starting_with(resource[:-1]) if resource.endswith("*") else Resources.exactly(resource)
+                requirements.append(Requirement(action, kept))
+    return tuple(requirements)
+
+
+def unmet(statements: Sequence[Statement], account_id: str, partition: str,
+          requirements: Iterable[Requirement]) -> list[tuple[Requirement, Decision]]:
+    """Each requirement the policy does not provably meet, with the decision that says why."""
+    decisions = ((requirement, evaluate(statements, account_id, partition, requirement.action, requirement.resources))
+                 for requirement in requirements)
+    return [(requirement, decision) for requirement, decision in decisions if not decision.allowed]
+
+
 def _action_matches(pattern: str, action: str) -> bool:
     return _glob(pattern, True).fullmatch(action) is not None
 
@@ -273,8 +327,19 @@ def _states_after(pattern: str, text: str) -> frozenset[int]:
     return frozenset(states)
 
 
-def _covers(pattern: str, resources: Resources) -> bool:
-    """Whether the resource pattern matches every resource asked about.
+def account_of_principal(principal: str) -> str | None:
+    """The account an ``AWS`` principal belongs to: a bare account id, or any IAM or STS ARN in that account."""
+    if ACCOUNT_ID_PATTERN.match(principal):
+        return principal
+    parts = principal.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[2] in ("iam", "sts") and ACCOUNT_ID_PATTERN.match(parts[4]):
+        return parts[4]
+    return None
+
+
+def pattern_covers(pattern: str, resources: Resources) -> bool:
+    """Whether a ``*``/``?`` wildcard pattern matches every resource asked about (also how ECR's ``*`` filters, such
+    as a scanning rule's, match repository names).
 
     For a prefix, the match must be able to reach a run of nothing but ``*`` after reading the prefix, which
     then absorbs any continuation (``repository/prod/*`` covers ``repository/prod/``, not ``repository/prod``).
@@ -285,8 +350,8 @@ def _covers(pattern: str, resources: Resources) -> bool:
     return any(rest and set(rest) == {"*"} for rest in rests)
 
 
-def _overlaps(pattern: str, resources: Resources) -> bool:
-    """Whether the resource pattern matches some resource asked about."""
+def pattern_overlaps(pattern: str, resources: Resources) -> bool:
+    """Whether a ``*``/``?`` wildcard pattern matches some resource asked about."""
     if not resources.open_ended:
         return _glob(pattern, False).fullmatch(resources.arn) is not None
     return bool(_states_after(pattern, resources.arn))

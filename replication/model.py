@@ -1,13 +1,13 @@
-"""Normalize and validate EcrReplication arguments into plain values.
-
-Two steps, both free of Pulumi resources:
+"""Normalize and validate EcrReplication arguments into the model: plain values, no Pulumi resources.
 
 * :func:`normalize` checks everything the arguments say by themselves (prefixes, counts, explicit ids and
-  regions) and returns a :class:`ReplicationSpec`, where account ids and regions that are left out, or given
-  as outputs, are still ``None``;
+  regions, repository settings, extra policy statements) and returns a :class:`ReplicationSpec`, where account
+  ids and regions that are left out, or given as outputs, are still ``None``;
 * :func:`build_model` takes the resolved account ids and regions and returns the :class:`ReplicationModel`:
-  the source registry, every destination registry and the rules. It runs eagerly when everything is explicit,
-  and otherwise as soon as the lookups resolve, with the same error texts.
+  the source registry, every destination registry with its KMS key, and the rules. It runs eagerly when
+  everything is explicit, and otherwise as soon as the lookups resolve, with the same error texts;
+* :func:`check_registry_policy` checks a rendered registry policy (size, and no extra statement denying what
+  replication needs).
 """
 
 from __future__ import annotations
@@ -17,12 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication import limits
-from replication.ecr_semantics import Registry
+from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
+from replication.iam_policy import PolicyDocumentError, Requirement, parse_policy, replication_requirements, unmet
+from replication.regions import unknown_region_problem
 from replication.repository_settings import RepositorySettings, normalize_settings
 
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
+
+ROLE_NAME_SUFFIX_LENGTH = 8
+"""pulumi-aws names a role ``<resource name>-<7 random characters>`` and fails when that exceeds IAM's 64
+characters (pulumi-aws ``provider/resources.go``: ``tfbridge.AutoName("name", 64, "-")``)."""
+
+MAX_ROLE_NAME_LENGTH = 64
+"""IAM role names (botocore's IAM model, ``roleNameType``)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,11 @@ class DestinationSlot:
         return f"{self.field}.regions{suffix}"
 
     @property
+    def account_label(self) -> str:
+        """The account id, or the destination's position while the id is still to be looked up."""
+        return self.account_id or f"destination{self.index}"
+
+    @property
     def resource_suffix(self) -> str:
         """A readable suffix, unique per registry, for the names of this registry's resources.
 
@@ -69,6 +83,11 @@ class DestinationSlot:
         if self.account_id is not None and self.region is not None:
             return f"{self.account_id}-{self.region}"
         return f"destination{self.index}-{self.region or 'provider-region'}"
+
+
+def template_role_name(component_name: str, slot: DestinationSlot) -> str:
+    """The resource name of the creation templates' role in the slot's account (one role per account)."""
+    return f"{component_name}-template-role-{slot.account_label}"
 
 
 @dataclass(frozen=True)
@@ -88,24 +107,49 @@ class ReplicationSpec:
 
 
 @dataclass(frozen=True)
+class ReplicationGrant:
+    """What a destination registry policy grants the source account."""
+
+    actions: tuple[str, ...]
+    repositories: tuple[str, ...]
+    """Exact repository names when ``exact``, else name prefixes (``""``: every repository)."""
+    exact: bool
+
+    def name_patterns(self) -> list[str]:
+        """The repository part of each granted ARN (``prod/*``, or an exact name)."""
+        return list(self.repositories) if self.exact else [f"{prefix}*" for prefix in self.repositories]
+
+
+@dataclass(frozen=True)
 class DestinationRegistry:
-    """A resolved destination registry and the slot that declared it."""
+    """A resolved destination registry, the slot that declared it, and its repositories' KMS key."""
 
     slot: DestinationSlot
     registry: Registry
+    kms_key: str | None = None
+    """The KMS key of replicated repositories here (``None`` without KMS encryption), checked to live here."""
 
     @property
     def needs_registry_policy(self) -> bool:
         """Whether the component creates a registry policy here (cross-account and managed)."""
         return self.slot.cross_account and self.slot.manage_registry_policy
 
+    @property
+    def grant(self) -> ReplicationGrant:
+        """What the registry policy grants the source: ``ecr:CreateRepository`` and ``ecr:ReplicateImage`` on the
+        replicated prefixes, or in the least-privilege mode (no repository creation) only ``ecr:ReplicateImage``
+        on exactly the pre-created repositories."""
+        settings = self.slot.settings
+        if settings is not None and not settings.allow_repository_creation:
+            return ReplicationGrant(("ecr:ReplicateImage",), settings.repositories, exact=True)
+        return ReplicationGrant(limits.REPLICATION_ACTIONS, self.slot.prefixes or (EVERY_REPOSITORY,), exact=False)
 
-@dataclass(frozen=True)
-class ReplicationRule:
-    """One replication rule: the destinations that share a prefix set."""
-
-    prefixes: tuple[str, ...]
-    destinations: tuple[Registry, ...]
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """What this registry's policy must let the source account do, in the shared model's terms
+        (``iam_policy.replication_requirements``, which ``check`` and the policy pack evaluate too)."""
+        grant = self.grant
+        return replication_requirements(self.registry, grant.repositories, grant.repositories if grant.exact else None)
 
 
 @dataclass(frozen=True)
@@ -114,7 +158,8 @@ class ReplicationModel:
 
     source: Registry
     destinations: tuple[DestinationRegistry, ...]
-    rules: tuple[ReplicationRule, ...]
+    rules: tuple[Rule, ...]
+    """One rule per distinct prefix set, its destinations in declaration order."""
 
 
 def check_account_id(field: str, value: object) -> str:
@@ -125,9 +170,12 @@ def check_account_id(field: str, value: object) -> str:
 
 
 def check_region(field: str, value: object) -> str:
-    """Return ``value`` when it looks like an AWS region name, else raise naming ``field``."""
+    """Return ``value`` when it is a region ECR serves (botocore's endpoint data), else raise naming ``field``."""
     if not isinstance(value, str) or not limits.REGION_PATTERN.match(value):
         raise ReplicationConfigError(field, value, "a region is 2 to 25 characters of a-z, 0-9 and '-', like 'us-west-2'")
+    problem = unknown_region_problem(value)
+    if problem is not None:
+        raise ReplicationConfigError(field, value, problem)
     return value
 
 
@@ -160,12 +208,8 @@ def check_prefixes(field: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_statements(field: str, value: object) -> tuple[Mapping[str, Any], ...]:
-    """Validate extra registry policy statements: objects with an Effect, no wildcard principal."""
-    if value is None:
-        return ()
-    if not isinstance(value, Sequence) or isinstance(value, str):
-        raise ReplicationConfigError(field, value, "must be a list of IAM policy statements")
+def _check_statements(field: str, value: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
+    """Validate extra registry policy statements: statements IAM can evaluate, no wildcard principal."""
     for i, statement in enumerate(value):
         item = f"{field}[{i}]"
         if not isinstance(statement, Mapping) or statement.get("Effect") not in ("Allow", "Deny"):
@@ -183,6 +227,10 @@ def _check_statements(field: str, value: object) -> tuple[Mapping[str, Any], ...
             raise ReplicationConfigError(
                 f"{item}.Principal", principal, "a wildcard principal would open the registry to every account"
             )
+        try:
+            parse_policy({"Statement": [statement]})
+        except PolicyDocumentError as error:
+            raise ReplicationConfigError(item, statement, f"IAM can't evaluate this statement: {error}") from None
     return tuple(value)
 
 
@@ -195,8 +243,9 @@ ProviderCheck = Callable[[str, object], bool]
 """Validates the provider found at an argument path and tells whether it is the source provider."""
 
 
-def normalize(args: Mapping[str, Any], check_provider: ProviderCheck) -> ReplicationSpec:
-    """Validate what the arguments say by themselves and lay out one slot per destination registry.
+def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck) -> ReplicationSpec:
+    """Validate what the arguments of component ``name`` say by themselves and lay out one slot per destination
+    registry.
 
     ``check_provider(field, value)`` raises for a missing or wrong provider and returns whether ``value`` is the
     source provider, which makes a destination same-account (cross-region).
@@ -233,7 +282,23 @@ def normalize(args: Mapping[str, Any], check_provider: ProviderCheck) -> Replica
             f"{len(prefix_sets)} distinct prefix sets",
             f"each distinct set of prefixes is one rule and a configuration holds at most {limits.MAX_RULES} rules",
         )
+    for slot in slots:
+        if slot.settings is not None and slot.settings.needs_role:
+            _check_role_name(template_role_name(name, slot), slot)
     return ReplicationSpec(source_account, source_region, tuple(slots))
+
+
+def _check_role_name(role_name: str, slot: DestinationSlot) -> None:
+    longest = MAX_ROLE_NAME_LENGTH - ROLE_NAME_SUFFIX_LENGTH
+    if len(role_name) > longest:
+        shorter_by = len(role_name) - longest
+        raise ReplicationConfigError(
+            "name",
+            role_name,
+            f"the creation templates of {slot.field} need a role, and pulumi-aws names it after the component with "
+            f"{ROLE_NAME_SUFFIX_LENGTH} random characters appended, within IAM's {MAX_ROLE_NAME_LENGTH}-character role "
+            f"names: give the component a name {shorter_by} character(s) shorter",
+        )
 
 
 def _destination_slots(
@@ -266,13 +331,7 @@ def _destination_slots(
     manage = destination.get("manage_registry_policy", True)
     if not isinstance(manage, bool):
         raise ReplicationConfigError(f"{field}.manage_registry_policy", manage, "must be true or false")
-    statements = _check_statements(f"{field}.registry_policy_statements", destination.get("registry_policy_statements"))
-    if statements and not manage:
-        raise ReplicationConfigError(
-            f"{field}.registry_policy_statements",
-            f"{len(statements)} statement(s)",
-            "are only used when the component manages the registry policy (manage_registry_policy is false)",
-        )
+    statements = _extra_statements(field, destination.get("registry_policy_statements"), manage, cross_account)
     settings = normalize_settings(args.get("repository_settings"), destination.get("repository_settings"), field, prefixes)
 
     regions = destination.get("regions")
@@ -291,13 +350,38 @@ def _destination_slots(
     ]
 
 
+def _extra_statements(
+    destination_field: str, value: object, manage: bool, cross_account: bool
+) -> tuple[Mapping[str, Any], ...]:
+    """The destination's extra registry policy statements, only where the component writes a registry policy."""
+    field = f"{destination_field}.registry_policy_statements"
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ReplicationConfigError(field, value, "must be a list of IAM policy statements")
+    if value and not manage:
+        raise ReplicationConfigError(
+            field,
+            f"{len(value)} statement(s)",
+            "are only used when the component manages the registry policy (manage_registry_policy is false)",
+        )
+    if value and not cross_account:
+        raise ReplicationConfigError(
+            field,
+            f"{len(value)} statement(s)",
+            "would be dropped: a same-account destination gets no registry policy (replication within an account "
+            "needs none); manage this registry's policy elsewhere",
+        )
+    return _check_statements(field, value)
+
+
 def build_model(
     spec: ReplicationSpec,
     source_account_id: str,
     source_region: str,
     resolved: Sequence[tuple[str, str]],
 ) -> ReplicationModel:
-    """Check the resolved account ids and regions and lay out registries and rules.
+    """Check the resolved account ids and regions and lay out registries, their KMS keys, and rules.
 
     ``resolved[i]`` is the (account id, region) of ``spec.slots[i]``.
     """
@@ -331,13 +415,51 @@ def build_model(
                 account,
                 "this provider reaches the source account; use source_provider for same-account destinations",
             )
-        if slot.settings is not None:
-            slot.settings.kms_key_for(region)
+        kms_key = slot.settings.kms_key_for(region) if slot.settings is not None else None
         seen[registry] = slot
-        destinations.append(DestinationRegistry(slot, registry))
+        destinations.append(DestinationRegistry(slot, registry, kms_key))
 
     groups: dict[tuple[str, ...], list[Registry]] = {}
     for destination in destinations:
         groups.setdefault(destination.slot.prefixes, []).append(destination.registry)
-    rules = tuple(ReplicationRule(prefixes, tuple(registries)) for prefixes, registries in groups.items())
+    rules = tuple(Rule(tuple(registries), prefixes) for prefixes, registries in groups.items())
     return ReplicationModel(source, tuple(destinations), rules)
+
+
+def check_registry_policy(source: Registry, destination: DestinationRegistry, document: str) -> None:
+    """Raise when the rendered registry policy of ``destination`` is larger than ECR accepts, or when one of its
+    extra statements takes away what the replication statement grants (evaluated as IAM does)."""
+    slot = destination.slot
+    if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
+        raise ReplicationConfigError(
+            slot.field,
+            f"{len(document)} characters",
+            f"the registry policy for {destination.registry.host} exceeds ECR's {limits.MAX_REGISTRY_POLICY_CHARS}"
+            "-character limit; use fewer prefixes or extra statements",
+        )
+    if not slot.extra_statements:
+        return
+    statements = parse_policy(document)
+    account, partition = source.account_id, source.partition
+    # The replication statement meets every requirement unconditionally: only a Deny can take one away, so the
+    # policy is evaluated only for the requirements some Deny concerns.
+    denies = [s for s in statements if s.effect == "Deny"]
+    concerned = [
+        requirement for requirement in destination.requirements
+        if any(s.applies_to(account, partition, requirement.action) and s.touches(requirement.resources) for s in denies)
+    ]
+    for requirement, decision in unmet(statements, account, partition, concerned):
+        index = _statement_index(slot, decision.statements)
+        raise ReplicationConfigError(
+            f"{slot.field}.registry_policy_statements[{index}]",
+            slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
+            f"takes {requirement} away from the source account {account} ({decision.explain()}), and replication "
+            "needs it: it would fail, with only CloudTrail saying why",
+        )
+
+
+def _statement_index(slot: DestinationSlot, labels: tuple[str, ...]) -> int:
+    """The position among the extra statements of the first statement ``labels`` names (a Sid, or ``#<n>``: the
+    n-th statement of the policy, where the replication statement is the first)."""
+    extra = enumerate(slot.extra_statements)
+    return next(index for index, statement in extra if (statement.get("Sid") or f"#{index + 2}") in labels)

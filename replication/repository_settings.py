@@ -1,4 +1,4 @@
-"""Destination repository settings: validate them and render their documents. Pure, no Pulumi.
+"""Destination repository settings: merge the component's and a destination's, and validate them. Pure, no Pulumi.
 
 The settings reach replicated repositories through creation templates, whose prefix gets an implicit trailing
 '/', while replication filters (``PREFIX_MATCH``) are plain string prefixes. :func:`template_prefixes` maps one
@@ -18,6 +18,7 @@ from typing import Any
 from replication import limits
 from replication.ecr_semantics import canonical_json
 from replication.errors import ReplicationConfigError
+from replication.lifecycle_policy import check_lifecycle_length, check_lifecycle_policy
 
 ROOT_TEMPLATE = "ROOT"
 """The creation template prefix that matches every repository."""
@@ -52,7 +53,7 @@ group (e.g. ``encryption_type="AES256"`` drops an inherited ``kms_key``)."""
 
 @dataclass(frozen=True)
 class RepositorySettings:
-    """Validated settings of one destination's replicated repositories."""
+    """Validated settings of one destination's replicated repositories (``documents`` renders them)."""
 
     image_tag_mutability: str | None = None
     mutability_exclusion_filters: tuple[str, ...] = ()
@@ -61,7 +62,9 @@ class RepositorySettings:
     kms_key: str | None = None
     kms_keys: Mapping[str, str] = field(default_factory=dict)
     lifecycle_policy: str | None = None
-    """Canonical JSON, from the document or the helpers."""
+    """The given lifecycle policy document, as canonical JSON."""
+    expire_untagged_after_days: int | None = None
+    keep_last_images: int | None = None
     repository_policy: str | None = None
     """Canonical JSON."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -76,17 +79,18 @@ class RepositorySettings:
         return self.encryption_type in limits.KMS_ENCRYPTION_TYPES
 
     @property
+    def has_lifecycle(self) -> bool:
+        """Whether replicated repositories get a lifecycle policy (given, or from the helpers)."""
+        helpers = (self.expire_untagged_after_days, self.keep_last_images)
+        return self.lifecycle_policy is not None or any(value is not None for value in helpers)
+
+    @property
     def needs_template(self) -> bool:
         """Whether creation templates are worth creating (replication may create repositories and a setting
         other than scanning is set)."""
-        configured = (
-            self.image_tag_mutability,
-            self.encryption_type,
-            self.lifecycle_policy,
-            self.repository_policy,
-            self.tags or None,
-        )
-        return self.allow_repository_creation and any(value is not None for value in configured)
+        configured = (self.image_tag_mutability, self.encryption_type, self.repository_policy)
+        set_here = self.has_lifecycle or bool(self.tags) or any(value is not None for value in configured)
+        return self.allow_repository_creation and set_here
 
     @property
     def needs_role(self) -> bool:
@@ -94,43 +98,31 @@ class RepositorySettings:
         return self.needs_template and (self.uses_kms or bool(self.tags))
 
     def kms_key_for(self, region: str) -> str | None:
-        """The KMS key ARN used in ``region``, checked to live there."""
+        """The KMS key of repositories in ``region`` (``None`` without KMS); raises unless there is one for the
+        region and it lives there. The model resolves it once per destination registry."""
         if not self.uses_kms:
             return None
         key = self.kms_keys.get(region, self.kms_key)
-        source = f"{self.fields['kms_keys']}[{region!r}]" if region in self.kms_keys else self.fields.get("kms_key")
         if key is None:
             raise ReplicationConfigError(
                 self.fields["encryption_type"],
                 self.encryption_type,
                 f"needs a KMS key for {region}: set kms_key, or kms_keys[{region!r}]",
             )
-        match = limits.KMS_KEY_ARN_PATTERN.match(key)
-        if match is None:
-            raise ReplicationConfigError(
-                str(source), key, "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (not an alias)"
-            )
-        if match["region"] != region:
-            raise ReplicationConfigError(
-                str(source), key, f"the key is in {match['region']} but the destination region is {region}"
-            )
+        key_region = key.split(":")[3]  # the ARN's format was checked with the settings
+        if key_region != region:
+            source = f"{self.fields['kms_keys']}[{region!r}]" if region in self.kms_keys else self.fields["kms_key"]
+            raise ReplicationConfigError(source, key, f"the key is in {key_region} but the destination region is {region}")
         return key
 
-    def encryption_configuration(self, region: str) -> list[dict[str, str]] | None:
-        """The ``encryption_configurations`` input for repositories or templates in ``region``."""
-        if self.encryption_type is None:
-            return None
-        configuration = {"encryption_type": self.encryption_type}
-        key = self.kms_key_for(region)
-        if key is not None:
-            configuration["kms_key"] = key
-        return [configuration]
 
-    def exclusion_filters(self) -> list[dict[str, str]] | None:
-        """The ``image_tag_mutability_exclusion_filters`` input."""
-        if not self.mutability_exclusion_filters:
-            return None
-        return [{"filter": f, "filter_type": "WILDCARD"} for f in self.mutability_exclusion_filters]
+def is_repository_name(name: object) -> bool:
+    """Whether ``name`` is a repository name ECR accepts (also what a creation template prefix must be)."""
+    return (
+        isinstance(name, str)
+        and limits.REPOSITORY_NAME_MIN_LENGTH <= len(name) <= limits.REPOSITORY_NAME_MAX_LENGTH
+        and limits.REPOSITORY_NAME_PATTERN.match(name) is not None
+    )
 
 
 def template_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
@@ -139,7 +131,7 @@ def template_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
     needs_root = not prefixes
     for prefix in prefixes:
         segment = prefix[:-1]
-        if prefix.endswith("/") and limits.REPOSITORY_NAME_PATTERN.match(segment):
+        if prefix.endswith("/") and is_repository_name(segment):
             templates.append(segment)
         else:
             needs_root = True
@@ -149,35 +141,6 @@ def template_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
 def scanning_filters(prefixes: tuple[str, ...]) -> list[str]:
     """Registry scanning WILDCARD filters for the replicated prefixes (``*`` for everything)."""
     return [f"{prefix}*" for prefix in prefixes] or ["*"]
-
-
-def _lifecycle_helpers(untagged_days: int | None, keep_last: int | None) -> str | None:
-    """A lifecycle policy from the two helpers: expire untagged images, keep the most recent images."""
-    rules: list[dict[str, Any]] = []
-    if untagged_days is not None:
-        rules.append(
-            {
-                "description": f"Expire untagged images {untagged_days} days after push",
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": untagged_days,
-                },
-                "action": {"type": "expire"},
-            }
-        )
-    if keep_last is not None:
-        rules.append(
-            {
-                "description": f"Keep the last {keep_last} images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_last},
-                "action": {"type": "expire"},
-            }
-        )
-    for priority, rule in enumerate(rules, start=1):
-        rule["rulePriority"] = priority
-    return canonical_json({"rules": rules}) if rules else None
 
 
 def _json_document(path: str, value: object, what: str) -> dict[str, Any]:
@@ -194,13 +157,10 @@ def _json_document(path: str, value: object, what: str) -> dict[str, Any]:
 
 def _check_lifecycle(path: str, value: object) -> str:
     document = _json_document(path, value, "lifecycle policy")
-    rules = document.get("rules")
-    if not isinstance(rules, list) or not rules:
-        raise ReplicationConfigError(path, str(value)[:60], "a lifecycle policy needs a non-empty 'rules' list")
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, dict) or not isinstance(rule.get("rulePriority"), int):
-            raise ReplicationConfigError(f"{path}.rules[{i}]", rule, "each rule needs an integer rulePriority")
-    return canonical_json(document)
+    check_lifecycle_policy(path, document)
+    text = canonical_json(document)
+    check_lifecycle_length(path, text)
+    return text
 
 
 def _check_repository_policy(path: str, value: object) -> str:
@@ -218,7 +178,12 @@ def _check_repository_policy(path: str, value: object) -> str:
                 principal,
                 "a wildcard principal without a Condition (e.g. aws:PrincipalOrgID) opens the repositories to everyone",
             )
-    return canonical_json(document)
+    text = canonical_json(document)
+    if len(text) > limits.MAX_REPOSITORY_POLICY_CHARS:
+        raise ReplicationConfigError(
+            path, f"{len(text)} characters", f"a repository policy is at most {limits.MAX_REPOSITORY_POLICY_CHARS} characters"
+        )
+    return text
 
 
 def _check_choice(path: str, value: object, choices: tuple[str, ...]) -> str:
@@ -234,6 +199,15 @@ def _check_positive_int(path: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ReplicationConfigError(path, value, "must be a whole number of at least 1")
     return value
+
+
+def _check_kms_key(path: str, value: object) -> None:
+    """A KMS key ARN as a creation template takes it (the key's region is checked per destination registry)."""
+    valid = isinstance(value, str) and len(value) <= limits.KMS_KEY_MAX_LENGTH
+    if not valid or not limits.KMS_KEY_ARN_PATTERN.match(value):
+        raise ReplicationConfigError(
+            path, value, "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (not an alias)"
+        )
 
 
 def _check_string_map(path: str, value: object) -> dict[str, str]:
@@ -258,7 +232,7 @@ def _check_repositories(path: str, value: object, prefixes: tuple[str, ...]) -> 
     if not isinstance(value, list):
         raise ReplicationConfigError(path, value, "must be a list of repository names")
     for i, name in enumerate(value):
-        if not isinstance(name, str) or not limits.REPOSITORY_NAME_PATTERN.match(name):
+        if not is_repository_name(name):
             raise ReplicationConfigError(
                 f"{path}[{i}]", name, "a repository name is 2-256 characters of a-z, 0-9 and '._-' separated by '/'"
             )
@@ -336,8 +310,10 @@ def normalize_settings(
         )
     if encryption in limits.KMS_ENCRYPTION_TYPES and kms_key is None and not kms_keys:
         raise ReplicationConfigError(paths["encryption_type"], encryption, "needs kms_key (or kms_keys by region)")
-    if kms_key is not None and not isinstance(kms_key, str):
-        raise ReplicationConfigError(paths["kms_key"], kms_key, "must be a KMS key ARN")
+    if kms_key is not None:
+        _check_kms_key(paths["kms_key"], kms_key)
+    for region, key in kms_keys.items():
+        _check_kms_key(f"{paths['kms_keys']}[{region!r}]", key)
 
     helpers = {
         k: _check_positive_int(paths[k], merged[k]) for k in ("expire_untagged_after_days", "keep_last_images") if k in merged
@@ -349,8 +325,6 @@ def normalize_settings(
                 paths[next(iter(helpers))], next(iter(helpers.values())), "give either lifecycle_policy or the lifecycle helpers"
             )
         lifecycle = _check_lifecycle(paths["lifecycle_policy"], merged["lifecycle_policy"])
-    else:
-        lifecycle = _lifecycle_helpers(helpers.get("expire_untagged_after_days"), helpers.get("keep_last_images"))
 
     repository_policy = None
     if "repository_policy" in merged:
@@ -385,6 +359,8 @@ def normalize_settings(
         kms_key=kms_key,
         kms_keys=kms_keys,
         lifecycle_policy=lifecycle,
+        expire_untagged_after_days=helpers.get("expire_untagged_after_days"),
+        keep_last_images=helpers.get("keep_last_images"),
         repository_policy=repository_policy,
         tags=_check_string_map(paths["tags"], merged.get("tags", {})),
         repositories=repositories,

@@ -32,8 +32,14 @@ class Partition:
 _PARTITIONS = (
     ("cn-", Partition("aws-cn", "amazonaws.com.cn")),
     ("us-gov-", Partition("aws-us-gov", "amazonaws.com")),
+    ("us-iso-", Partition("aws-iso", "c2s.ic.gov")),
+    ("us-isob-", Partition("aws-iso-b", "sc2s.sgov.gov")),
+    ("us-isof-", Partition("aws-iso-f", "csp.hci.ic.gov")),
+    ("eu-isoe-", Partition("aws-iso-e", "cloud.adc-e.uk")),
+    ("eusc-", Partition("aws-eusc", "amazonaws.eu")),
 )
-"""Region name prefixes of the partitions other than ``aws`` (botocore's ``endpoints.json``, ``regionRegex``)."""
+"""Region name prefixes of the partitions other than ``aws`` (botocore's ``endpoints.json``, ``regionRegex``, and
+``partitions.json``, ``dnsSuffix``; tests/component/test_regions.py compares them for every ECR region)."""
 
 
 def partition_of(region: str) -> Partition:
@@ -93,6 +99,14 @@ def parse_registry(text: str) -> Registry | None:
     if not slash or not ACCOUNT_ID_PATTERN.match(account) or not region:
         return None
     return Registry(account, region)
+
+
+def registry_of_host(host: str) -> Registry | None:
+    """The registry a registry hostname (``<account>.dkr.ecr.<region>.<dns suffix>``) names, or ``None``."""
+    parts = host.split(".")
+    if len(parts) >= 5 and ACCOUNT_ID_PATTERN.match(parts[0]) and parts[1:3] == ["dkr", "ecr"]:
+        return Registry(parts[0], parts[3])
+    return None
 
 
 def registry_of_arn(arn: str) -> Registry | None:

@@ -9,12 +9,11 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 from .limits import IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
 from .declare import stack_policy
+from .iam_policy import Resources, pattern_covers
 from .props import UNKNOWN, elements, field, first, text
-from .registries import Registry
 from .replication_rules import ReplicationRule
 from .policy_config import HasConfig, PolicyOption
 from .stack_index import RegistryResource, StackIndex, group_by_registry
-from .wildcards import covers_prefix
 
 AES256_COUNTS_OPTION = PolicyOption("aes256Counts", False,
                                 "Accept AES256 (S3-managed keys) as encryption, not only KMS and KMS_DSSE.")
@@ -66,7 +65,7 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
                 continue
             for repository_filter in elements(field(rule, "repositoryFilters")):
                 pattern = text(repository_filter, "filter")
-                if pattern is UNKNOWN or (isinstance(pattern, str) and covers_prefix(pattern, prefix)):
+                if pattern is UNKNOWN or (isinstance(pattern, str) and pattern_covers(pattern, Resources.starting_with(prefix))):
                     return True
     return False
 
@@ -74,7 +73,7 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
 def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryResource]]) -> Iterator[str]:
     """One problem per destination where some of the rule's prefixes aren't scanned on push."""
     for destination in rule.destinations:
-        configurations = scanning.get(Registry(destination.registry_id, destination.region), [])
+        configurations = scanning.get(destination, [])
         uncovered = [p for p in rule.prefixes if not _scan_on_push_covers(configurations, p)]
         if uncovered:
             shown = ", ".join(repr(p) for p in uncovered) if uncovered != [""] else "every repository"

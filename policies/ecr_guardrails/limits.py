@@ -1,56 +1,80 @@
 """AWS limits and name patterns for ECR replication, in one place.
 
-Numbers come from the ECR user guide (see ``shared/ECR_FACTS.md``); botocore's service model is looser, so the
-guide's numbers are the ones enforced. Nothing here imports Pulumi. The policy pack carries a byte-identical copy
-(``policies/ecr_guardrails/limits.py``, kept so by ``tests/test_shared_copies.py``).
+Where botocore's ECR service model (``botocore/data/ecr/2015-09-21/service-2.json``, the API model AWS publishes)
+states a limit or a pattern, the value here is that one, word for word: ``tests/component/test_limits.py`` fails
+when the model and this file disagree. Limits the model doesn't state cite the AWS document they come from.
+Nothing here imports Pulumi. The policy pack carries a byte-identical copy (``policies/ecr_guardrails/limits.py``,
+kept so by ``tests/test_shared_copies.py``; ``make pack-copies`` refreshes it).
 """
 
 import re
 from typing import Final
 
 MAX_UNIQUE_DESTINATIONS: Final = 25
-"""Unique (region, registry id) destinations across all rules of one source registry."""
+"""Unique (region, registry id) destinations across all rules of one source registry. A service quota, not in the
+API model: ECR user guide, "Private image replication in Amazon ECR", considerations."""
 
-MAX_RULES: Final = 10
-"""Rules in one replication configuration."""
+MAX_RULES: Final = 25
+"""Rules in one replication configuration (model: ``ReplicationRuleList`` max)."""
 
 MAX_FILTERS_PER_RULE: Final = 100
-"""Repository filters in one rule."""
+"""Repository filters in one rule (model: ``RepositoryFilterList`` max)."""
 
 FILTER_MIN_LENGTH: Final = 2
 FILTER_MAX_LENGTH: Final = 256
-"""Length bounds of a ``PREFIX_MATCH`` filter value."""
+"""Length bounds of a ``PREFIX_MATCH`` filter value (model: ``RepositoryFilterValue``)."""
 
 FILTER_PATTERN: Final = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")
-"""AWS's pattern for a repository filter value."""
+"""A repository filter value (model: ``RepositoryFilterValue`` pattern)."""
 
-ACCOUNT_ID_PATTERN: Final = re.compile(r"^[0-9]{12}$")
-"""An AWS account id (the registry id of a private registry)."""
+ACCOUNT_ID_PATTERN: Final = re.compile(r"^(?:[0-9]{12})$")
+"""An AWS account id, the registry id of a private registry (model: ``RegistryId`` pattern)."""
 
-REGION_PATTERN: Final = re.compile(r"^[0-9a-z-]{2,25}$")
-"""AWS's pattern for a replication destination region."""
+REGION_PATTERN: Final = re.compile(r"^(?:[0-9a-z-]{2,25})$")
+"""A replication destination region (model: ``Region`` pattern)."""
 
 MAX_REGISTRY_POLICY_CHARS: Final = 10_240
-"""Largest registry permissions policy document ECR accepts."""
+"""Largest registry permissions policy document (model: ``RegistryPolicyText`` max)."""
+
+MAX_REPOSITORY_POLICY_CHARS: Final = 10_240
+"""Largest repository policy document (model: ``RepositoryPolicyText`` max)."""
+
+LIFECYCLE_POLICY_MIN_CHARS: Final = 100
+LIFECYCLE_POLICY_MAX_CHARS: Final = 30_720
+"""Length bounds of a lifecycle policy document (model: ``LifecyclePolicyText``)."""
+
+MAX_TEMPLATE_DESCRIPTION_CHARS: Final = 255
+"""Longest creation template description. The API allows 256 (model: ``RepositoryTemplateDescription``), but the
+Terraform provider under pulumi-aws validates 0 to 255 (terraform-provider-aws,
+``internal/service/ecr/repository_creation_template.go``), so 256 would fail ``pulumi preview``."""
 
 REPLICATION_ACTIONS: Final = ("ecr:CreateRepository", "ecr:ReplicateImage")
 """What a destination registry policy grants the source account: without ``ecr:CreateRepository`` replication
 fails for every repository that does not exist yet in the destination."""
 
-REPOSITORY_NAME_PATTERN: Final = re.compile(r"^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-"""ECR's rule for a repository name (also what a creation template prefix, less its implied '/', must match)."""
+REPOSITORY_NAME_MIN_LENGTH: Final = 2
+REPOSITORY_NAME_MAX_LENGTH: Final = 256
+REPOSITORY_NAME_PATTERN: Final = re.compile(r"^(?:[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*)$")
+"""A repository name (model: ``RepositoryName``); also what a creation template prefix, less its implied '/',
+must be."""
 
-TAG_FILTER_PATTERN: Final = re.compile(r"^[0-9A-Za-z._*-]{1,128}$")
-"""An image tag mutability exclusion filter: letters, digits and ._*-, at most 128 characters."""
+TAG_FILTER_PATTERN: Final = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
+"""An image tag mutability exclusion filter (model: ``ImageTagMutabilityExclusionFilterValue`` pattern)."""
+
+MAX_TAG_FILTERS: Final = 5
+"""Image tag mutability exclusion filters per repository or template (model: ``ImageTagMutabilityExclusionFilters``
+max)."""
 
 MAX_TAG_FILTER_WILDCARDS: Final = 2
-"""Wildcards (*) allowed in one tag mutability exclusion filter."""
+"""Wildcards (*) allowed in one tag mutability exclusion filter (not in the API model; the Terraform provider under
+pulumi-aws rejects more: terraform-provider-aws, ``internal/service/ecr/repository.go``,
+``validateImageTagMutabilityExclusionFilter``)."""
 
 IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
-"""Values of a repository's image tag mutability."""
+"""Values of a repository's image tag mutability (model: ``ImageTagMutability`` enum)."""
 
 ENCRYPTION_TYPES: Final = ("AES256", "KMS", "KMS_DSSE")
-"""Values of a repository's encryption type."""
+"""Values of a repository's encryption type (model: ``EncryptionType`` enum)."""
 
 KMS_ENCRYPTION_TYPES: Final = ("KMS", "KMS_DSSE")
 """Encryption types backed by a KMS key."""
@@ -61,13 +85,18 @@ IMMUTABLE_TAG_SETTINGS: Final = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 SCAN_ON_PUSH_FREQUENCIES: Final = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 """Registry scanning frequencies that scan an image when it arrives (continuous scanning also scans on push)."""
 
-KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z0-9-]*:kms:(?P<region>[0-9a-z-]+):(?P<account>[0-9]{12}):key/[a-z0-9-]+$")
-"""A KMS key ARN (creation templates take no alias), whose region must be the destination repository's."""
+KMS_KEY_ARN_PATTERN: Final = re.compile(r"^arn:aws[a-z0-9-]*:kms:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):key/[a-z0-9-]+$")
+"""A KMS key ARN, as a creation template takes it (model: ``KmsKeyForRepositoryCreationTemplate`` pattern, no
+alias), with named groups: the key's region must be the destination repository's."""
 
-MAX_TAG_FILTERS: Final = 5
-"""Image tag mutability exclusion filters per repository or template."""
+KMS_KEY_MAX_LENGTH: Final = 2048
+"""Longest KMS key ARN (model: ``KmsKeyForRepositoryCreationTemplate`` max)."""
 
 SCANNING_FILTER_PATTERN: Final = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
 SCANNING_FILTER_MAX_LENGTH: Final = 255
-"""A registry scanning rule's WILDCARD repository filter."""
+"""A registry scanning rule's ``WILDCARD`` repository filter (model: ``ScanningRepositoryFilterValue``)."""
 
+MAX_ROLE_INLINE_POLICY_CHARS: Final = 10_240
+"""The total size of a role's inline policies, white space not counted (IAM user guide, "IAM and AWS STS quotas",
+character limits: "Role policy size cannot exceed 10,240 characters"; botocore's IAM model allows 131,072 per
+document, the quota is what IAM enforces)."""

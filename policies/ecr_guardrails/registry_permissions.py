@@ -1,20 +1,22 @@
 """`ecr-registry-policy-least-privilege` and `ecr-replication-has-permission`: registry permissions policies
-grant replication, and only replication, to named accounts."""
+grant replication, and only replication, to named accounts; and every cross-account destination's policy
+really lets its source account replicate every prefix it receives, evaluated as IAM does (`iam_policy`)."""
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Optional
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
-from .limits import ACCOUNT_ID_PATTERN, MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
-from .resource_types import REGISTRY_POLICY
-from .declare import resource_policy, stack_policy
-from .policy_documents import Statement, parse_policy, principal_account
-from .props import UNKNOWN, text
-from .registries import Registry
-from .replication_rules import Destination
+from .ecr_semantics import Registry, registry_of_arn
+from .iam_policy import (PolicyDocumentError, Requirement, Statement, account_of_principal, parse_policy,
+                         replication_requirements, unmet)
+from .limits import MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
 from .policy_config import PolicyOption
+from .props import UNKNOWN, text
+from .registries import AnyRegistry, describe
+from .resource_types import REGISTRY_POLICY, REPOSITORY
+from .declare import resource_policy, stack_policy
 from .stack_index import RegistryResource, ReplicationSource, StackIndex
 
 ALLOWED_ACTIONS_OPTION: PolicyOption[tuple] = PolicyOption(
@@ -28,24 +30,26 @@ REQUIRE_CREATE_REPOSITORY_OPTION = PolicyOption(
 """Whether a destination policy must also grant `ecr:CreateRepository`."""
 
 MAX_POLICY_LENGTH_OPTION = PolicyOption("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
-                                    "Longest registry policy text (characters) ECR accepts.")
+                                        "Longest registry policy text (characters) ECR accepts.")
 """How long a registry policy's text may be."""
 
-_NOT_A_POLICY = "the policy is not a JSON policy document with a Statement list; fix its JSON."
+_NOT_A_POLICY = "the policy is not a JSON policy document IAM could evaluate ({}); fix it."
 
 
 def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> Iterator[str]:
     where = f"Allow statement {statement.label}"
-    if "*" in statement.aws_principals:
-        yield (f"{where} has the '*' principal; name the source accounts, e.g. "
+    principals = statement.principals
+    if principals is None or principals.everyone:
+        yield (f"{where} has the '*' principal (or NotPrincipal); name the source accounts, e.g. "
                f"{{\"AWS\": \"arn:aws:iam::<source-account>:root\"}}.")
-    unnamed = [p for p in statement.aws_principals if p != "*" and principal_account(p) is None]
-    if statement.other_principal_kinds or unnamed or not statement.aws_principals:
-        yield (f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
-               f"found {', '.join(unnamed + list(statement.other_principal_kinds)) or 'none'}.")
-    if statement.not_actions:
+    else:
+        unnamed = [p for p in principals.aws if account_of_principal(p) is None]
+        if principals.other_kinds or unnamed or not principals.aws:
+            yield (f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
+                   f"found {', '.join(unnamed + list(principals.other_kinds)) or 'none'}.")
+    if statement.not_actions is not None:
         yield f"{where} uses NotAction, which grants every other action; list the actions instead."
-    beyond = [action for action in statement.actions if action.lower() not in allowed_actions]
+    beyond = [action for action in statement.actions or () if action.lower() not in allowed_actions]
     if beyond:
         yield (f"{where} grants {', '.join(beyond)}; replication needs only {' and '.join(REPLICATION_ACTIONS)} "
                f"(list other actions in allowedActions to permit them).")
@@ -59,13 +63,14 @@ def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
     if len(document) > longest:
         yield (f"the policy text is {len(document)} characters long; {accepted}: "
                f"merge statements or narrow their Resource lists.")
-    statements = parse_policy(document)
-    if statements is None:
-        yield _NOT_A_POLICY
+    try:
+        statements = parse_policy(document)
+    except PolicyDocumentError as error:
+        yield _NOT_A_POLICY.format(error)
         return
     allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_OPTION.read(args)))
     for statement in statements:
-        if statement.allows:
+        if statement.effect == "Allow":
             yield from _statement_problems(statement, allowed)
 
 
@@ -82,72 +87,96 @@ least_privilege = resource_policy(
 """Judges every Allow statement of each registry policy."""
 
 
-def _arn_registry(arn: str) -> Optional[Registry]:
-    """The registry an ECR ARN (`arn:aws:ecr:<region>:<account>:repository/...`) lies in."""
-    parts = arn.split(":")
-    if len(parts) >= 6 and parts[2] == "ecr" and parts[3] and ACCOUNT_ID_PATTERN.match(parts[4]):
-        return Registry(parts[4], parts[3])
-    return None
-
-
 class _PolicyIndex:
     """Registry policies by the registries they govern: their provider's, and those their Resource ARNs name."""
 
     def __init__(self, policies: list[RegistryResource]) -> None:
-        self._by_registry: dict[Registry, list[Optional[tuple[Statement, ...]]]] = defaultdict(list)
+        self._by_registry: dict[AnyRegistry, list[Optional[Sequence[Statement]]]] = defaultdict(list)
         for policy in policies:
             document = text(policy.resource.props, "policy")
-            statements = None if document is UNKNOWN or not isinstance(document, str) else parse_policy(document)
-            registries = {policy.registry} if policy.registry else set()
-            registries.update(r for s in statements or () for arn in s.resources if (r := _arn_registry(arn)))
+            statements = _statements(document) if isinstance(document, str) else None
+            registries: set[AnyRegistry] = {policy.registry} if policy.registry else set()
+            registries.update(r for s in statements or () for arn in s.resources or () if (r := registry_of_arn(arn)))
             for registry in registries:
                 self._by_registry[registry].append(statements)
 
-    def problem(self, source_account: str, destination: Destination, actions: tuple[str, ...]) -> Optional[str]:
-        """Why replication from `source_account` to `destination` lacks one of `actions`, or `None` if it has
-        them all (or a governing policy is unknown during preview)."""
-        policies = self._by_registry.get(Registry(destination.registry_id, destination.region))
+    def problem(self, source_account: str, destination: Registry, requirements: Sequence[Requirement]) -> Optional[str]:
+        """Why the policies of `destination` don't let `source_account` meet `requirements`, or `None` when one of
+        them does (or is unknown during preview, or unreadable, which the least-privilege policy reports)."""
+        policies = self._by_registry.get(destination)
         if not policies:
             return "has no registry policy in this stack"
+        gaps: list[str] = []
         for statements in policies:
             if statements is None:
                 return None
-            granting = [s for s in statements if s.names_account(source_account)]
-            if all(any(s.grants(action) for s in granting) for action in actions):
+            found = unmet(statements, source_account, destination.partition, requirements)
+            if not found:
                 return None
-        return f"has a registry policy that doesn't grant account {source_account} {' and '.join(actions)}"
+            gaps = [f"{requirement}: {decision.explain()}" for requirement, decision in found]
+        return f"has a registry policy that doesn't let account {source_account} do " + "; ".join(gaps)
 
 
-def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex,
-                         actions: tuple[str, ...]) -> Iterator[str]:
-    source_account = source.registry.account_id if source.registry else None
-    if source_account is None:
+def _statements(document: str) -> Optional[Sequence[Statement]]:
+    try:
+        return parse_policy(document)
+    except PolicyDocumentError:
+        return None
+
+
+def _pre_created(index: StackIndex, destination: Registry, source: ReplicationSource) -> list[str]:
+    """The repositories the stack creates in `destination` that the source's rules replicate to it."""
+    names = []
+    for repository in index.of_type(REPOSITORY):
+        name = text(repository.resource.props, "name")
+        if repository.registry == destination and isinstance(name, str) and any(
+                rule.replicates(name) for rule in source.rules if destination in rule.destinations):
+            names.append(name)
+    return names
+
+
+def _missing_permissions(source: ReplicationSource, policies: _PolicyIndex, index: StackIndex,
+                         create_repositories: bool) -> Iterator[str]:
+    if not isinstance(source.registry, Registry):
         return
-    for destination in sorted(source.destinations, key=str):
-        if destination.registry_id == source_account:
+    source_account = source.registry.account_id
+    for destination in sorted(source.destinations):
+        if destination.account_id == source_account:
             continue
-        problem = policies.problem(source_account, destination, actions)
+        prefixes = [p for rule in source.rules if destination in rule.destinations for p in rule.prefixes]
+        requirements = replication_requirements(destination, prefixes)
+        if not create_repositories:
+            # Least-privilege mode: ReplicateImage on the repositories the stack pre-creates there, else (they are
+            # made elsewhere) on every replicated prefix.
+            pre_created = _pre_created(index, destination, source)
+            requirements = (replication_requirements(destination, (), pre_created) if pre_created else
+                            tuple(r for r in requirements if r.action == "ecr:ReplicateImage"))
+        problem = policies.problem(source_account, destination, requirements) if requirements else None
         if problem:
-            yield (f"destination {destination} {problem}: replication from {source.registry} will fail unless a "
-                   f"policy managed elsewhere grants arn:aws:iam::{source_account}:root {' and '.join(actions)} "
-                   f"there. Add a RegistryPolicy in that registry (its provider must name the account via "
+            needed = ", ".join(map(str, requirements))
+            yield (f"destination {destination} {problem}. Replication from {describe(source.registry)} will fail "
+                   f"unless the registry policy there lets {source.registry.account_root_arn} do {needed}. Add or "
+                   f"fix the RegistryPolicy in that registry (its provider must name the account via "
                    f"allowedAccountIds or an assumed role).")
 
 
 def _permission_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
-    actions = REPLICATION_ACTIONS if REQUIRE_CREATE_REPOSITORY_OPTION.read(args) else ("ecr:ReplicateImage",)
+    create_repositories = bool(REQUIRE_CREATE_REPOSITORY_OPTION.read(args))
     policies = _PolicyIndex(index.of_type(REGISTRY_POLICY))
     for source in index.replication_sources:
-        for problem in _missing_permissions(source, policies, actions):
+        for problem in _missing_permissions(source, policies, index, create_repositories):
             yield problem, source.resource.urn
 
 
 has_permission = stack_policy(
     name="ecr-replication-has-permission",
-    description="Every cross-account replication destination has a registry policy in the stack granting the "
-                "source account ecr:ReplicateImage and ecr:CreateRepository.",
+    description="Every cross-account replication destination has a registry policy in the stack that lets the "
+                "source account ecr:ReplicateImage and ecr:CreateRepository on every prefix replicated to it "
+                "(evaluated as IAM does: explicit deny wins, wildcards, NotAction/NotResource; a Condition makes a "
+                "grant unprovable).",
     level=EnforcementLevel.ADVISORY,
     check=_permission_problems,
     options=[REQUIRE_CREATE_REPOSITORY_OPTION],
 )
-"""Warns about cross-account destinations that no registry policy of the stack opens to the source account."""
+"""Warns about cross-account destinations whose registry policy in the stack doesn't provably open them to the
+source account."""

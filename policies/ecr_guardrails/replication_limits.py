@@ -11,7 +11,7 @@ from .limits import (ACCOUNT_ID_PATTERN, FILTER_MAX_LENGTH, FILTER_MIN_LENGTH, F
 from .resource_types import REPLICATION_CONFIGURATION
 from .declare import resource_policy, stack_policy
 from .props import UNKNOWN
-from .registries import resource_registry
+from .registries import describe, resource_registry
 from .replication_rules import ReplicationRule, declared_rule_count, replication_rules
 from .policy_config import PolicyOption
 from .stack_index import StackIndex, group_by_registry, names, on_each
@@ -39,7 +39,7 @@ def _destination_limit_problems(args: StackValidationArgs, index: StackIndex) ->
         unique = frozenset().union(*(source.destinations for source in group))
         if len(unique) <= limit:
             continue
-        where = group[0].registry or "this source registry"
+        where = describe(group[0].registry) if group[0].registry else "this source registry"
         yield from on_each(group, f"{where} replicates to {len(unique)} unique destinations (region, registryId) "
                                   f"across {len(group)} replication configuration(s) ({names(group)}); {most}. "
                                   f"Remove {len(unique) - limit} destination(s).")
@@ -83,18 +83,18 @@ def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
     for rule in replication_rules(args.props):
         yield from _filter_problems(rule, args)
         for destination in rule.destinations:
-            if not ACCOUNT_ID_PATTERN.match(destination.registry_id):
-                yield (f"rule {rule.number} destination registryId {destination.registry_id!r} is not a 12-digit "
+            if not ACCOUNT_ID_PATTERN.match(destination.account_id):
+                yield (f"rule {rule.number} destination registryId {destination.account_id!r} is not a 12-digit "
                        f"account id.")
             if not REGION_PATTERN.match(destination.region):
                 yield f"rule {rule.number} destination region {destination.region!r} is not a region name."
-            if source and source.account_id == destination.registry_id and source.region == destination.region:
-                yield f"rule {rule.number} replicates {source} to itself; remove destination {destination}."
+            if source == destination:
+                yield f"rule {rule.number} replicates {describe(source)} to itself; remove destination {destination}."
 
 
 rule_limits = resource_policy(
     name="ecr-replication-rule-limits",
-    description="Replication rules stay within AWS's limits: at most 10 rules, 100 PREFIX_MATCH filters per "
+    description="Replication rules stay within AWS's limits: at most 25 rules, 100 PREFIX_MATCH filters per "
                 "rule with valid 2..256 character values, and no destination equal to the source registry.",
     level=EnforcementLevel.MANDATORY,
     check=_rule_limit_problems,

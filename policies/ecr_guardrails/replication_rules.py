@@ -4,18 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .ecr_semantics import Registry, Rule
 from .props import UNKNOWN, elements, field, length, text
-
-
-@dataclass(frozen=True)
-class Destination:
-    """A replication destination: a registry named by region and account id."""
-
-    region: str
-    registry_id: str
-
-    def __str__(self) -> str:
-        return f"{self.registry_id}/{self.region}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +22,7 @@ class ReplicationRule:
 
     number: int
     """1-based position in the configuration, for messages."""
-    destinations: tuple[Destination, ...]
+    destinations: tuple[Registry, ...]
     filters: tuple[RepositoryFilter, ...]
     filter_count: int
     """Declared filters, unknown ones included."""
@@ -49,13 +39,13 @@ class ReplicationRule:
 
     def replicates(self, repository_name: str) -> bool:
         """Whether the rule replicates the repository of that name (as far as its known filters tell)."""
-        return any(repository_name.startswith(prefix) for prefix in self.prefixes)
+        return bool(self.prefixes) and Rule(self.destinations, self.prefixes).matches(repository_name)
 
 
-def _destination(node: Any) -> Destination | None:
+def _destination(node: Any) -> Registry | None:
     region, registry_id = text(node, "region"), text(node, "registryId")
     if isinstance(region, str) and isinstance(registry_id, str):
-        return Destination(region, registry_id)
+        return Registry(registry_id, region)
     return None
 
 

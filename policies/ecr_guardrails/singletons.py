@@ -7,6 +7,7 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 
 from .resource_types import REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION
 from .declare import stack_policy
+from .registries import describe
 from .stack_index import StackIndex, group_by_registry, names, on_each
 
 _SINGLETON_TYPES: dict[str, str] = {
@@ -21,7 +22,7 @@ def _single_configuration_problems(args: StackValidationArgs, index: StackIndex)
         for group in group_by_registry(r for r in index.of_type(resource_type) if r.registry).values():
             if len(group) < 2:
                 continue
-            yield from on_each(group, f"{len(group)} {kind} manage {group[0].registry} ({names(group)}). Each "
+            yield from on_each(group, f"{len(group)} {kind} manage {describe(group[0].registry)} ({names(group)}). Each "
                                       f"replaces the registry's whole document, so they overwrite each other on "
                                       f"every update: merge them into one resource (one EcrReplication component "
                                       f"must own every rule of a source registry).")

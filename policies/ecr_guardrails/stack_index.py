@@ -14,8 +14,9 @@ from pulumi_policy import PolicyResource
 
 from .resource_types import (REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION, REPOSITORY,
                              REPOSITORY_CREATION_TEMPLATE)
-from .registries import Registry, resource_registry
-from .replication_rules import Destination, ReplicationRule, replication_rules
+from .ecr_semantics import Registry
+from .registries import AnyRegistry, resource_registry
+from .replication_rules import ReplicationRule, replication_rules
 
 _INDEXED_TYPES = frozenset({REPLICATION_CONFIGURATION, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
                             REPOSITORY, REPOSITORY_CREATION_TEMPLATE})
@@ -26,7 +27,7 @@ class RegistryResource:
     """An ECR resource and the registry it manages (`None` when that can't be known during preview)."""
 
     resource: PolicyResource
-    registry: Optional[Registry]
+    registry: Optional[AnyRegistry]
 
     @property
     def group_key(self) -> object:
@@ -41,7 +42,7 @@ class ReplicationSource(RegistryResource):
     rules: tuple[ReplicationRule, ...]
 
     @property
-    def destinations(self) -> frozenset[Destination]:
+    def destinations(self) -> frozenset[Registry]:
         """The unique known destinations across all rules."""
         return frozenset(d for rule in self.rules for d in rule.destinations)
 

@@ -3,8 +3,10 @@
 Starts ECR's native replication backfill for each destination of the live configuration, one per
 destination region at a time and at most 10 per registry (the rest wait in a queue), follows backfills
 that are already running instead of restarting them, shows progress on stderr, then prints per-image
-results with failures first. Exit 0 when every backfill completed without failed images, 1 otherwise,
-130 when interrupted.
+results with failures first; a backfill whose images failed is reported FAILED, never COMPLETE.
+
+Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 130
+interrupted (running backfills go on unless you stop them).
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import output, sessions
+from replication.cli import options, output
 from replication.cli.options import parse_duration
-from replication.cli.sessions import Clients, translated_errors
+from replication.cli.sessions import AccountSession, Sessions, error_code, translated_errors
 from replication.cli.errors import CliError
-from replication.cli.live import Destination, Rule, destinations_of, matched_repositories, read_live_rules
+from replication.cli.live import matched_repositories, read_live_rules
+from replication.ecr_semantics import Registry, Rule, destinations_of
 
 ACTIVE = frozenset({"PREPARING", "IN_PROGRESS", "STOPPING"})
 """Backfill statuses that still occupy their destination region and the registry's quota."""
@@ -38,9 +41,9 @@ EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backfill`` sub-command."""
-    parser = sessions.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__ or "", run)
-    parser.add_argument("--destination", action="append", default=[], metavar="REGION[:ACCOUNT]",
-                        help="only these destinations of the configuration (repeatable)")
+    parser = options.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__, run)
+    parser.add_argument("--destination", action="append", default=[], metavar="ACCOUNT/REGION",
+                        help="only this destination registry of the configuration, or every one in a REGION (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="count the images each destination would get; start nothing")
     parser.add_argument("--poll-interval", type=parse_duration, default=parse_duration("15s"),
                         help="time between progress checks (default 15s)")
@@ -53,18 +56,18 @@ def run(
     confirm: Callable[[str], bool] | None = None,
 ) -> int:
     """Run ``backfill``; ``sleep``, ``interactive`` (is stdin a terminal) and ``confirm`` are replaced in tests."""
-    clients = sessions.source_clients(args)
-    rules = read_live_rules(clients)
+    source = Sessions.from_args(args).source()
+    rules = read_live_rules(source)
     destinations = select_destinations(rules, args.destination)
     if args.dry_run:
-        counts = dry_run_counts(clients, rules, destinations)
+        counts = dry_run_counts(source, rules, destinations)
         if args.json:
             output.print_json({"dryRun": True, "destinations": [{**d.as_api(), **c} for d, c in counts.items()]})
         else:
             rows = [(str(d), c["repositories"], c["images"]) for d, c in counts.items()]
             print(output.render_table(("DESTINATION", "REPOSITORIES", "IMAGES"), rows))
         return EXIT_DONE
-    scheduler = Scheduler(clients, destinations)
+    scheduler = Scheduler(source, destinations)
     progress = output.Progress()
     try:
         scheduler.run(sleep, args.poll_interval, progress)
@@ -76,12 +79,12 @@ def run(
 
 
 def parse_selector(text: str) -> tuple[str, str | None]:
-    """``REGION[:ACCOUNT]`` as (region, account or None)."""
-    region, _, account = text.partition(":")
-    return region, account or None
+    """``ACCOUNT/REGION`` (a registry, as every command writes one) or ``REGION`` as (region, account or None)."""
+    account, slash, region = text.rpartition("/")
+    return region, account if slash else None
 
 
-def select_destinations(rules: list[Rule], selectors: list[str]) -> list[Destination]:
+def select_destinations(rules: Sequence[Rule], selectors: list[str]) -> list[Registry]:
     """The configured destinations named by ``selectors`` (all of them when none is given)."""
     configured = destinations_of(rules)
     if not selectors:
@@ -89,7 +92,7 @@ def select_destinations(rules: list[Rule], selectors: list[str]) -> list[Destina
     chosen = []
     for selector in selectors:
         region, account = parse_selector(selector)
-        found = [d for d in configured if d.region == region and account in (None, d.registry_id)]
+        found = [d for d in configured if d.region == region and account in (None, d.account_id)]
         if not found:
             raise CliError(f"destination {selector!r} is not in the replication configuration "
                            f"(configured: {', '.join(map(str, configured))})")
@@ -97,15 +100,15 @@ def select_destinations(rules: list[Rule], selectors: list[str]) -> list[Destina
     return chosen
 
 
-def dry_run_counts(clients: Clients, rules: list[Rule], destinations: list[Destination]) -> dict[Destination, dict[str, int]]:
+def dry_run_counts(source: AccountSession, rules: Sequence[Rule], destinations: list[Registry]) -> dict[Registry, dict[str, int]]:
     """For each destination, how many matched repositories and distinct images (digests) it would receive."""
     counts = {d: {"repositories": 0, "images": 0} for d in destinations}
-    ecr = clients.client("ecr")
-    for repository in matched_repositories(clients, rules):
+    ecr = source.client("ecr")
+    for repository in matched_repositories(source, rules):
         reached = [d for d in destinations_of(rules, repository) if d in counts]
         if not reached:
             continue
-        with translated_errors(clients.account, "ecr"):
+        with translated_errors(source.account_id, "ecr"):
             pages = ecr.get_paginator("list_images").paginate(repositoryName=repository)
             digests = {image["imageDigest"] for page in pages for image in page["imageIds"]}
         for destination in reached:
@@ -117,17 +120,21 @@ def dry_run_counts(clients: Clients, rules: list[Rule], destinations: list[Desti
 class Scheduler:
     """Starts, queues and follows one backfill per destination within AWS's concurrency rules."""
 
-    def __init__(self, clients: Clients, destinations: list[Destination]) -> None:
-        """Backfill ``destinations`` of the registry behind ``clients``."""
-        self.clients = clients
+    def __init__(self, source: AccountSession, destinations: list[Registry]) -> None:
+        """Backfill ``destinations`` of the registry behind ``source``."""
+        self.source = source
+        self.destinations = list(destinations)
         self.queue = list(destinations)
-        self.followed: dict[Destination, dict[str, Any]] = {}
+        self.followed: dict[Registry, dict[str, Any]] = {}
         """The backfill followed per destination, as last reported by AWS."""
+        self._shown: dict[Registry, float] = {}
+        """The part of each destination's backfill shown so far: AWS's totals can grow while it is still counting
+        images, and a bar that went backwards would mislead more than one that waits."""
 
     @property
     def ecr(self) -> Any:
         """The source registry's ECR client."""
-        return self.clients.client("ecr")
+        return self.source.client("ecr")
 
     def run(self, sleep: Callable[[float], None], interval: float, progress: output.Progress) -> None:
         """Start and follow backfills until the queue is empty and every followed one has ended."""
@@ -140,7 +147,7 @@ class Scheduler:
 
     def list_backfills(self) -> list[dict[str, Any]]:
         """Every backfill of the registry that AWS still reports (terminal ones for 90 days)."""
-        with translated_errors(self.clients.account, "ecr"):
+        with translated_errors(self.source.account_id, "ecr"):
             pages = self.ecr.get_paginator("list_replication_backfills").paginate()
             return [b for page in pages for b in page["backfills"]]
 
@@ -152,7 +159,7 @@ class Scheduler:
         for destination, known in self.followed.items():
             self.followed[destination] = by_id.get(known["replicationBackfillId"], known)
         for backfill in active:
-            destination = Destination(backfill["destination"]["region"], backfill["destination"]["registryId"])
+            destination = Registry(backfill["destination"]["registryId"], backfill["destination"]["region"])
             if destination in self.queue:
                 self.queue.remove(destination)
                 self.followed[destination] = backfill
@@ -173,13 +180,13 @@ class Scheduler:
             self.queue.remove(destination)
             self.followed[destination] = started
 
-    def start(self, destination: Destination) -> dict[str, Any] | str:
+    def start(self, destination: Registry) -> dict[str, Any] | str:
         """Start a backfill: AWS's answer, or REGION_BUSY / REGISTRY_FULL when AWS refuses for now."""
-        with translated_errors(self.clients.account, "ecr"):
+        with translated_errors(self.source.account_id, "ecr"):
             try:
                 started = self.ecr.start_replication_backfill(destination=destination.as_api())
             except botocore.exceptions.ClientError as error:
-                code = sessions.error_code(error)
+                code = error_code(error)
                 if code == "ReplicationBackfillInProgressException":
                     return REGION_BUSY
                 if code == "LimitExceededException":
@@ -189,18 +196,30 @@ class Scheduler:
         return started
 
     def show(self, progress: output.Progress) -> None:
-        """Redraw the progress line from the followed backfills' counters."""
+        """Redraw the progress line: each destination counts equally, from queued (0) to ended (1)."""
+        for destination in self.destinations:
+            backfill = self.followed.get(destination)
+            if backfill is None:
+                continue
+            counters = backfill.get("progress", {})
+            total = counters.get("totalReplicationCount", 0)
+            done = counters.get("completedReplicationCount", 0) + counters.get("failedReplicationCount", 0)
+            part = 1.0 if backfill["status"] not in ACTIVE else done / total if total else 0.0
+            self._shown[destination] = max(self._shown.get(destination, 0.0), part)
         counters = [b.get("progress", {}) for b in self.followed.values()]
+        images = sum(c.get("completedReplicationCount", 0) + c.get("failedReplicationCount", 0) for c in counters)
         total = sum(c.get("totalReplicationCount", 0) for c in counters)
         failed = sum(c.get("failedReplicationCount", 0) for c in counters)
-        done = sum(c.get("completedReplicationCount", 0) for c in counters) + failed
-        running = sum(b["status"] in ACTIVE for b in self.followed.values())
-        progress.update(done, total, f"images ({failed} failed), {running} backfills running, {len(self.queue)} queued")
+        ended = sum(b["status"] not in ACTIVE for b in self.followed.values())
+        running = len(self.followed) - ended
+        progress.update(sum(self._shown.values()) / max(len(self.destinations), 1),
+                        f"{ended}/{len(self.destinations)} destinations, {images}/{total} images ({failed} failed), "
+                        f"{running} running, {len(self.queue)} queued")
 
     def results(self) -> list[dict[str, Any]]:
         """Per-image results of every followed backfill, failures first."""
         rows = []
-        with translated_errors(self.clients.account, "ecr"):
+        with translated_errors(self.source.account_id, "ecr"):
             for destination, backfill in self.followed.items():
                 pages = self.ecr.get_paginator("describe_replication_backfill_results").paginate(
                     replicationBackfillId=backfill["replicationBackfillId"]
@@ -209,22 +228,32 @@ class Scheduler:
         return sorted(rows, key=lambda r: (r["status"] != "FAILED", r["destination"], r["repositoryName"]))
 
 
+def outcome(backfill: dict[str, Any], results: list[dict[str, Any]]) -> str:
+    """What a backfill achieved: AWS's status, except that one whose images failed is never called COMPLETE."""
+    failed = sum(r["status"] == "FAILED" for r in results)
+    failed = max(failed, backfill.get("progress", {}).get("failedReplicationCount", 0))
+    if backfill["status"] == "COMPLETE" and failed:
+        return f"FAILED ({failed} of {backfill.get('progress', {}).get('totalReplicationCount', len(results))} images)"
+    return backfill["status"] + (f" ({backfill['failureCode']})" if backfill.get("failureCode") else "")
+
+
 def report(scheduler: Scheduler, as_json: bool) -> int:
     """Print every followed backfill and its per-image results; the exit code says whether all succeeded."""
     results = scheduler.results()
     backfills = sorted(scheduler.followed.items())
-    ok = all(b["status"] == "COMPLETE" for _, b in backfills) and all(r["status"] == "COMPLETE" for r in results)
+    outcomes = {d: outcome(b, [r for r in results if r["destination"] == d]) for d, b in backfills}
+    ok = all(result == "COMPLETE" for result in outcomes.values()) and all(r["status"] == "COMPLETE" for r in results)
     if as_json:
         output.print_json({
-            "backfills": [{key: b.get(key) for key in ("replicationBackfillId", "destination", "status", "failureCode", "progress")}
-                          for _, b in backfills],
+            "backfills": [{**{key: b.get(key) for key in ("replicationBackfillId", "destination", "status", "failureCode",
+                                                           "progress")}, "result": outcomes[d]}
+                          for d, b in backfills],
             "results": [{**r, "destination": r["destination"].as_api()} for r in results],
         })
     else:
         print(output.render_table(
-            ("DESTINATION", "BACKFILL", "STATUS"),
-            [(str(d), b["replicationBackfillId"], b["status"] + (f" ({b['failureCode']})" if b.get("failureCode") else ""))
-             for d, b in backfills],
+            ("DESTINATION", "BACKFILL", "RESULT"),
+            [(str(d), b["replicationBackfillId"], outcomes[d]) for d, b in backfills],
         ))
         print()
         print(output.render_table(
@@ -248,7 +277,7 @@ def interrupted(scheduler: Scheduler, interactive: bool, confirm: Callable[[str]
     """After Ctrl-C: offer to stop the running backfills on a terminal, otherwise say how to stop them."""
     running = [b for b in scheduler.followed.values() if b["status"] in ACTIVE - {"STOPPING"}]
     if running and interactive and confirm(f"stop the {len(running)} running backfill(s)? [y/N] "):
-        with translated_errors(scheduler.clients.account, "ecr"):
+        with translated_errors(scheduler.source.account_id, "ecr"):
             for backfill in running:
                 scheduler.ecr.stop_replication_backfill(replicationBackfillId=backfill["replicationBackfillId"])
                 output.note(f"stopping backfill {backfill['replicationBackfillId']}")
@@ -256,7 +285,7 @@ def interrupted(scheduler: Scheduler, interactive: bool, confirm: Callable[[str]
     for backfill in running:
         output.note(
             f"backfill {backfill['replicationBackfillId']} keeps running; stop it with `aws ecr stop-replication-backfill "
-            f"--replication-backfill-id {backfill['replicationBackfillId']} --region {scheduler.clients.default_region}`"
+            f"--replication-backfill-id {backfill['replicationBackfillId']} --region {scheduler.source.region}`"
         )
     if scheduler.queue:
         output.note(f"not started (still queued): {', '.join(map(str, scheduler.queue))}; run backfill again to continue")

@@ -1,174 +1,292 @@
-"""``ecr-replication check``: compare live replication with the expected configuration and its prerequisites.
+"""``ecr-replication check``: is live replication what the stack declares, and can it work?
 
-Checks that the source registry's replication configuration equals the expected one, that every
-cross-account destination registry policy lets the source account replicate (``ecr:ReplicateImage`` and
-``ecr:CreateRepository`` on the replicated prefixes), and that the service-linked role
-``AWSServiceRoleForECRReplication`` exists in the source account. Exit 0 when healthy, 1 otherwise.
+Reads, each with credentials verified (STS GetCallerIdentity) to be in that registry's own account:
+
+1. the source registry's replication configuration, compared by what it replicates (each destination's set of
+   prefixes), not by rule layout; a live rule with ``deleteReplication`` enabled is a finding too, because the
+   component can't declare it and the next ``pulumi up`` turns it off;
+2. the source account's service-linked role ``AWSServiceRoleForECRReplication``;
+3. each cross-account destination registry's permissions policy, evaluated as IAM does (explicit deny wins,
+   wildcards, ``NotAction``/``NotResource``; a grant that depends on a ``Condition`` is not provable): it must
+   let the source account ``ecr:ReplicateImage`` and ``ecr:CreateRepository`` on every replicated prefix, or
+   grant at least what the expected registry policy grants when the expected file carries one
+   (``registryPolicies``, as the example stack exports and ``plan --json`` prints).
+
+A registry that can't be read with its own account's credentials is reported as not checked, with the reason
+and the option that would reach it: ``check`` never calls a registry healthy that it did not read.
+
+Exit codes: 0 healthy (everything read and evaluated, nothing wrong); 1 findings; 3 no finding, but something
+was not checked; 2 usage, credential or AWS errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import output, sessions
-from replication.cli.sessions import Clients, Credentials, translated_errors
+from replication.cli import options, output
 from replication.cli.errors import CliError
-from replication.cli.grants import missing_grants
-from replication.cli.live import Destination, Rule, parse_rules
+from replication.cli.live import read_rules, source_registry
+from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
+                                      translated_errors)
+from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
+                                       replicated_prefixes, rules_from_api)
+from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
+                                    replication_requirements, unmet)
 
 SERVICE_LINKED_ROLE = "AWSServiceRoleForECRReplication"
-"""The role ECR replication runs as in the source account."""
+"""The role ECR replication runs as in the source account (ECR user guide, "Using service-linked roles")."""
 
-EXIT_HEALTHY, EXIT_FINDINGS = 0, 1
-"""Exit codes of ``check``."""
+EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
+"""Exit codes of ``check`` (2, usage or AWS errors, is the CLI's)."""
+
+DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
+"""The fix for a source registry that replicates other than the stack declares."""
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: where, what is wrong, and how to fix it."""
+    """Something read and found wrong: where, what, and how to fix it."""
 
     where: str
     problem: str
     fix: str
 
 
+@dataclass(frozen=True)
+class NotChecked:
+    """Something that could not be read, so no verdict is given about it."""
+
+    where: str
+    reason: str
+    fix: str
+
+
+@dataclass
+class Report:
+    """Everything one run found, could not check, or noted."""
+
+    findings: list[Finding] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """Findings first; without any, an unchecked registry still keeps the run from passing."""
+        if self.findings:
+            return EXIT_FINDINGS
+        return EXIT_NOT_CHECKED if self.not_checked else EXIT_HEALTHY
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the stack declares: the rules, and where known the source registry and the registry policies."""
+
+    rules: tuple[Rule, ...]
+    source_registry_id: str | None
+    source_region: str | None
+    registry_policies: Mapping[Registry, str]
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` sub-command."""
-    parser = sessions.add_live_command(subparsers, "check", "compare live replication with the expected configuration", __doc__ or "", run)
+    parser = options.add_live_command(subparsers, "check", "compare live replication with the expected configuration",
+                                      __doc__, run)
     parser.add_argument("--expected", type=Path, required=True, metavar="FILE",
-                        help="JSON with top-level replicationConfiguration (and optional sourceRegistryId, sourceRegion), "
-                             "e.g. from `pulumi stack output --json` or `ecr-replication plan --json`")
-    parser.add_argument("--destination-profile", action="append", default=[], metavar="ACCOUNT=PROFILE",
-                        help="profile for a destination account's registry policy (repeatable; default: source credentials)")
-    parser.add_argument("--destination-role-arn", action="append", default=[], metavar="ACCOUNT=ARN",
-                        help="role to assume for a destination account (repeatable)")
+                        help="JSON with a top-level replicationConfiguration (and optional sourceRegistryId, "
+                             "sourceRegion, registryPolicies), e.g. `pulumi stack output --json` or "
+                             "`ecr-replication plan --json`")
+    options.add_destination_access(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``check`` and print its findings."""
+    """Run ``check``, print its report and return its exit code."""
     expected = load_expected(args.expected)
-    clients = sessions.source_clients(args, expected.get("sourceRegion"))
-    source = clients.account_id()
-    wanted_source = expected.get("sourceRegistryId")
-    if wanted_source and wanted_source != source:
-        raise CliError(f"the source credentials are for account {source}, but {args.expected} expects source registry {wanted_source}")
-    rules = parse_rules(expected["replicationConfiguration"])
-    destination_credentials = credentials_by_account(args.destination_profile, args.destination_role_arn)
-    findings = compare_configuration(clients, rules) + check_service_linked_role(clients)
-    for destination in sorted({d for rule in rules for d in rule.destinations if d.registry_id != source}):
-        credentials = destination_credentials.get(destination.registry_id, Credentials(args.profile, args.role_arn))
-        findings += check_registry_policy(clients, destination, rules, credentials)
-    report(findings, args.json)
-    return EXIT_FINDINGS if findings else EXIT_HEALTHY
+    sessions = Sessions.from_args(args, expected.source_region)
+    source = sessions.source()
+    if expected.source_registry_id and expected.source_registry_id != source.account_id:
+        raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} expects "
+                       f"source registry {expected.source_registry_id}")
+    report = Report()
+    compare_configuration(source, expected.rules, report)
+    check_service_linked_role(source, report)
+    wanted = replicated_prefixes(expected.rules)
+    for destination in sorted(wanted):
+        if destination.account_id != source.account_id:
+            check_registry_policy(sessions, source.account_id, destination, wanted[destination],
+                                  expected.registry_policies.get(destination), report)
+    print_report(report, args.json)
+    return report.exit_code
 
 
-def load_expected(path: Path) -> dict[str, Any]:
-    """The expected document; ``CliError`` when it can't be read or lacks ``replicationConfiguration``."""
+def load_expected(path: Path) -> Expected:
+    """The expected document; ``CliError`` when it can't be read or has no ``replicationConfiguration``."""
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise CliError(f"cannot read expected configuration {path}: {error}") from error
     if not isinstance(document, dict) or not isinstance(document.get("replicationConfiguration"), dict):
         raise CliError(f"{path} has no top-level replicationConfiguration object")
-    return document
+    try:
+        rules = rules_from_api(document["replicationConfiguration"])
+    except (UnsupportedRuleError, KeyError, TypeError, AttributeError) as error:
+        raise CliError(f"{path}: replicationConfiguration is not AWS's shape ({error})") from None
+    policies = document.get("registryPolicies", (document.get("outputs") or {}).get("registryPolicies")) or {}
+    by_registry = {registry: text for host, text in policies.items()
+                   if (registry := registry_of_host(host)) is not None and isinstance(text, str)}
+    return Expected(rules, document.get("sourceRegistryId"), document.get("sourceRegion"), by_registry)
 
 
-def credentials_by_account(profiles: list[str], role_arns: list[str]) -> dict[str, Credentials]:
-    """Destination credentials from repeated ``ACCOUNT=PROFILE`` and ``ACCOUNT=ARN`` options."""
-    named: dict[str, dict[str, str]] = {}
-    for option, values in (("profile", profiles), ("role_arn", role_arns)):
-        for value in values:
-            account, sep, name = value.partition("=")
-            if not sep or not account.isdigit() or len(account) != 12 or not name:
-                raise CliError(f"expected ACCOUNT=VALUE with a 12-digit account id, got {value!r}")
-            named.setdefault(account, {})[option] = name
-    return {account: Credentials(**fields) for account, fields in named.items()}
+def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], report: Report) -> None:
+    """Findings when the live rules replicate other than ``expected`` does; a note when only the layout differs."""
+    where = f"registry {source_registry(source)}"
+    try:
+        live = read_rules(source)
+    except CliError as error:
+        report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}",
+                                             "allow ecr:DescribeRegistry to the source credentials"))
+        return
+    if not live:
+        report.findings.append(Finding(where, "has no replication configuration", DEPLOY))
+        return
+    for number, rule in enumerate(live, start=1):
+        if rule.delete_replication:
+            report.findings.append(Finding(
+                where, f"rule {number} has deleteReplication enabled, which the component can't declare "
+                       "(pulumi-aws has no such argument yet): the next `pulumi up` turns it off",
+                "keep deletions unreplicated, or manage this registry's replication outside the component"))
+    live_prefixes, expected_prefixes = replicated_prefixes(live), replicated_prefixes(expected)
+    differences = [_difference(d, live_prefixes.get(d, frozenset()), expected_prefixes.get(d, frozenset()))
+                   for d in sorted(set(live_prefixes) | set(expected_prefixes))]
+    differences = [d for d in differences if d]
+    if differences:
+        report.findings.append(Finding(where, "replicates other than expected: " + "; ".join(differences), DEPLOY))
+    elif _layout(live) != _layout(expected):
+        report.notes.append(f"{where} replicates as expected with {len(live)} rule(s) laid out differently from the "
+                            f"component's {len(expected)}; the next `pulumi up` rewrites them to its layout")
 
 
-def _normalized(rules: list[Rule]) -> list[tuple[tuple[Destination, ...], tuple[str, ...]]]:
-    """Rules as comparable, order-free values."""
+def _difference(destination: Registry, live: frozenset[str], expected: frozenset[str]) -> str:
+    """How one destination's live prefixes differ from the expected ones, in words ('' when they don't)."""
+    def named(prefixes: frozenset[str]) -> str:
+        return ", ".join("every repository" if p == "" else repr(p) for p in sorted(prefixes))
+
+    parts = []
+    if expected - live:
+        parts.append(f"does not receive {named(expected - live)}")
+    if live - expected:
+        parts.append(f"also receives {named(live - expected)}")
+    return f"{destination} " + " and ".join(parts) if parts else ""
+
+
+def _layout(rules: tuple[Rule, ...]) -> list[tuple[tuple[Registry, ...], tuple[str, ...]]]:
+    """Rules as an order-free value: which destinations share which filters."""
     return sorted((tuple(sorted(r.destinations)), tuple(sorted(r.prefixes))) for r in rules)
 
 
-def compare_configuration(clients: Clients, expected: list[Rule]) -> list[Finding]:
-    """Findings when the live replication rules differ from ``expected`` (rule and member order ignored)."""
-    with translated_errors(clients.account, "ecr"):
-        live = parse_rules(clients.client("ecr").describe_registry().get("replicationConfiguration"))
-    where = f"registry {clients.account} ({clients.default_region})"
-    fix = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
-    if not live:
-        return [Finding(where, "has no replication configuration", fix)]
-    live_rules, expected_rules = _normalized(live), _normalized(expected)
-    if live_rules == expected_rules:
-        return []
-    missing = [_describe(r) for r in expected_rules if r not in live_rules]
-    extra = [_describe(r) for r in live_rules if r not in expected_rules]
-    problem = "replication rules differ from the expected ones:" + "".join(
-        [f" missing {m};" for m in missing] + [f" unexpected {e};" for e in extra]
-    )
-    return [Finding(where, problem.rstrip(";"), fix)]
-
-
-def _describe(rule: tuple[tuple[Destination, ...], tuple[str, ...]]) -> str:
-    """A rule in words for a finding."""
-    destinations, prefixes = rule
-    matched = ", ".join(repr(p) for p in prefixes) if prefixes else "every repository"
-    return f"[{matched} -> {', '.join(map(str, destinations))}]"
-
-
-def check_service_linked_role(clients: Clients) -> list[Finding]:
+def check_service_linked_role(source: AccountSession, report: Report) -> None:
     """A finding when the replication service-linked role is missing from the source account."""
-    with translated_errors(clients.account, "iam"):
-        try:
-            clients.client("iam").get_role(RoleName=SERVICE_LINKED_ROLE)
-        except botocore.exceptions.ClientError as error:
-            if sessions.error_code(error) != "NoSuchEntity":
-                raise
-            return [Finding(
-                f"account {clients.account}",
-                f"service-linked role {SERVICE_LINKED_ROLE} does not exist, so ECR can't replicate",
-                "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
-                "(the first PutReplicationConfiguration normally creates it)",
-            )]
-    return []
+    where = f"account {source.account_id}"
+    try:
+        with translated_errors(source.account_id, "iam"):
+            try:
+                source.client("iam").get_role(RoleName=SERVICE_LINKED_ROLE)
+            except botocore.exceptions.ClientError as error:
+                if error_code(error) != "NoSuchEntity":
+                    raise
+                report.findings.append(Finding(
+                    where, f"service-linked role {SERVICE_LINKED_ROLE} does not exist, so ECR can't replicate",
+                    "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
+                    "(the first PutReplicationConfiguration normally creates it)"))
+    except CliError as error:
+        report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {error}",
+                                             "allow iam:GetRole to the source credentials"))
 
 
-def check_registry_policy(source: Clients, destination: Destination, rules: list[Rule], credentials: Credentials) -> list[Finding]:
-    """Findings for a cross-account destination's registry policy, read with ``credentials``."""
-    where = f"registry {destination.registry_id} ({destination.region})"
-    fix = (
-        f"add to the registry policy of {where} a statement allowing principal arn:aws:iam::{source.account}:root "
-        f"the actions ecr:ReplicateImage and ecr:CreateRepository on "
-        f"arn:aws:ecr:{destination.region}:{destination.registry_id}:repository/<prefix>*"
-    )
-    clients = sessions.account_clients(credentials, destination.region, source.retry, destination.registry_id)
-    with translated_errors(destination.registry_id, "ecr"):
-        try:
-            text = clients.client("ecr").get_registry_policy()["policyText"]
-        except botocore.exceptions.ClientError as error:
-            if sessions.error_code(error) == "RegistryPolicyNotFoundException":
-                return [Finding(where, f"has no registry policy, so replication from {source.account} is denied", fix)]
-            reason = sessions.describe_client_error(error, destination.registry_id, "ecr:GetRegistryPolicy")
-            return [Finding(where, f"cannot read the registry policy: {reason}",
-                            f"pass --destination-profile {destination.registry_id}=PROFILE or "
-                            f"--destination-role-arn {destination.registry_id}=ARN allowed to read it")]
-    prefixes = sorted({p for r in rules if destination in r.destinations for p in (r.prefixes or ("",))})
-    gaps = missing_grants(json.loads(text), str(source.account), destination, prefixes)
-    return [Finding(where, f"the registry policy does not grant {source.account} {gap}", fix) for gap in gaps]
-
-
-def report(findings: list[Finding], as_json: bool) -> None:
-    """Print the findings (or that all is healthy) on stdout."""
-    if as_json:
-        output.print_json({"healthy": not findings, "findings": [asdict(f) for f in findings]})
+def check_registry_policy(sessions: Sessions, source_account: str, destination: Registry, prefixes: frozenset[str],
+                          expected_policy: str | None, report: Report) -> None:
+    """Findings for a cross-account destination's registry policy, read with that account's own credentials."""
+    where = f"registry {destination}"
+    session = sessions.account(destination.account_id, destination.region)
+    if isinstance(session, Unreachable):
+        report.not_checked.append(NotChecked(where, f"its registry policy was not read: {session.reason}", session.hint))
         return
-    if not findings:
-        print("healthy: live replication matches the expected configuration and its prerequisites are in place")
-    for finding in findings:
-        print(f"{finding.where}: {finding.problem}\n  fix: {finding.fix}")
+    try:
+        text = session.client("ecr", destination.region).get_registry_policy()["policyText"]
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "RegistryPolicyNotFoundException":
+            report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
+                                                  "denied", _grant_fix(source_account, destination, prefixes)))
+        else:
+            reason = describe_client_error(error, destination.account_id, "ecr:GetRegistryPolicy")
+            report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {reason}",
+                                                 f"allow ecr:GetRegistryPolicy to {session.access}"))
+        return
+    except botocore.exceptions.BotoCoreError as error:
+        report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {error}",
+                                             "retry when the registry's endpoint answers"))
+        return
+    report.findings += registry_policy_findings(text, source_account, destination, prefixes, expected_policy)
+
+
+def registry_policy_findings(policy_text: str, source_account: str, destination: Registry, prefixes: frozenset[str],
+                             expected_policy: str | None = None) -> list[Finding]:
+    """What a destination's live registry policy fails to let the source account do, evaluated as IAM does."""
+    where = f"registry {destination}"
+    fix = _grant_fix(source_account, destination, prefixes)
+    try:
+        statements = parse_policy(policy_text)
+    except PolicyDocumentError as error:
+        return [Finding(where, f"its registry policy can't be evaluated: {error}", fix)]
+    requirements = _requirements(source_account, destination, prefixes, expected_policy)
+    return [Finding(where, f"the registry policy does not let {source_account} do {requirement}: {decision.explain()}",
+                    fix)
+            for requirement, decision in unmet(statements, source_account, destination.partition, requirements)]
+
+
+def _requirements(source_account: str, destination: Registry, prefixes: frozenset[str],
+                  expected_policy: str | None) -> tuple[Requirement, ...]:
+    """What the live policy must grant: what the expected policy grants the source account when there is one (it
+    may be the least-privilege kind), else replication's needs on every replicated prefix."""
+    if expected_policy is not None:
+        try:
+            declared = declared_requirements(parse_policy(expected_policy), source_account, destination.partition)
+        except PolicyDocumentError:
+            declared = ()
+        if declared:
+            return declared
+    return replication_requirements(destination, prefixes)
+
+
+def _grant_fix(source_account: str, destination: Registry, prefixes: frozenset[str]) -> str:
+    resources = ", ".join(destination.repository_arn(f"{p}*") for p in sorted(prefixes))
+    return (f"add to the registry policy of {destination} a statement allowing principal "
+            f"{account_root_arn(source_account, destination.partition)} the actions ecr:ReplicateImage and "
+            f"ecr:CreateRepository on {resources} (the EcrReplication component writes it)")
+
+
+def print_report(report: Report, as_json: bool) -> None:
+    """Print the report on stdout: every finding, everything not checked, notes, and the verdict. AWS error text
+    quoted in a reason passes through :func:`output.redact`."""
+    if as_json:
+        document = {
+            "healthy": report.exit_code == EXIT_HEALTHY,
+            "findings": [asdict(f) for f in report.findings],
+            "notChecked": [asdict(n) for n in report.not_checked],
+            "notes": report.notes,
+        }
+        print(output.redact(json.dumps(document, indent=2, sort_keys=True)))
+        return
+    lines = [f"{f.where}: {f.problem}\n  fix: {f.fix}" for f in report.findings]
+    lines += [f"{n.where}: not checked: {n.reason}\n  to check it: {n.fix}" for n in report.not_checked]
+    lines += [f"note: {note}" for note in report.notes]
+    if report.exit_code == EXIT_HEALTHY:
+        lines.append("healthy: live replication matches the expected configuration and every registry it needs was read")
+    else:
+        lines.append(f"{len(report.findings)} finding(s), {len(report.not_checked)} item(s) not checked")
+    print(output.redact("\n".join(lines)))

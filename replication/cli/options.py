@@ -1,9 +1,10 @@
-"""argparse value types shared by the commands."""
+"""Options and value types the commands share: AWS access, destination access, durations, help text."""
 
 from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 
@@ -18,7 +19,43 @@ def parse_duration(text: str) -> float:
 
 def positive_int(text: str) -> int:
     """An integer of at least 1, for argparse."""
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
     return value
+
+
+def help_text(docstring: str | None) -> str:
+    """A module docstring as ``--help`` prints it: without reST markup."""
+    return re.sub(r"``([^`]+)``", r"\1", docstring or "").strip()
+
+
+def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary: str, docstring: str | None,
+                     func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """Add a command that calls AWS: ``--json`` and how to reach the source registry."""
+    parser = subparsers.add_parser(name, help=summary, description=help_text(docstring),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of text")
+    group = parser.add_argument_group(
+        "AWS access (source registry)",
+        "botocore's credential chain, region, retries (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS) and endpoints "
+        "(AWS_ENDPOINT_URL) apply; AWS_REGION is read before AWS_DEFAULT_REGION.")
+    group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
+    group.add_argument("--role-arn", help="IAM role to assume (from --profile's credentials) before calling AWS")
+    group.add_argument("--region", help="region of the source registry (default: AWS_REGION or the profile's region)")
+    return parser
+
+
+def add_destination_access(parser: argparse.ArgumentParser) -> None:
+    """The options that reach destination accounts: every destination registry is read with credentials of its
+    own account, verified with STS, never with the source's."""
+    group = parser.add_argument_group("AWS access (destination accounts)")
+    group.add_argument("--destination-role-arn", action="append", default=[], metavar="ACCOUNT=ROLE_ARN",
+                       help="role to assume for a destination account, from --profile's credentials (repeatable)")
+    group.add_argument("--destination-profile", action="append", default=[], metavar="ACCOUNT=PROFILE",
+                       help="profile for a destination account; with --destination-role-arn, the role is assumed "
+                            "from it (repeatable)")

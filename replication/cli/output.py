@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -41,11 +42,11 @@ class Progress:
         self.interactive = self.stream.isatty()
         self._last = ""
 
-    def update(self, done: int, total: int, detail: str = "") -> None:
-        """Show ``done`` of ``total`` with a trailing ``detail``; repeats of the same line are skipped."""
-        percent = 100 * done // total if total else 0
-        filled = self.width * done // total if total else 0
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{total} {detail}".rstrip()
+    def update(self, fraction: float, detail: str = "") -> None:
+        """Show ``fraction`` (0 to 1) done with a trailing ``detail``; repeats of the same line are skipped."""
+        fraction = min(max(fraction, 0.0), 1.0)
+        filled = int(self.width * fraction)
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {int(100 * fraction):3d}% {detail}".rstrip()
         if line == self._last:
             return
         self._last = line
@@ -60,3 +61,21 @@ class Progress:
         if self.interactive and self._last:
             self.stream.write("\n")
             self.stream.flush()
+
+
+_CREDENTIAL_PATTERNS = (
+    re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"),
+    re.compile(r"[A-Za-z0-9/+=]{100,}"),
+)
+"""Access key ids (IAM's "unique identifier" prefixes) and the long base64 of session tokens."""
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like an access key id or a session token replaced by ``[redacted]``.
+
+    AWS error messages can quote the credentials of the request (a hostile or misconfigured endpoint even more);
+    every line the CLI prints about an error passes through here.
+    """
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub("[redacted]", text)
+    return text

@@ -3,6 +3,9 @@
 Offline: the Pulumi program runs in the SDK's mock mode with the stack's config, lookups are answered from each
 provider's own settings, and the policy pack judges the registrations over the analyzer protocol the Pulumi CLI
 uses. It shows what the program declares, not a diff against live state (that is ``pulumi preview``).
+
+Exit codes: 0 no mandatory violation (advisories allowed); 1 a mandatory violation; 2 a usage or configuration
+error.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from replication.cli.errors import CliError
+from replication.cli.options import help_text
 
 EXIT_CLEAN, EXIT_MANDATORY = 0, 1
 """Exit codes: no mandatory violation (advisories allowed), at least one mandatory violation."""
@@ -31,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser(
         "plan",
         help="show offline what a stack declares in each account and region, and run the guardrails",
-        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+        description=help_text((__doc__ or "").split("\n\n", 1)[1]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", default="dev", help="the stack whose Pulumi.<stack>.yaml to use (default: dev)")
     parser.add_argument("--cwd", type=Path, default=Path("."), help="the Pulumi project folder (default: here)")

@@ -1,145 +1,230 @@
-"""The one place that builds boto3 sessions and clients, and turns AWS errors into one-line CLI errors.
+"""The one place that makes boto3 sessions and clients for the live commands, and turns AWS errors into one line.
 
-Credentials come from the standard boto3 chain, a named ``--profile``, or a role assumed through STS
-(``--role-arn``). Every client gets botocore's ``standard`` or ``adaptive`` retry mode, so throttling is
-retried with backoff. Tests inject a ready ``boto3.Session`` instead of the chain.
+Credentials come from botocore's own chain, a named profile, or a role assumed through STS on top of either. An
+assumed role uses botocore's refreshing assume-role credentials, so a long ``status --wait`` or ``backfill``
+outlives the role session. Before any registry is read, the credentials meant for its account are verified with
+STS ``GetCallerIdentity``: a registry is only ever read with credentials of its own account, and an account that
+can't be reached that way is reported as such, never read with other credentials.
+
+Everything else is botocore's: the region (``AWS_REGION``, then ``AWS_DEFAULT_REGION``, then the profile),
+retries (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``; standard mode by default) and endpoints
+(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``).
 """
 
 from __future__ import annotations
 
 import argparse
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import botocore.exceptions
-from botocore.config import Config
+import botocore.session
+from botocore.credentials import (AssumeRoleCredentialFetcher, CredentialProvider, CredentialResolver,
+                                  DeferredRefreshableCredentials)
+from botocore.retries import standard
 
-from replication.cli.options import positive_int
+from replication.cli import output
 from replication.cli.errors import CliError
 
-RETRY_MODES: tuple[str, ...] = ("standard", "adaptive")
-"""The botocore retry modes that back off on throttling errors."""
-
-DEFAULT_MAX_ATTEMPTS = 8
-"""Total attempts per API call (first try included) before a throttled call gives up."""
+SessionFactory = Callable[..., boto3.Session]
+"""Makes a boto3 session from ``botocore_session=``; ``boto3.Session`` itself, or a test's instrumented subclass."""
 
 NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
 """The message for a missing credential chain; it never echoes any credential."""
 
-SESSION_FOR_TESTS: boto3.Session | None = None
-"""When set (tests only), every command uses this session in place of the default credential chain."""
-
 SESSION_NAME = "ecr-replication-cli"
-"""The role session name used when assuming ``--role-arn``; it shows in the destination's CloudTrail."""
+"""The role session name used when assuming a role; it shows in the account's CloudTrail."""
+
+REGION_VARIABLES = ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None)
+"""botocore's ``region`` config variable with ``AWS_REGION`` first, as the AWS CLI v2 and the other SDKs read it."""
 
 
 @dataclass(frozen=True)
-class Credentials:
-    """Where one account's credentials come from: a profile, a role to assume, or both (profile assumes)."""
+class Access:
+    """How to reach one account: a profile, a role to assume (from the profile, or the default chain), or both."""
 
     profile: str | None = None
     role_arn: str | None = None
 
-
-@dataclass(frozen=True)
-class RetryOptions:
-    """botocore retry settings applied to every client."""
-
-    mode: str = "standard"
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-
-    def config(self) -> Config:
-        """The botocore ``Config`` carrying these retry settings."""
-        return Config(retries={"mode": self.mode, "total_max_attempts": self.max_attempts})
+    def __str__(self) -> str:
+        """The credentials in words, for messages (never a secret)."""
+        base = f"profile {self.profile}" if self.profile else "the default credential chain"
+        return f"role {self.role_arn} (assumed from {base})" if self.role_arn else base
 
 
 @dataclass
-class Clients:
-    """boto3 clients of one account, cached per (service, region) and safe to share between threads.
+class AccountSession:
+    """Credentials verified to be in ``account_id``; clients cached per (service, region), safe across threads.
 
-    boto3 sessions are not thread-safe but clients are, so clients are created under a lock and then
-    handed to worker threads.
+    boto3 sessions are not thread-safe but clients are, so clients are made under a lock and then shared.
     """
 
     session: boto3.Session
-    default_region: str | None
+    account_id: str
+    region: str | None
     """The region used when a call names none."""
-    retry: RetryOptions = field(default_factory=RetryOptions)
-    account: str | None = None
-    """The account id when known (from the caller's request, a registry id or STS)."""
+    access: Access
+    max_attempts: int
+    """Attempts botocore makes per call, the first included (``AWS_MAX_ATTEMPTS``, else standard mode's default)."""
     _cache: dict[tuple[str, str | None], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A botocore client for ``service`` in ``region`` (the session's region when omitted)."""
-        key = (service, region or self.default_region)
+        key = (service, region or self.region)
         with self._lock:
             if key not in self._cache:
-                self._cache[key] = self.session.client(service, region_name=key[1], config=self.retry.config())
+                client = self.session.client(service, region_name=key[1])
+                client.meta.events.register("needs-retry", _RetryNotice(self.max_attempts))
+                self._cache[key] = client
             return self._cache[key]
 
-    def account_id(self) -> str:
-        """The account id of these credentials, asking STS once when it is not known yet."""
-        if self.account is None:
+
+@dataclass(frozen=True)
+class Unreachable:
+    """An account whose registries can't be read: why, and the option that would reach it."""
+
+    account_id: str
+    reason: str
+    hint: str
+
+
+class Sessions:
+    """The sessions of one command run: the source account's, and one per other account, each verified once."""
+
+    def __init__(self, factory: SessionFactory, source: Access, region: str | None,
+                 accounts: Mapping[str, Access] | None = None) -> None:
+        """``source`` reaches the source registry in ``region``; ``accounts`` names how to reach other accounts."""
+        self._factory = factory
+        self._source_access = source
+        self._region = region
+        self._accounts = dict(accounts or {})
+        self._opened: dict[str, AccountSession | Unreachable] = {}
+        self._source: AccountSession | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None) -> Sessions:
+        """The sessions the shared options describe (``--profile``, ``--role-arn``, ``--region`` and, where the
+        command has them, ``--destination-profile``/``--destination-role-arn``)."""
+        accounts = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
+                                         args.profile)
+        factory = args.session_factory or boto3.Session
+        return cls(factory, Access(args.profile, args.role_arn), args.region or fallback_region, accounts)
+
+    def source(self) -> AccountSession:
+        """The source account's verified session; ``CliError`` when it can't be had (nothing works without it)."""
+        if self._source is None:
+            session, attempts = self._open(self._source_access)
+            region = self._region or session.region_name
+            if not region:
+                raise CliError("no AWS region: pass --region or set AWS_REGION (or the profile's region)")
             with translated_errors(None, "sts"):
-                self.account = self.client("sts").get_caller_identity()["Account"]
-        return self.account
+                account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+            self._source = AccountSession(session, account, region, self._source_access, attempts)
+        return self._source
+
+    def account(self, account_id: str, region: str) -> AccountSession | Unreachable:
+        """A session verified to be in ``account_id`` (``region`` is where its STS is asked), or why there is none.
+
+        The source credentials serve only the source account: another account needs its own
+        ``--destination-role-arn`` or ``--destination-profile``.
+        """
+        source = self.source()
+        if account_id == source.account_id and account_id not in self._accounts:
+            return source
+        if account_id not in self._opened:
+            self._opened[account_id] = self._verified(account_id, region)
+        return self._opened[account_id]
+
+    def _verified(self, account_id: str, region: str) -> AccountSession | Unreachable:
+        """A session for ``account_id`` whose credentials STS says are in that account."""
+        hint = f"pass --destination-role-arn {account_id}=ROLE_ARN or --destination-profile {account_id}=PROFILE"
+        access = self._accounts.get(account_id)
+        if access is None:
+            return Unreachable(account_id, f"no credentials were given for account {account_id}", hint)
+        try:
+            session, attempts = self._open(access)
+            with translated_errors(account_id, "sts"):
+                found = session.client("sts", region_name=region).get_caller_identity()["Account"]
+        except CliError as error:
+            return Unreachable(account_id, f"{access} can't be used: {error}", hint)
+        if found != account_id:
+            return Unreachable(account_id, f"{access} reaches account {found}, not {account_id}", hint)
+        return AccountSession(session, account_id, region, access, attempts)
+
+    def _open(self, access: Access) -> tuple[boto3.Session, int]:
+        """A session for ``access`` and the attempts botocore makes per call; an unknown profile or an empty
+        credential chain is a ``CliError``."""
+        with translated_errors(None, "sts"):
+            base = botocore.session.Session(profile=access.profile, session_vars={"region": REGION_VARIABLES})
+            if base.get_credentials() is None:
+                raise CliError(NO_CREDENTIALS)
+            chosen = base
+            if access.role_arn is not None:
+                chosen = botocore.session.Session(profile=access.profile, session_vars={"region": REGION_VARIABLES})
+                chosen.register_component("credential_provider", CredentialResolver([_AssumedRole(base, access.role_arn)]))
+            attempts = chosen.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
+            return self._factory(botocore_session=chosen), attempts
 
 
-def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary: str, description: str,
-                     func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
-    """Add a sub-command that calls AWS: its parser gets the source credential, region, retry and ``--json`` options."""
-    parser = subparsers.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(func=func)
-    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of text")
-    group = parser.add_argument_group("AWS access (source registry)")
-    group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
-    group.add_argument("--role-arn", help="IAM role to assume through STS before calling ECR")
-    group.add_argument("--region", help="region of the source registry (default: the profile's region)")
-    group.add_argument("--retry-mode", choices=RETRY_MODES, default="standard", help="botocore retry mode")
-    group.add_argument("--max-attempts", type=positive_int, default=DEFAULT_MAX_ATTEMPTS, help="attempts per call, first included")
-    return parser
+class _AssumedRole(CredentialProvider):
+    """Credentials of a role, assumed with another session's credentials and refreshed by botocore before they
+    expire (the same fetcher botocore uses for ``role_arn`` profiles)."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, base: botocore.session.Session, role_arn: str) -> None:
+        super().__init__()
+        self._fetcher = AssumeRoleCredentialFetcher(
+            client_creator=base.create_client,
+            source_credentials=base.get_credentials(),
+            role_arn=role_arn,
+            extra_args={"RoleSessionName": SESSION_NAME},
+        )
+
+    def load(self) -> DeferredRefreshableCredentials:
+        """Credentials fetched on first use and again whenever they near expiry."""
+        return DeferredRefreshableCredentials(refresh_using=self._fetcher.fetch_credentials, method=self.METHOD)
 
 
-def source_clients(args: argparse.Namespace, fallback_region: str | None = None) -> Clients:
-    """The source account's clients from the shared options; ``fallback_region`` comes before the profile's.
+class _RetryNotice:
+    """Says on stderr when botocore retries a throttled call, so a slow run is not a silent one."""
 
-    The account id is asked of STS up front (no permission needed), so credential problems surface first
-    and every later error can name the account.
+    def __init__(self, max_attempts: int) -> None:
+        self._max_attempts = max_attempts
+
+    def __call__(self, attempts: int, operation: Any, response: Any = None, caught_exception: Any = None,
+                 **_: Any) -> None:
+        context = standard.RetryContext(attempt_number=attempts, operation_model=operation,
+                                        parsed_response=response[1] if response else None,
+                                        http_response=response[0] if response else None,
+                                        caught_exception=caught_exception)
+        if attempts < self._max_attempts and standard.ThrottledRetryableChecker().is_retryable(context):
+            service = operation.service_model.signing_name
+            output.note(f"{service}:{operation.name} throttled ({context.get_error_code()}), "
+                        f"retrying ({attempts}/{self._max_attempts - 1})")
+
+
+def accounts_from_options(profiles: list[str], role_arns: list[str], source_profile: str | None) -> dict[str, Access]:
+    """Per-account access from repeated ``ACCOUNT=PROFILE`` and ``ACCOUNT=ROLE_ARN`` options.
+
+    A role given without a profile for its account is assumed from ``--profile`` (the source's credentials).
     """
-    credentials = Credentials(args.profile, args.role_arn)
-    clients = account_clients(credentials, args.region or fallback_region, RetryOptions(args.retry_mode, args.max_attempts))
-    clients.account_id()
-    return clients
-
-
-def account_clients(credentials: Credentials, region: str | None, retry: RetryOptions, account: str | None = None) -> Clients:
-    """Clients of one account (``account`` when already known), after checking for credentials and a region."""
-    with translated_errors(account, "sts"):
-        session = SESSION_FOR_TESTS or boto3.Session(profile_name=credentials.profile)
-        if session.get_credentials() is None:
-            raise CliError(NO_CREDENTIALS)
-    region = region or session.region_name
-    if not region:
-        raise CliError("no AWS region: pass --region or set AWS_REGION / the profile's region")
-    if credentials.role_arn:
-        session = assumed_role_session(Clients(session, region, retry), credentials.role_arn)
-    return Clients(session, region, retry, account)
-
-
-def assumed_role_session(caller: Clients, role_arn: str) -> boto3.Session:
-    """A session with the temporary credentials of ``role_arn``, assumed by ``caller`` through STS."""
-    with translated_errors(caller.account, "sts", action=f"sts:AssumeRole on {role_arn}"):
-        issued = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=issued["AccessKeyId"],
-        aws_secret_access_key=issued["SecretAccessKey"],
-        aws_session_token=issued["SessionToken"],
-    )
+    named: dict[str, dict[str, str]] = {}
+    for option, values in (("profile", profiles), ("role_arn", role_arns)):
+        for value in values:
+            account, sep, name = value.partition("=")
+            if not sep or not account.isdigit() or len(account) != 12 or not name:
+                raise CliError(f"expected ACCOUNT=VALUE with a 12-digit account id, got {value!r}")
+            named.setdefault(account, {})[option] = name
+    return {
+        account: Access(options.get("profile", source_profile if "role_arn" in options else None), options.get("role_arn"))
+        for account, options in named.items()
+    }
 
 
 NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
@@ -149,14 +234,18 @@ NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFound
 def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
     """One readable line for an AWS error: access denials name the account and the action."""
     code = error_code(error)
-    message = error.response.get("Error", {}).get("Message", "")
+    message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
     if "AccessDenied" in code or code == "UnauthorizedOperation":
         return f"access denied: account {account} is not allowed to call {action} ({message or code})"
     if code in NOT_FOUND:
         return f"{NOT_FOUND[code]} in account {account}: {message}"
-    if code in {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}:
-        return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise --max-attempts"
+    if standard.ThrottledRetryableChecker().is_retryable(_context_of(error)):
+        return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
     return f"{action} failed in account {account}: {code}: {message}"
+
+
+def _context_of(error: botocore.exceptions.ClientError) -> standard.RetryContext:
+    return standard.RetryContext(attempt_number=1, parsed_response=error.response)
 
 
 def error_code(error: botocore.exceptions.ClientError) -> str:
@@ -179,4 +268,4 @@ def translated_errors(account: str | None, service: str, action: str | None = No
         named = action or f"{service}:{error.operation_name}"
         raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
     except botocore.exceptions.BotoCoreError as error:
-        raise CliError(f"{action or service}: {error}") from error
+        raise CliError(f"{action or service}: {' '.join(str(error).split())}") from error

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from replication.cli import output, sessions
+from replication.cli import options, output
 from replication.cli.options import parse_duration, positive_int
-from replication.cli.sessions import Clients, translated_errors
+from replication.cli.sessions import AccountSession, Sessions, translated_errors
 from replication.cli.errors import CliError
-from replication.cli.live import Destination, Rule, destinations_of, matched_repositories, read_live_rules
+from replication.cli.live import matched_repositories, read_live_rules
+from replication.ecr_semantics import Registry, Rule, destinations_of
 
 COMPLETE, IN_PROGRESS, FAILED, NOT_STARTED = "COMPLETE", "IN_PROGRESS", "FAILED", "NOT_STARTED"
 """Replication states shown per image and destination; NOT_STARTED is an empty or missing AWS status."""
@@ -51,21 +52,21 @@ class Target:
     """An image and the destinations the configuration says it must reach."""
 
     image: Image
-    destinations: tuple[Destination, ...]
+    destinations: tuple[Registry, ...]
 
 
 @dataclass(frozen=True)
 class Cell:
     """The state of one image in one destination."""
 
-    destination: Destination
+    destination: Registry
     status: str
     failure_code: str | None = None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``status`` sub-command."""
-    parser = sessions.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__ or "", run)
+    parser = options.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__, run)
     pick = parser.add_argument_group("which images")
     pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
     which = pick.add_mutually_exclusive_group()
@@ -81,10 +82,10 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     """Run ``status``; ``clock`` and ``sleep`` drive ``--wait`` and are replaced in tests."""
     if (args.tag or args.digest) and not args.repository:
         raise CliError("--tag and --digest need --repository")
-    clients = sessions.source_clients(args)
-    rules = read_live_rules(clients)
+    source = Sessions.from_args(args).source()
+    rules = read_live_rules(source)
     deadline = clock() + args.timeout
-    cells = select_and_poll(clients, rules, args)
+    cells = select_and_poll(source, rules, args)
     targets = list(cells)
     if not targets:
         output.note("no images in the repositories the replication rules match: nothing to check")
@@ -94,29 +95,29 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
         wait_for = min(delay, max(deadline - clock(), 0.0))
         output.note(f"{len(pending)} of {len(targets)} images not replicated everywhere yet; next check in {wait_for:.0f}s")
         sleep(wait_for)
-        cells.update(poll(clients, pending, args.max_workers))
+        cells.update(poll(source, pending, args.max_workers))
         delay = min(delay * 2, MAX_POLL_DELAY)
     code = outcome(cells)
     if args.json:
-        output.print_json(as_json(clients, cells, code))
+        output.print_json(as_json(source, cells, code))
     else:
         print(as_table(cells))
     return code
 
 
-def select_and_poll(clients: Clients, rules: list[Rule], args: argparse.Namespace) -> dict[Target, list[Cell]]:
+def select_and_poll(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> dict[Target, list[Cell]]:
     """The images to ask about and their status, in one pool of ``args.max_workers`` threads: each
     repository's ``DescribeImages`` listing is a task, and the status calls of its images are queued as soon as
     it arrives, so no worker waits for every listing to finish. Images keep the repositories' order."""
-    repositories = _repositories(clients, rules, args)
-    clients.client("ecr")  # created here, before worker threads share it
+    repositories = _repositories(source, rules, args)
+    source.client("ecr")  # created here, before worker threads share it
     pool = ThreadPoolExecutor(max_workers=args.max_workers)
     try:
 
         def listed(repository: str) -> list[tuple[Target, Future[list[Cell]]]]:
             destinations = tuple(destinations_of(rules, repository))
-            targets = [Target(image, destinations) for image in _images(clients, repository, args)]
-            return [(target, pool.submit(image_cells, clients, target)) for target in targets]
+            targets = [Target(image, destinations) for image in _images(source, repository, args)]
+            return [(target, pool.submit(image_cells, source, target)) for target in targets]
 
         listings = [pool.submit(listed, repository) for repository in repositories]
         return {target: cells.result() for listing in listings for target, cells in listing.result()}
@@ -124,19 +125,19 @@ def select_and_poll(clients: Clients, rules: list[Rule], args: argparse.Namespac
         pool.shutdown(cancel_futures=True)  # after an error, drop the calls still queued
 
 
-def _repositories(clients: Clients, rules: list[Rule], args: argparse.Namespace) -> list[str]:
+def _repositories(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> list[str]:
     """``--repository`` (which a rule must match), else every repository a rule replicates."""
     if not args.repository:
-        return list(matched_repositories(clients, rules))
+        return list(matched_repositories(source, rules))
     if not any(rule.matches(args.repository) for rule in rules):
-        raise CliError(f"repository {args.repository!r} is not matched by any replication rule of registry {clients.account}")
+        raise CliError(f"repository {args.repository!r} is not matched by any replication rule of registry {source.account_id}")
     return [args.repository]
 
 
-def _images(clients: Clients, repository: str, args: argparse.Namespace) -> list[Image]:
+def _images(source: AccountSession, repository: str, args: argparse.Namespace) -> list[Image]:
     """The chosen images of ``repository``: by tag or digest, else the ``--latest`` most recently pushed."""
-    ecr = clients.client("ecr")
-    with translated_errors(clients.account, "ecr"):
+    ecr = source.client("ecr")
+    with translated_errors(source.account_id, "ecr"):
         if args.tag or args.digest:
             wanted = {"imageTag": args.tag} if args.tag else {"imageDigest": args.digest}
             details = ecr.describe_images(repositoryName=repository, imageIds=[wanted])["imageDetails"]
@@ -148,24 +149,24 @@ def _images(clients: Clients, repository: str, args: argparse.Namespace) -> list
     return [Image(repository, d["imageDigest"], tuple(d.get("imageTags", ()))) for d in details]
 
 
-def poll(clients: Clients, targets: list[Target], max_workers: int) -> dict[Target, list[Cell]]:
+def poll(source: AccountSession, targets: list[Target], max_workers: int) -> dict[Target, list[Cell]]:
     """Ask again for each target's replication status (``--wait``), at most ``max_workers`` calls at a time."""
-    clients.client("ecr")  # created here, before worker threads share it
+    source.client("ecr")  # created here, before worker threads share it
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        return dict(zip(targets, pool.map(lambda target: image_cells(clients, target), targets)))
+        return dict(zip(targets, pool.map(lambda target: image_cells(source, target), targets)))
 
 
-def image_cells(clients: Clients, target: Target) -> list[Cell]:
+def image_cells(source: AccountSession, target: Target) -> list[Cell]:
     """One cell per destination of ``target``: a destination absent from AWS's answer is NOT_STARTED.
 
     Destinations AWS reports that the configuration no longer names are kept, so nothing is hidden.
     """
-    with translated_errors(clients.account, "ecr"):
-        response = clients.client("ecr").describe_image_replication_status(
+    with translated_errors(source.account_id, "ecr"):
+        response = source.client("ecr").describe_image_replication_status(
             repositoryName=target.image.repository, imageId={"imageDigest": target.image.digest}
         )
     reported = {
-        Destination(s["region"], s["registryId"]): Cell(Destination(s["region"], s["registryId"]), s["status"], s.get("failureCode"))
+        Registry(s["registryId"], s["region"]): Cell(Registry(s["registryId"], s["region"]), s["status"], s.get("failureCode"))
         for s in response.get("replicationStatuses", [])
     }
     expected = [reported.get(d, Cell(d, NOT_STARTED)) for d in target.destinations]
@@ -195,11 +196,11 @@ def as_table(cells: dict[Target, list[Cell]]) -> str:
     return output.render_table(("REPOSITORY", "IMAGE", "DESTINATION", "STATUS"), rows)
 
 
-def as_json(clients: Clients, cells: dict[Target, list[Cell]], code: int) -> dict[str, Any]:
+def as_json(source: AccountSession, cells: dict[Target, list[Cell]], code: int) -> dict[str, Any]:
     """The ``--json`` document: registry, overall result and every image with its destinations."""
     return {
-        "registryId": clients.account,
-        "region": clients.default_region,
+        "registryId": source.account_id,
+        "region": source.region,
         "result": {EXIT_COMPLETE: COMPLETE, EXIT_FAILED: FAILED, EXIT_PENDING: "PENDING"}[code],
         "images": [
             {

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from replication.ecr_semantics import canonical_json
 from replication.preview.runner import (
     AWS_PROVIDER_TYPE,
     SECRET,
@@ -51,6 +51,12 @@ def _finding(diagnostic: Diagnostic) -> dict[str, str]:
     }
 
 
+def _finding_order(finding: Mapping[str, str]) -> tuple[bool, str, str, str]:
+    """Mandatory first, then by policy, resource and message: a pack reports in no fixed order (it may iterate
+    sets), and the same inputs must print the same bytes."""
+    return finding["level"] != "mandatory", finding["policy"], finding["urn"], finding["message"]
+
+
 def _provider_summary(provider: RegisteredResource) -> dict[str, Any]:
     """What the plan shows of a provider: a setting given as a secret shows as ``[secret]``."""
     inputs = provider.inputs
@@ -60,9 +66,13 @@ def _provider_summary(provider: RegisteredResource) -> dict[str, Any]:
 
     roles = provider_setting(inputs, "assumeRoles") or []
     role_arn = next((r.get("roleArn") or r.get("role_arn") for r in roles), None)
+    # The account comes from allowedAccountIds when it names one, else from an assumed role's ARN: only the
+    # setting it came from decides whether it is a secret.
+    pinned = len(provider_setting(inputs, "allowedAccountIds") or []) == 1
+    account = shown("allowedAccountIds" if pinned else "assumeRoles", provider_account_id(inputs))
     return {
         "name": provider.name,
-        "accountId": shown("allowedAccountIds", shown("assumeRoles", provider_account_id(inputs))),
+        "accountId": account,
         "region": shown("region", provider_setting(inputs, "region")),
         "profile": mask(inputs.get("profile")),
         "roleArn": SECRET if role_arn is not None and is_secret(inputs.get("assumeRoles")) else mask(role_arn),
@@ -102,16 +112,16 @@ def build_report(
             "sourceRegion": region,
             "replicationConfiguration": resource["inputs"].get("replicationConfiguration"),
         }
-        for (account, region), resources in registries.items()
-        for resource in resources
+        for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0]))
+        for resource in sorted(resources, key=lambda r: r["name"])
         if resource["type"] == "aws:ecr/replicationConfiguration:ReplicationConfiguration"
     ]
-    findings = [_finding(d) for d in diagnostics] if diagnostics is not None else None
+    findings = sorted(map(_finding, diagnostics), key=_finding_order) if diagnostics is not None else None
     report: dict[str, Any] = {
         "project": project,
         "stack": stack,
         "note": NOTE,
-        "providers": list(providers.values()),
+        "providers": sorted(providers.values(), key=lambda p: str(p["name"])),
         "registries": [
             {"accountId": account, "region": region, "resources": sorted(resources, key=lambda r: (r["type"], r["name"]))}
             for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0]))
@@ -162,6 +172,13 @@ class _Style:
         return self._wrap("31", text)
 
 
+WIDTH = 110
+"""Text lines are wrapped at this width where they can be (a long ARN or name is never broken)."""
+
+Row = tuple[str, list[str]]
+"""A labelled value of a resource: the label and the value's lines."""
+
+
 def _parsed(text: Any) -> Any:
     try:
         return json.loads(text) if isinstance(text, str) else text
@@ -169,72 +186,208 @@ def _parsed(text: Any) -> Any:
         return text
 
 
-def _details(resource: Mapping[str, Any]) -> list[str]:
-    """The lines a reviewer needs under one resource."""
+def _document(text: Any) -> list[str]:
+    """A policy document, indented JSON in the document's own key order; a secret shows as ``[secret]``."""
+    document = _parsed(text)
+    if isinstance(document, (dict, list)):
+        return json.dumps(document, indent=2).splitlines()
+    return [str(document)]
+
+
+def _listed(items: Any) -> str:
+    return ", ".join(str(item) for item in items) if isinstance(items, (list, tuple)) else str(items)
+
+
+def _filters(filters: Any) -> str:
+    """``prod/, shared/ (PREFIX_MATCH)``: filter values, then their types."""
+    if not isinstance(filters, list):
+        return str(filters)
+    types = sorted({str(f.get("filterType", "")) for f in filters} - {""})
+    return _listed([f.get("filter", "") for f in filters]) + (f" ({', '.join(types)})" if types else "")
+
+
+def _lifecycle_rule(rule: Any) -> str:
+    """One lifecycle rule as a sentence, from its fields (see "Lifecycle policy properties in Amazon ECR" in
+    the ECR user guide): its priority, what happens to which images, how they are counted."""
+    if not isinstance(rule, Mapping):
+        return json.dumps(rule)
+    selection = rule.get("selection") or {}
+    status = selection.get("tagStatus", "any")
+    tags = selection.get("tagPatternList") or selection.get("tagPrefixList")
+    which = {"any": "any image", "untagged": "untagged images"}.get(status, f"{status} images")
+    if tags:
+        kind = "matching" if selection.get("tagPatternList") else "with tag prefix"
+        which += f" {kind} {_listed(tags)}"
+    count, number, unit = selection.get("countType"), selection.get("countNumber"), selection.get("countUnit", "")
+    if count == "imageCountMoreThan":
+        counted = f"beyond the newest {number}"
+    elif count == "sinceImagePushed":
+        counted = f"pushed more than {number} {unit} ago"
+    else:
+        counted = f"{count} more than {number} {unit}".rstrip()
+    action = rule.get("action") or {}
+    what = " ".join(str(action[k]) for k in ("type", "targetStorageClass") if k in action) or "?"
+    return f"{rule.get('rulePriority', '?')}. {what} {which} {counted}"
+
+
+def _lifecycle(text: Any) -> list[str]:
+    """Each rule of a lifecycle policy on its own line, its description (if any) quoted under it."""
+    policy = _parsed(text)
+    if not isinstance(policy, Mapping):
+        return [str(policy)]
+    lines = []
+    for rule in policy.get("rules", []):
+        lines.append(_lifecycle_rule(rule))
+        if isinstance(rule, Mapping) and rule.get("description"):
+            lines.append(f'   "{rule["description"]}"')
+    return lines
+
+
+def _encryption(configurations: Any) -> str:
+    """``KMS, key <arn>``: the type and, for KMS, the key of the resource's own region."""
+    if not configurations:
+        return "AES256 (default)"
+    if not isinstance(configurations, list):
+        return str(configurations)
+    return "; ".join(
+        str(c.get("encryptionType", "AES256")) + (f", key {c['kmsKey']}" if c.get("kmsKey") else "") for c in configurations
+    )
+
+
+def _tags(tags: Any) -> str:
+    return _listed([f"{k}={v}" for k, v in tags.items()]) if isinstance(tags, Mapping) else str(tags)
+
+
+def _repository_rows(inputs: Mapping[str, Any]) -> list[Row]:
+    """What a template or a pre-created repository sets on repositories."""
+    rows: list[Row] = [("tag mutability", [str(inputs.get("imageTagMutability", "MUTABLE"))])]
+    exclusions = inputs.get("imageTagMutabilityExclusionFilters")
+    if exclusions:
+        rows.append(("exclusion filters", [_filters(exclusions)]))
+    rows.append(("encryption", [_encryption(inputs.get("encryptionConfigurations"))]))
+    if inputs.get("lifecyclePolicy"):
+        rows.append(("lifecycle rules", _lifecycle(inputs["lifecyclePolicy"])))
+    if inputs.get("repositoryPolicy"):
+        rows.append(("repository policy", _document(inputs["repositoryPolicy"])))
+    return rows
+
+
+def _details(resource: Mapping[str, Any]) -> list[Row]:
+    """The labelled values a reviewer approves under one resource; inputs of a shape the layout doesn't know
+    (a secret or unknown value where a list or object was expected) as indented JSON instead."""
+    try:
+        return _laid_out(resource)
+    except (AttributeError, TypeError, KeyError):
+        return [("inputs", json.dumps(resource["inputs"], indent=2, sort_keys=True).splitlines())]
+
+
+def _laid_out(resource: Mapping[str, Any]) -> list[Row]:
     inputs = resource["inputs"]
     kind = resource["type"].rsplit(":", 1)[-1]
     if kind == "ReplicationConfiguration":
-        rules = (inputs.get("replicationConfiguration") or {}).get("rules", [])
-        return ["rules (AWS JSON, one per line):"] + [f"  {canonical_json(rule)}" for rule in rules]
+        configuration = inputs.get("replicationConfiguration") or {}
+        if not isinstance(configuration, Mapping):
+            return [("rules", [str(configuration)])]
+        rows: list[Row] = []
+        for number, rule in enumerate(configuration.get("rules", []), start=1):
+            filters = rule.get("repositoryFilters") or []
+            rows.append((f"rule {number} filters", [_filters(filters) if filters else "none: every repository"]))
+            destinations = [f"{d.get('registryId')}/{d.get('region')}" for d in rule.get("destinations", [])]
+            rows.append((f"rule {number} destinations", destinations))
+        return rows
     if kind in ("RegistryPolicy", "RepositoryPolicy", "RolePolicy"):
-        return [f"policy: {canonical_json(_parsed(inputs.get('policy')))}"]
+        target = [("repository", [str(inputs["repository"])])] if inputs.get("repository") else []
+        return [*target, ("policy", _document(inputs.get("policy")))]
+    if kind == "LifecyclePolicy":
+        return [("repository", [str(inputs.get("repository"))]), ("lifecycle rules", _lifecycle(inputs.get("policy")))]
     if kind == "RepositoryCreationTemplate":
-        settings = [
-            f"prefix {inputs.get('prefix')}",
-            f"for {','.join(inputs.get('appliedFors', []))}",
-            f"tags {inputs.get('imageTagMutability', 'MUTABLE')}",
-            "encryption " + ",".join(e.get("encryptionType", "AES256") for e in inputs.get("encryptionConfigurations", []))
-            if inputs.get("encryptionConfigurations")
-            else "encryption AES256",
-        ]
-        lifecycle = _parsed(inputs.get("lifecyclePolicy"))
-        if isinstance(lifecycle, dict):
-            settings.append(f"lifecycle {len(lifecycle.get('rules', []))} rule(s)")
-        if inputs.get("repositoryPolicy"):
-            settings.append("repository policy")
+        rows = [("prefix", [str(inputs.get("prefix"))]), ("applied for", [_listed(inputs.get("appliedFors", []))])]
+        rows += _repository_rows(inputs)
         if inputs.get("resourceTags"):
-            settings.append("resource tags " + ",".join(f"{k}={v}" for k, v in inputs["resourceTags"].items()))
+            rows.append(("resource tags", [_tags(inputs["resourceTags"])]))
         if inputs.get("customRoleArn"):
-            settings.append(f"role {inputs['customRoleArn']}")
-        return ["; ".join(settings)]
+            rows.append(("role", [str(inputs["customRoleArn"])]))
+        return rows
     if kind == "RegistryScanningConfiguration":
-        return [
-            f"{rule.get('scanFrequency')}: " + ", ".join(f.get("filter", "") for f in rule.get("repositoryFilters", []))
-            for rule in inputs.get("rules", [])
-        ]
+        rules = [f"{r.get('scanFrequency')}: {_filters(r.get('repositoryFilters', []))}" for r in inputs.get("rules", [])]
+        return [("scan type", [str(inputs.get("scanType", "BASIC"))]), ("rules", rules)]
     if kind == "Repository":
         scan = (inputs.get("imageScanningConfiguration") or {}).get("scanOnPush", False)
-        return [f"repository {inputs.get('name')}; tags {inputs.get('imageTagMutability', 'MUTABLE')}; scan on push {scan}"]
+        rows = [("name", [str(inputs.get("name"))]), *_repository_rows(inputs), ("scan on push", [json.dumps(scan)])]
+        if inputs.get("tags"):
+            rows.append(("tags", [_tags(inputs["tags"])]))
+        return rows
     if kind == "Role":
-        return [f"trust: {canonical_json(_parsed(inputs.get('assumeRolePolicy')))}"]
+        return [("trust policy", _document(inputs.get("assumeRolePolicy")))]
     return []
 
 
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` wrapped at ``width`` without breaking words (ARNs, names), or as it is when it's short."""
+    if len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [text]
+
+
+def _labelled(rows: Sequence[Row], indent: str) -> list[str]:
+    """Rows as an aligned two-column block: labels, then values whose further lines align under the first.
+    A one-line value is wrapped; the lines of a document or a list are kept as they are."""
+    if not rows:
+        return []
+    column = indent + " " * (max(len(label) for label, _ in rows) + 2)
+    lines = []
+    for label, values in rows:
+        shown = _wrapped(values[0], WIDTH - len(column)) if len(values) == 1 else values
+        for number, value in enumerate(shown or [""]):
+            lines.append(((indent + label).ljust(len(column)) if number == 0 else column) + value)
+    return [line.rstrip() for line in lines]
+
+
+def _short_type(token: str) -> str:
+    """``aws:ecr:RegistryPolicy`` for ``aws:ecr/registryPolicy:RegistryPolicy``, as ``pulumi preview`` shows it."""
+    package, module, kind = (token.split(":") + ["", ""])[:3]
+    return f"{package}:{module.split('/')[0]}:{kind}" if kind else token
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str) -> list[str]:
+    """Rows as columns aligned on the widest cell of each column (the last column left ragged)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
+
+
 def render_text(report: Mapping[str, Any], color: bool = False) -> str:
-    """The report laid out for a reviewer, grouped by account and region."""
+    """The report laid out for a reviewer, grouped by account and region: every document indented, lifecycle
+    rules one per line, the KMS key of each region, columns aligned; lines wrapped at :data:`WIDTH` where
+    a value can be broken between words."""
     style = _Style(color)
     lines = [style.bold(f"Stack {report['stack']} of project {report['project']}"), style.dim(report["note"]), ""]
     lines.append(style.bold("Providers"))
+    rows = [["NAME", "ACCOUNT", "REGION", "CREDENTIALS"]]
     for provider in report["providers"]:
-        how = f"assumes {provider['roleArn']}" if provider["roleArn"] else f"profile {provider['profile'] or '(ambient)'}"
-        lines.append(
-            f"  {provider['name']:<28} account {provider['accountId'] or '(unknown)'}  {provider['region']}  {how}"
+        how = [f"profile {provider['profile']}"] if provider["profile"] else []
+        how += [f"assumes {provider['roleArn']}"] if provider["roleArn"] else []
+        rows.append(
+            [provider["name"], str(provider["accountId"] or "(unknown)"), str(provider["region"]), ", ".join(how) or "ambient"]
         )
+    lines += _table(rows, "  ")
     for registry in report["registries"]:
-        lines += ["", style.bold(f"{registry['accountId']} / {registry['region']}")]
-        for resource in registry["resources"]:
-            lines.append(f"  {style.green('+')} {resource['type']}  {resource['name']}")
-            lines += [f"    {line}" for line in _details(resource)]
+        lines += ["", style.bold(f"{registry['accountId']}/{registry['region']}")]
+        resources = registry["resources"]
+        type_width = max(len(_short_type(r["type"])) for r in resources)
+        for resource in resources:
+            lines.append(f"  {style.green('+')} {_short_type(resource['type']).ljust(type_width)}  {resource['name']}")
+            lines += _labelled(_details(resource), "      ")
     diagnostics = report["diagnostics"]
     lines.append("")
     if diagnostics is None:
         lines.append(style.yellow("Guardrails: not run (--no-policies)"))
     else:
         lines.append(style.bold("Guardrails (ecr-replication-guardrails)"))
-        for diagnostic in sorted(diagnostics, key=lambda d: (d["level"] != "mandatory", d["policy"])):
+        for diagnostic in diagnostics:
             paint = style.red if diagnostic["level"] == "mandatory" else style.yellow
-            where = f" [{diagnostic['urn'].rsplit('::', 1)[-1]}]" if diagnostic["urn"] else ""
-            lines.append(f"  {paint(diagnostic['level']):<9} {diagnostic['policy']}{where}: {diagnostic['message']}")
+            where = f"  {diagnostic['urn'].rsplit('::', 1)[-1]}" if diagnostic["urn"] else ""
+            lines.append(f"  {paint(diagnostic['level'].ljust(9))} {diagnostic['policy']}{where}")
+            lines += [f"{' ' * 14}{part}" for part in _wrapped(diagnostic["message"], WIDTH - 14)]
         if not diagnostics:
             lines.append(f"  {style.green('all policies pass')}")
     summary = report["summary"]

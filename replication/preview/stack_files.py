@@ -2,13 +2,17 @@
 
 ``Pulumi.yaml`` gives the project name, the program and project-level config defaults; ``Pulumi.<stack>.yaml``
 gives the stack's config. Objects and lists become JSON text, as the CLI passes them. Encrypted values
-(``secure:``) can't be decrypted offline: they are marked secret and replaced by a placeholder.
+(``{secure: v1:…}``, at the top or nested inside an object by ``pulumi config set --secret --path``) can't be
+decrypted offline: each is replaced by :data:`SECRET_PLACEHOLDER` and its key is marked secret, as the CLI marks
+a key holding a secret anywhere. The ciphertext is dropped, never passed on. Offline the secret keys also name
+each encrypted value inside a key by its path (``ns:source.roleArn``), which the CLI can't tell a program.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,8 @@ import yaml
 
 SECRET_PLACEHOLDER = "[secret]"
 """What a ``secure:`` config value reads as offline."""
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class StackFileError(Exception):
@@ -33,6 +39,7 @@ class StackFiles:
     config: dict[str, str]
     """``namespace:key`` -> value as the program reads it (JSON text for objects and lists)."""
     secret_keys: list[str]
+    """Keys holding an encrypted value, then the path of each encrypted value nested inside a key."""
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
@@ -54,6 +61,36 @@ def _config_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value) if isinstance(value, (Mapping, list)) else json.dumps(value).strip('"')
+
+
+def property_path(key: str, segments: Sequence[str | int]) -> str:
+    """A path inside config ``key`` as ``pulumi config set --path`` spells it: ``ns:key.name[0]["us-west-2"]``
+    (bracketed, quoted for a map key that isn't a plain name)."""
+    text = key
+    for segment in segments:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        elif _PLAIN_NAME.fullmatch(segment):
+            text += f".{segment}"
+        else:
+            text += f'["{segment}"]'
+    return text
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
+def _without_ciphertext(value: Any, key: str, path: tuple[str | int, ...], secrets: list[str]) -> Any:
+    """``value`` with every ``{secure: …}`` replaced by the placeholder, recording each one's path."""
+    if _is_secure(value):
+        secrets.append(property_path(key, path))
+        return SECRET_PLACEHOLDER
+    if isinstance(value, Mapping):
+        return {k: _without_ciphertext(v, key, (*path, str(k)), secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ciphertext(v, key, (*path, i), secrets) for i, v in enumerate(value)]
+    return value
 
 
 def _qualified(project: str, key: str) -> str:
@@ -86,10 +123,12 @@ def load_stack(directory: Path, stack: str) -> StackFiles:
 
     stack_file = directory / f"Pulumi.{stack}.yaml"
     secret_keys: list[str] = []
+    nested: list[str] = []
     for key, value in (_read_yaml(stack_file).get("config") or {}).items():
         qualified = _qualified(project, str(key))
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
+        inside: list[str] = []
+        config[qualified] = _config_text(_without_ciphertext(value, qualified, (), inside))
+        if inside:
             secret_keys.append(qualified)
-            value = SECRET_PLACEHOLDER
-        config[qualified] = _config_text(value)
-    return StackFiles(project, stack, program, config, secret_keys)
+            nested += [path for path in inside if path != qualified]
+    return StackFiles(project, stack, program, config, secret_keys + nested)

@@ -1,144 +1,434 @@
-"""Read the example stack's configuration (``Pulumi.<stack>.yaml``) and build one aws provider per account.
+"""Read the example stack's configuration (``Pulumi.<stack>.yaml``) against :mod:`replication.stack.schema`,
+build one aws provider per account, and hand the rest to EcrReplication.
 
-Every error names the config key, e.g. ``ecr-replication:destinations[0].accountId``.
+Every error names the config key in the config's spelling, e.g. ``ecr-replication:destinations[0].accountId``.
+The reader checks what the schema says (unknown, missing and misplaced keys, objects and lists) and the values
+only this program uses (account ids, profiles, role ARNs). Every value the component receives is validated by
+the component, once: :func:`config_errors` tells its errors, which name argument paths, in config keys.
+
+Secrets: ``accountId``, ``profile`` and ``roleArn`` may be encrypted (``pulumi config set --secret --path``).
+In a real ``pulumi up`` the CLI decrypts them and marks the whole key secret, so every secret-capable value
+under a secret key is treated as secret; offline, the stack files name exactly the encrypted values
+(:mod:`replication.preview.stack_files`) and read them as a placeholder. Secret values reach the providers as
+secret outputs and are never printed in a message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import contextlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime import config as runtime_config
 
-from replication.args import RepositorySettingsArgs
-from replication.errors import ReplicationConfigError
-from replication.model import check_account_id, check_prefixes, check_region
-from replication.repository_settings import SETTING_NAMES
+from replication.args import EcrReplicationArgs
+from replication.errors import REDACTED, ReplicationConfigError
+from replication.model import check_account_id
+from replication.preview.stack_files import SECRET_PLACEHOLDER
+from replication.stack.schema import (
+    ARG_NAMES,
+    STACK_KEYS,
+    Key,
+    Segment,
+    ValueType,
+    closest,
+    config_path_of,
+    render_path,
+    translate_names,
+)
+
+ACCOUNT_ID_DIGITS = 12
+"""An AWS account id is 12 digits; a YAML number with fewer lost its leading zeros."""
+
+
+class StackConfigError(ReplicationConfigError, pulumi.RunError):
+    """A config error of the example stack, naming the config key. Also a ``pulumi.RunError``: the Python
+    language host prints a ``RunError`` as its one-line message, any other exception with a traceback."""
+
+
+def namespace_keys(namespace: str) -> list[str]:
+    """Every config key of ``namespace`` the program was given (without the ``namespace:`` part), sorted.
+
+    The Python SDK has no public call that lists config keys (Node's has ``runtime.allConfig``). The language
+    host's ``pulumi-language-python-exec`` hands the whole config to ``pulumi.runtime.set_all_config`` (so do
+    the Automation API and ``pulumi.runtime.set_mocks`` users), which keeps it in ``runtime.config.CONFIG``;
+    a program started with only the ``PULUMI_CONFIG`` environment variable is covered by ``get_config_env``.
+    """
+    keys = {*runtime_config.CONFIG.get(), *runtime_config.get_config_env()}
+    prefix = f"{namespace}:"
+    return sorted(key[len(prefix) :] for key in keys if key.startswith(prefix))
+
+
+def _is_offline_secret(value: Any) -> bool:
+    """Whether ``value`` is the placeholder the offline stack loader reads an encrypted value as."""
+    return value == SECRET_PLACEHOLDER
+
+
+@dataclass
+class _Secrets:
+    """Which config paths hold secrets (see the module docs for the CLI's and the offline view)."""
+
+    whole: set[str] = field(default_factory=set)
+    """Top-level keys that are secret as a whole: every secret-capable value under them is secret."""
+    leaves: set[tuple[Segment, ...]] = field(default_factory=set)
+    """Paths of the values known to be encrypted."""
+
+    def covers(self, path: Sequence[Segment]) -> bool:
+        """Whether the value at ``path`` is, holds or lies inside a secret (so it must not be printed)."""
+        path = tuple(path)
+        return path[0] in self.whole or any(
+            leaf[: len(path)] == path or path[: len(leaf)] == leaf for leaf in self.leaves
+        )
+
+    def holds(self, key: Key, path: Sequence[Segment]) -> bool:
+        """Whether the secret-capable value of ``key`` at ``path`` is secret."""
+        return key.secret and (path[0] in self.whole or tuple(path) in self.leaves)
+
+
+def _paths(value: Any, path: tuple[Segment, ...]) -> Iterator[tuple[Segment, ...]]:
+    """The path of ``value`` and of everything inside it."""
+    yield path
+    if isinstance(value, Mapping):
+        for name, inner in value.items():
+            yield from _paths(inner, (*path, str(name)))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*path, index))
+
+
+def _key_at(path: Sequence[Segment]) -> Key | None:
+    """The schema key of a config path (list indexes and map keys step into their element)."""
+    keys: Sequence[Key] = STACK_KEYS
+    key: Key | None = None
+    for segment in path:
+        if key is not None and key.items is not None:
+            key = key.items
+            keys = key.fields
+            continue
+        key = next((k for k in keys if k.name == segment), None)
+        if key is None:
+            return None
+        keys = key.fields
+    return key
+
+
+def _may_hold_secrets(key: Key) -> bool:
+    return key.secret or any(_may_hold_secrets(k) for k in (*key.fields, *((key.items,) if key.items else ())))
+
+
+class _Reader:
+    """Reads one namespace's keys, raising :class:`StackConfigError` on the first problem."""
+
+    def __init__(self, config: pulumi.Config) -> None:
+        self.config = config
+        self.namespace = config.name
+        self.secrets = _Secrets()
+
+    def error(self, path: Sequence[Segment], value: Any, problem: str) -> StackConfigError:
+        """The error for the value at ``path``; a secret value shows as ``[secret]``, never itself."""
+        shown = REDACTED if value is not None and self.secrets.covers(path) else value
+        return StackConfigError(render_path(path, self.namespace), shown, problem)
+
+    def unknown_key(self, path: Sequence[Segment], valid: Sequence[Key]) -> StackConfigError:
+        names = [k.name for k in valid]
+        guess = closest(str(path[-1]), names)
+        hint = f"did you mean {guess}?" if guess else f"the keys here are {', '.join(names)}"
+        return StackConfigError(render_path(path, self.namespace), None, f"unknown key; {hint}")
+
+    def read(self) -> dict[str, Any]:
+        """Every key of the namespace, checked against the schema, as parsed JSON values."""
+        for name in namespace_keys(self.namespace):
+            if not any(k.name == name for k in STACK_KEYS):
+                raise self.unknown_key([name], STACK_KEYS)
+        values: dict[str, Any] = {}
+        for key in STACK_KEYS:
+            text = self.config.get(key.name)
+            value = None if text is None else self.top_level(key, text)
+            if value is not None:
+                values[key.name] = value
+            elif key.required:
+                raise self.error([key.name], None, "is required: set it in Pulumi.<stack>.yaml")
+        return values
+
+    def top_level(self, key: Key, text: str) -> Any:
+        """One top-level key: its JSON text parsed, its secrets found, its shape checked."""
+        path: tuple[Segment, ...] = (key.name,)
+        secret = runtime_config.is_config_secret(render_path(path, self.namespace))
+        if secret and _is_offline_secret(text):
+            raise self.error(
+                path,
+                None,
+                "is encrypted as a whole, which the offline plan can't read: encrypt only accountId, profile or "
+                "roleArn values, with pulumi config set --secret --path",
+            )
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise self.error(path, text if not secret else REDACTED, self.expected(key)) from None
+        if value is None:  # the key with nothing after it
+            return None
+        if secret:
+            self.find_secrets(key, value)
+        self.check(key, value, path)
+        return value
+
+    def find_secrets(self, key: Key, value: Any) -> None:
+        """Record the secrets of a secret top-level key: the encrypted values the offline loader names, else
+        (the CLI's view) the whole key. A secret where none may be is an error."""
+        leaves = {
+            path
+            for path in _paths(value, (key.name,))
+            if len(path) > 1 and runtime_config.is_config_secret(render_path(path, self.namespace))
+        }
+        if not leaves:
+            if not _may_hold_secrets(key):
+                raise self.error((key.name,), None, "is a secret, but only accountId, profile and roleArn may be")
+            self.secrets.whole.add(key.name)
+        for leaf in sorted(leaves, key=str):
+            schema_key = _key_at(leaf)
+            if schema_key is None or not schema_key.secret:
+                raise self.error(leaf, None, "can't be a secret: only accountId, profile and roleArn may be")
+        self.secrets.leaves |= leaves
+
+    @staticmethod
+    def expected(key: Key) -> str:
+        """The problem of a value of the wrong kind: ``must be a list``, ``must be an object``."""
+        article = "an" if key.type.value[0] in "aeiou" else "a"
+        return f"must be {article} {key.type.value}"
+
+    def check(self, key: Key, value: Any, path: tuple[Segment, ...]) -> None:
+        """The shape the schema gives: objects with known keys and their required ones, lists, their items.
+        Scalars and maps are the component's to validate, except what this program uses (see the callers)."""
+        if key.type is ValueType.OBJECT:
+            if not isinstance(value, Mapping):
+                raise self.error(path, value, self.expected(key))
+            for name in value:
+                if key.field(str(name)) is None:
+                    raise self.unknown_key((*path, str(name)), key.fields)
+            for inner in key.fields:  # a null value (``region:`` with nothing after it) counts as absent
+                if value.get(inner.name) is not None:
+                    self.check(inner, value[inner.name], (*path, inner.name))
+                elif inner.required:
+                    raise self.error((*path, inner.name), None, "is required")
+        elif key.type is ValueType.LIST:
+            if not isinstance(value, list):
+                raise self.error(path, value, self.expected(key))
+            if key.required and not value:
+                raise self.error(path, value, "must not be empty")
+            if key.items is not None and key.items.type is ValueType.OBJECT:
+                for index, item in enumerate(value):
+                    self.check(key.items, item, (*path, index))
+
+    def account_id(self, entry: Mapping[str, Any], path: tuple[Segment, ...]) -> str:
+        """The entry's ``accountId`` as a string: a YAML number of exactly 12 digits counts; one with fewer
+        digits lost its leading zeros, which the message says."""
+        here = (*path, "accountId")
+        value = entry["accountId"]
+        if _is_offline_secret(value) and (here in self.secrets.leaves):
+            raise self.error(
+                here,
+                None,
+                "is encrypted, and the offline plan can't decrypt it; the account ids decide which providers, "
+                "registry policies and resource names exist, so plan this stack with pulumi preview, or keep "
+                "account ids in plaintext (see README)",
+            )
+        if isinstance(value, int) and not isinstance(value, bool):
+            if 0 <= value < 10 ** (ACCOUNT_ID_DIGITS - 1):
+                raise self.error(
+                    here,
+                    value,
+                    "is a YAML number, which drops leading zeros, so it is not 12 digits: quote the id in the "
+                    "stack file, or set it with pulumi config set --path --type string",
+                )
+            value = str(value)
+        try:
+            return check_account_id(render_path(here, self.namespace), value)
+        except ReplicationConfigError as error:
+            raise self.error(here, error.value, error.problem) from None
+
+    def optional_string(self, entry: Mapping[str, Any], path: tuple[Segment, ...], name: str) -> str | None:
+        value = entry.get(name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise self.error((*path, name), value, "must be a non-empty string")
+        return value
 
 
 @dataclass(frozen=True)
-class AccountConfig:
-    """How to reach one account: its id, the provider's region, and a profile or a role to assume."""
+class AccountEntry:
+    """How ``source`` or one ``destinations`` entry reaches its account."""
 
-    key: str
-    """The config key this account came from, for error messages."""
+    path: tuple[Segment, ...]
+    """The config path of the entry, e.g. ``("destinations", 0)``."""
     account_id: str
-    region: str
+    region: Any
+    """The region of the entry's provider as configured (the component validates it)."""
     profile: str | None
     role_arn: str | None
+    secret: frozenset[str]
+    """Which of ``accountId``, ``profile`` and ``roleArn`` are secrets."""
 
-
-@dataclass(frozen=True)
-class DestinationConfig:
-    """A destination account and the regions replicated to it."""
-
-    account: AccountConfig
-    regions: list[str]
-    repository_prefixes: list[str] | None
-    manage_registry_policy: bool
-    repository_settings: RepositorySettingsArgs | None
+    @property
+    def credentials(self) -> tuple[str | None, str | None]:
+        """What the entry says about credentials: ``(profile, roleArn)``; ``(None, None)`` says nothing."""
+        return self.profile, self.role_arn
 
 
 @dataclass(frozen=True)
 class StackConfig:
-    """The whole example stack configuration."""
+    """The example stack's configuration, checked against the schema."""
 
-    source: AccountConfig
-    destinations: list[DestinationConfig]
-    repository_prefixes: list[str]
-    repository_settings: RepositorySettingsArgs | None
+    namespace: str
+    values: Mapping[str, Any]
+    """Every key as parsed JSON, account ids as strings."""
+    source: AccountEntry
+    destinations: tuple[AccountEntry, ...]
+    secrets: _Secrets
 
+    @property
+    def entries(self) -> tuple[AccountEntry, ...]:
+        """``source``, then every destination entry."""
+        return (self.source, *self.destinations)
 
-def _optional_str(key: str, entry: Mapping[str, Any], name: str) -> str | None:
-    value = entry.get(name)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ReplicationConfigError(f"{key}.{name}", value, "must be a non-empty string")
-    return value
-
-
-def _snake_case(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
-def _repository_settings(key: str, entry: object) -> RepositorySettingsArgs | None:
-    """``repositorySettings`` with camelCase keys, as ``RepositorySettingsArgs``."""
-    if entry is None:
-        return None
-    if not isinstance(entry, Mapping):
-        raise ReplicationConfigError(key, entry, "must be an object of repository settings")
-    settings: dict[str, Any] = {}
-    for name, value in entry.items():
-        field = _snake_case(str(name))
-        if field not in SETTING_NAMES:
-            raise ReplicationConfigError(f"{key}.{name}", value, "is not a repository setting (see README)")
-        settings[field] = value
-    return RepositorySettingsArgs(**settings)  # type: ignore[typeddict-item]
+    @property
+    def has_secret_account_id(self) -> bool:
+        """Whether any account id is a secret (so outputs that spell account ids are exported as secrets)."""
+        return any("accountId" in e.secret for e in self.entries)
 
 
-def _account(key: str, entry: object, region: str | None = None) -> AccountConfig:
-    if not isinstance(entry, Mapping):
-        raise ReplicationConfigError(key, entry, "must be an object with accountId, region and profile or roleArn")
-    account_id = check_account_id(f"{key}.accountId", entry.get("accountId"))
-    region = check_region(f"{key}.region", entry.get("region", region))
-    profile = _optional_str(key, entry, "profile")
-    role_arn = _optional_str(key, entry, "roleArn")
-    if role_arn is not None and f":{account_id}:role/" not in role_arn:
-        raise ReplicationConfigError(
-            f"{key}.roleArn", role_arn, f"must be a role ARN in account {account_id} (arn:aws:iam::{account_id}:role/...)"
-        )
-    return AccountConfig(key, account_id, region, profile, role_arn)
+_SOURCE = next(k for k in STACK_KEYS if k.name == "source")
+_DESTINATION = next(k.items for k in STACK_KEYS if k.name == "destinations" and k.items is not None)
 
 
-def _destination(key: str, entry: object) -> DestinationConfig:
-    if not isinstance(entry, Mapping):
-        raise ReplicationConfigError(key, entry, "must be an object with accountId and regions")
-    regions = entry.get("regions")
-    if not isinstance(regions, list) or not regions:
-        raise ReplicationConfigError(f"{key}.regions", regions, "must be a non-empty list of regions")
-    checked = [check_region(f"{key}.regions[{i}]", region) for i, region in enumerate(regions)]
-    prefixes = entry.get("repositoryPrefixes")
-    manage = entry.get("manageRegistryPolicy", True)
-    if not isinstance(manage, bool):
-        raise ReplicationConfigError(f"{key}.manageRegistryPolicy", manage, "must be true or false")
-    return DestinationConfig(
-        account=_account(key, entry, region=checked[0]),
-        regions=checked,
-        repository_prefixes=None if prefixes is None else list(check_prefixes(f"{key}.repositoryPrefixes", prefixes)),
-        manage_registry_policy=manage,
-        repository_settings=_repository_settings(f"{key}.repositorySettings", entry.get("repositorySettings")),
-    )
+def _entry(reader: _Reader, entry: Mapping[str, Any], path: tuple[Segment, ...], region: Any) -> AccountEntry:
+    """An account entry, its account id checked (the provider is pinned to it) and its role in that account."""
+    key = _SOURCE if path == ("source",) else _DESTINATION
+    account_id = reader.account_id(entry, path)
+    profile = reader.optional_string(entry, path, "profile")
+    role_arn = reader.optional_string(entry, path, "roleArn")
+    if role_arn is not None and not _is_offline_secret(role_arn) and f":{account_id}:role/" not in role_arn:
+        raise reader.error((*path, "roleArn"), role_arn, "must be a role ARN in the account of accountId")
+    secret = frozenset(f.name for f in key.fields if reader.secrets.holds(f, (*path, f.name)))
+    return AccountEntry(path, account_id, region, profile, role_arn, secret)
+
+
+def _check_one_provider_per_account(reader: _Reader, entries: Sequence[AccountEntry]) -> None:
+    """Entries of one account share its provider, so those that name credentials must name the same ones.
+
+    Rejected rather than served by one provider per entry: the account-wide resources (the creation
+    templates' IAM role, one per account) would then go through whichever entry came first, the provider
+    names would depend on entry order, and two credential sets for one account are nearly always a slip.
+    """
+    named: dict[str, AccountEntry] = {}
+    for entry in entries:
+        if entry.credentials == (None, None):
+            continue
+        first = named.setdefault(entry.account_id, entry)
+        if first.credentials != entry.credentials:
+            differing = [n for n, a, b in zip(("profile", "roleArn"), first.credentials, entry.credentials) if a != b]
+            raise reader.error(
+                entry.path,
+                None,
+                f"same account as {render_path(first.path, reader.namespace)} but another {' and '.join(differing)}: "
+                "one aws provider serves each account, so give its entries the same profile and roleArn "
+                "(or give them in one entry only)",
+            )
 
 
 def read_stack_config(config: pulumi.Config) -> StackConfig:
-    """Read and check ``source``, ``destinations``, ``repositoryPrefixes`` and ``repositorySettings``."""
-    namespace = config.name
+    """Read and check the namespace of ``config`` (``ecr-replication``) against the schema."""
+    reader = _Reader(config)
+    values = reader.read()
+    source = _entry(reader, values["source"], ("source",), values["source"]["region"])
+    destinations = tuple(
+        _entry(reader, entry, ("destinations", index), entry["regions"][0])
+        for index, entry in enumerate(values["destinations"])
+    )
+    _check_one_provider_per_account(reader, (source, *destinations))
+    values["source"] = {**values["source"], "accountId": source.account_id}
+    values["destinations"] = [
+        {**entry, "accountId": parsed.account_id} for entry, parsed in zip(values["destinations"], destinations)
+    ]
+    return StackConfig(reader.namespace, values, source, destinations, reader.secrets)
+
+
+def _secret_if(flag: bool, value: Any) -> Any:
+    return pulumi.Output.secret(value) if flag and value is not None else value
+
+
+def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
+    """One aws provider per account, named ``source`` or ``destination-<account id>``, that can only ever touch
+    that account (``allowed_account_ids``). Its region is the account's first entry's; its credentials those
+    its entries name (they agree); secret settings stay secret outputs."""
+    providers: dict[str, aws.Provider] = {}
+    for entry in config.entries:
+        if entry.account_id in providers:
+            continue
+        same = [e for e in config.entries if e.account_id == entry.account_id]
+        named = next((e for e in same if e.credentials != (None, None)), entry)
+        role_arn = _secret_if("roleArn" in named.secret, named.role_arn)
+        providers[entry.account_id] = aws.Provider(
+            "source" if entry is config.source else f"destination-{entry.account_id}",
+            region=entry.region,
+            allowed_account_ids=[_secret_if(any("accountId" in e.secret for e in same), entry.account_id)],
+            profile=_secret_if("profile" in named.secret, named.profile),
+            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=role_arn)] if named.role_arn else None,
+        )
+    return providers
+
+
+def _arguments(keys: Sequence[Key], value: Mapping[str, Any], providers: Mapping[str, aws.Provider]) -> dict[str, Any]:
+    """The component arguments the keys of one object become, as the schema's ``arg`` says."""
+    arguments: dict[str, Any] = {}
+    for key in keys:
+        inner = value.get(key.name)
+        if inner is None:
+            continue
+        if key.arg == "":
+            arguments.update(_arguments(key.fields, inner, providers))
+            arguments.update({name: providers[inner["accountId"]] for name in key.whole_args})
+        elif key.arg:
+            arguments[key.arg] = _argument(key, inner, providers)
+    return arguments
+
+
+def _argument(key: Key, value: Any, providers: Mapping[str, aws.Provider]) -> Any:
+    if key.type is ValueType.OBJECT:
+        return _arguments(key.fields, value, providers)
+    if key.type is ValueType.LIST and key.items is not None and key.items.type is ValueType.OBJECT:
+        item = key.items
+        return [
+            {**_arguments(item.fields, entry, providers), **{name: providers[entry["accountId"]] for name in item.whole_args}}
+            for entry in value
+        ]
+    return value
+
+
+def component_args(config: StackConfig, providers: Mapping[str, aws.Provider]) -> EcrReplicationArgs:
+    """The EcrReplication arguments the config gives, each key becoming the argument its schema ``arg`` names
+    (the mapping :func:`config_errors` reverses); every account through its provider."""
+    return EcrReplicationArgs(**_arguments(STACK_KEYS, config.values, providers))  # type: ignore[typeddict-item]
+
+
+@contextlib.contextmanager
+def config_errors(config: StackConfig) -> Iterator[None]:
+    """Re-raise the component's argument errors as config errors: the argument path told as the config key
+    it came from (``repository_settings.keep_last_images`` -> ``ecr-replication:repositorySettings.
+    keepLastImages``), the argument names in the problem as config keys, a secret value as ``[secret]``.
+
+    The config gives every account id and region explicitly, so the component validates while it is
+    constructed, inside this block.
+    """
     try:
-        source = config.require_object("source")
-        destinations = config.require_object("destinations")
-        prefixes = config.get_object("repositoryPrefixes") or []
-        settings = config.get_object("repositorySettings")
-    except pulumi.ConfigMissingError as error:
-        raise ReplicationConfigError(error.key, None, "is required: set it in Pulumi.<stack>.yaml") from None
-    except pulumi.ConfigTypeError as error:
-        raise ReplicationConfigError(error.key, error.value, f"must be {error.expect_type}") from None
-    if not isinstance(destinations, list) or not destinations:
-        raise ReplicationConfigError(f"{namespace}:destinations", destinations, "must be a non-empty list")
-    return StackConfig(
-        source=_account(f"{namespace}:source", source),
-        destinations=[_destination(f"{namespace}:destinations[{i}]", d) for i, d in enumerate(destinations)],
-        repository_prefixes=list(check_prefixes(f"{namespace}:repositoryPrefixes", prefixes)),
-        repository_settings=_repository_settings(f"{namespace}:repositorySettings", settings),
-    )
-
-
-def account_provider(name: str, account: AccountConfig) -> aws.Provider:
-    """An aws provider that can only ever touch ``account`` (``allowed_account_ids``), assuming its role if set."""
-    return aws.Provider(
-        name,
-        region=account.region,
-        allowed_account_ids=[account.account_id],
-        profile=account.profile,
-        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=account.role_arn)] if account.role_arn else None,
-    )
+        yield
+    except StackConfigError:
+        raise
+    except ReplicationConfigError as error:
+        path = config_path_of(error.field)
+        if path is None:
+            raise
+        value = REDACTED if error.value is not None and config.secrets.covers(path) else error.value
+        raise StackConfigError(render_path(path, config.namespace), value, translate_names(error.problem, ARG_NAMES)) from None

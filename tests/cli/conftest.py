@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from replication.cli import sessions
+from replication.cli.main import build_parser, main
 from tests.cli.fakes import ClientHook, HookedSession, RoutedClient
 
 SOURCE, DEST_A, DEST_B = "123456789012", "222222222222", "333333333333"
@@ -43,11 +45,34 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def hooks(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> list[ClientHook]:
-    """Hooks applied to every client the CLI makes; the CLI's session is injected for the test."""
-    installed: list[ClientHook] = []
-    monkeypatch.setattr(sessions, "SESSION_FOR_TESTS", HookedSession(installed, region_name=REGION))
-    return installed
+def hooks(aws_env: str) -> list[ClientHook]:
+    """Hooks applied to every client made by the sessions of :func:`cli` (the credential chain stays real)."""
+    return []
+
+
+@dataclass(frozen=True)
+class Cli:
+    """The CLI with a session factory whose clients pass through the test's hooks."""
+
+    hooks: list[ClientHook]
+
+    def factory(self, **kwargs: Any) -> HookedSession:
+        """What the CLI calls to make each boto3 session."""
+        return HookedSession(self.hooks, **kwargs)
+
+    def main(self, argv: list[str]) -> int:
+        """Run a command as the console script does."""
+        return main(argv, session_factory=self.factory)
+
+    def parse(self, argv: list[str]) -> argparse.Namespace:
+        """Parse a command line with the real parser, for calling a command's ``run`` directly."""
+        return build_parser(session_factory=self.factory).parse_args(argv)
+
+
+@pytest.fixture
+def cli(hooks: list[ClientHook]) -> Cli:
+    """The CLI wired to the test's client hooks."""
+    return Cli(hooks)
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ IDENTITY = (
 CONFIGURED = {"registryId": SOURCE, "replicationConfiguration": {"rules": [{"destinations": [{"region": "us-west-2", "registryId": DEST_A}]}]}}
 THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+TOKEN = "IQoJb3JpZ2luX2VjEJr" + "x9Qz" * 60
 
 
 class ScriptedAws:
@@ -29,6 +31,9 @@ class ScriptedAws:
         """Nothing scripted, nothing received."""
         self.script: dict[str, list[tuple[int, dict[str, object]]]] = {}
         self.received: list[str] = []
+        self.echo_credentials = False
+        """Whether error messages quote the credentials the request carried, as a careless endpoint might."""
+        self.last_message = ""
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         """The request handler class bound to this script."""
@@ -47,6 +52,10 @@ class ScriptedAws:
                 operation = target.rsplit(".", 1)[1]
                 scripted.received.append(operation)
                 status, body = scripted.script[operation].pop(0) if len(scripted.script[operation]) > 1 else scripted.script[operation][0]
+                if scripted.echo_credentials and status >= 400:
+                    sent = f"{self.headers.get('Authorization')} token {self.headers.get('X-Amz-Security-Token')}"
+                    body = {**body, "message": f"{body['message']}: request signed with {sent}"}
+                scripted.last_message = str(body.get("message", ""))
                 self.reply(status, json.dumps(body), "application/x-amz-json-1.1")
 
             def reply(self, status: int, body: str, content_type: str) -> None:
@@ -71,7 +80,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
@@ -82,34 +91,55 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
 
 
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
-def test_throttling_is_retried(scripted: ScriptedAws, mode: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """ThrottlingException over real HTTP is retried by the configured retry mode, then succeeds."""
+def test_throttling_is_retried_and_said(scripted: ScriptedAws, mode: str, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """ThrottlingException over real HTTP is retried as AWS_RETRY_MODE says, and each retry is a line on stderr."""
+    monkeypatch.setenv("AWS_RETRY_MODE", mode)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
     scripted.script = {"DescribeRegistry": [THROTTLED, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
-    assert main(["status", "--retry-mode", mode, "--max-attempts", "3"]) == 0
+    assert main(["status"]) == 0
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry", "DescribeRepositories"]
-    assert "nothing to check" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "ecr:DescribeRegistry throttled (ThrottlingException), retrying (1/2)" in err
+    assert "nothing to check" in err
 
 
-def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
-    """--max-attempts bounds the attempts; the give-up is one line naming account and action."""
+def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS_MAX_ATTEMPTS bounds the attempts; the give-up is one line naming account and action."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
     scripted.script = {"DescribeRegistry": [THROTTLED]}
-    assert main(["status", "--max-attempts", "2"]) == 2
+    assert main(["status"]) == 2
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
-    assert capsys.readouterr().err == (
+    assert capsys.readouterr().err.splitlines()[-1] == (
         f"ecr-replication status: error: ecr:DescribeRegistry in account {SOURCE} is still throttled after retries "
-        "(ThrottlingException); retry later or raise --max-attempts\n")
+        "(ThrottlingException); retry later or raise AWS_MAX_ATTEMPTS")
 
 
 @pytest.mark.parametrize("command", [["status"], ["backfill", "--dry-run"]])
 def test_access_denied_names_account_and_action(scripted: ScriptedAws, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """AccessDenied names the account and the IAM action, and no credential is ever printed."""
-    denied = f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: ecr:DescribeRegistry"
+    """AccessDenied names the account and the IAM action, folded to one line."""
+    denied = f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized\nto perform: ecr:DescribeRegistry"
     scripted.script = {"DescribeRegistry": [(400, {"__type": "AccessDeniedException", "message": denied})]}
     assert main(command) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication {command[0]}: error: access denied: account {SOURCE} is not allowed to call "
+        f"ecr:DescribeRegistry (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: ecr:DescribeRegistry)\n")
+
+
+def test_credentials_an_endpoint_echoes_are_not_printed(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """An error message quoting the request's access key id and session token (as the scripted endpoint does
+    with whatever credentials it was sent) reaches the user with both redacted."""
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    scripted.echo_credentials = True
+    scripted.script = {"DescribeRegistry": [(400, {"__type": "UnrecognizedClientException", "message": "bad"})]}
+    assert main(["status"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == (f"ecr-replication {command[0]}: error: access denied: account {SOURCE} is not allowed to call "
-                            f"ecr:DescribeRegistry ({denied})\n")
-    assert SECRET not in captured.err + captured.out and "AKIAEXAMPLE" not in captured.err + captured.out
+    assert ACCESS_KEY in scripted.last_message and TOKEN in scripted.last_message
+    assert "[redacted]" in captured.err
+    assert ACCESS_KEY not in captured.err + captured.out and TOKEN not in captured.err + captured.out
+    assert SECRET not in captured.err + captured.out
 
 
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,9 +161,3 @@ def test_unknown_profile(scripted: ScriptedAws, capsys: pytest.CaptureFixture[st
     assert main(["status", "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope" in err and "Traceback" not in err
-
-
-def test_role_arn_is_assumed_through_sts(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """moto maps the assumed role's credentials to its account: the registry read is that account's."""
-    assert main(["status", "--role-arn", f"arn:aws:iam::{DEST_A}:role/ops"]) == 2
-    assert f"registry {DEST_A} in us-east-1 has no replication configuration" in capsys.readouterr().err

@@ -1,120 +1,267 @@
-"""``ecr-replication check`` against moto: configuration drift, destination registry policies, the service-linked role."""
+"""``ecr-replication check`` against moto: configuration drift, the service-linked role, and destination registry
+policies read only with credentials verified to be in the destination's account."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
-from replication.cli.grants import missing_grants
-from replication.cli.main import main
-from replication.cli.live import Destination
-from tests.cli.conftest import DEST_A, REGION, SOURCE, Registry
+from replication.cli.check import registry_policy_findings
+from replication.cli.main import build_parser, main
+from replication.ecr_semantics import Registry as Destination
+from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 
 WEST = "us-west-2"
+ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
+PROD = f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/"
 EXPECTED = {"rules": [{"destinations": [{"region": WEST, "registryId": DEST_A}, {"region": "eu-west-1", "registryId": SOURCE}],
                        "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]}]}
+BOTH = ["ecr:ReplicateImage", "ecr:CreateRepository"]
 
 
-def grant(resource: str, actions: list[str], principal: str = f"arn:aws:iam::{SOURCE}:root") -> str:
-    """A registry policy with one Allow statement."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "replication", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions, "Resource": resource}]})
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(resource: str, actions: list[str], principal: str = f"arn:aws:iam::{SOURCE}:root", sid: str = "replication",
+          **extra: Any) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions, "Resource": resource, **extra}
+
+
+def write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(document))
+    return path
 
 
 @pytest.fixture
 def expected_file(tmp_path: Path) -> Path:
     """What `pulumi stack output --json` would hold."""
-    path = tmp_path / "expected.json"
-    path.write_text(json.dumps({"replicationConfiguration": EXPECTED, "sourceRegistryId": SOURCE, "sourceRegion": REGION}))
-    return path
+    return write(tmp_path / "expected.json",
+                 {"replicationConfiguration": EXPECTED, "sourceRegistryId": SOURCE, "sourceRegion": REGION})
+
+
+def service_linked_role(registry: Registry) -> None:
+    registry.session.client("iam").create_role(
+        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+
+
+def destination_policy(registry: Registry, text: str, account: str = DEST_A) -> None:
+    registry.account_session(account, WEST).client("ecr").put_registry_policy(policyText=text)
 
 
 @pytest.fixture
 def healthy(registry: Registry) -> Registry:
     """Live configuration as expected, the destination policy granting prod/, the service-linked role present."""
     registry.ecr.put_replication_configuration(replicationConfiguration=EXPECTED)
-    registry.account_session(DEST_A, WEST).client("ecr").put_registry_policy(
-        policyText=grant(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*", ["ecr:ReplicateImage", "ecr:CreateRepository"]))
-    registry.session.client("iam").create_role(
-        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                             "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+    destination_policy(registry, policy(allow(f"{PROD}*", BOTH)))
+    service_linked_role(registry)
     return registry
 
 
 def check(expected: Path, *extra: str) -> int:
-    """Run check with the destination read through an assumed role in its account."""
-    return main(["check", "--expected", str(expected), "--destination-role-arn", f"{DEST_A}=arn:aws:iam::{DEST_A}:role/reader", *extra])
+    """Run check with the destination read through a role in its own account."""
+    return main(["check", "--expected", str(expected), "--destination-role-arn", f"{DEST_A}={ROLE_A}", *extra])
+
+
+def report(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    return json.loads(capsys.readouterr().out)
 
 
 def test_healthy(healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Matching rules, a sufficient destination policy and the role present: healthy, exit 0."""
+    """Every registry read with its own account's credentials, nothing wrong: healthy, exit 0."""
     assert check(expected_file) == 0
-    assert capsys.readouterr().out.startswith("healthy:")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("healthy:")
+
+
+def test_without_destination_credentials_the_destination_is_not_checked(
+        healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The source credentials never read a destination: its registry is not checked and the run can't pass, even
+    though the *source* account's registry in that region has a policy that would look right."""
+    destination_policy(healthy, policy(allow(f"arn:aws:ecr:{WEST}:{SOURCE}:repository/*", BOTH)), account=SOURCE)
+    healthy.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
+    assert main(["check", "--expected", str(expected_file), "--json"]) == 3
+    document = report(capsys)
+    assert document["healthy"] is False and document["findings"] == []
+    assert document["notChecked"] == [{
+        "where": f"registry {DEST_A}/{WEST}",
+        "reason": f"its registry policy was not read: no credentials were given for account {DEST_A}",
+        "fix": f"pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE",
+    }]
+
+
+def test_with_its_credentials_a_destination_without_policy_is_a_finding(
+        healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    healthy.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
+    assert check(expected_file, "--json") == 1
+    assert [f["problem"] for f in report(capsys)["findings"]] == [
+        f"has no registry policy, so replication from {SOURCE} is denied"]
+
+
+def test_a_role_in_the_wrong_account_is_not_checked(healthy: Registry, expected_file: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that reaches another account (here DEST_B's, which has a permissive policy) is never used."""
+    destination_policy(healthy, policy(allow(f"arn:aws:ecr:{WEST}:{DEST_B}:repository/*", BOTH)), account=DEST_B)
+    wrong = f"arn:aws:iam::{DEST_B}:role/reader"
+    assert main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={wrong}",
+                 "--json"]) == 3
+    [item] = report(capsys)["notChecked"]
+    assert item["reason"] == (f"its registry policy was not read: role {wrong} (assumed from the default credential "
+                              f"chain) reaches account {DEST_B}, not {DEST_A}")
+
+
+def test_text_report_says_what_was_not_checked(healthy: Registry, expected_file: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--expected", str(expected_file)]) == 3
+    assert capsys.readouterr().out.splitlines() == [
+        f"registry {DEST_A}/{WEST}: not checked: its registry policy was not read: no credentials were given for "
+        f"account {DEST_A}",
+        f"  to check it: pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE",
+        "0 finding(s), 1 item(s) not checked",
+    ]
 
 
 def test_drift_missing_policy_and_role(registry: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Drifted rules, a missing service-linked role and a missing policy are three findings with fixes."""
+    """Rules replicating other prefixes, a missing service-linked role and a missing policy: three findings."""
     registry.replicate([(WEST, DEST_A)], ["prod"])
     assert check(expected_file, "--json") == 1
-    findings = json.loads(capsys.readouterr().out)["findings"]
-    assert [f["where"] for f in findings] == [f"registry {SOURCE} ({REGION})", f"account {SOURCE}", f"registry {DEST_A} ({WEST})"]
-    assert "missing ['prod/' -> eu-west-1:123456789012, us-west-2:222222222222]" in findings[0]["problem"]
-    assert "unexpected ['prod' -> us-west-2:222222222222]" in findings[0]["problem"]
+    findings = report(capsys)["findings"]
+    assert [f["where"] for f in findings] == [f"registry {SOURCE}/{REGION}", f"account {SOURCE}", f"registry {DEST_A}/{WEST}"]
+    assert findings[0]["problem"] == (
+        f"replicates other than expected: {SOURCE}/eu-west-1 does not receive 'prod/'; "
+        f"{DEST_A}/{WEST} does not receive 'prod/' and also receives 'prod'")
     assert "AWSServiceRoleForECRReplication does not exist" in findings[1]["problem"]
     assert "create-service-linked-role" in findings[1]["fix"]
     assert findings[2]["problem"] == f"has no registry policy, so replication from {SOURCE} is denied"
     assert f"arn:aws:iam::{SOURCE}:root" in findings[2]["fix"]
 
 
+def test_same_replication_in_another_layout_is_a_note(healthy: Registry, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """One rule with two destinations replicates what two one-destination rules with the same filter do."""
+    split = {"rules": [{"destinations": [d], "repositoryFilters": EXPECTED["rules"][0]["repositoryFilters"]}
+                       for d in EXPECTED["rules"][0]["destinations"]]}
+    assert check(write(tmp_path / "split.json", {"replicationConfiguration": split}), "--json") == 0
+    assert report(capsys)["notes"] == [
+        f"registry {SOURCE}/{REGION} replicates as expected with 1 rule(s) laid out differently from the "
+        "component's 2; the next `pulumi up` rewrites them to its layout"]
+
+
+def test_delete_replication_on_a_live_rule_is_a_finding(healthy: Registry, expected_file: Path, cli: Cli,
+                                                        stub_operations: Callable[..., Stubber],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The component can't declare deleteReplication (pulumi-aws 7.51.1 has no argument for it), so a live rule
+    with it enabled is turned off by the next `pulumi up`. moto drops the field: a Stubber answers
+    DescribeRegistry with the shape botocore's model gives it."""
+    live = {"rules": [{**EXPECTED["rules"][0], "deleteReplication": {"enabled": True}}]}
+    stub_operations("describe_registry").add_response(
+        "describe_registry", {"registryId": SOURCE, "replicationConfiguration": live})
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 1
+    [finding] = report(capsys)["findings"]
+    assert finding["problem"].startswith("rule 1 has deleteReplication enabled")
+
+
 @pytest.mark.parametrize(
-    ("resource", "actions", "missing"),
+    ("statements", "problems"),
     [
-        (f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*", ["ecr:ReplicateImage"], ["ecr:CreateRepository"]),
-        (f"arn:aws:ecr:{WEST}:{DEST_A}:repository/dev/*", ["ecr:ReplicateImage", "ecr:CreateRepository"],
-         ["ecr:ReplicateImage", "ecr:CreateRepository"]),
-        (f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", ["ecr:ReplicateImage", "ecr:CreateRepository"], []),
+        ([allow(f"{PROD}*", ["ecr:ReplicateImage"])],
+         [f"ecr:CreateRepository on {PROD}*: not granted: no statement allows it"]),
+        ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/dev/*", BOTH)],
+         [f"ecr:CreateRepository on {PROD}*: not granted: no statement allows it",
+          f"ecr:ReplicateImage on {PROD}*: not granted: no statement allows it"]),
+        ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH)], []),
+        ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH, principal=SOURCE)], []),
+        ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH),
+          {"Sid": "NoSecrets", "Effect": "Deny", "Principal": "*", "Action": "ecr:ReplicateImage",
+           "Resource": f"{PROD}secret*"}],
+         [f"ecr:ReplicateImage on {PROD}*: explicitly denied by statement NoSecrets"]),
+        ([allow(f"{PROD}*", BOTH, Condition={"StringEquals": {"aws:SourceAccount": SOURCE}})],
+         [f"ecr:CreateRepository on {PROD}*: depends on the Condition of statement replication, which is not "
+          "evaluated here, so the grant is not provable",
+          f"ecr:ReplicateImage on {PROD}*: depends on the Condition of statement replication, which is not "
+          "evaluated here, so the grant is not provable"]),
     ],
+    ids=["CreateRepository missing", "another prefix", "every repository", "bare account id", "a deny inside",
+         "a condition"],
 )
-def test_policy_grants(healthy: Registry, expected_file: Path, resource: str, actions: list[str], missing: list[str],
-                       capsys: pytest.CaptureFixture[str]) -> None:
-    """A policy missing an action or covering another prefix is reported per action; repository/* suffices."""
-    healthy.account_session(DEST_A, WEST).client("ecr").put_registry_policy(policyText=grant(resource, actions))
-    assert check(expected_file, "--json") == (1 if missing else 0)
-    problems = [f["problem"] for f in json.loads(capsys.readouterr().out)["findings"]]
-    assert problems == [
-        f"the registry policy does not grant {SOURCE} {action} on arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*"
-        for action in missing
-    ]
+def test_live_registry_policy_evaluated_as_iam_does(healthy: Registry, expected_file: Path, statements: list[dict[str, Any]],
+                                                    problems: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    destination_policy(healthy, policy(*statements))
+    assert check(expected_file, "--json") == (1 if problems else 0)
+    assert [f["problem"] for f in report(capsys)["findings"]] == [
+        f"the registry policy does not let {SOURCE} do {problem}" for problem in problems]
 
 
-def test_bare_account_principal_counts(healthy: Registry, expected_file: Path) -> None:
-    """A bare account id as principal grants like the account's root ARN."""
-    healthy.account_session(DEST_A, WEST).client("ecr").put_registry_policy(
-        policyText=grant(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", ["ecr:ReplicateImage", "ecr:CreateRepository"], SOURCE))
-    assert check(expected_file) == 0
+def test_least_privilege_policy_from_the_expected_registry_policies(healthy: Registry, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """With the stack's registry policies in the expected file, the live policy must grant what they grant: here
+    ReplicateImage on exactly the pre-created repositories (allow_repository_creation=False), no CreateRepository."""
+    exact = allow(f"{PROD}api", ["ecr:ReplicateImage"], sid="AllowEcrReplicationFromSourceAccount")
+    expected = write(tmp_path / "plan.json", {"replicationConfiguration": EXPECTED, "outputs": {
+        "registryPolicies": {f"{DEST_A}.dkr.ecr.{WEST}.amazonaws.com": policy(exact)}}})
+    destination_policy(healthy, policy(exact))
+    assert check(expected, "--json") == 0
+    assert report(capsys)["healthy"] is True
+    destination_policy(healthy, policy(allow(f"{PROD}web", ["ecr:ReplicateImage"])))
+    assert check(expected, "--json") == 1
+    assert [f["problem"] for f in report(capsys)["findings"]] == [
+        f"the registry policy does not let {SOURCE} do ecr:ReplicateImage on {PROD}api: not granted: no statement "
+        "allows it"]
 
 
-def test_source_credentials_read_the_wrong_registry(healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Without destination credentials the source account's own (empty) registry in that region is read."""
-    assert main(["check", "--expected", str(expected_file)]) == 1
-    assert "has no registry policy" in capsys.readouterr().out
+def test_an_unreadable_registry_policy_is_not_checked(healthy: Registry, expected_file: Path, cli: Cli,
+                                                      stub_operations: Callable[..., Stubber],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """AccessDenied on GetRegistryPolicy (the role may not read it) is no verdict about the policy."""
+    stub_operations("get_registry_policy").add_client_error(
+        "get_registry_policy", "AccessDeniedException", "not authorized to perform: ecr:GetRegistryPolicy")
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 3
+    [item] = report(capsys)["notChecked"]
+    assert item["reason"] == (f"its registry policy can't be read: access denied: account {DEST_A} is not allowed to "
+                              "call ecr:GetRegistryPolicy (not authorized to perform: ecr:GetRegistryPolicy)")
+
+
+def test_china_partition_policy_of_the_component_grants_replication() -> None:
+    """The component's own aws-cn registry policy is judged with aws-cn principals and ARNs."""
+    from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+    from replication.preview.runner import run_offline
+    from tests.conftest import account_provider
+
+    def program() -> None:
+        source = account_provider("source", SOURCE, "cn-north-1")
+        destination = account_provider("destination", DEST_A, "cn-northwest-1")
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=source, source_account_id=SOURCE, source_region="cn-north-1",
+            destinations=[ReplicationDestinationArgs(provider=destination, account_id=DEST_A, regions=["cn-northwest-1"])],
+            repository_prefixes=["prod/"]))
+
+    [registry_policy] = [r for r in run_offline(program).resources if r.type == "aws:ecr/registryPolicy:RegistryPolicy"]
+    text = registry_policy.inputs["policy"]
+    assert "arn:aws-cn:iam::" in text
+    assert registry_policy_findings(text, SOURCE, Destination(DEST_A, "cn-northwest-1"), frozenset({"prod/"})) == []
 
 
 def test_wrong_source_account(healthy: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Credentials of another account than sourceRegistryId stop the check with one line."""
-    path = tmp_path / "other.json"
-    path.write_text(json.dumps({"replicationConfiguration": EXPECTED, "sourceRegistryId": DEST_A}))
+    path = write(tmp_path / "other.json", {"replicationConfiguration": EXPECTED, "sourceRegistryId": DEST_A})
     assert main(["check", "--expected", str(path)]) == 2
     assert capsys.readouterr().err == (
-        f"ecr-replication check: error: the source credentials are for account {SOURCE}, but {path} expects source registry {DEST_A}\n")
+        f"ecr-replication check: error: the source credentials are for account {SOURCE}, but {path} expects "
+        f"source registry {DEST_A}\n")
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "cannot read expected configuration"), ('{"outputs": {}}', "has no top-level replicationConfiguration")],
+    [("{not json", "cannot read expected configuration"), ('{"outputs": {}}', "has no top-level replicationConfiguration"),
+     ('{"replicationConfiguration": {"rules": [{"destinations": [{"region": "x"}]}]}}', "is not AWS's shape")],
 )
 def test_bad_expected_file(aws_env: str, tmp_path: Path, content: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
     """An unreadable or shapeless --expected file is one line."""
@@ -131,17 +278,9 @@ def test_bad_destination_option(healthy: Registry, expected_file: Path, capsys: 
     assert "expected ACCOUNT=VALUE with a 12-digit account id, got 'prod=x'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("resource", "action", "prefix", "granted"),
-    [
-        ("arn:aws:ecr:us-west-2:222222222222:repository/prod/*", "ecr:*", "prod/", True),
-        ("arn:aws:ecr:us-west-2:222222222222:repository/prod/*", "ecr:*", "prod", False),  # prod-api is not under prod/
-        ("arn:aws:ecr:*:222222222222:repository/*", "ecr:Replicate*", "", False),  # CreateRepository missing
-        ("*", "*", "", True),
-        ("arn:aws:ecr:us-west-2:222222222222:repository/prod", "ecr:*", "prod", False),  # no trailing wildcard
-    ],
-)
-def test_grant_coverage(resource: str, action: str, prefix: str, granted: bool) -> None:
-    """Wildcards in actions and resources are understood; a prefix needs a resource pattern ending in '*'."""
-    policy = json.loads(grant(resource, [action]))
-    assert (missing_grants(policy, SOURCE, Destination(WEST, DEST_A), [prefix]) == []) is granted
+def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser(["check"]).parse_args(["check", "--help"])
+    text = capsys.readouterr().out
+    assert "Exit codes: 0 healthy" in text and "3 no finding, but something\nwas not checked" in text
+    assert "``" not in text

@@ -11,7 +11,6 @@ class Terminal(io.StringIO):
     """A stream that says it is a terminal."""
 
     def isatty(self) -> bool:
-        """Yes."""
         return True
 
 
@@ -24,8 +23,8 @@ def test_progress_redraws_in_place_on_a_terminal() -> None:
     """On a terminal the bar is redrawn on one line and ended with a newline."""
     stream = Terminal()
     progress = Progress(stream, width=4)
-    progress.update(1, 4, "x")
-    progress.update(4, 4, "x")
+    progress.update(0.25, "1/4 x")
+    progress.update(1.0, "4/4 x")
     progress.close()
     assert stream.getvalue() == "\r\x1b[K[#...]  25% 1/4 x\r\x1b[K[####] 100% 4/4 x\n"
 
@@ -35,6 +34,6 @@ def test_progress_prints_changed_lines_otherwise() -> None:
     stream = io.StringIO()
     progress = Progress(stream, width=4)
     for done in (0, 0, 2):
-        progress.update(done, 2)
+        progress.update(done / 2, f"{done}/2")
     progress.close()
     assert stream.getvalue() == "[....]   0% 0/2\n[####] 100% 2/2\n"

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from replication.cli import status
-from replication.cli.main import build_parser, main
-from tests.cli.conftest import DEST_A, DEST_B, SOURCE, Registry
+from tests.cli.conftest import Cli, DEST_A, DEST_B, SOURCE, Registry
 from tests.cli.fakes import CallCounter, ClientHook, ReplicationStatuses
 from tests.cli.fakes import status as entry
 
@@ -45,10 +44,10 @@ class FakeClock:
         self.now += seconds
 
 
-def run(argv: list[str], clock: FakeClock | None = None) -> int:
+def run(cli: Cli, argv: list[str], clock: FakeClock | None = None) -> int:
     """Parse ``status`` arguments with the real parser and run them on a fake clock."""
     clock = clock or FakeClock()
-    return status.run(build_parser().parse_args(["status", *argv]), clock=clock, sleep=clock.sleep)
+    return status.run(cli.parse(["status", *argv]), clock=clock, sleep=clock.sleep)
 
 
 @pytest.fixture
@@ -58,38 +57,38 @@ def one_image(registry: Registry, statuses: ReplicationStatuses) -> str:
     return registry.push("prod/api", "v1")
 
 
-def test_empty_status_is_not_started_not_success(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_status_is_not_started_not_success(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """An empty replicationStatuses list shows NOT_STARTED for every destination and exits 3, not 0."""
     statuses.set("prod/api", one_image)
-    assert run([]) == status.EXIT_PENDING
+    assert run(cli, []) == status.EXIT_PENDING
     out = capsys.readouterr().out
-    assert f"prod/api    v1     {EU}:{DEST_B}  NOT_STARTED" in out
-    assert f"{WEST}:{DEST_A}  NOT_STARTED" in out
+    assert f"prod/api    v1     {DEST_B}/{EU}  NOT_STARTED" in out
+    assert f"{DEST_A}/{WEST}  NOT_STARTED" in out
 
 
-def test_destination_missing_from_statuses_is_not_started(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_destination_missing_from_statuses_is_not_started(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """A configured destination absent from AWS's answer is NOT_STARTED; --json carries every cell."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"))
-    assert run(["--json"]) == status.EXIT_PENDING
+    assert run(cli, ["--json"]) == status.EXIT_PENDING
     document = json.loads(capsys.readouterr().out)
     assert document["result"] == "PENDING"
     assert document["images"][0]["destinations"] == [
-        {"region": EU, "registryId": DEST_B, "status": "NOT_STARTED", "failureCode": None},
         {"region": WEST, "registryId": DEST_A, "status": "COMPLETE", "failureCode": None},
+        {"region": EU, "registryId": DEST_B, "status": "NOT_STARTED", "failureCode": None},
     ]
 
 
-def test_failure_code_shown_and_exit_1(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failure_code_shown_and_exit_1(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """A FAILED destination shows its failure code and the exit code is 1."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "FAILED", "REPLICATION_PERMISSION_DENIED"), entry(EU, DEST_B, "COMPLETE"))
-    assert run([]) == status.EXIT_FAILED
+    assert run(cli, []) == status.EXIT_FAILED
     assert "FAILED (REPLICATION_PERMISSION_DENIED)" in capsys.readouterr().out
 
 
-def test_all_complete_exit_0(one_image: str, statuses: ReplicationStatuses) -> None:
+def test_all_complete_exit_0(one_image: str, statuses: ReplicationStatuses, cli: Cli) -> None:
     """An image picked by repository and tag, complete everywhere, exits 0."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE"))
-    assert run(["--repository", "prod/api", "--tag", "v1"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--repository", "prod/api", "--tag", "v1"]) == status.EXIT_COMPLETE
 
 
 class Sequence:
@@ -110,36 +109,36 @@ class Sequence:
         self._show(len(self.clock.sleeps))
 
 
-def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationStatuses) -> None:
+def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationStatuses, cli: Cli) -> None:
     """--wait polls with doubling delays until every destination is COMPLETE."""
     both = [entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS")]
     done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
     steps = Sequence(statuses, one_image, [[], both, both, done])
-    args = build_parser().parse_args(["status", "--wait", "--timeout", "30m"])
+    args = cli.parse(["status", "--wait", "--timeout", "30m"])
     assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_COMPLETE
     assert steps.clock.sleeps == [5.0, 10.0, 20.0]
     assert statuses.calls == 4
 
 
-def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatuses) -> None:
+def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatuses, cli: Cli) -> None:
     """--wait stops as soon as one destination FAILED, without waiting for the rest."""
     steps = Sequence(statuses, one_image, [[entry(WEST, DEST_A, "IN_PROGRESS")], [entry(WEST, DEST_A, "FAILED", "X"), entry(EU, DEST_B, "IN_PROGRESS")]])
-    args = build_parser().parse_args(["status", "--wait"])
+    args = cli.parse(["status", "--wait"])
     assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_FAILED
     assert len(steps.clock.sleeps) == 1
 
 
-def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """--wait gives up at --timeout with exit 3, never sleeping past the deadline or the delay cap."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
     clock = FakeClock()
-    assert run(["--wait", "--timeout", "2m"], clock) == status.EXIT_PENDING
+    assert run(cli, ["--wait", "--timeout", "2m"], clock) == status.EXIT_PENDING
     assert sum(clock.sleeps) == pytest.approx(120.0)
     assert max(clock.sleeps) <= status.MAX_POLL_DELAY
     assert "not replicated everywhere yet" in capsys.readouterr().err
 
 
-def test_pages_of_repositories_and_images(registry: Registry, statuses: ReplicationStatuses, stub_operations: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pages_of_repositories_and_images(registry: Registry, statuses: ReplicationStatuses, stub_operations: Any, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """moto returns everything in one page, so the listing pages come from a Stubber (which answers in call
     order: one worker keeps that order, repositories first, then each one's images)."""
     registry.replicate([(WEST, DEST_A)], ["team"])
@@ -159,13 +158,13 @@ def test_pages_of_repositories_and_images(registry: Registry, statuses: Replicat
     ]}, {"repositoryName": "team/b"})
     for repository, digest in [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]:
         statuses.set(repository, digest, entry(WEST, DEST_A, "COMPLETE"))
-    assert run(["--latest", "2", "--json", "--max-workers", "1"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--latest", "2", "--json", "--max-workers", "1"]) == status.EXIT_COMPLETE
     shown = [(i["repositoryName"], i["imageDigest"]) for i in json.loads(capsys.readouterr().out)["images"]]
     assert shown == [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]
     assert statuses.calls == 3
 
 
-def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook]) -> None:
+def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli) -> None:
     """One status call per selected image and one listing per repository: no call the data does not need."""
     registry.replicate([(WEST, DEST_A)], ["svc"])
     registry.push("other")
@@ -174,12 +173,12 @@ def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: Replic
             statuses.set(repository, registry.push(repository, tag), entry(WEST, DEST_A, "COMPLETE"))
     counter = CallCounter()
     hooks.insert(0, counter.hook)
-    assert run(["--latest", "2", "--max-workers", "4"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--latest", "2", "--max-workers", "4"]) == status.EXIT_COMPLETE
     assert counter.calls == {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": 1,
                              "DescribeImages": 3, "DescribeImageReplicationStatus": 6}
 
 
-def test_status_calls_follow_each_listing_as_it_arrives(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook]) -> None:
+def test_status_calls_follow_each_listing_as_it_arrives(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli) -> None:
     """One pool lists the repositories' images and asks for their status: a repository whose listing is slow
     doesn't hold back the status calls of one already listed (a DescribeImages stuck until a status call has
     been sent would wait forever if every listing had to finish first)."""
@@ -199,17 +198,17 @@ def test_status_calls_follow_each_listing_as_it_arrives(registry: Registry, stat
         return client
 
     hooks.insert(0, watch)
-    assert run(["--max-workers", "2"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--max-workers", "2"]) == status.EXIT_COMPLETE
     assert waited == [True]
 
 
-def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """--latest N keeps the N most recently pushed images, newest first."""
     registry.replicate([(WEST, DEST_A)], [])
     digests = [registry.push("app", f"v{j}") for j in range(3)]
     for digest in digests:
         statuses.set("app", digest, entry(WEST, DEST_A, "COMPLETE"))
-    assert run(["--latest", "2", "--json"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--latest", "2", "--json"]) == status.EXIT_COMPLETE
     shown = [image["imageDigest"] for image in json.loads(capsys.readouterr().out)["images"]]
     assert shown == [digests[2], digests[1]]
 
@@ -223,17 +222,17 @@ def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatu
         (["--tag", "v1"], "--tag and --digest need --repository"),
     ],
 )
-def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """User mistakes and missing things are one stderr line with exit 2, never a traceback."""
-    assert main(["status", *argv]) == 2
+    assert cli.main(["status", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
-def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
     """A registry without replication rules is an error that says what to do."""
-    assert main(["status"]) == 2
+    assert cli.main(["status"]) == 2
     assert capsys.readouterr().err == (
-        "ecr-replication status: error: registry 123456789012 in us-east-1 has no replication configuration; "
+        "ecr-replication status: error: registry 123456789012/us-east-1 has no replication configuration; "
         "deploy the EcrReplication component (pulumi up) first\n"
     )

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -121,9 +125,55 @@ def test_outputs() -> None:
     )
 
 
-def test_policy_json_is_deterministic() -> None:
-    first = {p.name: p.inputs["policy"] for p in two_accounts().of_type(REGISTRY_POLICY)}
-    second = {p.name: p.inputs["policy"] for p in two_accounts().of_type(REGISTRY_POLICY)}
+DETERMINISM_PROGRAM = f"""
+import json, sys
+import pulumi_aws as aws
+from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+from replication.preview.runner import run_offline
+
+def program():
+    src = aws.Provider("source", region="us-east-1", allowed_account_ids=["{SOURCE_ACCOUNT}"])
+    destinations = []
+    for number, account in enumerate(["{DEST_ACCOUNT}", "{THIRD_ACCOUNT}"]):
+        provider = aws.Provider(f"destination{{number}}", region="us-west-2", allowed_account_ids=[account])
+        keys = {{region: f"arn:aws:kms:{{region}}:{{account}}:key/{{number}}abc" for region in ("us-west-2", "eu-west-1")}}
+        destinations.append(ReplicationDestinationArgs(
+            provider=provider, account_id=account, regions=["us-west-2", "eu-west-1"],
+            repository_prefixes=["prod/", "shared/", "team-" + str(number)],
+            registry_policy_statements=[{{"Sid": "Pull", "Effect": "Allow", "Principal": {{"AWS": ["{THIRD_ACCOUNT}"]}},
+                                          "Action": ["ecr:BatchImportUpstreamImage"], "Resource": "*"}}],
+            repository_settings={{"encryption_type": "KMS", "kms_keys": keys}},
+        ))
+    destinations.append(ReplicationDestinationArgs(provider=src, regions=["eu-central-1"]))
+    component = EcrReplication("images", EcrReplicationArgs(
+        source_provider=src, source_account_id="{SOURCE_ACCOUNT}", source_region="us-east-1",
+        destinations=destinations, repository_prefixes=["prod/", "shared/"],
+        repository_settings={{"tags": {{"team": "platform", "cost": "shared"}}, "scan_on_push": True,
+                              "image_tag_mutability": "IMMUTABLE", "keep_last_images": 100,
+                              "repositories": ["prod/api", "prod/web"]}},
+    ))
+    return [component.replication_rules, component.registry_policies, component.destination_registries]
+
+run = run_offline(program)
+# The SDK registers resources asynchronously, so their order (and the order of dependency URNs) is the event
+# loop's, not the program's: compare each resource by URN, with everything it sends.
+registrations = sorted([r.urn, r.type, r.parent, r.provider, r.inputs, sorted(r.dependencies)] for r in run.resources)
+sys.stdout.write(json.dumps([registrations, run.result], sort_keys=True))
+"""
+
+
+def test_the_same_program_registers_the_same_bytes_whatever_the_hash_seed() -> None:
+    """Python randomizes str hashing per process, so set iteration orders change between runs: run the program in
+    two processes with different seeds and compare every input (documents byte for byte) and output."""
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", DETERMINISM_PROGRAM], env=env, capture_output=True, check=True,
+                              cwd=Path(__file__).resolve().parents[2])
+        outputs.append(done.stdout)
+    first, second = outputs
+    registrations, _ = json.loads(first)
+    assert len(registrations) > 20, "the program registers the component's resources"
     assert first == second
 
 
@@ -145,7 +195,7 @@ def test_account_and_region_looked_up_through_each_provider_when_absent() -> Non
         ).replication_rules
 
     run = run_offline(program)
-    assert run.result == [{"destinations": [{"region": "ap-south-1", "registryId": DEST_ACCOUNT}], "repositoryFilters": []}]
+    assert run.result == [{"destinations": [{"region": "ap-south-1", "registryId": DEST_ACCOUNT}]}], "no filters: every repository"
     (config,) = run.of_type(REPLICATION_CONFIGURATION)
     assert config.inputs["region"] == "us-east-1"
     (policy,) = run.of_type(REGISTRY_POLICY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi_aws as aws
 import pytest
 
 from replication import (
@@ -16,6 +17,7 @@ from replication import (
 )
 from replication.preview.runner import OfflineRun, run_offline
 from replication.repository_settings import ROOT_TEMPLATE, template_prefixes
+from tests.component.helpers import rejected_before_any_resource
 from tests.conftest import DEST_ACCOUNT, REPLICATION_CONFIGURATION, SOURCE_ACCOUNT, account_provider, policy_of, provider_name
 
 TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
@@ -25,6 +27,10 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 KEY_WEST = f"arn:aws:kms:us-west-2:{DEST_ACCOUNT}:key/1111aaaa-0000-0000-0000-000000000000"
 KEY_EU = f"arn:aws:kms:eu-west-1:{DEST_ACCOUNT}:key/2222bbbb-0000-0000-0000-000000000000"
+KEEP_TEN = json.dumps(
+    {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10},
+                "action": {"type": "expire"}}]}
+)
 PULL_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -40,33 +46,40 @@ PULL_POLICY = json.dumps(
 )
 
 
-def replicate(
+def replication_args(
+    src: aws.Provider,
+    dst: aws.Provider,
     settings: RepositorySettingsArgs | None = None,
     destination_settings: RepositorySettingsArgs | None = None,
     prefixes: list[str] | None = None,
     regions: list[str] | None = None,
     same_account: bool = False,
-) -> OfflineRun:
+) -> EcrReplicationArgs:
     """Replicate 111/us-east-1 to 222 (or to 111 itself when ``same_account``) with the given settings."""
+    destination = ReplicationDestinationArgs(provider=src if same_account else dst, regions=regions or ["us-west-2"])
+    if not same_account:
+        destination["account_id"] = DEST_ACCOUNT
+    if destination_settings is not None:
+        destination["repository_settings"] = destination_settings
+    args = EcrReplicationArgs(
+        source_provider=src,
+        source_account_id=SOURCE_ACCOUNT,
+        source_region="us-east-1",
+        destinations=[destination],
+        repository_prefixes=["prod/"] if prefixes is None else prefixes,
+    )
+    if settings is not None:
+        args["repository_settings"] = settings
+    return args
+
+
+def replicate(settings: RepositorySettingsArgs | None = None, **options: Any) -> OfflineRun:
+    """Run the component under mocks with :func:`replication_args`."""
 
     def program() -> None:
         src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
-        dst = src if same_account else account_provider("destination", DEST_ACCOUNT, "us-west-2")
-        destination = ReplicationDestinationArgs(provider=dst, regions=regions or ["us-west-2"])
-        if not same_account:
-            destination["account_id"] = DEST_ACCOUNT
-        if destination_settings is not None:
-            destination["repository_settings"] = destination_settings
-        args = EcrReplicationArgs(
-            source_provider=src,
-            source_account_id=SOURCE_ACCOUNT,
-            source_region="us-east-1",
-            destinations=[destination],
-            repository_prefixes=["prod/"] if prefixes is None else prefixes,
-        )
-        if settings is not None:
-            args["repository_settings"] = settings
-        EcrReplication("images", args)
+        dst = account_provider("destination", DEST_ACCOUNT, "us-west-2")
+        EcrReplication("images", replication_args(src, dst, settings, **options))
 
     return run_offline(program)
 
@@ -114,7 +127,7 @@ def test_prefix_mapping_never_leaves_a_replicated_repository_unconfigured() -> N
     assert [t.inputs["prefix"] for t in run.of_type(TEMPLATE)] == [ROOT_TEMPLATE]
 
 
-def test_role_only_when_needed_with_exactly_the_needed_actions() -> None:
+def test_role_only_when_needed_with_exactly_the_documented_permissions() -> None:
     plain = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE", encryption_type="AES256"))
     assert plain.of_type(ROLE) == []
     assert "customRoleArn" not in plain.of_type(TEMPLATE)[0].inputs
@@ -123,32 +136,47 @@ def test_role_only_when_needed_with_exactly_the_needed_actions() -> None:
                     regions=["us-west-2", "eu-west-1"])
     (role,) = kms.of_type(ROLE)
     assert provider_name(kms, role) == "destination"
-    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
-    assert trust["Principal"] == {"Service": "ecr.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": DEST_ACCOUNT}}
-    (policy,) = kms.of_type(ROLE_POLICY)
-    statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert statements[0]["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
-    assert statements[0]["Resource"] == [
-        f"arn:aws:ecr:eu-west-1:{DEST_ACCOUNT}:repository/prod/*",
-        f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/*",
+    # The ECR user guide, "Create an IAM role for repository creation templates": exactly this, no condition.
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ecr.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
-    assert statements[1]["Action"] == ["kms:DescribeKey", "kms:RetireGrant"]
-    assert statements[1]["Resource"] == sorted([KEY_WEST, KEY_EU])
-    assert statements[2] == {
-        "Sid": "GrantRepositoryKeysToEcr",
-        "Effect": "Allow",
-        "Action": "kms:CreateGrant",
-        "Resource": sorted([KEY_WEST, KEY_EU]),
-        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-    }
+    (policy,) = kms.of_type(ROLE_POLICY)
+    # The guide's "Create a custom policy for repository creation templates", Resource narrowed from "*".
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "CreateReplicatedRepositories",
+            "Effect": "Allow",
+            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+            "Resource": [
+                f"arn:aws:ecr:eu-west-1:{DEST_ACCOUNT}:repository/prod/*",
+                f"arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/*",
+            ],
+        },
+        {
+            "Sid": "UseRepositoryKeys",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+            "Resource": sorted([KEY_WEST, KEY_EU]),
+        },
+    ]
     templates = {t.inputs["region"]: t.inputs["encryptionConfigurations"][0]["kmsKey"] for t in kms.of_type(TEMPLATE)}
     assert templates == {"us-west-2": KEY_WEST, "eu-west-1": KEY_EU}
 
     tagged = replicate(RepositorySettingsArgs(tags={"team": "platform"}))
     (policy,) = tagged.of_type(ROLE_POLICY)
     statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert [s["Action"] for s in statements] == [["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"]]
+    assert [s["Sid"] for s in statements] == ["CreateReplicatedRepositories"], "no key, no KMS statement"
+
+
+def test_a_long_prefix_gets_a_template_description_the_terraform_provider_accepts() -> None:
+    prefix = "team/" + "a" * 240 + "/"
+    run = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE"), prefixes=[prefix])
+    (template,) = run.of_type(TEMPLATE)
+    assert template.inputs["prefix"] == prefix[:-1]
+    description = template.inputs["description"]
+    assert len(description) == 255
+    assert description.startswith("Settings of repositories that replication creates under team/aaa")
+    assert description.endswith("...")
 
 
 def test_scan_on_push_rules_for_replicated_prefixes() -> None:
@@ -239,9 +267,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
         {}, "repository_settings.image_tag_mutability_exclusion_filters", "need image_tag_mutability",
     ),
     "lifecycle not json": ({"lifecycle_policy": "{rules"}, {}, "repository_settings.lifecycle_policy", "is not valid JSON"),
-    "lifecycle without rules": ({"lifecycle_policy": '{"rules": []}'}, {}, "repository_settings.lifecycle_policy", "non-empty 'rules'"),
+    "lifecycle without rules": (
+        {"lifecycle_policy": '{"rules": []}'}, {}, "repository_settings.lifecycle_policy.rules", "non-empty list of rules",
+    ),
     "lifecycle and helpers": (
-        {"lifecycle_policy": '{"rules": [{"rulePriority": 1}]}', "keep_last_images": 5},
+        {"lifecycle_policy": KEEP_TEN, "keep_last_images": 5},
         {}, "repository_settings.keep_last_images", "either lifecycle_policy or the lifecycle helpers",
     ),
     "unmatched pre-created repository": (
@@ -278,10 +308,11 @@ def test_invalid_settings_are_rejected_before_any_resource(case: str) -> None:
     settings, destination_settings, field, message = CASES[case]
     destination_settings = dict(destination_settings)
     prefixes = destination_settings.pop("repository_prefixes_for_test", None)
-    with pytest.raises(ReplicationConfigError) as raised:
-        replicate(settings or None, destination_settings or None, prefixes=prefixes)  # type: ignore[arg-type]
-    assert raised.value.field == field
-    assert message in str(raised.value)
+    error = rejected_before_any_resource(
+        lambda src, dst: replication_args(src, dst, settings or None, destination_settings or None, prefixes=prefixes)  # type: ignore[arg-type]
+    )
+    assert error.field == field
+    assert message in str(error)
 
 
 def test_a_destination_override_replaces_the_whole_encryption_group() -> None:

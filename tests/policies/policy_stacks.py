@@ -83,11 +83,11 @@ def replication_configuration(name: str = "replication", rules: Optional[list[di
 
 def statement(principal: Any = f"arn:aws:iam::{SOURCE_ACCOUNT}:root", actions: Any = None,
               region: str = DESTINATION_REGION, account: str = DESTINATION_ACCOUNT, effect: str = "Allow",
-              sid: str = "ReplicationFromSource") -> dict[str, Any]:
+              sid: str = "ReplicationFromSource", resources: Any = None) -> dict[str, Any]:
     """A registry policy statement (AWS's documented replication statement unless told otherwise)."""
     return {"Sid": sid, "Effect": effect, "Principal": principal if principal == "*" else {"AWS": principal},
             "Action": REPLICATION_ACTIONS if actions is None else actions,
-            "Resource": [f"arn:aws:ecr:{region}:{account}:repository/prod/*"]}
+            "Resource": [f"arn:aws:ecr:{region}:{account}:repository/prod/*"] if resources is None else resources}
 
 
 def registry_policy(name: str = "destination-policy", statements: Optional[list[dict[str, Any]]] = None,

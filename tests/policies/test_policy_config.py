@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import proto
 
+from policies.ecr_guardrails.limits import MAX_FILTERS_PER_RULE, MAX_RULES
 from policies.ecr_guardrails.policy_config import UnknownSettingError
 from policies.ecr_guardrails.registry_permissions import least_privilege
 from policies.ecr_guardrails.replication_limits import destination_limit, rule_limits
@@ -117,9 +118,10 @@ def test_a_violation_of_a_chosen_destination_limit_says_your_limit() -> None:
 def test_chosen_rule_and_filter_limits_say_your_limit() -> None:
     config = replication_configuration(rules=[rule([destination()], ["prod/", "team/", "base/"])] * 3)
     messages = violation_messages(rule_limits, config, {"maxRules": 2.0, "maxFiltersPerRule": 2.0})
-    assert "the configuration has 3 rules; your limit is 2 (maxRules in the policy config; AWS allows 10)" in messages[0]
+    assert (f"the configuration has 3 rules; your limit is 2 (maxRules in the policy config; AWS allows {MAX_RULES})"
+            in messages[0])
     assert ("rule 1 has 3 repository filters; your limit is 2 (maxFiltersPerRule in the policy config; AWS allows "
-            "100)") in messages[1]
+            f"{MAX_FILTERS_PER_RULE})") in messages[1]
     assert not any("AWS allows at most" in message for message in messages)
 
 

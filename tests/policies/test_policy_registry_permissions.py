@@ -7,6 +7,8 @@ import pytest
 from policies.ecr_guardrails.registry_permissions import has_permission, least_privilege
 from replication.preview.analyzer import UNKNOWN, PolicyPackServer
 from tests.policies.policy_args import run_policy, violation_messages
+
+PROD = "arn:aws:ecr:us-west-2:222222222222:repository/prod/*"
 from tests.policies.policy_stacks import (DESTINATION_ACCOUNT, SOURCE_ACCOUNT, destination, guarded_stack,
                                           provider, registry_policy, replication_configuration, rule, statement)
 
@@ -56,8 +58,9 @@ def test_allow_statements_must_name_accounts() -> None:
 def test_a_policy_that_is_not_json_is_reported() -> None:
     policy = registry_policy()
     policy["props"] = {"region": "us-west-2", "policy": "{not json"}
-    assert least_privilege_messages(policy) == ["the policy is not a JSON policy document with a Statement list; "
-                                                "fix its JSON."]
+    [message] = least_privilege_messages(policy)
+    assert message.startswith("the policy is not a JSON policy document IAM could evaluate (the policy is not valid "
+                              "JSON")
 
 
 def test_policy_text_longer_than_ecr_accepts_is_reported() -> None:
@@ -86,13 +89,14 @@ def test_a_cross_account_destination_without_policy_is_warned_about() -> None:
     [(message, urn)] = violations
     assert urn == config["urn"]
     assert f"destination {DESTINATION_ACCOUNT}/us-west-2 has no registry policy" in message
-    assert "unless a policy managed elsewhere" in message
+    assert "will fail unless the registry policy there lets arn:aws:iam::111111111111:root do" in message
 
 
 def test_a_policy_missing_create_repository_is_warned_about() -> None:
     policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
     [message] = permission_messages([replication_configuration(), policy])
-    assert "doesn't grant account 111111111111 ecr:CreateRepository and ecr:ReplicateImage" in message
+    assert (f"has a registry policy that doesn't let account 111111111111 do ecr:CreateRepository on {PROD}: "
+            "not granted: no statement allows it.") in message
 
 
 def test_create_repository_can_be_left_out_when_repositories_are_pre_created() -> None:
@@ -102,7 +106,25 @@ def test_create_repository_can_be_left_out_when_repositories_are_pre_created() -
     lacking = registry_policy(statements=[statement(actions=["ecr:CreateRepository"])])
     [message] = violation_messages(has_permission, [replication_configuration(), lacking],
                                    {"requireCreateRepository": False})
-    assert "doesn't grant account 111111111111 ecr:ReplicateImage" in message
+    assert f"doesn't let account 111111111111 do ecr:ReplicateImage on {PROD}: not granted" in message
+
+
+def test_a_policy_granting_another_prefix_is_warned_about() -> None:
+    """Issue 10.3: a policy that grants only repository/dev/* while prod/ replicates does not let prod/ replicate."""
+    policy = registry_policy(statements=[statement(resources="arn:aws:ecr:us-west-2:222222222222:repository/dev/*")])
+    [message] = permission_messages([replication_configuration(), policy])
+    assert f"ecr:ReplicateImage on {PROD}: not granted: no statement allows it" in message
+
+
+def test_a_deny_or_a_condition_in_the_policy_is_evaluated() -> None:
+    deny = statement(principal="*", effect="Deny", sid="NoSecrets", actions=["ecr:ReplicateImage"],
+                     resources="arn:aws:ecr:us-west-2:222222222222:repository/prod/secret*")
+    [denied] = permission_messages([replication_configuration(), registry_policy(statements=[statement(), deny])])
+    assert f"ecr:ReplicateImage on {PROD}: explicitly denied by statement NoSecrets" in denied
+    conditional = statement()
+    conditional["Condition"] = {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+    [unprovable] = permission_messages([replication_configuration(), registry_policy(statements=[conditional])])
+    assert "depends on the Condition of statement" in unprovable
 
 
 def test_a_policy_for_another_account_does_not_count() -> None:

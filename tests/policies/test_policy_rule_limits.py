@@ -4,6 +4,7 @@ from functools import partial
 
 import pytest
 
+from policies.ecr_guardrails.limits import MAX_RULES
 from policies.ecr_guardrails.replication_limits import rule_limits
 from replication.preview.analyzer import UNKNOWN
 from tests.policies.policy_args import violation_messages
@@ -15,12 +16,13 @@ messages = partial(violation_messages, rule_limits)
 
 
 def test_a_valid_configuration_passes() -> None:
-    assert messages(replication_configuration(rules=[rule([destination()], ["prod/", "team-a/api"])] * 10)) == []
+    rules = [rule([destination()], ["prod/", "team-a/api"])] * MAX_RULES
+    assert messages(replication_configuration(rules=rules)) == []
 
 
-def test_more_than_10_rules_are_reported() -> None:
-    [message] = messages(replication_configuration(rules=[rule([destination()])] * 11))
-    assert "11 rules" in message and "at most 10" in message
+def test_more_than_25_rules_are_reported() -> None:
+    [message] = messages(replication_configuration(rules=[rule([destination()])] * 26))
+    assert "26 rules" in message and "at most 25" in message
 
 
 def test_more_than_100_filters_in_a_rule_are_reported() -> None:

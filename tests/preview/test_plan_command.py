@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -59,14 +60,16 @@ def test_dev_stack_json_plan_field_by_field(
         "source": ("111111111111", "us-east-1"),
         "destination-222222222222": ("222222222222", "us-west-2"),
     }
-    assert report["summary"] == {
-        "resources": sum(len(r["resources"]) for r in report["registries"]),
-        "accounts": 2,
-        "registries": 4,
-        "mandatory": 0,
-        "advisory": len(report["diagnostics"]),
+    # The dev stack: 1 replication configuration, 2 registry policies (the cross-account registries), 3
+    # scanning configurations and 6 creation templates (2 prefixes in 3 destination registries), 2 template
+    # roles with their 2 policies (one per destination account).
+    assert report["summary"] == {"resources": 16, "accounts": 2, "registries": 4, "mandatory": 0, "advisory": 6}
+    # The advisories: each of the 6 templates keeps the default AES256 encryption (no KMS key in the dev stack).
+    assert {(d["level"], d["policy"], d["urn"].rsplit("::", 1)[1]) for d in report["diagnostics"]} == {
+        ("advisory", "ecr-replicated-repositories-hardened", f"images-template-{prefix}-{registry}")
+        for prefix in ("prod", "shared")
+        for registry in ("111111111111-us-west-2", "222222222222-us-west-2", "222222222222-eu-west-1")
     }
-    assert all(d["level"] == "advisory" for d in report["diagnostics"])
     assert report["outputs"]["destinationRegistries"][0] == "222222222222.dkr.ecr.us-west-2.amazonaws.com"
 
 
@@ -76,43 +79,47 @@ def test_dev_stack_human_plan(capsys: pytest.CaptureFixture[str], monkeypatch: p
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "Stack dev of project ecr-replication"
-    headings = [line for line in lines if line and not line.startswith(" ") and " / " in line]
+    headings = [line for line in lines if re.fullmatch(r"[0-9]{12}/[a-z0-9-]+", line)]
     assert headings == [
-        "111111111111 / us-east-1",
-        "111111111111 / us-west-2",
-        "111111111111 / global",
-        "222222222222 / eu-west-1",
-        "222222222222 / us-west-2",
-        "222222222222 / global",
+        "111111111111/us-east-1",
+        "111111111111/us-west-2",
+        "111111111111/global",
+        "222222222222/eu-west-1",
+        "222222222222/us-west-2",
+        "222222222222/global",
     ]
-    section = out.split("222222222222 / us-west-2")[1].split("222222222222 / global")[0]
-    assert "+ aws:ecr/registryPolicy:RegistryPolicy  images-registry-policy-222222222222-us-west-2" in section
-    assert '"Principal":{"AWS":"arn:aws:iam::111111111111:root"}' in section
-    assert '{"destinations":[{"region":"us-west-2","registryId":"222222222222"}' in out
+    section = out.split("\n222222222222/us-west-2\n")[1].split("\n222222222222/global\n")[0]
+    assert "+ aws:ecr:RegistryPolicy" in section and "images-registry-policy-222222222222-us-west-2" in section
     assert "Guardrails (ecr-replication-guardrails)" in out
     assert "\033[" not in out
-    assert lines[-1].endswith("0 mandatory violation(s), " + lines[-1].split("0 mandatory violation(s), ")[1])
+    assert lines[-1] == "16 resources in 2 account(s), 4 registries; 0 mandatory violation(s), 6 advisory finding(s)."
 
 
 def test_mandatory_violation_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_project(
         tmp_path,
         """
+        import pulumi
         import pulumi_aws as aws
         src = aws.Provider("src", region="us-east-1", allowed_account_ids=["111111111111"])
         rule = {"destinations": [{"region": "us-west-2", "registry_id": "222222222222"}]}
         for name in ("first", "second"):
-            aws.ecr.ReplicationConfiguration(name, replication_configuration={"rules": [rule]},
-                                             opts=aws.pulumi.ResourceOptions(provider=src) if False else None)
-        """.replace("opts=aws.pulumi.ResourceOptions(provider=src) if False else None", "opts=__import__('pulumi').ResourceOptions(provider=src)"),
+            aws.ecr.ReplicationConfiguration(
+                name, replication_configuration={"rules": [rule]}, opts=pulumi.ResourceOptions(provider=src)
+            )
+        """,
         "config: {}\n",
     )
     code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--json")
     assert code == 1, err
     report = json.loads(out)
     mandatory = [d for d in report["diagnostics"] if d["level"] == "mandatory"]
-    assert {d["policy"] for d in mandatory} == {"ecr-replication-single-configuration"}
-    assert report["summary"]["mandatory"] == len(mandatory)
+    # Both resources manage the registry's one document: the pack flags each of them.
+    assert sorted((d["policy"], d["urn"].rsplit("::", 1)[1]) for d in mandatory) == [
+        ("ecr-replication-single-configuration", "first"),
+        ("ecr-replication-single-configuration", "second"),
+    ]
+    assert report["summary"]["mandatory"] == 2
 
 
 def test_policy_config_changes_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,8 +238,6 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
           scratch:owner: team-hush-hush
         """,
     )
-    secret_keys_file = tmp_path / "Pulumi.test.yaml"
-    secret_keys_file.write_text(secret_keys_file.read_text())
     for argv in ([], ["--json"]):
         code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies", *argv)
         assert code == 0, err
@@ -245,18 +250,19 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
     from replication.cli.check import load_expected
-    from replication.cli.live import Destination, parse_rules
+    from replication.ecr_semantics import Registry
 
     code, out, _ = plan(capsys, "--json", "--no-policies", "--cwd", str(ROOT))
     assert code == 0
     expected_file = tmp_path / "plan.json"
     expected_file.write_text(out)
     expected = load_expected(expected_file)
-    assert (expected["sourceRegistryId"], expected["sourceRegion"]) == ("111111111111", "us-east-1")
-    (rule,) = parse_rules(expected["replicationConfiguration"])
+    assert (expected.source_registry_id, expected.source_region) == ("111111111111", "us-east-1")
+    (rule,) = expected.rules
     assert rule.prefixes == ("prod/", "shared/")
     assert rule.destinations == (
-        Destination("us-west-2", "222222222222"),
-        Destination("eu-west-1", "222222222222"),
-        Destination("us-west-2", "111111111111"),
+        Registry("222222222222", "us-west-2"),
+        Registry("222222222222", "eu-west-1"),
+        Registry("111111111111", "us-west-2"),
     )
+    assert set(expected.registry_policies) == {Registry("222222222222", "us-west-2"), Registry("222222222222", "eu-west-1")}

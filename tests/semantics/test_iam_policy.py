@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replication.iam_policy import PolicyDocumentError, Resources, Verdict, _covers, _overlaps, evaluate, parse_policy
+from replication.iam_policy import PolicyDocumentError, Resources, Verdict, pattern_covers, pattern_overlaps, evaluate, parse_policy
 
 SOURCE = "111111111111"
 REPOSITORIES = "arn:aws:ecr:us-west-2:222222222222:repository/"
@@ -200,17 +200,17 @@ def _matches(pattern: str, text: str) -> bool:
 
 @given(patterns, prefixes)
 def test_a_covering_pattern_matches_every_continuation(pattern: str, prefix: str) -> None:
-    if _covers(pattern, Resources.starting_with(prefix)):
+    if pattern_covers(pattern, Resources.starting_with(prefix)):
         assert all(_matches(pattern, prefix + rest) for rest in CONTINUATIONS)
 
 
 @given(patterns, prefixes)
 def test_a_pattern_overlaps_exactly_when_some_continuation_matches(pattern: str, prefix: str) -> None:
     some = any(_matches(pattern, prefix + rest) for rest in _continuations(len(pattern) + 1))
-    assert _overlaps(pattern, Resources.starting_with(prefix)) == some
+    assert pattern_overlaps(pattern, Resources.starting_with(prefix)) == some
 
 
 @given(patterns, prefixes)
 def test_a_pattern_ending_in_a_star_covers_whatever_it_matches(pattern: str, prefix: str) -> None:
     if pattern.endswith("*") and _matches(pattern, prefix):
-        assert _covers(pattern, Resources.starting_with(prefix))
+        assert pattern_covers(pattern, Resources.starting_with(prefix))

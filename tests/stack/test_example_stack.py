@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_dev(**config_overrides: object) -> OfflineRun:
+    """The dev stack with some ``ecr-replication:`` keys replaced (None: removed), as the CLI would pass them."""
     files = load_stack(ROOT, "dev")
     config = dict(files.config)
     for key, value in config_overrides.items():
@@ -105,28 +106,55 @@ def test_destination_prefix_override_from_config() -> None:
     assert [[f["filter"] for f in r["repositoryFilters"]] for r in rules] == [["prod/", "shared/"], ["team-a/"]]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"source": None}, "ecr-replication:source: is required"),
-        ({"destinations": "not json"}, "ecr-replication:destinations: must be JSON object (got 'not json')"),
-        (
-            {"destinations": [{"accountId": "2222", "regions": ["us-west-2"]}]},
-            "ecr-replication:destinations[0].accountId: an AWS account id is exactly 12 digits (got '2222')",
-        ),
-        (
-            {"destinations": [{"accountId": "222222222222", "regions": []}]},
-            "ecr-replication:destinations[0].regions: must be a non-empty list of regions (got [])",
-        ),
-        (
-            {"source": {"accountId": "111111111111", "region": "us-east-1", "roleArn": "arn:aws:iam::999999999999:role/x"}},
-            "ecr-replication:source.roleArn: must be a role ARN in account 111111111111",
-        ),
-        ({"repositoryPrefixes": ["Prod"]}, "ecr-replication:repositoryPrefixes[0]: a prefix uses lowercase"),
-        ({"repositorySettings": {"scanOnPull": True}}, "ecr-replication:repositorySettings.scanOnPull: is not a repository"),
-    ],
-)
-def test_config_errors_name_the_config_key(overrides: dict[str, object], message: str) -> None:
+def test_destination_settings_from_config_reach_its_templates() -> None:
+    """A destination's own repositorySettings override the top-level ones in that destination only."""
+    run = run_dev(
+        destinations=[
+            {"accountId": "222222222222", "regions": ["us-west-2"], "repositorySettings": {"imageTagMutability": "MUTABLE"}},
+            {"accountId": "333333333333", "regions": ["eu-west-1"], "manageRegistryPolicy": False},
+        ]
+    )
+    templates = run.of_type("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+    assert {(provider_name(run, t), t.inputs["imageTagMutability"]) for t in templates} == {
+        ("destination-222222222222", "MUTABLE"),
+        ("destination-333333333333", "IMMUTABLE"),
+    }
+    assert [provider_name(run, p) for p in run.of_type(REGISTRY_POLICY)] == ["destination-222222222222"]
+
+
+def test_entries_of_one_account_with_other_credentials_are_rejected() -> None:
+    """Issue 11.8: one provider serves an account, so a second entry's role must not be dropped silently."""
     with pytest.raises(ReplicationConfigError) as raised:
-        run_dev(**overrides)
-    assert str(raised.value).startswith(message)
+        run_dev(
+            destinations=[
+                {"accountId": "222222222222", "regions": ["us-west-2"], "roleArn": "arn:aws:iam::222222222222:role/a"},
+                {"accountId": "222222222222", "regions": ["eu-west-1"], "roleArn": "arn:aws:iam::222222222222:role/b"},
+            ]
+        )
+    assert str(raised.value).startswith(
+        "ecr-replication:destinations[1]: same account as ecr-replication:destinations[0] but another roleArn"
+    )
+
+
+def test_a_destination_in_the_source_account_with_other_credentials_is_rejected() -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_dev(destinations=[{"accountId": "111111111111", "regions": ["us-west-2"], "profile": "other"}])
+    assert str(raised.value).startswith(
+        "ecr-replication:destinations[0]: same account as ecr-replication:source but another profile"
+    )
+
+
+def test_credentials_named_in_one_entry_serve_the_whole_account() -> None:
+    """An entry naming no credentials shares its account's provider, whichever entry names them."""
+    run = run_dev(
+        destinations=[
+            {"accountId": "222222222222", "regions": ["us-west-2"]},
+            {"accountId": "222222222222", "regions": ["eu-west-1"], "roleArn": "arn:aws:iam::222222222222:role/b"},
+        ]
+    )
+    providers = {p.name: p.inputs for p in run.of_type("pulumi:providers:aws")}
+    assert set(providers) == {"source", "destination-222222222222"}
+    destination = providers["destination-222222222222"]
+    assert provider_setting(destination, "assumeRoles") == [{"roleArn": "arn:aws:iam::222222222222:role/b"}]
+    assert destination["region"] == "us-west-2"
+    assert {provider_name(run, p) for p in run.of_type(REGISTRY_POLICY)} == {"destination-222222222222"}

@@ -1,0 +1,104 @@
+"""How the live commands reach accounts, against moto's STS and ECR on 127.0.0.1.
+
+moto stands for AWS here the way AWS behaves: ``AssumeRole`` issues new temporary credentials (with an
+``Expiration``) whose calls act in the role's account (STS API reference, AssumeRole), and
+``GetCallerIdentity`` names the account of whatever credentials sign the call.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+import time_machine
+
+from replication.cli.main import main
+from replication.cli.sessions import Access, AccountSession, Sessions, Unreachable, accounts_from_options
+from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Registry
+
+ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
+
+
+def sessions(accounts: dict[str, Access] | None = None, source: Access = Access()) -> Sessions:
+    """The sessions of one run: the default credential chain for the source, ``accounts`` for the others."""
+    return Sessions(boto3.Session, source, REGION, accounts)
+
+
+def test_the_source_session_is_verified_with_sts(aws_env: str) -> None:
+    source = sessions().source()
+    assert (source.account_id, source.region) == (SOURCE, REGION)
+
+
+def test_another_account_without_credentials_is_unreachable_not_the_source(aws_env: str) -> None:
+    """The source credentials never stand in for another account (they would read the source's registry)."""
+    reached = sessions().account(DEST_A, "us-west-2")
+    assert isinstance(reached, Unreachable)
+    assert reached.reason == f"no credentials were given for account {DEST_A}"
+    assert reached.hint == f"pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE"
+
+
+def test_a_role_in_the_wrong_account_is_unreachable(aws_env: str) -> None:
+    reached = sessions({DEST_A: Access(role_arn=f"arn:aws:iam::{DEST_B}:role/reader")}).account(DEST_A, "us-west-2")
+    assert isinstance(reached, Unreachable)
+    assert reached.reason == (f"role arn:aws:iam::{DEST_B}:role/reader (assumed from the default credential chain) "
+                              f"reaches account {DEST_B}, not {DEST_A}")
+
+
+def test_a_role_in_the_account_is_verified(aws_env: str) -> None:
+    reached = sessions({DEST_A: Access(role_arn=ROLE_A)}).account(DEST_A, "us-west-2")
+    assert isinstance(reached, AccountSession) and reached.account_id == DEST_A
+    assert reached.client("sts").get_caller_identity()["Account"] == DEST_A
+
+
+@pytest.fixture
+def profile_only(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Credentials only in a named profile ``ops``: the default chain has none."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[ops]\naws_access_key_id = AKIAIOSFODNN7OPSKEY1\naws_secret_access_key = ops-secret\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    return "ops"
+
+
+def test_a_destination_role_is_assumed_from_the_profile(profile_only: str) -> None:
+    """--profile with --destination-role-arn: the role is assumed with the profile's credentials (the default
+    chain has none here, so assuming it from the chain would fail)."""
+    accounts = accounts_from_options([], [f"{DEST_A}={ROLE_A}"], profile_only)
+    assert accounts == {DEST_A: Access(profile_only, ROLE_A)}
+    reached = Sessions(boto3.Session, Access(profile_only), REGION, accounts).account(DEST_A, "us-west-2")
+    assert isinstance(reached, AccountSession) and reached.account_id == DEST_A
+
+
+def test_check_assumes_destination_roles_from_the_profile(profile_only: str, registry: Registry, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    expected = tmp_path / "expected.json"
+    expected.write_text('{"replicationConfiguration": {"rules": [{"destinations": '
+                        f'[{{"region": "us-west-2", "registryId": "{DEST_A}"}}]}}]}}}}')
+    code = main(["check", "--expected", str(expected), "--profile", profile_only, "--destination-role-arn",
+                 f"{DEST_A}={ROLE_A}", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["notChecked"] == [] and code == 1
+    assert [(f["where"], f["problem"]) for f in report["findings"]][-1] == (
+        f"registry {DEST_A}/us-west-2", f"has no registry policy, so replication from {SOURCE} is denied")
+
+
+def test_assumed_role_credentials_are_refreshed_when_they_expire(aws_env: str) -> None:
+    """A session that outlives its first role credentials keeps working: botocore assumes the role again."""
+    reached = sessions({DEST_A: Access(role_arn=ROLE_A)}).account(DEST_A, "us-west-2")
+    assert isinstance(reached, AccountSession)
+    first = reached.session.get_credentials().get_frozen_credentials().access_key
+    with time_machine.travel(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=13)):
+        assert reached.client("ecr").describe_registry()["registryId"] == DEST_A
+        assert reached.session.get_credentials().get_frozen_credentials().access_key != first
+
+
+def test_aws_region_comes_before_aws_default_region(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    assert Sessions(boto3.Session, Access(), None).source().region == "eu-central-1"
+    monkeypatch.delenv("AWS_REGION")
+    assert Sessions(boto3.Session, Access(), None).source().region == REGION

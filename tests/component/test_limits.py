@@ -1,0 +1,91 @@
+"""Every limit and pattern ``replication/limits.py`` takes from the API is the one botocore's ECR model states.
+
+botocore ships the service model AWS publishes; when AWS changes a limit (the rule maximum went from 10 to 25),
+upgrading botocore makes this test fail instead of a user's ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+
+from replication import limits
+
+ECR = botocore.session.get_session().get_service_model("ecr")
+
+
+def shape(name: str) -> Any:
+    """A shape of the ECR model, by name."""
+    return ECR.shape_for(name)
+
+
+def whole(pattern: str) -> str:
+    """A model pattern as limits.py compiles it: AWS matches a value as a whole."""
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
+@pytest.mark.parametrize(
+    ("ours", "shape_name", "bound"),
+    [
+        (limits.MAX_RULES, "ReplicationRuleList", "max"),
+        (limits.MAX_FILTERS_PER_RULE, "RepositoryFilterList", "max"),
+        (limits.FILTER_MIN_LENGTH, "RepositoryFilterValue", "min"),
+        (limits.FILTER_MAX_LENGTH, "RepositoryFilterValue", "max"),
+        (limits.MAX_REGISTRY_POLICY_CHARS, "RegistryPolicyText", "max"),
+        (limits.MAX_REPOSITORY_POLICY_CHARS, "RepositoryPolicyText", "max"),
+        (limits.LIFECYCLE_POLICY_MIN_CHARS, "LifecyclePolicyText", "min"),
+        (limits.LIFECYCLE_POLICY_MAX_CHARS, "LifecyclePolicyText", "max"),
+        (limits.REPOSITORY_NAME_MIN_LENGTH, "RepositoryName", "min"),
+        (limits.REPOSITORY_NAME_MAX_LENGTH, "RepositoryName", "max"),
+        (limits.MAX_TAG_FILTERS, "ImageTagMutabilityExclusionFilters", "max"),
+        (limits.KMS_KEY_MAX_LENGTH, "KmsKeyForRepositoryCreationTemplate", "max"),
+        (limits.SCANNING_FILTER_MAX_LENGTH, "ScanningRepositoryFilterValue", "max"),
+    ],
+)
+def test_limit_is_the_models(ours: int, shape_name: str, bound: str) -> None:
+    assert ours == shape(shape_name).metadata[bound], f"{shape_name} {bound} in botocore's ECR model"
+
+
+@pytest.mark.parametrize(
+    ("ours", "shape_name"),
+    [
+        (limits.FILTER_PATTERN, "RepositoryFilterValue"),
+        (limits.ACCOUNT_ID_PATTERN, "RegistryId"),
+        (limits.REGION_PATTERN, "Region"),
+        (limits.REPOSITORY_NAME_PATTERN, "RepositoryName"),
+        (limits.TAG_FILTER_PATTERN, "ImageTagMutabilityExclusionFilterValue"),
+        (limits.SCANNING_FILTER_PATTERN, "ScanningRepositoryFilterValue"),
+    ],
+)
+def test_pattern_is_the_models(ours: re.Pattern[str], shape_name: str) -> None:
+    assert ours.pattern == whole(shape(shape_name).metadata["pattern"])
+
+
+@pytest.mark.parametrize(
+    ("ours", "shape_name"),
+    [
+        (limits.IMAGE_TAG_MUTABILITIES, "ImageTagMutability"),
+        (limits.ENCRYPTION_TYPES, "EncryptionType"),
+    ],
+)
+def test_choices_are_the_models(ours: tuple[str, ...], shape_name: str) -> None:
+    assert sorted(ours) == sorted(shape(shape_name).enum)
+
+
+def test_kms_key_pattern_is_the_models_with_the_region_and_account_named() -> None:
+    model = shape("KmsKeyForRepositoryCreationTemplate").metadata["pattern"]
+    unnamed = re.sub(r"\(\?P<\w+>([^)]*)\)", r"\1", limits.KMS_KEY_ARN_PATTERN.pattern)
+    assert unnamed == "^" + model.removeprefix("^$|").replace("\\/", "/") + "$"
+
+
+def test_stricter_limits_stay_within_the_models() -> None:
+    """The 25 destinations are a service quota (ECR user guide) and the 255-character template description the
+    Terraform provider's: both are stricter than what the API model accepts, never looser."""
+    assert limits.MAX_UNIQUE_DESTINATIONS <= shape("ReplicationDestinationList").metadata["max"]
+    assert limits.MAX_TEMPLATE_DESCRIPTION_CHARS < shape("RepositoryTemplateDescription").metadata["max"]
+    assert limits.MAX_ROLE_INLINE_POLICY_CHARS < botocore.session.get_session().get_service_model("iam").shape_for(
+        "policyDocumentType"
+    ).metadata["max"]

@@ -1,0 +1,74 @@
+"""Region names are the ones botocore's endpoint data lists for ECR, in every partition, with the partition's ARNs."""
+
+from __future__ import annotations
+
+import botocore
+import botocore.session
+import pytest
+
+from replication import ReplicationConfigError
+from replication.ecr_semantics import partition_of
+from replication.model import check_region
+from replication.regions import ecr_regions
+from tests.conftest import DEST_ACCOUNT, REGISTRY_POLICY, SOURCE_ACCOUNT, account_provider, policy_of
+from tests.component.helpers import DESTINATION_REGIONS
+
+SESSION = botocore.session.get_session()
+PARTITIONS = {p["id"]: p["outputs"] for p in SESSION.get_component("data_loader").load_data("partitions")["partitions"]}
+ECR_REGIONS = [
+    (partition, region)
+    for partition in SESSION.get_available_partitions()
+    for region in SESSION.get_available_regions("ecr", partition_name=partition)
+]
+
+
+def test_every_partition_has_ecr_regions() -> None:
+    assert {partition for partition, _ in ECR_REGIONS} >= {"aws", "aws-cn", "aws-us-gov"}
+    assert len(DESTINATION_REGIONS) >= 25, "enough commercial regions for the largest configuration"
+
+
+@pytest.mark.parametrize(("partition", "region"), ECR_REGIONS)
+def test_every_ecr_region_is_accepted_in_its_partition(partition: str, region: str) -> None:
+    assert check_region("regions[0]", region) == region
+    assert partition_of(region).name == partition
+    assert partition_of(region).dns_suffix == PARTITIONS[partition]["dnsSuffix"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("eu-wset-1", "eu-west-1"), ("us-west-3", "us-west-2"), ("ap-southeast-11", "ap-southeast-1"), ("cn-nrth-1", "cn-north-1")],
+)
+def test_a_misspelled_region_names_the_closest_known_one(typed: str, meant: str) -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        check_region("destinations[0].regions[1]", typed)
+    assert (raised.value.field, raised.value.value) == ("destinations[0].regions[1]", typed)
+    assert f"did you mean {meant!r}?" in raised.value.problem
+
+
+def test_a_region_newer_than_botocore_says_how_to_proceed() -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        check_region("source_region", "zz-north-9")
+    assert f"botocore {botocore.__version__} knows no ECR region of this name" in raised.value.problem
+    assert "pip install --upgrade boto3 botocore" in raised.value.problem
+    assert "zz-north-9" not in ecr_regions()
+
+
+def test_govcloud_replication_uses_its_partition() -> None:
+    from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+    from replication.preview.runner import run_offline
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-gov-west-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "us-gov-east-1")
+        EcrReplication(
+            "images",
+            EcrReplicationArgs(
+                source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-gov-west-1",
+                destinations=[ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=["us-gov-east-1"])],
+            ),
+        )
+
+    (policy,) = run_offline(program).of_type(REGISTRY_POLICY)
+    statement = policy_of(policy)["Statement"][0]
+    assert statement["Principal"] == {"AWS": f"arn:aws-us-gov:iam::{SOURCE_ACCOUNT}:root"}
+    assert statement["Resource"] == [f"arn:aws-us-gov:ecr:us-gov-east-1:{DEST_ACCOUNT}:repository/*"]

@@ -1,0 +1,209 @@
+"""Config errors of the example stack: every one names the key as the stack file spells it (issue 12, 1-4)."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from replication import ReplicationConfigError
+from replication.errors import render_value
+from replication.preview.runner import OfflineRun, provider_setting, run_program_file
+from replication.preview.stack_files import load_stack
+from tests.stack.test_example_stack import ROOT, run_dev
+
+
+def run_stack_file(folder: Path, stack_yaml: str) -> OfflineRun:
+    """The example program with ``stack_yaml`` as its ``Pulumi.test.yaml``, loaded as ``plan`` loads it."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (folder / name).write_text((ROOT / name).read_text())
+    (folder / "Pulumi.test.yaml").write_text(textwrap.dedent(stack_yaml))
+    files = load_stack(folder, "test")
+    return run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
+
+
+def config_error(**overrides: object) -> str:
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_dev(**overrides)
+    return str(raised.value)
+
+
+DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
+
+
+# 1. Unknown keys at every level, with the closest valid key.
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"repositoryPrefix": ["prod/"]},
+            "ecr-replication:repositoryPrefix: unknown key; did you mean repositoryPrefixes?",
+        ),
+        (
+            {"source": {"accountId": "111111111111", "region": "us-east-1", "rolearn": "arn:aws:iam::111111111111:role/x"}},
+            "ecr-replication:source.rolearn: unknown key; did you mean roleArn?",
+        ),
+        (
+            {"destinations": [{**DEST, "profle": "ops"}]},
+            "ecr-replication:destinations[0].profle: unknown key; did you mean profile?",
+        ),
+        (
+            {"repositorySettings": {"scanOnPull": True}},
+            "ecr-replication:repositorySettings.scanOnPull: unknown key; did you mean scanOnPush?",
+        ),
+        (
+            {"destinations": [{**DEST, "repositorySettings": {"keepLastImage": 5}}]},
+            "ecr-replication:destinations[0].repositorySettings.keepLastImage: unknown key; did you mean keepLastImages?",
+        ),
+        (
+            {"widgets": "3"},
+            "ecr-replication:widgets: unknown key; the keys here are source, destinations, repositoryPrefixes, "
+            "repositorySettings",
+        ),
+    ],
+)
+def test_unknown_keys_are_errors_naming_the_closest_key(overrides: dict[str, object], message: str) -> None:
+    assert config_error(**overrides) == message
+
+
+def test_unknown_top_level_key_passed_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program may get its config as the language host's ``PULUMI_CONFIG`` variable only."""
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"ecr-replication:repositoryPrefix": "[]"}))
+    assert config_error() == "ecr-replication:repositoryPrefix: unknown key; did you mean repositoryPrefixes?"
+
+
+def test_a_typo_never_widens_replication_to_every_repository() -> None:
+    """The issue's case: the misspelt prefixes key used to plan ``repositoryFilters: []``."""
+    with pytest.raises(ReplicationConfigError, match="repositoryPrefix: unknown key"):
+        run_dev(repositoryPrefixes=None, repositoryPrefix=["prod/"])
+
+
+# 2. Account ids given as YAML numbers.
+STACK_WITH_NUMBERS = """
+    config:
+      pulumi:disable-default-providers: [aws]
+      ecr-replication:source: {{accountId: {source}, region: us-east-1}}
+      ecr-replication:destinations:
+        - accountId: {destination}
+          regions: [us-west-2]
+    """
+
+
+def test_a_twelve_digit_number_is_an_account_id(tmp_path: Path) -> None:
+    """What ``pulumi config set --path 'ecr-replication:source.accountId' 111111111111`` writes (a number)."""
+    run = run_stack_file(tmp_path, STACK_WITH_NUMBERS.format(source=111111111111, destination=222222222222))
+    providers = {p.name: provider_setting(p.inputs, "allowedAccountIds") for p in run.of_type("pulumi:providers:aws")}
+    assert providers == {"source": ["111111111111"], "destination-222222222222": ["222222222222"]}
+    assert run.exports["sourceRegistryId"] == "111111111111"
+
+
+def test_a_number_that_lost_its_leading_zeros_says_to_quote_it(tmp_path: Path) -> None:
+    """``011111111111`` set with ``--path`` is stored as the number 11111111111."""
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_stack_file(tmp_path, STACK_WITH_NUMBERS.format(source=11111111111, destination=222222222222))
+    message = str(raised.value)
+    assert message.startswith("ecr-replication:source.accountId: is a YAML number, which drops leading zeros")
+    assert "quote the id" in message and "--type string" in message
+    assert message.endswith("(got 11111111111)")
+
+
+def test_a_number_of_more_digits_is_no_account_id(tmp_path: Path) -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_stack_file(tmp_path, STACK_WITH_NUMBERS.format(source=111111111111, destination=2222222222222))
+    assert str(raised.value) == (
+        "ecr-replication:destinations[0].accountId: an AWS account id is exactly 12 digits (got '2222222222222')"
+    )
+
+
+# 4. Errors name config keys, the component's included; values in YAML's spelling.
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"source": None}, "ecr-replication:source: is required: set it in Pulumi.<stack>.yaml"),
+        ({"destinations": "null"}, "ecr-replication:destinations: is required: set it in Pulumi.<stack>.yaml"),
+        ({"destinations": "not json"}, "ecr-replication:destinations: must be a list (got 'not json')"),
+        ({"repositoryPrefixes": "prod/"}, "ecr-replication:repositoryPrefixes: must be a list (got 'prod/')"),
+        ({"destinations": [{**DEST, "regions": "us-west-2"}]}, "ecr-replication:destinations[0].regions: must be a list (got 'us-west-2')"),
+        ({"destinations": [{"regions": ["us-west-2"]}]}, "ecr-replication:destinations[0].accountId: is required"),
+        ({"source": {"accountId": "111111111111", "region": None}}, "ecr-replication:source.region: is required"),
+        ({"destinations": [{**DEST, "regions": []}]}, "ecr-replication:destinations[0].regions: must not be empty (got [])"),
+        ({"source": ["111111111111"]}, "ecr-replication:source: must be an object (got ['111111111111'])"),
+        (
+            {"destinations": [{"accountId": "2222", "regions": ["us-west-2"]}]},
+            "ecr-replication:destinations[0].accountId: an AWS account id is exactly 12 digits (got '2222')",
+        ),
+        (
+            {"source": {"accountId": "111111111111", "region": "us-east-1", "roleArn": "arn:aws:iam::999999999999:role/x"}},
+            "ecr-replication:source.roleArn: must be a role ARN in the account of accountId "
+            "(got 'arn:aws:iam::999999999999:role/x')",
+        ),
+        ({"source": {"accountId": "111111111111", "region": "US East"}}, "ecr-replication:source.region: a region is"),
+        ({"destinations": [{**DEST, "regions": ["us-west-2", "Mars"]}]}, "ecr-replication:destinations[0].regions[1]: a region is"),
+        ({"repositoryPrefixes": ["Prod"]}, "ecr-replication:repositoryPrefixes[0]: a prefix uses lowercase"),
+        (
+            {"destinations": [{**DEST, "repositoryPrefixes": ["prod/", "prod/"]}]},
+            "ecr-replication:destinations[0].repositoryPrefixes[1]: duplicate prefix (got 'prod/')",
+        ),
+        (
+            {"destinations": [{**DEST, "manageRegistryPolicy": "yes"}]},
+            "ecr-replication:destinations[0].manageRegistryPolicy: must be true or false (got 'yes')",
+        ),
+        (
+            {"repositorySettings": {"keepLastImages": 0}},
+            "ecr-replication:repositorySettings.keepLastImages: must be a whole number of at least 1 (got 0)",
+        ),
+        (
+            {"destinations": [{**DEST, "repositorySettings": {"keepLastImages": "200"}}]},
+            "ecr-replication:destinations[0].repositorySettings.keepLastImages: must be a whole number of at least 1 (got '200')",
+        ),
+        (
+            {"repositorySettings": {"encryptionType": "KMS"}},
+            "ecr-replication:repositorySettings.encryptionType: needs kmsKey (or kmsKeys by region) (got 'KMS')",
+        ),
+        (
+            {"repositorySettings": {"encryptionType": "KMS", "kmsKeys": {"us-west-2": "arn:aws:kms:eu-west-1:222222222222:key/k"}}},
+            'ecr-replication:repositorySettings.kmsKeys["us-west-2"]: the key is in eu-west-1 but the destination '
+            "region is us-west-2 (got 'arn:aws:kms:eu-west-1:222222222222:key/k')",
+        ),
+        (
+            {"repositorySettings": {"imageTagMutability": "IMMUTABLE_WITH_EXCLUSION"}},
+            "ecr-replication:repositorySettings.imageTagMutability: needs imageTagMutabilityExclusionFilters",
+        ),
+        (
+            {"repositorySettings": {"allowRepositoryCreation": False}},
+            "ecr-replication:repositorySettings.allowRepositoryCreation: without repository creation, list the "
+            "pre-created repositories (got false)",
+        ),
+    ],
+)
+def test_config_errors_name_the_config_key(overrides: dict[str, object], message: str) -> None:
+    error = config_error(**overrides)
+    assert error.startswith(message)
+    field = error.split(": ", 1)[0]
+    assert "_" not in field, "a Python argument name instead of the config key"
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", error.split(" (got ")[0]), "a Python argument name in the problem"
+    assert not re.search(r"\b(True|False|None)\b", error), "Python's spelling of a value"
+    assert "(got None)" not in error and "must be JSON object" not in error
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (True, "true"),
+        (None, "null"),
+        ("it's", "'it''s'"),
+        ({"AWS": [5, False]}, "{'AWS': [5, false]}"),
+        (object(), "<object>"),
+    ],
+)
+def test_values_render_in_yaml_spelling(value: object, rendered: str) -> None:
+    assert render_value(value) == rendered
+
+
+def test_a_missing_value_ends_without_got() -> None:
+    assert str(ReplicationConfigError("source_provider", None, "pass an explicit aws.Provider")) == (
+        "source_provider: pass an explicit aws.Provider"
+    )

@@ -1,0 +1,80 @@
+"""The README's sections on using the component and configuring the example stack say what the code does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+
+from replication.preview.runner import run_offline
+from replication.repository_settings import SETTING_NAMES
+from replication.stack.schema import SETTING_KEYS, STACK_KEYS, Key, config_path_of, markdown_table
+from tests.stack.test_example_stack import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    """The text of the README section ``## title``, up to the next ``## ``."""
+    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_config_table_lists_exactly_the_keys_the_schema_accepts() -> None:
+    assert markdown_table() in section("The example stack and its configuration"), (
+        "README's table differs from the schema: paste `python -m replication.stack.schema` into the README"
+    )
+
+
+def test_repository_settings_keys_are_the_settings_the_component_accepts() -> None:
+    camel = {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name) for name in SETTING_NAMES}
+    assert {key.name for key in SETTING_KEYS} == camel
+
+
+def arg_paths(keys: tuple[Key, ...], arg_prefix: str, config_prefix: list[str | int]) -> Iterator[tuple[str, list]]:
+    """(argument path, config path) of every argument the schema says a key becomes (list items at index 3)."""
+    for key in keys:
+        here = [*config_prefix, key.name]
+        yield from ((arg_prefix + whole, here) for whole in key.whole_args)
+        if key.arg == "":
+            yield from arg_paths(key.fields, arg_prefix, here)
+        elif key.arg is not None:
+            arg = arg_prefix + key.arg
+            yield arg, here
+            yield from arg_paths(key.fields, f"{arg}.", here)
+            if key.items is not None:
+                yield from ((f"{arg}[3].{whole}", [*here, 3]) for whole in key.items.whole_args)
+                yield from arg_paths(key.items.fields, f"{arg}[3].", [*here, 3])
+
+
+def test_every_component_argument_is_told_as_the_key_it_came_from() -> None:
+    pairs = dict(arg_paths(STACK_KEYS, "", []))
+    assert pairs["source_account_id"] == ["source", "accountId"]
+    assert pairs["source_provider"] == ["source"]
+    assert pairs["destinations[3].provider"] == ["destinations", 3]
+    assert pairs["destinations[3].repository_settings.kms_keys"] == ["destinations", 3, "repositorySettings", "kmsKeys"]
+    for arg_path, config_path in pairs.items():
+        assert config_path_of(arg_path) == config_path, arg_path
+
+
+def test_the_component_snippet_runs() -> None:
+    snippet = section("Using the component").split("```python\n", 1)[1].split("```", 1)[0]
+    run = run_offline(lambda: exec(compile(snippet, "README.md", "exec"), {}))
+    assert run.exports["destinationRegistries"] == [
+        "222222222222.dkr.ecr.us-west-2.amazonaws.com",
+        "222222222222.dkr.ecr.eu-west-1.amazonaws.com",
+    ]
+
+
+def test_the_deploy_commands_set_account_ids_as_strings() -> None:
+    """With ``--path`` the CLI stores an unquoted number, which loses leading zeros (``pulumi config set --help``)."""
+    commands = [line for line in section("Deploying with the Pulumi CLI").splitlines() if "pulumi config set" in line]
+    assert commands
+    for command in commands:
+        if "accountId" in command:
+            assert "--path --type string" in command, command
+
+
+def test_the_readme_names_no_tag_that_does_not_exist() -> None:
+    tags = set(subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split())
+    named = set(re.findall(r"@(v\d+\.\d+\.\d+)\b", section("Using the component")))
+    assert named <= tags, f"README names tags that don't exist: {sorted(named - tags)}"
