@@ -17,6 +17,9 @@ from .singletons import single_configuration
 PACK_NAME: Final = "ecr-replication-guardrails"
 """The policy pack's name, as `pulumi policy publish` registers it."""
 
+PACK_DESCRIPTION: Final = "Guardrails for Amazon ECR cross-account and cross-region replication."
+"""What `GetAnalyzerInfo` says the pack is for."""
+
 POLICIES: Final[list[Policy]] = [
     destination_limit,
     rule_limits,
@@ -28,4 +31,4 @@ POLICIES: Final[list[Policy]] = [
 ]
 """Every policy of the pack, in the order the README's table lists them."""
 
-__all__ = ["PACK_NAME", "POLICIES"]
+__all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
                            StackValidationArgs, StackValidationPolicy)
 
-from .policy_config import PolicyOption, config_schema
+from .policy_config import PolicyOption, check_settings, config_schema
 from .stack_index import StackIndex
 
 ResourceCheck = Callable[[ResourceValidationArgs], Iterable[str]]
@@ -22,8 +22,11 @@ def resource_policy(name: str, description: str, level: EnforcementLevel, check:
                     options: Sequence[PolicyOption[Any]] = ()) -> ResourceValidationPolicy:
     """A policy that runs `check` on each resource (of `resource_type`, or of every type when `None`)."""
 
+    settings = frozenset(option.key for option in options)
+
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         """Report each problem `check` finds in a resource of the policy's type."""
+        check_settings(name, settings, args)
         if resource_type is None or args.resource_type == resource_type:
             for message in check(args):
                 report_violation(message, None)
@@ -36,8 +39,11 @@ def stack_policy(name: str, description: str, level: EnforcementLevel, check: St
                  options: Sequence[PolicyOption[Any]] = ()) -> StackValidationPolicy:
     """A policy that runs `check` once on the whole stack, indexed in one pass."""
 
+    settings = frozenset(option.key for option in options)
+
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         """Report each problem `check` finds in the stack, on the resource it concerns."""
+        check_settings(name, settings, args)
         for message, urn in check(args, StackIndex(args.resources)):
             report_violation(message, urn)
 

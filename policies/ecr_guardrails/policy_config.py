@@ -1,6 +1,7 @@
 """Policy options: the numbers and switches a policy config file may set, each a config schema property with a default."""
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -51,7 +52,35 @@ class PolicyOption(Generic[T]):
             return int(value)  # type: ignore[return-value]
         return tuple(value)  # type: ignore[return-value]
 
+    def most(self, args: HasConfig, authority: str = "AWS allows") -> tuple[T, str]:
+        """A limit in force and how a message words it: `AWS allows at most 25` for AWS's own value (the
+        default), `your limit is 20 (maxDestinations in the policy config; AWS allows 25)` for one the
+        organisation chose, so a violation never blames AWS for a stricter or looser rule of its own."""
+        value = self.read(args)
+        if value == self.default:
+            return value, f"{authority} at most {value}"
+        return value, f"your limit is {value} ({self.key} in the policy config; {authority} {self.default})"
+
 
 def config_schema(options: Sequence[PolicyOption[Any]]) -> PolicyConfigSchema:
     """The config schema that declares these settings."""
     return PolicyConfigSchema(properties={setting.key: setting.schema() for setting in options})
+
+
+class UnknownSettingError(ValueError):
+    """The policy config sets something a policy doesn't have (a typo would otherwise be silently ignored)."""
+
+
+def check_settings(policy: str, known: Collection[str], args: HasConfig) -> None:
+    """Raise `UnknownSettingError` when the policy config sets a key other than the `known` settings.
+
+    The Pulumi CLI validates a policy config against each policy's schema, but a schema can't refuse unknown
+    keys (pulumi-policy's `PolicyConfigSchema` and the analyzer protocol have no `additionalProperties`), so
+    the policy refuses them when it runs: the preview fails with this message instead of applying a default.
+    """
+    for key in args.get_config():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            settings = f"its settings are {', '.join(sorted(known))}" if known else "it has no settings"
+            raise UnknownSettingError(f"policy config of {policy}: unknown setting {key!r}{hint}; {settings}")

@@ -59,8 +59,9 @@ def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
     document = text(args.props, "policy")
     if document is None or document is UNKNOWN:
         return
-    if len(document) > (longest := MAX_POLICY_LENGTH_OPTION.read(args)):
-        yield (f"the policy text is {len(document)} characters long; ECR accepts at most {longest}: "
+    longest, accepted = MAX_POLICY_LENGTH_OPTION.most(args, authority="ECR accepts")
+    if len(document) > longest:
+        yield (f"the policy text is {len(document)} characters long; {accepted}: "
                f"merge statements or narrow their Resource lists.")
     try:
         statements = parse_policy(document)

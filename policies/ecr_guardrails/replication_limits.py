@@ -34,15 +34,15 @@ FILTER_MAX_LENGTH_OPTION = PolicyOption("filterMaxLength", FILTER_MAX_LENGTH, "L
 
 
 def _destination_limit_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
-    limit = MAX_DESTINATIONS_OPTION.read(args)
+    limit, most = MAX_DESTINATIONS_OPTION.most(args)
     for group in group_by_registry(index.replication_sources).values():
         unique = frozenset().union(*(source.destinations for source in group))
         if len(unique) <= limit:
             continue
         where = describe(group[0].registry) if group[0].registry else "this source registry"
         yield from on_each(group, f"{where} replicates to {len(unique)} unique destinations (region, registryId) "
-                                  f"across {len(group)} replication configuration(s) ({names(group)}); AWS allows at "
-                                  f"most {limit}. Remove {len(unique) - limit} destination(s).")
+                                  f"across {len(group)} replication configuration(s) ({names(group)}); {most}. "
+                                  f"Remove {len(unique) - limit} destination(s).")
 
 
 destination_limit = stack_policy(
@@ -58,9 +58,10 @@ destination_limit = stack_policy(
 
 def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Iterator[str]:
     min_length, max_length = FILTER_MIN_LENGTH_OPTION.read(args), FILTER_MAX_LENGTH_OPTION.read(args)
-    if rule.filter_count > (most := MAX_FILTERS_OPTION.read(args)):
-        yield (f"rule {rule.number} has {rule.filter_count} repository filters; AWS allows at most "
-                        f"{most}: split it into several rules with the same destinations.")
+    most, allowed = MAX_FILTERS_OPTION.most(args)
+    if rule.filter_count > most:
+        yield (f"rule {rule.number} has {rule.filter_count} repository filters; {allowed}: split it into several "
+               f"rules with the same destinations.")
     for f in rule.filters:
         if f.filter_type is not UNKNOWN and f.filter_type != PREFIX_MATCH:
             found = f"filterType {f.filter_type!r}" if f.filter_type else "no filterType"
@@ -75,8 +76,9 @@ def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Ite
 
 
 def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
-    if (declared := declared_rule_count(args.props)) > (most := MAX_RULES_OPTION.read(args)):
-        yield f"the configuration has {declared} rules; AWS allows at most {most}: merge rules that share destinations."
+    most, allowed = MAX_RULES_OPTION.most(args)
+    if (declared := declared_rule_count(args.props)) > most:
+        yield f"the configuration has {declared} rules; {allowed}: merge rules that share destinations."
     source = resource_registry(args.props, args.provider)
     for rule in replication_rules(args.props):
         yield from _filter_problems(rule, args)

@@ -8,6 +8,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+# Hand-written on purpose (issue 12, point 11; figures from `benchmarks/bench_plan.py --candidate ...`). The
+# libraries would be cheap enough (tabulate and tqdm add ~4 ms, rich ~15-23 ms, within the 10% of `--help` and
+# `plan` start-up allowed), but neither earns its dependency: `render_table` is three lines, and the progress
+# display must print changed lines off a terminal so CI logs show progress, where tqdm writes carriage-return
+# redraws into the log and rich's live display prints nothing until it stops.
+
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A left-aligned plain-text table, columns sized to their widest cell."""

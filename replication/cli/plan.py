@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -64,13 +65,15 @@ def _policy_config(path: Path | None) -> dict[str, Any] | None:
 
 
 def _pack_dir(requested: Path | None, project: Path) -> Path:
-    """The pack to run: ``--policy-pack``, else the project's ``policies/``, else this checkout's."""
+    """The pack to run: ``--policy-pack``, else the project's ``policies/``, else the one this package carries."""
+    from replication.preview.analyzer import bundled_pack_dir
+
     if requested is not None:
         if not (requested / PACK_FILE).is_file():
             raise CliError(f"{requested}: not a policy pack (no {PACK_FILE})")
         return requested
-    for candidate in (project / "policies", Path(__file__).resolve().parents[2] / "policies"):
-        if (candidate / PACK_FILE).is_file():
+    for candidate in (project / "policies", bundled_pack_dir()):
+        if candidate is not None and (candidate / PACK_FILE).is_file():
             return candidate
     raise CliError("no policy pack found: pass --policy-pack DIR, or --no-policies")
 
@@ -101,33 +104,52 @@ def _evaluate(files: Any) -> Any:
         raise CliError(_program_error(error, files.program)) from None
 
 
-def _start_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> Future[Any] | None:
-    """Start the policy pack in the background (it needs a second or so) while the program is evaluated.
-
-    The future yields the started server; ``cleanup`` waits for the start and stops the pack, whatever happens.
-    """
-    if args.no_policies:
-        return None
-    from replication.preview.analyzer import PolicyPackServer
-
-    server = PolicyPackServer(_pack_dir(args.policy_pack, project), config=_policy_config(args.policy_config))
-    cleanup.callback(server.stop)
-    starter = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack"))
-    return starter.submit(lambda: server.start() or server)
-
-
-def _diagnostics(args: argparse.Namespace, pending: Future[Any] | None, run: Any) -> list[Any] | None:
-    """The pack's findings on the registrations, as ``pulumi preview --policy-pack`` would get them."""
-    if pending is None:
-        return None
-    from replication.preview.analyzer import PolicyPackError, stack_resources
+@contextlib.contextmanager
+def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A policy config the pack refuses, or a pack that fails, as one line."""
+    from replication.preview.analyzer import PolicyConfigError, PolicyPackError
 
     try:
-        return pending.result().preview(stack_resources(run.resources))
-    except ValueError as error:
-        raise CliError(f"{args.policy_config}: {error}") from None
+        yield
+    except PolicyConfigError as error:
+        raise CliError(f"{args.policy_config or 'policy config'}: {error}") from None
     except PolicyPackError as error:
         raise CliError(f"the policy pack failed: {str(error).splitlines()[0]}") from None
+
+
+def _open_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> tuple[Any, Future[Any] | None]:
+    """The policy pack to judge the stack with (``None`` with ``--no-policies``), started, or still starting.
+
+    The pack this package carries runs in this process (the same SDK code, no subprocess, no gRPC) and starts
+    at once, so a policy config mistake stops the plan before the program runs. Any other pack
+    (``--policy-pack``, or the project's own ``policies/``) runs in its own process as the CLI runs it; that takes
+    a second or so, so it starts in the background (the returned future) while the program is evaluated.
+    ``cleanup`` waits for a background start and stops the pack, whatever happens.
+    """
+    if args.no_policies:
+        return None, None
+    from replication.preview.analyzer import open_pack
+
+    pack = open_pack(_pack_dir(args.policy_pack, project), config=_policy_config(args.policy_config))
+    cleanup.callback(pack.stop)
+    if pack.in_process:
+        with _pack_errors(args):
+            pack.start()
+        return pack, None
+    starter = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack"))
+    return pack, starter.submit(pack.start)
+
+
+def _diagnostics(args: argparse.Namespace, pack: Any, starting: Future[Any] | None, run: Any) -> list[Any] | None:
+    """The pack's findings on the registrations, as ``pulumi preview --policy-pack`` would get them."""
+    if pack is None:
+        return None
+    from replication.preview.analyzer import stack_resources
+
+    with _pack_errors(args):
+        if starting is not None:
+            starting.result()
+        return pack.preview(stack_resources(run.resources))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,9 +166,9 @@ def run(args: argparse.Namespace) -> int:
     except StackFileError as error:
         raise CliError(str(error)) from None
     with contextlib.ExitStack() as cleanup:
-        pending = _start_pack(args, project, cleanup)
+        pack, starting = _open_pack(args, project, cleanup)
         evaluated = _evaluate(files)
-        diagnostics = _diagnostics(args, pending, evaluated)
+        diagnostics = _diagnostics(args, pack, starting, evaluated)
     report = build_report(files.project, files.stack, evaluated, diagnostics)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,11 +84,11 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
         raise CliError("--tag and --digest need --repository")
     source = Sessions.from_args(args).source()
     rules = read_live_rules(source)
-    targets = select_targets(source, rules, args)
+    deadline = clock() + args.timeout
+    cells = select_and_poll(source, rules, args)
+    targets = list(cells)
     if not targets:
         output.note("no images in the repositories the replication rules match: nothing to check")
-    deadline = clock() + args.timeout
-    cells = poll(source, targets, args.max_workers)
     delay = FIRST_POLL_DELAY
     while args.wait and outcome(cells) == EXIT_PENDING and clock() < deadline:
         pending = [t for t in targets if _pending(cells[t])]
@@ -105,19 +105,33 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     return code
 
 
-def select_targets(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> list[Target]:
-    """The images to ask about, each with the destinations its repository replicates to."""
-    if args.repository:
-        if not any(rule.matches(args.repository) for rule in rules):
-            raise CliError(f"repository {args.repository!r} is not matched by any replication rule of registry {source.account_id}")
-        repositories: Iterable[str] = [args.repository]
-    else:
-        repositories = matched_repositories(source, rules)
-    targets = []
-    for repository in repositories:
-        destinations = tuple(destinations_of(rules, repository))
-        targets.extend(Target(image, destinations) for image in _images(source, repository, args))
-    return targets
+def select_and_poll(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> dict[Target, list[Cell]]:
+    """The images to ask about and their status, in one pool of ``args.max_workers`` threads: each
+    repository's ``DescribeImages`` listing is a task, and the status calls of its images are queued as soon as
+    it arrives, so no worker waits for every listing to finish. Images keep the repositories' order."""
+    repositories = _repositories(source, rules, args)
+    source.client("ecr")  # created here, before worker threads share it
+    pool = ThreadPoolExecutor(max_workers=args.max_workers)
+    try:
+
+        def listed(repository: str) -> list[tuple[Target, Future[list[Cell]]]]:
+            destinations = tuple(destinations_of(rules, repository))
+            targets = [Target(image, destinations) for image in _images(source, repository, args)]
+            return [(target, pool.submit(image_cells, source, target)) for target in targets]
+
+        listings = [pool.submit(listed, repository) for repository in repositories]
+        return {target: cells.result() for listing in listings for target, cells in listing.result()}
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, drop the calls still queued
+
+
+def _repositories(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> list[str]:
+    """``--repository`` (which a rule must match), else every repository a rule replicates."""
+    if not args.repository:
+        return list(matched_repositories(source, rules))
+    if not any(rule.matches(args.repository) for rule in rules):
+        raise CliError(f"repository {args.repository!r} is not matched by any replication rule of registry {source.account_id}")
+    return [args.repository]
 
 
 def _images(source: AccountSession, repository: str, args: argparse.Namespace) -> list[Image]:
@@ -136,7 +150,7 @@ def _images(source: AccountSession, repository: str, args: argparse.Namespace) -
 
 
 def poll(source: AccountSession, targets: list[Target], max_workers: int) -> dict[Target, list[Cell]]:
-    """Ask for each target's replication status, at most ``max_workers`` calls at a time."""
+    """Ask again for each target's replication status (``--wait``), at most ``max_workers`` calls at a time."""
     source.client("ecr")  # created here, before worker threads share it
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return dict(zip(targets, pool.map(lambda target: image_cells(source, target), targets)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -138,11 +139,13 @@ def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, c
 
 
 def test_pages_of_repositories_and_images(registry: Registry, statuses: ReplicationStatuses, stub_operations: Any, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
-    """moto returns everything in one page, so the listing pages come from a Stubber."""
+    """moto returns everything in one page, so the listing pages come from a Stubber (which answers in call
+    order: one worker keeps that order, repositories first, then each one's images)."""
     registry.replicate([(WEST, DEST_A)], ["team"])
     pages = stub_operations("describe_repositories", "describe_images")
     image = {"registryId": SOURCE, "repositoryName": "team/a"}
     pages.add_response("describe_repositories", {"repositories": [{"repositoryName": "team/a"}, {"repositoryName": "other/x"}], "nextToken": "r2"}, {})
+    pages.add_response("describe_repositories", {"repositories": [{"repositoryName": "team/b"}]}, {"nextToken": "r2"})
     pages.add_response("describe_images", {"imageDetails": [
         {**image, "imageDigest": DIGESTS[0], "imageTags": ["old"], "imagePushedAt": datetime(2025, 1, 1)},
         {**image, "imageDigest": DIGESTS[1], "imagePushedAt": datetime(2025, 1, 3)},
@@ -150,13 +153,12 @@ def test_pages_of_repositories_and_images(registry: Registry, statuses: Replicat
     pages.add_response("describe_images", {"imageDetails": [
         {**image, "imageDigest": DIGESTS[2], "imageTags": ["new"], "imagePushedAt": datetime(2025, 1, 2)},
     ]}, {"repositoryName": "team/a", "nextToken": "i2"})
-    pages.add_response("describe_repositories", {"repositories": [{"repositoryName": "team/b"}]}, {"nextToken": "r2"})
     pages.add_response("describe_images", {"imageDetails": [
         {**image, "repositoryName": "team/b", "imageDigest": DIGESTS[3], "imagePushedAt": datetime(2025, 1, 1)},
     ]}, {"repositoryName": "team/b"})
     for repository, digest in [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]:
         statuses.set(repository, digest, entry(WEST, DEST_A, "COMPLETE"))
-    assert run(cli, ["--latest", "2", "--json"]) == status.EXIT_COMPLETE
+    assert run(cli, ["--latest", "2", "--json", "--max-workers", "1"]) == status.EXIT_COMPLETE
     shown = [(i["repositoryName"], i["imageDigest"]) for i in json.loads(capsys.readouterr().out)["images"]]
     assert shown == [("team/a", DIGESTS[1]), ("team/a", DIGESTS[2]), ("team/b", DIGESTS[3])]
     assert statuses.calls == 3
@@ -174,6 +176,30 @@ def test_calls_made_are_what_the_data_needs(registry: Registry, statuses: Replic
     assert run(cli, ["--latest", "2", "--max-workers", "4"]) == status.EXIT_COMPLETE
     assert counter.calls == {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": 1,
                              "DescribeImages": 3, "DescribeImageReplicationStatus": 6}
+
+
+def test_status_calls_follow_each_listing_as_it_arrives(registry: Registry, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli) -> None:
+    """One pool lists the repositories' images and asks for their status: a repository whose listing is slow
+    doesn't hold back the status calls of one already listed (a DescribeImages stuck until a status call has
+    been sent would wait forever if every listing had to finish first)."""
+    registry.replicate([(WEST, DEST_A)], ["svc"])
+    for repository in ("svc/a", "svc/b"):
+        statuses.set(repository, registry.push(repository, "v1"), entry(WEST, DEST_A, "COMPLETE"))
+    status_sent, waited = threading.Event(), []
+
+    def slow_listing(params: dict[str, Any], **_: Any) -> None:
+        if params["repositoryName"] == "svc/b":
+            waited.append(status_sent.wait(timeout=5))
+
+    def watch(service: str, client: Any) -> Any:
+        if service == "ecr":
+            client.meta.events.register("before-parameter-build.ecr.DescribeImageReplicationStatus", lambda **_: status_sent.set())
+            client.meta.events.register("before-parameter-build.ecr.DescribeImages", slow_listing)
+        return client
+
+    hooks.insert(0, watch)
+    assert run(cli, ["--max-workers", "2"]) == status.EXIT_COMPLETE
+    assert waited == [True]
 
 
 def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:

@@ -61,7 +61,7 @@ def test_settings_and_the_all_key_apply_like_a_policy_config_file(pack: PolicyPa
     config = replication_configuration(rules=[rule(many_destinations(21))])
     pack.configure({"all": "advisory", "ecr-replication-destination-limit": {"maxDestinations": 20}})
     [diagnostic] = by_policy(pack.analyze_stack([config]))["ecr-replication-destination-limit"]
-    assert diagnostic.enforcement_level == "advisory" and "at most 20" in diagnostic.message
+    assert diagnostic.enforcement_level == "advisory" and "your limit is 20" in diagnostic.message
 
 
 def test_settings_alone_keep_the_default_level(pack: PolicyPackServer) -> None:

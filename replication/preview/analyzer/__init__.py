@@ -4,13 +4,17 @@ Not part of the published pack (the pack never imports it): tests, benchmarks an
 plan` command use it to run a pack on the resources a program registers under mocks::
 
     run = replication.preview.runner.run_program_file(...)  # or any recorder of RegisterResource requests
-    with PolicyPackServer("policies", config) as pack:
+    with open_pack(Path("policies"), config) as pack:      # or PolicyPackServer(...): always its own process
         diagnostics = pack.preview(stack_resources(run.resources))
 """
 
+from .client import AnalyzerClient, PolicyPackError
+from .in_process import InProcessPack, bundled_pack_dir, open_pack
 from .messages import UNKNOWN, Diagnostic, PolicyConfig, ProviderResource, StackResource
+from .policy_config import PolicyConfigError
 from .registrations import stack_resources
-from .server import PolicyPackError, PolicyPackServer
+from .server import PolicyPackServer
 
-__all__ = ["UNKNOWN", "Diagnostic", "PolicyConfig", "PolicyPackError", "PolicyPackServer", "ProviderResource",
-           "StackResource", "stack_resources"]
+__all__ = ["UNKNOWN", "AnalyzerClient", "Diagnostic", "InProcessPack", "PolicyConfig", "PolicyConfigError",
+           "PolicyPackError", "PolicyPackServer", "ProviderResource", "StackResource", "bundled_pack_dir",
+           "open_pack", "stack_resources"]

@@ -13,11 +13,10 @@ from typing import Any, Final, Optional, TypedDict, Union
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
+from .policy_config import LEVELS, check_policy_config
+
 UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's marker for a property value that is unknown during preview."""
-
-_LEVELS: Final = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY, "remediate": proto.REMEDIATE,
-                  "disabled": proto.DISABLED}
 
 
 class ProviderResource(TypedDict):
@@ -93,35 +92,27 @@ def to_analyzer_resource(resource: StackResource) -> proto.AnalyzerResource:
                                   dependencies=list(resource.get("dependencies", ())), **_provider_field(resource))
 
 
-def _level(policy: str, name: object) -> int:
-    if name not in _LEVELS:
-        raise ValueError(f"{policy}: enforcement level {name!r} is not one of {', '.join(_LEVELS)}")
-    return _LEVELS[name]  # type: ignore[index]
-
-
 def to_configure_request(config: Optional[PolicyConfig],
-                         default_levels: Mapping[str, int]) -> proto.ConfigureAnalyzerRequest:
+                         policies: Sequence[proto.PolicyInfo]) -> proto.ConfigureAnalyzerRequest:
     """The `Configure` request for a policy config, resolved the way the CLI does: every policy gets its
     default level, overridden by `all`, then by its own entry; its other keys become its properties.
 
-    Raises `ValueError` for a policy the pack doesn't have or a level that doesn't exist, so a typo in a config
-    file isn't silently ignored.
+    Raises `PolicyConfigError` for a policy the pack doesn't have, a level that doesn't exist, or a setting the
+    policy's config schema doesn't declare or allow, so a typo in a config file is never silently ignored.
     """
     config = config or {}
-    unknown = set(config) - set(default_levels) - {"all"}
-    if unknown:
-        raise ValueError(f"the policy config names policies the pack doesn't have: {', '.join(sorted(unknown))}")
+    check_policy_config(config, policies)
     request = proto.ConfigureAnalyzerRequest()
-    for policy, default_level in default_levels.items():
-        level, properties = default_level, {}
-        for entry in (config.get("all"), config.get(policy)):
+    for policy in policies:
+        level, properties = policy.enforcementLevel, {}
+        for entry in (config.get("all"), config.get(policy.name)):
             if isinstance(entry, Mapping):
                 properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
                 entry = entry.get("enforcementLevel")
             if entry is not None:
-                level = _level(policy, entry)
+                level = LEVELS[entry]
         policy_config = proto.PolicyConfig(enforcementLevel=level, properties=_struct(properties))
-        request.policyConfig[policy].CopyFrom(policy_config)
+        request.policyConfig[policy.name].CopyFrom(policy_config)
     return request
 
 
