@@ -72,3 +72,9 @@ def test_govcloud_replication_uses_its_partition() -> None:
     statement = policy_of(policy)["Statement"][0]
     assert statement["Principal"] == {"AWS": f"arn:aws-us-gov:iam::{SOURCE_ACCOUNT}:root"}
     assert statement["Resource"] == [f"arn:aws-us-gov:ecr:us-gov-east-1:{DEST_ACCOUNT}:repository/*"]
+
+
+def test_the_regions_read_from_botocore_data_are_botocores_own_answer() -> None:
+    """ecr_regions() reads endpoints.json directly (cheaper than importing botocore.session); it must stay the
+    set botocore's session API gives."""
+    assert ecr_regions() == frozenset(region for _, region in ECR_REGIONS)
