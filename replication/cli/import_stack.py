@@ -42,7 +42,7 @@ import yaml
 from replication.cli import options, output
 from replication.cli.check import NotChecked
 from replication.cli.errors import CliError
-from replication.cli.read_setup import describe_registry, read_setup
+from replication.cli.read_setup import read_setup, registry_summary
 from replication.cli.sessions import Sessions
 from replication.errors import ReplicationConfigError
 from replication.preview.runner import OfflineLookupError, OfflineRun, run_program_file
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     result = read_setup(Sessions.from_args(args))
     live = result.setup
     outcome.read = [f"registry {live.source}: replication configuration with {len(live.rules)} rule(s)"]
-    outcome.read += [f"registry {r.registry}: {describe_registry(r, live.source.account_id)}" for r in live.registries]
+    outcome.read += [f"registry {r.registry}: {registry_summary(r, live.source.account_id)}" for r in live.registries]
     outcome.not_read = result.not_read
     if not outcome.not_read:
         _import(args, project, live, outcome)

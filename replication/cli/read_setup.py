@@ -105,20 +105,23 @@ def _templates(ecr: Any) -> tuple[dict[str, Any], ...]:
     return tuple(template for page in pages for template in page.get("repositoryCreationTemplates") or ())
 
 
-def describe_registry(found: LiveRegistry, source_account: str) -> str:
+def registry_summary(found: LiveRegistry, source_account: str) -> str:
     """What was read of a destination registry, in words."""
     parts = []
     if found.registry.account_id != source_account:
-        if found.policy is None:
-            parts.append("no registry policy")
-        else:
-            statements = json.loads(found.policy).get("Statement")
-            count = 1 if isinstance(statements, dict) else len(statements or [])
-            parts.append(f"registry policy with {count} statement(s)")
-    replication = [t for t in found.templates if "REPLICATION" in (t.get("appliedFor") or ())]
+        parts.append("no registry policy" if found.policy is None else f"registry policy with {_statements(found.policy)}")
+    replication = sorted(str(t["prefix"]) for t in found.templates if "REPLICATION" in (t.get("appliedFor") or ()))
     parts.append(f"{len(replication)} creation template(s) for REPLICATION"
-                 + (f" ({', '.join(sorted(str(t['prefix']) for t in replication))})" if replication else ""))
+                 + (f" ({', '.join(replication)})" if replication else ""))
     rules = found.scanning.get("rules") or []
     parts.append(f"scanning {found.scanning.get('scanType', 'BASIC')} with {len(rules)} rule(s)")
     return ", ".join(parts)
 
+
+def _statements(policy: str) -> str:
+    """``2 statement(s)``, or what the policy text is when it isn't a policy (the importer says why it can't be used)."""
+    try:
+        statements = json.loads(policy).get("Statement")
+    except (ValueError, AttributeError):
+        return "text that is not a JSON policy"
+    return f"{1 if isinstance(statements, dict) else len(statements or [])} statement(s)"
