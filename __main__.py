@@ -1,8 +1,9 @@
 """Example stack: replicate the source account's ECR images to the configured accounts and regions.
 
 Reads ``Pulumi.<stack>.yaml`` (see README, "The example stack and its configuration"), builds one aws provider
-per account pinned with ``allowed_account_ids``, and declares one EcrReplication component. Config errors name
-the config key, the component's too.
+per account pinned with ``allowed_account_ids``, and declares one EcrReplication component; with
+``ecr-replication:adopt`` (what ``ecr-replication import`` writes) it adopts the live resources instead of
+creating them (README, "Adopting an existing setup"). Config errors name the config key, the component's too.
 """
 
 import pulumi

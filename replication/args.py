@@ -117,3 +117,9 @@ class EcrReplicationArgs(TypedDict):
 
     repository_settings: NotRequired[RepositorySettingsArgs]
     """Settings for replicated repositories in every destination registry (a destination may override fields)."""
+
+    adopt_existing: NotRequired[bool]
+    """Adopt a live setup (default false): the replication configuration, the registry policies, the creation
+    templates and the scanning configurations get Pulumi's `import` option with the id pulumi-aws documents
+    (`<account>@<region>`, `<prefix>@<region>`), so the first `pulumi up` takes them into the stack instead of
+    creating them. Needs every account id and region explicit. Remove it after that first `up`."""

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import documents
+from replication.adoption import Adoption
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
@@ -52,6 +53,7 @@ class EcrReplication(pulumi.ComponentResource):
             validated = _Validated.after_lookups(spec, args, self)
 
         providers = [destination["provider"] for destination in args["destinations"]]
+        adoption = Adoption(spec.adopt_existing)
         policies: list[pulumi.Resource] = []
         for position, slot in enumerate(spec.slots):
             if not (slot.cross_account and slot.manage_registry_policy):
@@ -61,15 +63,24 @@ class EcrReplication(pulumi.ComponentResource):
                     f"{name}-registry-policy-{slot.resource_suffix}",
                     policy=validated.registry_policy(position),
                     region=validated.input(lambda m, i=position: m.destinations[i].registry.region),
-                    opts=pulumi.ResourceOptions(parent=self, provider=providers[slot.index]),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        provider=providers[slot.index],
+                        import_=adoption.registry_document(slot.account_id, slot.region),
+                    ),
                 )
             )
-        settings = declare_destination_settings(self, name, spec, validated.input, providers)
+        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
             replication_configuration=validated.input(documents.replication_configuration_input),
             region=validated.input(lambda m: m.source.region),
-            opts=pulumi.ResourceOptions(parent=self, provider=source_provider, depends_on=policies + settings),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=source_provider,
+                depends_on=policies + settings,
+                import_=adoption.registry_document(spec.source_account_id, spec.source_region),
+            ),
         )
 
         self.source_registry = validated.output(lambda m: m.source.host)

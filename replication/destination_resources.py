@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import documents
+from replication.adoption import Adoption
 from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name
 from replication.repository_settings import RepositorySettings, template_prefixes
 
@@ -29,14 +30,18 @@ def declare_destination_settings(
     spec: ReplicationSpec,
     model_input: ModelInput,
     providers: Sequence[pulumi.ProviderResource],
+    adoption: Adoption,
 ) -> list[pulumi.Resource]:
-    """Declare every settings resource of every destination registry and return them."""
+    """Declare every settings resource of every destination registry and return them; with ``adoption`` the
+    templates and scanning configurations are imported (the role and pre-created repositories never are)."""
     roles, declared = _template_roles(parent, name, spec, model_input, providers)
     for position, slot in enumerate(spec.slots):
         if slot.settings is None:
             continue
         opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index])
-        declared += _declare_registry_settings(name, position, slot, slot.settings, model_input, opts, roles.get(position))
+        declared += _declare_registry_settings(
+            name, position, slot, slot.settings, model_input, opts, roles.get(position), adoption
+        )
     return declared
 
 
@@ -88,6 +93,7 @@ def _declare_registry_settings(
     model_input: ModelInput,
     opts: pulumi.ResourceOptions,
     role: aws.iam.Role | None,
+    adoption: Adoption,
 ) -> list[pulumi.Resource]:
     """Templates, scanning and pre-created repositories of one destination registry."""
     suffix = slot.resource_suffix
@@ -104,7 +110,7 @@ def _declare_registry_settings(
                     encryption_configurations=encryption,
                     custom_role_arn=role.arn if role is not None else None,
                     region=region,
-                    opts=opts,
+                    opts=_imported(opts, adoption.template(prefix, slot.region)),
                 )
             )
 
@@ -115,7 +121,7 @@ def _declare_registry_settings(
                 scan_type="BASIC",
                 rules=documents.scanning_rules(slot.prefixes),
                 region=region,
-                opts=opts,
+                opts=_imported(opts, adoption.registry_document(slot.account_id, slot.region)),
             )
         )
 
@@ -143,3 +149,8 @@ def _declare_registry_settings(
                     )
                 )
     return declared
+
+
+def _imported(opts: pulumi.ResourceOptions, import_id: str | None) -> pulumi.ResourceOptions:
+    """``opts``, with the ``import`` option when the resource is adopted."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(import_=import_id)) if import_id else opts

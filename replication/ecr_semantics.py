@@ -190,6 +190,12 @@ def replicated_prefixes(rules: Iterable[Rule]) -> dict[Registry, frozenset[str]]
     return {destination: minimal_prefixes(prefixes) for destination, prefixes in by_destination.items()}
 
 
+def rule_layout(rules: Iterable[Rule]) -> list[tuple[tuple[Registry, ...], tuple[str, ...]]]:
+    """Rules as an order-free value: which destinations share which filters (equal for the same rules listed in
+    another order, or with their destinations or filters in another order)."""
+    return sorted((tuple(sorted(r.destinations)), tuple(sorted(r.prefixes))) for r in rules)
+
+
 def destinations_of(rules: Iterable[Rule], repository: str | None = None) -> list[Registry]:
     """The distinct destinations of ``rules`` (only those replicating ``repository`` when given), sorted."""
     return sorted({d for rule in rules if repository is None or rule.matches(repository) for d in rule.destinations})

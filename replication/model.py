@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication import limits
+from replication.adoption import check_import_region
 from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import PolicyDocumentError, Requirement, parse_policy, replication_requirements, unmet
@@ -97,6 +98,8 @@ class ReplicationSpec:
     source_account_id: str | None
     source_region: str | None
     slots: tuple[DestinationSlot, ...]
+    adopt_existing: bool = False
+    """Whether the children a live setup already has are imported (``adoption``); every id and region is explicit."""
 
     @property
     def fully_known(self) -> bool:
@@ -208,8 +211,9 @@ def check_prefixes(field: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_statements(field: str, value: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
-    """Validate extra registry policy statements: statements IAM can evaluate, no wildcard principal."""
+def check_policy_statements(field: str, value: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
+    """Validate extra registry policy statements: statements IAM can evaluate, no wildcard principal, not the
+    replication statement's Sid (``field[i]`` names the i-th in errors)."""
     for i, statement in enumerate(value):
         item = f"{field}[{i}]"
         if not isinstance(statement, Mapping) or statement.get("Effect") not in ("Allow", "Deny"):
@@ -285,7 +289,27 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
     for slot in slots:
         if slot.settings is not None and slot.settings.needs_role:
             _check_role_name(template_role_name(name, slot), slot)
-    return ReplicationSpec(source_account, source_region, tuple(slots))
+    adopt = args.get("adopt_existing", False)
+    if not isinstance(adopt, bool):
+        raise ReplicationConfigError("adopt_existing", adopt, "must be true or false")
+    spec = ReplicationSpec(source_account, source_region, tuple(slots), adopt)
+    if adopt:
+        _check_adoptable(spec)
+    return spec
+
+
+def _check_adoptable(spec: ReplicationSpec) -> None:
+    """Import ids name each registry's account and region, so adopting needs them explicit and nameable."""
+    if not spec.fully_known:
+        raise ReplicationConfigError(
+            "adopt_existing",
+            True,
+            "import ids name each registry's account and region: give source_account_id, source_region and every "
+            "destination's account_id and regions explicitly (as plain values)",
+        )
+    check_import_region("source_region", spec.source_region or "")
+    for slot in spec.slots:
+        check_import_region(slot.region_field, slot.region or "")
 
 
 def _check_role_name(role_name: str, slot: DestinationSlot) -> None:
@@ -372,7 +396,7 @@ def _extra_statements(
             "would be dropped: a same-account destination gets no registry policy (replication within an account "
             "needs none); manage this registry's policy elsewhere",
         )
-    return _check_statements(field, value)
+    return check_policy_statements(field, value)
 
 
 def build_model(

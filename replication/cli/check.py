@@ -35,7 +35,7 @@ from replication.cli.live import read_rules, source_registry
 from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
                                       translated_errors)
 from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
-                                       replicated_prefixes, rules_from_api)
+                                       replicated_prefixes, rule_layout, rules_from_api)
 from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
                                     replication_requirements, unmet)
 
@@ -166,7 +166,7 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
     differences = [d for d in differences if d]
     if differences:
         report.findings.append(Finding(where, "replicates other than expected: " + "; ".join(differences), DEPLOY))
-    elif _layout(live) != _layout(expected):
+    elif rule_layout(live) != rule_layout(expected):
         report.notes.append(f"{where} replicates as expected with {len(live)} rule(s) laid out differently from the "
                             f"component's {len(expected)}; the next `pulumi up` rewrites them to its layout")
 
@@ -182,11 +182,6 @@ def _difference(destination: Registry, live: frozenset[str], expected: frozenset
     if live - expected:
         parts.append(f"also receives {named(live - expected)}")
     return f"{destination} " + " and ".join(parts) if parts else ""
-
-
-def _layout(rules: tuple[Rule, ...]) -> list[tuple[tuple[Registry, ...], tuple[str, ...]]]:
-    """Rules as an order-free value: which destinations share which filters."""
-    return sorted((tuple(sorted(r.destinations)), tuple(sorted(r.prefixes))) for r in rules)
 
 
 def check_service_linked_role(source: AccountSession, report: Report) -> None:

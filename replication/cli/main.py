@@ -18,8 +18,16 @@ from replication.cli.errors import CliError
 from replication.cli.output import redact
 from replication.errors import ReplicationConfigError
 
-COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "backfill", "verify")
+COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
 """Modules (under ``replication.cli``) that each register one sub-command, in help order."""
+
+COMMAND_NAMES = {"import_stack": "import"}
+"""The command a module registers where it isn't the module's name (``import`` is a Python keyword)."""
+
+
+def command_name(module: str) -> str:
+    """The sub-command the module ``module`` registers."""
+    return COMMAND_NAMES.get(module, module)
 
 EXIT_USAGE, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED = 2, 141, 130
 """Exit codes every command shares: a usage, configuration or AWS error; stdout closed early (as if killed by
@@ -58,7 +66,7 @@ def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] 
     """Run the CLI and return its exit code; errors become one line on stderr, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # Import only the command being run (each pulls in Pulumi or boto3); help without one lists them all.
-    chosen = [command for command in COMMAND_MODULES if argv[:1] == [command]]
+    chosen = [module for module in COMMAND_MODULES if argv[:1] == [command_name(module)]]
     parser = build_parser(chosen or COMMAND_MODULES, session_factory)
     args = parser.parse_args(argv)
     try:

@@ -104,6 +104,8 @@ def build_report(
             "provider": providers.get(resource.provider_urn, {}).get("name"),
             "inputs": mask(resource.inputs),
         }
+        if resource.import_id:
+            entry["importId"] = resource.import_id
         registries.setdefault(_registry_of(resource, providers), []).append(entry)
 
     configurations = [
@@ -375,8 +377,12 @@ def render_text(report: Mapping[str, Any], color: bool = False) -> str:
         resources = registry["resources"]
         type_width = max(len(_short_type(r["type"])) for r in resources)
         for resource in resources:
-            lines.append(f"  {style.green('+')} {_short_type(resource['type']).ljust(type_width)}  {resource['name']}")
-            lines += _labelled(_details(resource), "      ")
+            # As `pulumi preview` marks them: `+` create, `=` import (adopt the live resource with this id).
+            adopted = resource.get("importId")
+            marker = style.yellow("=") if adopted else style.green("+")
+            lines.append(f"  {marker} {_short_type(resource['type']).ljust(type_width)}  {resource['name']}")
+            rows = [("import id", [adopted])] if adopted else []
+            lines += _labelled(rows + _details(resource), "      ")
     diagnostics = report["diagnostics"]
     lines.append("")
     if diagnostics is None:

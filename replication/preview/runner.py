@@ -43,6 +43,8 @@ class RegisteredResource:
     """Inputs with engine (camelCase) names; provider inputs hold JSON strings for lists and objects."""
     dependencies: tuple[str, ...]
     """URNs of the resources this one explicitly depends on."""
+    import_id: str = ""
+    """The id of the existing resource to adopt (the ``import`` resource option); empty when it is created."""
 
     @property
     def provider_urn(self) -> str:
@@ -197,6 +199,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 provider=request.provider,
                 inputs=inputs,
                 dependencies=tuple(request.dependencies),
+                import_id=request.importId,
             )
         )
         return response

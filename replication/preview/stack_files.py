@@ -42,11 +42,12 @@ class StackFiles:
     """Keys holding an encrypted value, then the path of each encrypted value nested inside a key."""
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    if not path.is_file():
+def _read_yaml(path: Path, text: str | None = None) -> Mapping[str, Any]:
+    """The YAML mapping in ``path`` (or ``text``, what ``path`` would hold)."""
+    if text is None and not path.is_file():
         raise StackFileError(f"{path}: no such file")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.safe_load(path.read_text(encoding="utf-8") if text is None else text) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -97,8 +98,9 @@ def _qualified(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def load_stack(directory: Path, stack: str) -> StackFiles:
-    """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` in ``directory``."""
+def load_stack(directory: Path, stack: str, stack_text: str | None = None) -> StackFiles:
+    """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` in ``directory``; with ``stack_text``, that is the stack
+    file's content (a stack file not written yet, as ``ecr-replication import`` checks one before writing it)."""
     project_file = directory / "Pulumi.yaml"
     project_doc = _read_yaml(project_file)
     project = project_doc.get("name")
@@ -124,7 +126,7 @@ def load_stack(directory: Path, stack: str) -> StackFiles:
     stack_file = directory / f"Pulumi.{stack}.yaml"
     secret_keys: list[str] = []
     nested: list[str] = []
-    for key, value in (_read_yaml(stack_file).get("config") or {}).items():
+    for key, value in (_read_yaml(stack_file, stack_text).get("config") or {}).items():
         qualified = _qualified(project, str(key))
         inside: list[str] = []
         config[qualified] = _config_text(_without_ciphertext(value, qualified, (), inside))

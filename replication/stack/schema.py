@@ -46,6 +46,8 @@ class ValueType(Enum):
     LIST = "list"
     MAP = "map"
     OBJECT = "object"
+    STATEMENT = "IAM policy statement"
+    """An object in IAM's JSON policy grammar (``Sid``, ``Effect``, ``Principal``, ...): the component checks it."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,16 @@ STACK_KEYS: tuple[Key, ...] = (
                     arg="manage_registry_policy",
                 ),
                 Key(
+                    "registryPolicyStatements",
+                    ValueType.LIST,
+                    "Statements the registry policy holds besides the replication statement, e.g. grants to "
+                    "other accounts (`ecr-replication import` writes every other live statement here). Only for "
+                    "another account than the source's; a wildcard principal or a `Deny` of what replication "
+                    "needs is an error.",
+                    items=Key("", ValueType.STATEMENT, ""),
+                    arg="registry_policy_statements",
+                ),
+                Key(
                     "repositorySettings",
                     ValueType.OBJECT,
                     "Overrides fields of the top-level `repositorySettings` for this destination (same keys).",
@@ -249,6 +261,14 @@ STACK_KEYS: tuple[Key, ...] = (
         "How replicated repositories are configured in every destination (see Repository settings).",
         fields=SETTING_KEYS,
         arg="repository_settings",
+    ),
+    Key(
+        "adopt",
+        ValueType.BOOLEAN,
+        "`true`: the first `pulumi up` imports the live replication configuration, registry policies, creation "
+        "templates and scanning configurations instead of creating them (see Adopting an existing setup); "
+        "remove it after that `up`.",
+        arg="adopt_existing",
     ),
 )
 """Every key of the ``ecr-replication:`` namespace."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from replication.cli.main import COMMAND_MODULES, build_parser
+from replication.cli.main import COMMAND_MODULES, build_parser, command_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("command", COMMAND_MODULES)
 def test_every_command_help_lists_its_exit_codes_in_plain_text(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        build_parser([command]).parse_args([command, "--help"])
+        build_parser([command]).parse_args([command_name(command), "--help"])
     text = capsys.readouterr().out
     assert "Exit codes: 0 " in text
     assert "``" not in text and ":func:" not in text

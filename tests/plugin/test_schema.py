@@ -52,6 +52,7 @@ def test_component_inputs_outputs_and_required(schema: dict[str, Any]) -> None:
         "sourceAccountId",
         "sourceRegion",
         "repositorySettings",
+        "adoptExisting",
     }
     assert resource["requiredInputs"] == ["destinations", "sourceProvider"]
     assert set(resource["properties"]) == {

@@ -61,7 +61,7 @@ DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
         (
             {"widgets": "3"},
             "ecr-replication:widgets: unknown key; the keys here are source, destinations, repositoryPrefixes, "
-            "repositorySettings",
+            "repositorySettings, adopt",
         ),
     ],
 )

@@ -1,0 +1,214 @@
+"""What the first ``pulumi up`` of an adopting stack does to each live resource, from the program's offline run.
+
+:func:`review` compares what the program declares (the registrations of
+:func:`replication.preview.runner.run_program_file`) with what ``ecr-replication import`` read
+(:class:`~replication.stack.importer.LiveSetup`), resource by resource:
+
+* *adopted as is*: imported, and the declared inputs are the live ones, so nothing changes;
+* *rewritten*: imported, then updated to the declared inputs, which keep everything live (Pulumi 3.174.0 and
+  later import and update in one deployment, pulumi/pulumi#19339; earlier versions refuse the import);
+* *created*: nothing live to adopt (no import id).
+
+Anything the update would remove or change beyond that (a live policy statement missing, other replication, a
+template or scanning setting changed, an import of something that doesn't exist) is a *removal*, and the stack
+must not be written. Pulumi itself no longer refuses an import whose inputs differ, so this comparison is the
+safety: it is made on the exact documents the program declares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from replication.ecr_semantics import Registry, canonical_json, replicated_prefixes, rule_layout, rules_from_api
+from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account_id
+from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
+
+REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+"""The type tokens of the children ``adopt_existing`` imports (``replication.adoption``)."""
+
+ADOPTED_AS_IS = "adopted as is"
+
+
+@dataclass(frozen=True)
+class ResourceOutcome:
+    """What the first ``pulumi up`` does to one declared resource."""
+
+    what: str
+    """The live resource in words: ``registry policy 222222222222/us-west-2``."""
+    type: str
+    """The Pulumi type token."""
+    name: str
+    """The Pulumi resource name."""
+    import_id: str
+    """The import id it is adopted with ("" when created)."""
+    outcome: str
+    """``adopted as is``, ``rewritten: …`` or ``created``."""
+
+
+@dataclass
+class Review:
+    """Every declared resource's outcome, and what the stack would remove from live state."""
+
+    outcomes: list[ResourceOutcome] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
+
+
+def _labels(statements: list[Any]) -> str:
+    return ", ".join(str(s.get("Sid") or f"#{n}") for n, s in statements)
+
+
+def _statements(document: str) -> tuple[str, list[Any]]:
+    """A policy's Version and its statements."""
+    parsed = json.loads(document)
+    raw = parsed.get("Statement")
+    return str(parsed.get("Version")), [raw] if isinstance(raw, Mapping) else list(raw or [])
+
+
+class _Reviewer:
+    def __init__(self, live: LiveSetup, run: OfflineRun) -> None:
+        self.live = live
+        self.accounts = {r.urn: provider_account_id(r.inputs) for r in run.of_type(AWS_PROVIDER_TYPE)}
+        self.result = Review()
+
+    def registry(self, resource: RegisteredResource) -> Registry:
+        return Registry(str(self.accounts.get(resource.provider_urn)), str(resource.inputs.get("region")))
+
+    def outcome(self, what: str, resource: RegisteredResource, outcome: str) -> None:
+        self.result.outcomes.append(ResourceOutcome(what, resource.type, resource.name, resource.import_id, outcome))
+
+    def adopted(self, what: str, resource: RegisteredResource, exists: bool) -> bool:
+        """Whether the resource is adopted from something live; a removal when the import can't be what it must."""
+        if exists and not resource.import_id:
+            self.result.removals.append(f"{what} exists, and the stack would create it over the live one "
+                                        "(it has no import id: set ecr-replication:adopt)")
+        elif resource.import_id and not exists:
+            self.result.removals.append(f"{what} doesn't exist, and the stack would import it ({resource.import_id})")
+        elif not exists:
+            self.outcome(what, resource, "created")
+        return exists and bool(resource.import_id)
+
+    def replication(self, resource: RegisteredResource) -> None:
+        registry = self.registry(resource)
+        what = f"replication configuration {registry}"
+        if not self.adopted(what, resource, registry == self.live.source and bool(self.live.rules)):
+            return
+        declared = rules_from_api(resource.inputs.get("replicationConfiguration"))
+        live = rules_from_api({"rules": list(self.live.rules)})
+        declared_prefixes, live_prefixes = replicated_prefixes(declared), replicated_prefixes(live)
+        differing = sorted(set(declared_prefixes) | set(live_prefixes))
+        differing = [d for d in differing if declared_prefixes.get(d) != live_prefixes.get(d)]
+        for destination in differing:
+            self.result.removals.append(
+                f"{what}: the stack would replicate {_prefixes(declared_prefixes.get(destination))} to {destination}, "
+                f"live replicates {_prefixes(live_prefixes.get(destination))}")
+        if differing:
+            return
+        if [r.as_api() for r in declared] == [r.as_api() for r in live]:
+            self.outcome(what, resource, ADOPTED_AS_IS)
+        elif rule_layout(declared) == rule_layout(live):
+            self.outcome(what, resource, "rewritten: the same rules in the component's order")
+        else:
+            self.outcome(what, resource, f"rewritten: the {len(live)} live rule(s) laid out as the component's "
+                                         f"{len(declared)} (one per distinct prefix set), replicating the same")
+
+    def policy(self, resource: RegisteredResource) -> None:
+        registry = self.registry(resource)
+        what = f"registry policy {registry}"
+        found = self.live.registry(registry)
+        if not self.adopted(what, resource, found is not None and found.policy is not None):
+            return
+        assert found is not None and found.policy is not None
+        live_version, live_statements = _statements(found.policy)
+        version, declared_statements = _statements(str(resource.inputs.get("policy")))
+        declared = {canonical_json(s) for s in declared_statements}
+        kept = {canonical_json(s) for s in live_statements}
+        removed = [(n, s) for n, s in enumerate(live_statements, 1) if canonical_json(s) not in declared]
+        if removed:
+            self.result.removals.append(f"{what}: the stack would remove live statement(s) {_labels(removed)}")
+            return
+        if live_version == version and sorted(declared) == sorted(kept) and len(declared_statements) == len(live_statements):
+            self.outcome(what, resource, ADOPTED_AS_IS)
+            return
+        added = [(n, s) for n, s in enumerate(declared_statements, 1) if canonical_json(s) not in kept]
+        changes = [f"adds statement(s) {_labels(added)}"] if added else ["reorders the statements"]
+        changes += [f"Version {live_version} -> {version}"] if live_version != version else []
+        changes.append(f"keeps the {len(live_statements)} live statement(s)")
+        self.outcome(what, resource, "rewritten: " + "; ".join(changes))
+
+    def template(self, resource: RegisteredResource) -> None:
+        registry = self.registry(resource)
+        prefix = str(resource.inputs.get("prefix"))
+        what = f"creation template {prefix} in {registry}"
+        found = self.live.registry(registry)
+        template = found.template(prefix) if found is not None else None
+        if not self.adopted(what, resource, template is not None):
+            return
+        assert template is not None
+        changes = TemplateSettings.from_api(template).differences(TemplateSettings.from_inputs(resource.inputs))
+        if changes:
+            self.result.removals.append(f"{what}: the stack would change {'; '.join(changes)}")
+        elif (template.get("description") or "") != (resource.inputs.get("description") or ""):
+            self.outcome(what, resource, f"rewritten: description {template.get('description')!r} -> "
+                                         f"{resource.inputs.get('description')!r}")
+        else:
+            self.outcome(what, resource, ADOPTED_AS_IS)
+
+    def scanning(self, resource: RegisteredResource) -> None:
+        registry = self.registry(resource)
+        what = f"scanning configuration {registry}"
+        found = self.live.registry(registry)
+        if not self.adopted(what, resource, found is not None):
+            return
+        assert found is not None
+        live_type, live_rules = found.scanning.get("scanType") or "BASIC", scanning_rules(found.scanning)
+        declared_type, declared_rules = str(resource.inputs.get("scanType")), scanning_rules(resource.inputs)
+        if (live_type, live_rules) == (declared_type, declared_rules):
+            self.outcome(what, resource, ADOPTED_AS_IS)
+        elif (live_type, _unordered(live_rules)) == (declared_type, _unordered(declared_rules)):
+            self.outcome(what, resource, "rewritten: the same rules in the component's order")
+        else:
+            self.result.removals.append(
+                f"{what}: the stack would change {live_type} {_rules_text(live_rules)} to {declared_type} "
+                f"{_rules_text(declared_rules)}")
+
+
+def review(live: LiveSetup, run: OfflineRun) -> Review:
+    """Each declared resource's outcome and every removal (see the module docs)."""
+    reviewer = _Reviewer(live, run)
+    checks = {REPLICATION_CONFIGURATION: reviewer.replication, REGISTRY_POLICY: reviewer.policy,
+              CREATION_TEMPLATE: reviewer.template, SCANNING_CONFIGURATION: reviewer.scanning}
+    for resource in run.resources:
+        if not resource.custom or resource.type.startswith("pulumi:providers:"):
+            continue
+        check = checks.get(resource.type)
+        if check is not None:
+            check(resource)
+        elif resource.import_id:
+            reviewer.result.removals.append(f"{resource.name} would import {resource.import_id}, which import didn't read")
+        else:
+            reviewer.outcome(f"{resource.type.rsplit(':', 1)[-1]} {resource.name}", resource, "created")
+    if not run.of_type(REPLICATION_CONFIGURATION):
+        reviewer.result.removals.append(f"the program declares no replication configuration for {live.source}")
+    order = list(checks)
+    reviewer.result.outcomes.sort(key=lambda o: order.index(o.type) if o.type in order else len(order))
+    return reviewer.result
+
+
+def _prefixes(prefixes: frozenset[str] | None) -> str:
+    if not prefixes:
+        return "nothing"
+    return ", ".join("every repository" if p == "" else repr(p) for p in sorted(prefixes))
+
+
+def _unordered(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((frequency, tuple(sorted(filters))) for frequency, filters in rules)
+
+
+def _rules_text(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    return "; ".join(f"{frequency} {', '.join(filters)}" for frequency, filters in rules) or "(no rules)"

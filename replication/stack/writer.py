@@ -1,0 +1,83 @@
+"""Write a ``Pulumi.<stack>.yaml`` for the example program from config values, walking the same schema the reader
+checks (:data:`replication.stack.schema.STACK_KEYS`): a key the schema doesn't declare can't be written.
+
+The text is deterministic: keys in the schema's order, the keys of maps and policy statements sorted, account
+ids double-quoted (a YAML number would drop leading zeros), nothing that depends on time or the machine. The
+stack disables the default aws provider (``pulumi:disable-default-providers: [aws]``) like the bundled one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from replication.stack.schema import NAMESPACE, STACK_KEYS, Key, ValueType
+
+DISABLE_DEFAULT_PROVIDERS = {"pulumi:disable-default-providers": ["aws"]}
+"""No resource of the stack may fall back to ambient credentials: every aws resource names its provider."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style YAML, lists indented under their key, strings YAML would read as another type quoted."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """A string plain when YAML reads it back as that string, else quoted: double quotes, or single ones around
+    JSON text (a policy document) so its own quotes stay readable."""
+    try:
+        plain = yaml.safe_load(value) == value  # "222222222222", "true", "{...}" would come back as another type
+    except yaml.YAMLError:
+        plain = False
+    if plain and value.strip() == value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+    style = "'" if '"' in value and "'" not in value and "\n" not in value else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def _ordered(key: Key, value: Any) -> Any:
+    """``value`` laid out as ``key`` declares it: object fields in schema order, map and statement keys sorted."""
+    if key.type is ValueType.OBJECT:
+        unknown = set(value) - {field.name for field in key.fields}
+        if unknown:
+            raise ValueError(f"{key.name or 'item'}: not in the stack schema: {', '.join(sorted(unknown))}")
+        return {field.name: _ordered(field, value[field.name]) for field in key.fields if value.get(field.name) is not None}
+    if key.type is ValueType.LIST and key.items is not None:
+        return [_ordered(key.items, item) for item in value]
+    if key.type in (ValueType.MAP, ValueType.STATEMENT):
+        return _sorted_keys(value)
+    return value
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {name: _sorted_keys(value[name]) for name in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
+def stack_file_text(values: Mapping[str, Any], header: Sequence[str] = (), namespace: str = NAMESPACE,
+                    settings: Mapping[str, Any] | None = None) -> str:
+    """The stack file holding ``values`` (config key -> value, keys as the schema names them) under ``namespace``
+    (the project's name), after ``header`` as comment lines and the stack's own ``settings`` (top-level keys
+    besides ``config``, such as the ``encryptionsalt`` or ``secretsprovider`` that ``pulumi stack init`` writes).
+    ``ValueError`` for a key the schema doesn't have."""
+    unknown = set(values) - {key.name for key in STACK_KEYS}
+    if unknown:
+        raise ValueError(f"not in the stack schema: {', '.join(sorted(unknown))}")
+    config: dict[str, Any] = dict(DISABLE_DEFAULT_PROVIDERS)
+    for key in STACK_KEYS:
+        if values.get(key.name) is not None:
+            config[f"{namespace}:{key.name}"] = _ordered(key, values[key.name])
+    document = {**{k: v for k, v in (settings or {}).items() if k != "config"}, "config": config}
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=1 << 16)
+    return "".join(f"# {line}\n" if line else "#\n" for line in header) + body

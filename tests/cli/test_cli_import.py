@@ -1,0 +1,389 @@
+"""``ecr-replication import`` against moto: a setup clicked together as the console guide does it becomes a stack
+whose offline plan declares exactly the live rules and every live registry policy statement, which ``check``
+finds healthy against the same live state; what the component can't declare stops the import with nothing
+written.
+
+moto answers DescribeRegistry, the registry policies (it accepts only the replication actions, as scope V1 does)
+and GetRegistryScanningConfiguration; it has no repository creation templates, so a botocore Stubber, which
+validates every request and response against botocore's ECR model, answers DescribeRepositoryCreationTemplates
+as ECR does: every template of the registry, whatever it applies to (ECR API reference,
+"DescribeRepositoryCreationTemplates"; without ``prefixes`` it returns them all).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from botocore.stub import Stubber
+
+from replication.cli.main import main
+from replication.ecr_semantics import Registry as Destination
+from replication.ecr_semantics import replicated_prefixes, rules_from_api
+from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.test_cli_check import allow, destination_policy, policy, service_linked_role
+
+ROOT = Path(__file__).resolve().parents[2]
+WEST, EU = "us-west-2", "eu-west-1"
+ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
+STACK = "adopted"
+BOTH = ["ecr:CreateRepository", "ecr:ReplicateImage"]
+
+CONSOLE_RULE = {
+    "destinations": [{"region": WEST, "registryId": DEST_A}, {"region": EU, "registryId": SOURCE}],
+    "repositoryFilters": [{"filter": p, "filterType": "PREFIX_MATCH"} for p in ("prod/", "shared/")],
+}
+"""One rule, as the console's "Create rule" makes it: a cross-account and a same-account (cross-region)
+destination."""
+
+CONSOLE_GRANT = allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH, sid="ReplicationAccessCrossAccount")
+"""The statement of the ECR user guide's cross-account replication example ("Private registry permissions")."""
+
+OTHER_GRANT = allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/team-c/*", ["ecr:ReplicateImage"],
+                    principal=f"arn:aws:iam::{DEST_B}:root", sid="TeamCReplicatesHere")
+"""A grant someone else needs: another account replicates its team-c/ repositories into the same registry."""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the bundled program (Pulumi.yaml and __main__.py), without stack files."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def templates(stub_operations: Callable[..., Stubber]) -> Stubber:
+    """The Stubber answering DescribeRepositoryCreationTemplates, in the order import reads registries (sorted)."""
+    return stub_operations("describe_repository_creation_templates")
+
+
+def no_templates(stubber: Stubber, *registries: Destination) -> None:
+    """Each registry has no creation template."""
+    for registry in registries:
+        stubber.add_response("describe_repository_creation_templates",
+                             {"registryId": registry.account_id, "repositoryCreationTemplates": []}, {})
+
+
+@pytest.fixture
+def console_setup(registry: Registry) -> Registry:
+    """Replication as the console guide sets it up: the rule in the source, the guide's grant plus someone else's
+    in the destination's registry policy; and the service-linked role the first rule creates."""
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [CONSOLE_RULE]})
+    destination_policy(registry, policy(CONSOLE_GRANT, OTHER_GRANT))
+    service_linked_role(registry)
+    return registry
+
+
+def run_import(cli: Cli, project: Path, *extra: str) -> int:
+    """``import`` into ``project`` reading DEST_A through a role in DEST_A."""
+    return cli.main(["import", "--stack", STACK, "--cwd", str(project), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     *extra])
+
+
+def imported(cli: Cli, project: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:
+    """``import --json``: its exit code and report."""
+    code = run_import(cli, project, "--json", *extra)
+    return code, json.loads(capsys.readouterr().out)
+
+
+def stack_file(project: Path) -> Path:
+    return project / f"Pulumi.{STACK}.yaml"
+
+
+def plan(project: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = main(["plan", "--stack", STACK, "--cwd", str(project), *extra])
+    return code, capsys.readouterr().out
+
+
+def declared(plan_report: dict[str, Any], type_suffix: str) -> list[dict[str, Any]]:
+    """The plan's resources of one type, registry by registry."""
+    return [r for registry in plan_report["registries"] for r in registry["resources"] if r["type"].endswith(type_suffix)]
+
+
+def test_console_setup_imports_plans_and_checks_healthy(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The done-when of issue 13: import, then the offline plan declares exactly the live rules and every live
+    statement, and `check` against that plan finds the same live state healthy."""
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 0, report
+    assert report["written"] is True and report["refused"] == [] and report["notRead"] == []
+    assert [(r["what"], r["importId"], r["outcome"]) for r in report["resources"]] == [
+        (f"replication configuration {SOURCE}/{REGION}", f"{SOURCE}@{REGION}", "adopted as is"),
+        (f"registry policy {DEST_A}/{WEST}", f"{DEST_A}@{WEST}",
+         "rewritten: adds statement(s) AllowEcrReplicationFromSourceAccount; keeps the 2 live statement(s)"),
+    ]
+    assert report["toAdd"] == [f"ecr-replication:source: profile or roleArn for account {SOURCE}",
+                               f"ecr-replication:destinations[0]: profile or roleArn for account {DEST_A}"]
+
+    code, plan_json = plan(project, capsys, "--json")
+    assert code == 0
+    planned = json.loads(plan_json)
+    assert planned["replicationConfiguration"] == console_setup.ecr.describe_registry()["replicationConfiguration"]
+    [registry_policy] = declared(planned, "RegistryPolicy")
+    statements = json.loads(registry_policy["inputs"]["policy"])["Statement"]
+    assert CONSOLE_GRANT in statements and OTHER_GRANT in statements
+    assert {(r["name"], r["importId"]) for r in declared(planned, "Policy") + declared(planned, "Configuration")} == {
+        ("images-replication", f"{SOURCE}@{REGION}"), (f"images-registry-policy-{DEST_A}-{WEST}", f"{DEST_A}@{WEST}")}
+
+    expected = project / "plan.json"
+    expected.write_text(plan_json)
+    assert main(["check", "--expected", str(expected), "--destination-role-arn", f"{DEST_A}={ROLE_A}"]) == 0, \
+        capsys.readouterr().out
+
+
+def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """What a reviewer reads: the stack file (sorted statement keys, quoted account ids, live order kept) and the
+    text plan, where each adopted resource shows `=` and its import id."""
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project) == 0
+    out = capsys.readouterr().out
+    assert f"  registry policy {DEST_A}/{WEST}: rewritten: adds statement(s) AllowEcrReplicationFromSourceAccount; " \
+           f"keeps the 2 live statement(s) (import id {DEST_A}@{WEST})" in out.splitlines()
+    text = stack_file(project).read_text()
+    assert text.splitlines()[4:] == [
+        "config:",
+        "  pulumi:disable-default-providers:",
+        "    - aws",
+        "  ecr-replication:source:",
+        f'    accountId: "{SOURCE}"',
+        f"    region: {REGION}",
+        "  ecr-replication:destinations:",
+        f'    - accountId: "{DEST_A}"',
+        "      regions:",
+        f"        - {WEST}",
+        "      registryPolicyStatements:",
+        "        - Action:",
+        "            - ecr:CreateRepository",
+        "            - ecr:ReplicateImage",
+        "          Effect: Allow",
+        "          Principal:",
+        f"            AWS: arn:aws:iam::{SOURCE}:root",
+        f"          Resource: arn:aws:ecr:{WEST}:{DEST_A}:repository/*",
+        "          Sid: ReplicationAccessCrossAccount",
+        "        - Action:",
+        "            - ecr:ReplicateImage",
+        "          Effect: Allow",
+        "          Principal:",
+        f"            AWS: arn:aws:iam::{DEST_B}:root",
+        f"          Resource: arn:aws:ecr:{WEST}:{DEST_A}:repository/team-c/*",
+        "          Sid: TeamCReplicatesHere",
+        f'    - accountId: "{SOURCE}"',
+        "      regions:",
+        f"        - {EU}",
+        "  ecr-replication:repositoryPrefixes:",
+        "    - prod/",
+        "    - shared/",
+        "  ecr-replication:adopt: true",
+    ]
+    code, text_plan = plan(project, capsys, "--no-policies", "--color", "never")
+    assert code == 0
+    lines = text_plan.splitlines()
+    at = lines.index(f"  = aws:ecr:RegistryPolicy  images-registry-policy-{DEST_A}-{WEST}")
+    assert lines[at + 1] == f"      import id  {DEST_A}@{WEST}"
+
+
+
+def test_same_replication_in_two_rules_is_laid_out_as_one(
+        cli: Cli, console_setup: Registry, templates: Stubber, stub_operations: Callable[..., Stubber], project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """One destination listed in two rules with different filters receives what one rule with both filters sends:
+    import declares that, says the layout changes, and `check` agrees (a note, no finding). moto keeps one rule per
+    configuration, so a Stubber answers DescribeRegistry with two, as ECR may hold them."""
+    two_rules = {"rules": [{"destinations": [{"region": WEST, "registryId": DEST_A}], "repositoryFilters": [filter_]}
+                           for filter_ in CONSOLE_RULE["repositoryFilters"]]}
+    registry_stub = stub_operations("describe_registry")
+    for _ in ("import", "check"):
+        registry_stub.add_response("describe_registry", {"registryId": SOURCE, "replicationConfiguration": two_rules})
+    no_templates(templates, Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 0, report
+    assert report["resources"][0]["outcome"] == (
+        "rewritten: the 2 live rule(s) laid out as the component's 1 (one per distinct prefix set), replicating the same")
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
+    rules = json.loads(plan_json)["replicationConfiguration"]["rules"]
+    assert rules == [{"destinations": [{"region": WEST, "registryId": DEST_A}],
+                      "repositoryFilters": CONSOLE_RULE["repositoryFilters"]}]
+    assert replicated_prefixes(rules_from_api({"rules": rules})) == replicated_prefixes(rules_from_api(two_rules))
+    expected = project / "plan.json"
+    expected.write_text(plan_json)
+    assert cli.main(["check", "--expected", str(expected), "--destination-role-arn", f"{DEST_A}={ROLE_A}", "--json"]) == 0
+    assert "laid out differently" in json.loads(capsys.readouterr().out)["notes"][0]
+
+
+LIFECYCLE = {"rules": [{"rulePriority": 1, "description": "Expire untagged images after 14 days",
+                        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                                      "countNumber": 14},
+                        "action": {"type": "expire"}}]}
+
+
+def template(prefix: str, applied_for: list[str], **settings: Any) -> dict[str, Any]:
+    """A creation template as DescribeRepositoryCreationTemplates returns it."""
+    return {"prefix": prefix, "description": "made in the console", "appliedFor": applied_for,
+            "imageTagMutability": "IMMUTABLE", "encryptionConfiguration": {"encryptionType": "AES256"},
+            "lifecyclePolicy": json.dumps(LIFECYCLE, indent=2), **settings}
+
+
+def test_templates_and_scan_on_push_become_repository_settings(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The destination's REPLICATION templates for prod and shared (what the component declares for the filters
+    prod/ and shared/) and its scan-on-push rule for them are one set of repository settings; a template for
+    another feature (CREATE_ON_PUSH) is not the component's. Each is adopted with its documented import id."""
+    console_setup.account_session(DEST_A, WEST).client("ecr").put_registry_scanning_configuration(
+        scanType="BASIC", rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [
+            {"filter": "prod/*", "filterType": "WILDCARD"}, {"filter": "shared/*", "filterType": "WILDCARD"}]}])
+    no_templates(templates, Destination(SOURCE, EU))
+    templates.add_response("describe_repository_creation_templates", {"registryId": DEST_A, "repositoryCreationTemplates": [
+        template("prod", ["REPLICATION"]), template("shared", ["REPLICATION"]),
+        template("ROOT", ["CREATE_ON_PUSH"], imageTagMutability="MUTABLE")]}, {})
+    code, report = imported(cli, project, capsys)
+    assert code == 0, report
+    outcomes = {r["what"]: (r["importId"], r["outcome"]) for r in report["resources"]}
+    for prefix in ("prod", "shared"):
+        assert outcomes[f"creation template {prefix} in {DEST_A}/{WEST}"] == (
+            f"{prefix}@{WEST}",
+            f"rewritten: description 'made in the console' -> 'Settings of repositories that replication creates "
+            f"under {prefix}'")
+    assert outcomes[f"scanning configuration {DEST_A}/{WEST}"] == (f"{DEST_A}@{WEST}", "adopted as is")
+    config = yaml.safe_load(stack_file(project).read_text())["config"]
+    destination = config["ecr-replication:destinations"][0]
+    assert destination["repositorySettings"] == {
+        "imageTagMutability": "IMMUTABLE", "encryptionType": "AES256",
+        "lifecyclePolicy": json.dumps(LIFECYCLE, sort_keys=True, separators=(",", ":")), "scanOnPush": True}
+    assert "repositorySettings" not in config["ecr-replication:destinations"][1]
+
+
+def test_what_the_component_cannot_declare_is_refused_item_by_item(
+        cli: Cli, registry: Registry, templates: Stubber, stub_operations: Callable[..., Stubber], project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """deleteReplication, a template with its own role and tags, ENHANCED scanning and a wildcard principal: one
+    line each, exit 1, and the stack file that was there is left as it was (even with --force)."""
+    rule = {**CONSOLE_RULE, "deleteReplication": {"enabled": True}}
+    stub_operations("describe_registry").add_response(
+        "describe_registry", {"registryId": SOURCE, "replicationConfiguration": {"rules": [rule]}})
+    everyone = {"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "ecr:ReplicateImage",
+                "Resource": f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*"}
+    destination_policy(registry, policy(CONSOLE_GRANT, everyone))
+    registry.account_session(DEST_A, WEST).client("ecr").put_registry_scanning_configuration(
+        scanType="ENHANCED", rules=[{"scanFrequency": "CONTINUOUS_SCAN",
+                                     "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}])
+    role = f"arn:aws:iam::{SOURCE}:role/templates"
+    templates.add_response("describe_repository_creation_templates", {"registryId": SOURCE, "repositoryCreationTemplates": [
+        template("prod", ["REPLICATION"], customRoleArn=role, resourceTags=[{"Key": "team", "Value": "a"}])]}, {})
+    no_templates(templates, Destination(DEST_A, WEST))
+    stack_file(project).write_text("config: {}\n")
+    code, report = imported(cli, project, capsys, "--force")
+    assert code == 1
+    assert report["written"] is False
+    assert report["refused"] == [
+        f"registry {SOURCE}/{REGION}: rule 1 has deleteReplication enabled, which pulumi-aws 7.51.1 can't declare: "
+        "the first `pulumi up` would turn it off",
+        f"registry {DEST_A}/{WEST}: its scanning configuration (ENHANCED: CONTINUOUS_SCAN *) is not one the component "
+        "can declare (BASIC, one SCAN_ON_PUSH rule for the replicated prefixes: prod/*, shared/*)",
+        f"registry {DEST_A}/{WEST}: registry policy statement Everyone: a wildcard principal would open the registry "
+        "to every account",
+        f"registry {SOURCE}/{EU}: creation template prod uses the role {role}, and the component creates a role of "
+        "its own",
+        f"registry {SOURCE}/{EU}: creation template prod sets resource tags, which need a role, and the component "
+        "creates a role of its own",
+    ]
+    assert stack_file(project).read_text() == "config: {}\n"
+
+
+def test_a_live_statement_the_stack_would_drop_is_refused(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A statement with the component's own Sid but other content (another prefix) is not what the component
+    writes: the offline comparison finds the stack would remove it, and nothing is written."""
+    stale = allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/legacy/*", BOTH, sid="AllowEcrReplicationFromSourceAccount")
+    destination_policy(console_setup, policy(stale, OTHER_GRANT))
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 1
+    assert report["refused"] == [
+        f"registry policy {DEST_A}/{WEST}: the stack would remove live statement(s) AllowEcrReplicationFromSourceAccount"]
+    assert not stack_file(project).exists()
+
+
+def test_a_statement_the_component_rejects_is_refused_naming_its_registry(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A Deny that takes replication of prod/ away: the program's offline run rejects the config, and the line says
+    which registry the statement was read from."""
+    deny = {"Sid": "NoProd", "Effect": "Deny", "Principal": {"AWS": SOURCE}, "Action": "ecr:ReplicateImage",
+            "Resource": f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*"}
+    destination_policy(console_setup, policy(CONSOLE_GRANT, deny))
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 1
+    [line] = report["refused"]
+    assert line.startswith(f"the component rejects what was read (read from registry {DEST_A}/{WEST}): "
+                           "ecr-replication:destinations[0].registryPolicyStatements[1]: takes ecr:ReplicateImage")
+    assert not stack_file(project).exists()
+
+
+def test_a_destination_without_registry_policy_is_refused(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    console_setup.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 1
+    assert report["refused"][0].startswith(f"registry {DEST_A}/{WEST} has no registry policy")
+
+
+def test_an_unreachable_destination_stops_the_import(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without credentials of DEST_A's own account its registry is not read (never with the source's), nothing is
+    written, exit 3, and the line names the option that would reach it."""
+    no_templates(templates, Destination(SOURCE, EU))
+    assert cli.main(["import", "--stack", STACK, "--cwd", str(project)]) == 3
+    lines = capsys.readouterr().out.splitlines()
+    assert f"registry {DEST_A}/{WEST}: not read: no credentials were given for account {DEST_A}" in lines
+    assert f"  to read it: pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE" in lines
+    assert not stack_file(project).exists()
+
+
+def test_an_existing_stack_file_needs_force(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Checked before AWS is asked anything. --force replaces the config and keeps what `pulumi stack init` wrote
+    beside it (the passphrase provider's salt: without it the stack's secrets can't be read)."""
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project) == 0
+    first = yaml.safe_load(stack_file(project).read_text())
+    initialized = "encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB\nconfig:\n  aws:region: us-east-1\n"
+    stack_file(project).write_text(initialized)
+    capsys.readouterr()
+    assert run_import(cli, project) == 2
+    assert capsys.readouterr().err == f"ecr-replication import: error: {stack_file(project)} exists: pass --force to " \
+                                      "overwrite it\n"
+    assert stack_file(project).read_text() == initialized
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 0
+    assert yaml.safe_load(stack_file(project).read_text()) == {**first, "encryptionsalt": "v1:c2FsdA==:v1:AAAA:BBBB"}
+
+
+def test_a_folder_without_the_program_is_a_usage_error(aws_env: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--stack", STACK, "--cwd", str(tmp_path)]) == 2
+    assert "Pulumi.yaml: no such file; run import in the folder of the bundled program" in capsys.readouterr().err
+
+
+def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit codes: 0 written; 1 refused" in text and "3 a registry could not be read" in text

@@ -1,0 +1,105 @@
+"""The safety net of ``ecr-replication import``: a program's declarations compared with live state resource by
+resource (``replication.stack.adoption_review``). Pulumi 3.174.0 and later import and then update a resource whose
+inputs differ (pulumi/pulumi#19339), so anything the update would remove must be caught here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from replication import ReplicationDestinationArgs
+from replication.ecr_semantics import Registry
+from replication.preview.runner import OfflineRun
+from replication.stack.adoption_review import review
+from replication.stack.importer import LiveRegistry, LiveSetup
+from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, THIRD_ACCOUNT, destination_provider, replicate_from_source
+
+SOURCE, WEST = Registry(SOURCE_ACCOUNT, "us-east-1"), Registry(DEST_ACCOUNT, "us-west-2")
+OTHER = {"Sid": "Other", "Effect": "Allow", "Principal": {"AWS": THIRD_ACCOUNT}, "Action": "ecr:ReplicateImage",
+         "Resource": WEST.repository_arn("team-c/*")}
+LIVE_RULES = ({"destinations": [WEST.as_api()], "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]},)
+SCAN_PROD: dict[str, Any] = {"scanType": "BASIC", "rules": [
+    {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}]}
+
+
+def declared(adopt: bool = True, prefixes: tuple[str, ...] = ("prod/",), **destination: Any) -> OfflineRun:
+    """The component replicating `prefixes` to WEST, declared under mocks."""
+    return replicate_from_source(
+        lambda src: [ReplicationDestinationArgs(provider=destination_provider(), account_id=DEST_ACCOUNT,
+                                                regions=["us-west-2"], **destination)],
+        source_account_id=SOURCE_ACCOUNT, source_region="us-east-1", repository_prefixes=list(prefixes),
+        adopt_existing=adopt)
+
+
+def live(policy: str | None, templates: tuple[dict[str, Any], ...] = (), scanning: dict[str, Any] | None = None,
+         rules: tuple[dict[str, Any], ...] = LIVE_RULES) -> LiveSetup:
+    registry = LiveRegistry(WEST, policy, templates, scanning or {"scanType": "BASIC", "rules": []})
+    return LiveSetup(SOURCE, rules, (registry,))
+
+
+def policy_of(run: OfflineRun) -> str:
+    [resource] = run.of_type("aws:ecr/registryPolicy:RegistryPolicy")
+    return str(resource.inputs["policy"])
+
+
+def with_statement(document: str, statement: dict[str, Any]) -> str:
+    parsed = json.loads(document)
+    return json.dumps({**parsed, "Statement": [*parsed["Statement"], statement]})
+
+
+def test_the_very_documents_live_are_adopted_as_is() -> None:
+    run = declared()
+    result = review(live(policy_of(run)), run)
+    assert result.removals == []
+    assert [(o.what, o.import_id, o.outcome) for o in result.outcomes] == [
+        (f"replication configuration {SOURCE}", f"{SOURCE_ACCOUNT}@us-east-1", "adopted as is"),
+        (f"registry policy {WEST}", f"{DEST_ACCOUNT}@us-west-2", "adopted as is"),
+    ]
+
+
+def test_a_live_statement_the_program_leaves_out_is_a_removal() -> None:
+    run = declared()
+    result = review(live(with_statement(policy_of(run), OTHER)), run)
+    assert result.removals == [f"registry policy {WEST}: the stack would remove live statement(s) Other"]
+
+
+def test_other_replication_is_a_removal() -> None:
+    run = declared(prefixes=("prod/", "shared/"))
+    result = review(live(policy_of(run)), run)
+    assert result.removals == [f"replication configuration {SOURCE}: the stack would replicate 'prod/', 'shared/' to "
+                               f"{WEST}, live replicates 'prod/'"]
+
+
+def test_a_changed_template_setting_is_a_removal_and_a_description_a_rewrite() -> None:
+    run = declared(repository_settings={"image_tag_mutability": "MUTABLE", "encryption_type": "AES256"})
+    template = {"prefix": "prod", "appliedFor": ["REPLICATION"], "imageTagMutability": "IMMUTABLE",
+                "encryptionConfiguration": {"encryptionType": "AES256"}, "description": "by hand"}
+    assert review(live(policy_of(run), (template,)), run).removals == [
+        f"creation template prod in {WEST}: the stack would change image_tag_mutability: 'IMMUTABLE' -> 'MUTABLE'"]
+    outcomes = review(live(policy_of(run), ({**template, "imageTagMutability": "MUTABLE"},)), run).outcomes
+    assert [o.outcome for o in outcomes if o.what.startswith("creation template")] == [
+        "rewritten: description 'by hand' -> 'Settings of repositories that replication creates under prod'"]
+
+
+def test_scanning_replaced_is_a_removal() -> None:
+    run = declared(repository_settings={"scan_on_push": True})
+    enhanced = {"scanType": "ENHANCED", "rules": [{"scanFrequency": "CONTINUOUS_SCAN",
+                                                   "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]}
+    assert review(live(policy_of(run), scanning=enhanced), run).removals == [
+        f"scanning configuration {WEST}: the stack would change ENHANCED CONTINUOUS_SCAN * to BASIC SCAN_ON_PUSH prod/*"]
+    assert review(live(policy_of(run), scanning=SCAN_PROD), run).removals == []
+
+
+def test_importing_what_does_not_exist_or_creating_what_does_is_a_removal() -> None:
+    """A template the stack would import that isn't live fails the `up` half-way; a registry policy created
+    without import overwrites the live one unseen."""
+    run = declared(repository_settings={"image_tag_mutability": "IMMUTABLE"})
+    assert review(live(policy_of(run)), run).removals == [
+        f"creation template prod in {WEST} doesn't exist, and the stack would import it (prod@us-west-2)"]
+    not_adopting = declared(adopt=False)
+    assert review(live(policy_of(not_adopting)), not_adopting).removals == [
+        f"registry policy {WEST} exists, and the stack would create it over the live one (it has no import id: set "
+        "ecr-replication:adopt)",
+        f"replication configuration {SOURCE} exists, and the stack would create it over the live one (it has no "
+        "import id: set ecr-replication:adopt)",
+    ]
