@@ -14,7 +14,7 @@ from .iam_policy import (PolicyDocumentError, Requirement, Statement, account_of
 from .limits import MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
 from .policy_config import PolicyOption
 from .props import UNKNOWN, text
-from .registries import AnyRegistry, describe
+from .registries import AnyRegistry, ProviderRegistry, describe
 from .resource_types import REGISTRY_POLICY, REPOSITORY
 from .declare import resource_policy, stack_policy
 from .stack_index import RegistryResource, ReplicationSource, StackIndex
@@ -88,16 +88,25 @@ least_privilege = resource_policy(
 
 
 class _PolicyIndex:
-    """Registry policies by the registries they govern: their provider's, and those their Resource ARNs name."""
+    """Registry policies by the registry they govern.
+
+    A registry policy governs the registry it is put into: its provider's account, in its region. Its Resource
+    ARNs don't move it anywhere (a policy in another account or region naming this registry's ARNs governs
+    nothing here), so they only help when the provider names no account: then a policy whose ARNs all lie in one
+    registry of the policy's own region is taken to be that registry's.
+    """
 
     def __init__(self, policies: list[RegistryResource]) -> None:
         self._by_registry: dict[AnyRegistry, list[Optional[Sequence[Statement]]]] = defaultdict(list)
         for policy in policies:
             document = text(policy.resource.props, "policy")
             statements = _statements(document) if isinstance(document, str) else None
-            registries: set[AnyRegistry] = {policy.registry} if policy.registry else set()
-            registries.update(r for s in statements or () for arn in s.resources or () if (r := registry_of_arn(arn)))
-            for registry in registries:
+            registry = policy.registry
+            if isinstance(registry, ProviderRegistry):
+                named = {r for s in statements or () for arn in s.resources or () if (r := registry_of_arn(arn))}
+                if len(named) == 1 and next(iter(named)).region == registry.region:
+                    registry = next(iter(named))
+            if registry is not None:
                 self._by_registry[registry].append(statements)
 
     def problem(self, source_account: str, destination: Registry, requirements: Sequence[Requirement]) -> Optional[str]:

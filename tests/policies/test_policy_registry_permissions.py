@@ -137,6 +137,23 @@ def test_a_policy_is_found_by_its_resource_arns_when_its_provider_names_no_accou
     assert permission_messages([replication_configuration(), policy]) == []
 
 
+def test_a_policy_put_into_another_account_does_not_count_whatever_its_arns_say() -> None:
+    """A policy deployed into 999999999999's registry governs that registry, even though its Resource ARNs name the
+    destination's (the identity mistake issue 10 fixed in check)."""
+    policy = registry_policy(resource_provider=provider("elsewhere", region="us-west-2", account="999999999999"))
+    [message] = permission_messages([replication_configuration(), policy])
+    assert "has no registry policy in this stack" in message
+
+
+def test_a_policy_put_into_another_region_does_not_count_whatever_its_arns_say() -> None:
+    policy = registry_policy(region="eu-west-1")  # its statement's ARNs name us-west-2
+    [message] = permission_messages([replication_configuration(), policy])
+    assert "has no registry policy in this stack" in message
+    anonymous = registry_policy(region="eu-west-1", resource_provider=provider("anonymous", region="eu-west-1",
+                                                                               account=None))
+    assert len(permission_messages([replication_configuration(), anonymous])) == 1
+
+
 def test_a_policy_in_another_region_does_not_count() -> None:
     policy = registry_policy(region="eu-west-1", statements=[statement(region="eu-west-1")])
     assert len(permission_messages([replication_configuration(), policy])) == 1

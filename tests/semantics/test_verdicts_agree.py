@@ -20,7 +20,7 @@ from replication.preview.analyzer import stack_resources
 from replication.preview.runner import run_offline
 from tests.conftest import account_provider
 from tests.policies.policy_args import violation_messages
-from tests.policies.policy_stacks import destination, registry_policy, replication_configuration, rule
+from tests.policies.policy_stacks import destination, provider, registry_policy, replication_configuration, rule
 
 SOURCE, DEST, REGION = "111111111111", "222222222222", "us-west-2"
 REPOSITORIES = f"arn:aws:ecr:{REGION}:{DEST}:repository/"
@@ -57,12 +57,22 @@ def _pack_says_granted(resources: list[Any], create_repositories: bool = True) -
     return violation_messages(has_permission, resources, {"requireCreateRepository": create_repositories}) == []
 
 
+homes = st.sampled_from([(DEST, REGION), (DEST, REGION), ("999999999999", REGION), (DEST, "eu-west-1")])
+"""Where the policy is put: the destination registry, or one whose ARNs merely name it."""
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(statements(), min_size=1, max_size=3), prefix_sets)
-def test_check_and_the_pack_agree_on_any_policy(generated: list[dict[str, Any]], prefixes: list[str]) -> None:
-    policy = registry_policy(statements=[{**s, "Sid": f"S{i}"} for i, s in enumerate(generated)])
+@given(st.lists(statements(), min_size=1, max_size=3), prefix_sets, homes)
+def test_check_and_the_pack_agree_on_any_policy(generated: list[dict[str, Any]], prefixes: list[str],
+                                                home: tuple[str, str]) -> None:
+    """check reads the destination registry's own policy (a policy put elsewhere is no policy there); the pack
+    must judge the policies of the stack the same way."""
+    account, region = home
+    policy = registry_policy(statements=[{**s, "Sid": f"S{i}"} for i, s in enumerate(generated)], region=region,
+                             resource_provider=provider("destination", region=region, account=account))
     configuration = replication_configuration(rules=[rule([destination(DEST, REGION)], prefixes)])
-    assert _pack_says_granted([configuration, policy]) == _check_says_granted(policy["props"]["policy"], prefixes)
+    check_says = home == (DEST, REGION) and _check_says_granted(policy["props"]["policy"], prefixes)
+    assert _pack_says_granted([configuration, policy]) == check_says
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
