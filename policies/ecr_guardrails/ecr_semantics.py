@@ -190,6 +190,38 @@ def replicated_prefixes(rules: Iterable[Rule]) -> dict[Registry, frozenset[str]]
     return {destination: minimal_prefixes(prefixes) for destination, prefixes in by_destination.items()}
 
 
+@dataclass(frozen=True)
+class ReplicationDifference:
+    """How one destination fares in one configuration against another, by coverage: ``missing`` are the other's
+    prefixes this one doesn't replicate to it (no prefix of its covers them), ``extra`` are this one's prefixes the
+    other doesn't cover (``""`` is every repository)."""
+
+    destination: Registry
+    missing: frozenset[str]
+    extra: frozenset[str]
+
+    def __str__(self) -> str:
+        def named(prefixes: frozenset[str]) -> str:
+            return ", ".join("every repository" if p == EVERY_REPOSITORY else repr(p) for p in sorted(prefixes))
+
+        parts = [f"does not receive {named(self.missing)}"] if self.missing else []
+        parts += [f"also receives {named(self.extra)}"] if self.extra else []
+        return f"{self.destination} " + " and ".join(parts)
+
+
+def replication_differences(rules: Iterable[Rule], against: Iterable[Rule]) -> list[ReplicationDifference]:
+    """Every destination that ``rules`` replicate to other than ``against`` do, whatever the rule layouts."""
+    have, want = replicated_prefixes(rules), replicated_prefixes(against)
+    differences = []
+    for destination in sorted(set(have) | set(want)):
+        mine, theirs = have.get(destination, frozenset()), want.get(destination, frozenset())
+        missing = frozenset(p for p in theirs if not any(p.startswith(q) for q in mine))
+        extra = frozenset(p for p in mine if not any(p.startswith(q) for q in theirs))
+        if missing or extra:
+            differences.append(ReplicationDifference(destination, missing, extra))
+    return differences
+
+
 def rule_layout(rules: Iterable[Rule]) -> list[tuple[tuple[Registry, ...], tuple[str, ...]]]:
     """Rules as an order-free value: which destinations share which filters (equal for the same rules listed in
     another order, or with their destinations or filters in another order)."""

@@ -35,7 +35,7 @@ from replication.cli.live import read_rules, source_registry
 from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
                                       translated_errors)
 from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
-                                       replicated_prefixes, rule_layout, rules_from_api)
+                                       replicated_prefixes, replication_differences, rule_layout, rules_from_api)
 from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
                                     replication_requirements, unmet)
 
@@ -160,28 +160,13 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
                 where, f"rule {number} has deleteReplication enabled, which the component can't declare "
                        "(pulumi-aws has no such argument yet): the next `pulumi up` turns it off",
                 "keep deletions unreplicated, or manage this registry's replication outside the component"))
-    live_prefixes, expected_prefixes = replicated_prefixes(live), replicated_prefixes(expected)
-    differences = [_difference(d, live_prefixes.get(d, frozenset()), expected_prefixes.get(d, frozenset()))
-                   for d in sorted(set(live_prefixes) | set(expected_prefixes))]
-    differences = [d for d in differences if d]
+    differences = replication_differences(live, expected)
     if differences:
-        report.findings.append(Finding(where, "replicates other than expected: " + "; ".join(differences), DEPLOY))
+        report.findings.append(Finding(where, "replicates other than expected: " + "; ".join(map(str, differences)),
+                                       DEPLOY))
     elif rule_layout(live) != rule_layout(expected):
         report.notes.append(f"{where} replicates as expected with {len(live)} rule(s) laid out differently from the "
                             f"component's {len(expected)}; the next `pulumi up` rewrites them to its layout")
-
-
-def _difference(destination: Registry, live: frozenset[str], expected: frozenset[str]) -> str:
-    """How one destination's live prefixes differ from the expected ones, in words ('' when they don't)."""
-    def named(prefixes: frozenset[str]) -> str:
-        return ", ".join("every repository" if p == "" else repr(p) for p in sorted(prefixes))
-
-    parts = []
-    if expected - live:
-        parts.append(f"does not receive {named(expected - live)}")
-    if live - expected:
-        parts.append(f"also receives {named(live - expected)}")
-    return f"{destination} " + " and ".join(parts) if parts else ""
 
 
 def check_service_linked_role(source: AccountSession, report: Report) -> None:

@@ -1,8 +1,8 @@
 """``ecr-replication status``: where each recent image stands in each replication destination.
 
 Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
-still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out); 2 usage or
-AWS errors.
+still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out), or there was no
+image to ask about (no verdict about nothing); 2 usage or AWS errors.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ COMPLETE, IN_PROGRESS, FAILED, NOT_STARTED = "COMPLETE", "IN_PROGRESS", "FAILED"
 """Replication states shown per image and destination; NOT_STARTED is an empty or missing AWS status."""
 
 EXIT_COMPLETE, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
-"""Exit codes: all complete, a failure, still pending."""
+"""Exit codes: all complete, a failure, still pending (or nothing to check)."""
+
+NOTHING_TO_CHECK = "NOTHING_TO_CHECK"
+"""The ``--json`` result when no image was found to ask about."""
 
 DEFAULT_MAX_WORKERS = 12
 """Concurrent ``DescribeImageReplicationStatus`` calls by default."""
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     cells = select_and_poll(source, rules, args)
     targets = list(cells)
     if not targets:
-        output.note("no images in the repositories the replication rules match: nothing to check")
+        output.note("no images in the repositories the replication rules match: nothing to check, so no verdict")
     delay = FIRST_POLL_DELAY
     while args.wait and outcome(cells) == EXIT_PENDING and clock() < deadline:
         pending = [t for t in targets if _pending(cells[t])]
@@ -179,11 +182,11 @@ def _pending(cells: list[Cell]) -> bool:
 
 
 def outcome(cells: dict[Target, list[Cell]]) -> int:
-    """The exit code for these cells: a failure wins over anything pending."""
+    """The exit code for these cells: a failure wins over anything pending; no image at all is no success."""
     states = {c.status for row in cells.values() for c in row}
     if FAILED in states:
         return EXIT_FAILED
-    return EXIT_PENDING if states - {COMPLETE} else EXIT_COMPLETE
+    return EXIT_PENDING if not states or states - {COMPLETE} else EXIT_COMPLETE
 
 
 def as_table(cells: dict[Target, list[Cell]]) -> str:
@@ -201,7 +204,7 @@ def as_json(source: AccountSession, cells: dict[Target, list[Cell]], code: int) 
     return {
         "registryId": source.account_id,
         "region": source.region,
-        "result": {EXIT_COMPLETE: COMPLETE, EXIT_FAILED: FAILED, EXIT_PENDING: "PENDING"}[code],
+        "result": NOTHING_TO_CHECK if not cells else {EXIT_COMPLETE: COMPLETE, EXIT_FAILED: FAILED, EXIT_PENDING: "PENDING"}[code],
         "images": [
             {
                 "repositoryName": t.image.repository,

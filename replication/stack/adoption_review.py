@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from replication.ecr_semantics import Registry, canonical_json, replicated_prefixes, rule_layout, rules_from_api
+from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
 from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account_id
 from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
 
@@ -100,14 +100,10 @@ class _Reviewer:
             return
         declared = rules_from_api(resource.inputs.get("replicationConfiguration"))
         live = rules_from_api({"rules": list(self.live.rules)})
-        declared_prefixes, live_prefixes = replicated_prefixes(declared), replicated_prefixes(live)
-        differing = sorted(set(declared_prefixes) | set(live_prefixes))
-        differing = [d for d in differing if declared_prefixes.get(d) != live_prefixes.get(d)]
-        for destination in differing:
-            self.result.removals.append(
-                f"{what}: the stack would replicate {_prefixes(declared_prefixes.get(destination))} to {destination}, "
-                f"live replicates {_prefixes(live_prefixes.get(destination))}")
-        if differing:
+        differences = replication_differences(declared, live)
+        for difference in differences:
+            self.result.removals.append(f"{what}: with the stack, {difference} (against live)")
+        if differences:
             return
         if [r.as_api() for r in declared] == [r.as_api() for r in live]:
             self.outcome(what, resource, ADOPTED_AS_IS)
@@ -198,12 +194,6 @@ def review(live: LiveSetup, run: OfflineRun) -> Review:
     order = list(checks)
     reviewer.result.outcomes.sort(key=lambda o: order.index(o.type) if o.type in order else len(order))
     return reviewer.result
-
-
-def _prefixes(prefixes: frozenset[str] | None) -> str:
-    if not prefixes:
-        return "nothing"
-    return ", ".join("every repository" if p == "" else repr(p) for p in sorted(prefixes))
 
 
 def _unordered(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, tuple[str, ...]]]:

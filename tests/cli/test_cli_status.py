@@ -236,3 +236,13 @@ def test_no_replication_configuration(registry: Registry, statuses: ReplicationS
         "ecr-replication status: error: registry 123456789012/us-east-1 has no replication configuration; "
         "deploy the EcrReplication component (pulumi up) first\n"
     )
+
+
+def test_no_image_to_ask_about_is_no_verdict(registry: Registry, statuses: ReplicationStatuses, cli: Cli,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Rules that match no repository with images: nothing was read, so status can't say COMPLETE (exit 3)."""
+    registry.replicate([(WEST, DEST_A)], ["prod"])
+    assert run(cli, ["--json"]) == status.EXIT_PENDING
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["result"] == "NOTHING_TO_CHECK"
+    assert "nothing to check, so no verdict" in captured.err

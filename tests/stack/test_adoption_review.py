@@ -66,8 +66,8 @@ def test_a_live_statement_the_program_leaves_out_is_a_removal() -> None:
 def test_other_replication_is_a_removal() -> None:
     run = declared(prefixes=("prod/", "shared/"))
     result = review(live(policy_of(run)), run)
-    assert result.removals == [f"replication configuration {SOURCE}: the stack would replicate 'prod/', 'shared/' to "
-                               f"{WEST}, live replicates 'prod/'"]
+    assert result.removals == [f"replication configuration {SOURCE}: with the stack, {WEST} also receives 'shared/' "
+                               "(against live)"]
 
 
 def test_a_changed_template_setting_is_a_removal_and_a_description_a_rewrite() -> None:
