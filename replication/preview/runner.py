@@ -12,6 +12,7 @@ import json
 import os
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,10 +181,32 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(offline_mocks)
         self.offline_mocks = offline_mocks
         self.registered: list[RegisteredResource] = []
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+        """The event loops the SDK's mock monitor makes in the worker threads that call it (one per thread, never
+        closed by the SDK): closed at the end of the run."""
+        self._lock = threading.Lock()
+
+    def _keep_thread_loop(self) -> None:
+        try:
+            thread_loop = asyncio.get_event_loop()
+        except RuntimeError:  # the SDK made none in this thread (it returns early for the root stack)
+            return
+        with self._lock:
+            self.thread_loops.add(thread_loop)
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        """Answer a lookup through the mocks."""
+        try:
+            return super().Invoke(request)
+        finally:
+            self._keep_thread_loop()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
         """Register through the mocks, then record the request (providers also become lookup answers)."""
-        response = super().RegisterResource(request)
+        try:
+            response = super().RegisterResource(request)
+        finally:
+            self._keep_thread_loop()
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = rpc.deserialize_properties(request.object)
@@ -237,6 +260,10 @@ def run_offline(
     The program's return value may hold outputs; they are resolved in :attr:`OfflineRun.result`. Errors the
     program raises, or raises inside an output, propagate unchanged.
     """
+    # A fresh event loop per run, closed at its end: a loop left to the garbage collector at interpreter exit
+    # reports "Exception ignored in BaseEventLoop.__del__" on stderr once in a while.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     offline_mocks = OfflineMocks()
     monitor = RecordingMonitor(offline_mocks)
     settings.ROOT.set(None)  # a fresh root stack per run, so exports don't leak between runs
@@ -264,8 +291,25 @@ def run_offline(
         run()
     except Exception as error:  # noqa: BLE001 re-raised as the error the program raised
         raise _original_error(error) from None
+    finally:
+        _close(loop, monitor.thread_loops)
     result, exports = results
     return OfflineRun(monitor.registered, result, exports)
+
+
+def _close(loop: asyncio.AbstractEventLoop, thread_loops: set[asyncio.AbstractEventLoop]) -> None:
+    """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())  # the SDK's RPC threads, so no call is still running
+    for thread_loop in thread_loops - {loop}:
+        thread_loop.close()
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def _original_error(error: BaseException) -> BaseException:
