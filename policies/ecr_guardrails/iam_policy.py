@@ -81,6 +81,13 @@ class Decision:
         """Whether the request is provably allowed."""
         return self.verdict is Verdict.ALLOWED
 
+    def says(self, account: str) -> str:
+        """What the policy does to the account's request, to be followed by the action: "denies 111111111111",
+        "does not let 111111111111 do"; a grant that hangs on a Condition is not called a denial."""
+        return {Verdict.ALLOWED: f"lets {account} do", Verdict.DENIED: f"denies {account}",
+                Verdict.CONDITIONAL: f"does not provably let {account} do",
+                Verdict.NOT_GRANTED: f"does not let {account} do"}[self.verdict]
+
     def explain(self) -> str:
         """The verdict in words, naming the statements."""
         named = ", ".join(self.statements)

@@ -122,8 +122,8 @@ class _PolicyIndex:
             found = unmet(statements, source_account, destination.partition, requirements)
             if not found:
                 return None
-            gaps = [f"{requirement}: {decision.explain()}" for requirement, decision in found]
-        return f"has a registry policy that doesn't let account {source_account} do " + "; ".join(gaps)
+            gaps = [f"{decision.says(source_account)} {requirement}: {decision.explain()}" for requirement, decision in found]
+        return "has a registry policy that " + "; ".join(gaps)
 
 
 def _statements(document: str) -> Optional[Sequence[Statement]]:

@@ -224,7 +224,7 @@ def registry_policy_findings(policy_text: str, source_account: str, destination:
     except PolicyDocumentError as error:
         return [Finding(where, f"its registry policy can't be evaluated: {error}", fix)]
     requirements = _requirements(source_account, destination, prefixes, expected_policy)
-    return [Finding(where, f"the registry policy does not let {source_account} do {requirement}: {decision.explain()}",
+    return [Finding(where, f"the registry policy {decision.says(source_account)} {requirement}: {decision.explain()}",
                     fix)
             for requirement, decision in unmet(statements, source_account, destination.partition, requirements)]
 
@@ -252,7 +252,7 @@ def _grant_fix(source_account: str, destination: Registry, prefixes: frozenset[s
 
 def print_report(report: Report, as_json: bool) -> None:
     """Print the report on stdout: every finding, everything not checked, notes, and the verdict. AWS error text
-    quoted in a reason passes through :func:`output.redact`."""
+    quoted in a reason is redacted on its way out (the CLI prints through :class:`output.RedactingStream`)."""
     if as_json:
         document = {
             "healthy": report.exit_code == EXIT_HEALTHY,
@@ -260,7 +260,7 @@ def print_report(report: Report, as_json: bool) -> None:
             "notChecked": [asdict(n) for n in report.not_checked],
             "notes": report.notes,
         }
-        print(output.redact(json.dumps(document, indent=2, sort_keys=True)))
+        output.print_json(document)
         return
     lines = [f"{f.where}: {f.problem}\n  fix: {f.fix}" for f in report.findings]
     lines += [f"{n.where}: not checked: {n.reason}\n  to check it: {n.fix}" for n in report.not_checked]
@@ -269,4 +269,4 @@ def print_report(report: Report, as_json: bool) -> None:
         lines.append("healthy: live replication matches the expected configuration and every registry it needs was read")
     else:
         lines.append(f"{len(report.findings)} finding(s), {len(report.not_checked)} item(s) not checked")
-    print(output.redact("\n".join(lines)))
+    print("\n".join(lines))

@@ -29,7 +29,6 @@ when the stack file exists and --force is not given).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
@@ -196,7 +195,7 @@ def _credentials_to_add(imported: ImportedConfig, namespace: str) -> list[str]:
 
 
 def _print(outcome: Outcome, as_json: bool) -> None:
-    """The run's report on stdout, as text or JSON; AWS error text passes through :func:`output.redact`."""
+    """The run's report on stdout, as text or JSON (redacted on its way out, as everything the CLI prints)."""
     outcomes = outcome.review.outcomes if outcome.review is not None and outcome.written else []
     if as_json:
         document = {
@@ -210,7 +209,7 @@ def _print(outcome: Outcome, as_json: bool) -> None:
             "toAdd": outcome.to_add,
             "notes": outcome.notes,
         }
-        print(output.redact(json.dumps(document, indent=2, sort_keys=True)))
+        output.print_json(document)
         return
     lines = ["Read (each registry with its own account's credentials):", *(f"  {line}" for line in outcome.read)]
     lines += [f"{n.where}: {n.reason}\n  to read it: {n.fix}" for n in outcome.not_read]
@@ -226,5 +225,5 @@ def _print(outcome: Outcome, as_json: bool) -> None:
     else:
         lines.append(f"nothing written: {len(outcome.refused)} item(s) can't be adopted, {len(outcome.not_read)} "
                      "item(s) not read")
-    print(output.redact("\n".join(lines)))
+    print("\n".join(lines))
 

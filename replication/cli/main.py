@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from replication.cli.errors import CliError
-from replication.cli.output import redact
+from replication.cli.output import RedactingStream
 from replication.errors import ReplicationConfigError
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
@@ -63,18 +63,33 @@ def build_parser(commands: Sequence[str] = COMMAND_MODULES,
 
 
 def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] | None = None) -> int:
-    """Run the CLI and return its exit code; errors become one line on stderr, never a traceback."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the CLI and return its exit code; errors become one line on stderr, never a traceback.
+
+    Everything printed, by any command, passes through :class:`RedactingStream`: credentials never reach the
+    terminal or a CI log.
+    """
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv), session_factory)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:
     # Import only the command being run (each pulls in Pulumi or boto3); help without one lists them all.
     chosen = [module for module in COMMAND_MODULES if argv[:1] == [command_name(module)]]
     parser = build_parser(chosen or COMMAND_MODULES, session_factory)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stopped:  # --help, --version, or a usage error argparse printed
+        return int(stopped.code or 0)
     try:
         code = int(args.func(args))
         sys.stdout.flush()
         return code
     except (CliError, ReplicationConfigError) as error:
-        print(redact(f"ecr-replication {args.command}: error: {error}"), file=sys.stderr)
+        print(f"ecr-replication {args.command}: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", EXIT_USAGE)
     except BrokenPipeError:
         # The reader went away (`status | head`): stop quietly, and keep Python from reporting the pipe at exit.
@@ -84,7 +99,7 @@ def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] 
         print(f"ecr-replication {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 the last resort: still one line, never a traceback
-        print(redact(f"ecr-replication {args.command}: internal error: {type(error).__name__}: {error}"), file=sys.stderr)
+        print(f"ecr-replication {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_USAGE
 
 

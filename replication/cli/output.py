@@ -66,16 +66,34 @@ class Progress:
 _CREDENTIAL_PATTERNS = (
     re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"),
     re.compile(r"[A-Za-z0-9/+=]{100,}"),
+    re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
 )
-"""Access key ids (IAM's "unique identifier" prefixes) and the long base64 of session tokens."""
+"""Access key ids (IAM's "unique identifier" prefixes), the long base64 of session tokens, and 40-character secret
+access keys (base64 with upper- and lowercase letters, which keeps hex digests and names out)."""
 
 
 def redact(text: str) -> str:
-    """``text`` with anything shaped like an access key id or a session token replaced by ``[redacted]``.
-
-    AWS error messages can quote the credentials of the request (a hostile or misconfigured endpoint even more);
-    every line the CLI prints about an error passes through here.
-    """
+    """``text`` with anything shaped like an access key id, a secret access key or a session token replaced by
+    ``[redacted]``."""
     for pattern in _CREDENTIAL_PATTERNS:
         text = pattern.sub("[redacted]", text)
     return text
+
+
+class RedactingStream:
+    """A text stream that redacts credentials from everything written to it.
+
+    AWS error messages can quote the credentials of a request (a careless endpoint even more). The CLI wraps
+    stdout and stderr in this for the whole run, so no command has to remember to.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` redacted."""
+        return self.stream.write(redact(text))
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (``flush``, ``isatty``, ``fileno``, ...) from the wrapped stream."""
+        return getattr(self.stream, name)

@@ -161,3 +161,17 @@ def test_unknown_profile(scripted: ScriptedAws, capsys: pytest.CaptureFixture[st
     assert main(["status", "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope" in err and "Traceback" not in err
+
+
+def test_every_line_any_command_prints_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI prints through a redacting stream, so a command that forgets still can't print credentials; hex
+    digests and names are left alone."""
+    import sys
+
+    from replication.cli.output import RedactingStream
+
+    digest = "sha256:" + "ab12" * 16
+    line = f"{ACCESS_KEY} {SECRET} {TOKEN} {digest} prod/api 123456789012"
+    RedactingStream(sys.stdout).write(line)
+    printed = capsys.readouterr().out
+    assert printed == f"[redacted] [redacted] [redacted] {digest} prod/api 123456789012"

@@ -172,21 +172,21 @@ def test_delete_replication_on_a_live_rule_is_a_finding(healthy: Registry, expec
     ("statements", "problems"),
     [
         ([allow(f"{PROD}*", ["ecr:ReplicateImage"])],
-         [f"ecr:CreateRepository on {PROD}*: not granted: no statement allows it"]),
+         [f"does not let {SOURCE} do ecr:CreateRepository on {PROD}*: not granted: no statement allows it"]),
         ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/dev/*", BOTH)],
-         [f"ecr:CreateRepository on {PROD}*: not granted: no statement allows it",
-          f"ecr:ReplicateImage on {PROD}*: not granted: no statement allows it"]),
+         [f"does not let {SOURCE} do ecr:CreateRepository on {PROD}*: not granted: no statement allows it",
+          f"does not let {SOURCE} do ecr:ReplicateImage on {PROD}*: not granted: no statement allows it"]),
         ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH)], []),
         ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH, principal=SOURCE)], []),
         ([allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH),
           {"Sid": "NoSecrets", "Effect": "Deny", "Principal": "*", "Action": "ecr:ReplicateImage",
            "Resource": f"{PROD}secret*"}],
-         [f"ecr:ReplicateImage on {PROD}*: explicitly denied by statement NoSecrets"]),
+         [f"denies {SOURCE} ecr:ReplicateImage on {PROD}*: explicitly denied by statement NoSecrets"]),
         ([allow(f"{PROD}*", BOTH, Condition={"StringEquals": {"aws:SourceAccount": SOURCE}})],
-         [f"ecr:CreateRepository on {PROD}*: depends on the Condition of statement replication, which is not "
-          "evaluated here, so the grant is not provable",
-          f"ecr:ReplicateImage on {PROD}*: depends on the Condition of statement replication, which is not "
-          "evaluated here, so the grant is not provable"]),
+         [f"does not provably let {SOURCE} do ecr:CreateRepository on {PROD}*: depends on the Condition of "
+          "statement replication, which is not evaluated here, so the grant is not provable",
+          f"does not provably let {SOURCE} do ecr:ReplicateImage on {PROD}*: depends on the Condition of statement "
+          "replication, which is not evaluated here, so the grant is not provable"]),
     ],
     ids=["CreateRepository missing", "another prefix", "every repository", "bare account id", "a deny inside",
          "a condition"],
@@ -195,8 +195,7 @@ def test_live_registry_policy_evaluated_as_iam_does(healthy: Registry, expected_
                                                     problems: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     destination_policy(healthy, policy(*statements))
     assert check(expected_file, "--json") == (1 if problems else 0)
-    assert [f["problem"] for f in report(capsys)["findings"]] == [
-        f"the registry policy does not let {SOURCE} do {problem}" for problem in problems]
+    assert [f["problem"] for f in report(capsys)["findings"]] == [f"the registry policy {problem}" for problem in problems]
 
 
 def test_least_privilege_policy_from_the_expected_registry_policies(healthy: Registry, tmp_path: Path,

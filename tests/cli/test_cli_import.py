@@ -383,7 +383,6 @@ def test_a_folder_without_the_program_is_a_usage_error(aws_env: str, tmp_path: P
 
 
 def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["import", "--help"])
+    assert main(["import", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Exit codes: 0 written; 1 refused" in text and "3 a registry could not be read" in text

@@ -103,7 +103,7 @@ def test_least_privilege_mode_needs_create_repository_switched_off(pack: PolicyP
 
     resources = stack_resources(run_offline(program).resources)
     [warning] = by_policy(pack.preview(resources))["ecr-replication-has-permission"]
-    assert ("doesn't let account 111111111111 do ecr:CreateRepository on "
+    assert ("does not let 111111111111 do ecr:CreateRepository on "
             "arn:aws:ecr:us-west-2:222222222222:repository/prod/*: not granted") in warning.message
     pack.configure({"ecr-replication-has-permission": {"requireCreateRepository": False}})
     assert "ecr-replication-has-permission" not in by_policy(pack.preview(resources))

@@ -95,7 +95,7 @@ def test_a_cross_account_destination_without_policy_is_warned_about() -> None:
 def test_a_policy_missing_create_repository_is_warned_about() -> None:
     policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
     [message] = permission_messages([replication_configuration(), policy])
-    assert (f"has a registry policy that doesn't let account 111111111111 do ecr:CreateRepository on {PROD}: "
+    assert (f"has a registry policy that does not let 111111111111 do ecr:CreateRepository on {PROD}: "
             "not granted: no statement allows it.") in message
 
 
@@ -106,7 +106,7 @@ def test_create_repository_can_be_left_out_when_repositories_are_pre_created() -
     lacking = registry_policy(statements=[statement(actions=["ecr:CreateRepository"])])
     [message] = violation_messages(has_permission, [replication_configuration(), lacking],
                                    {"requireCreateRepository": False})
-    assert f"doesn't let account 111111111111 do ecr:ReplicateImage on {PROD}: not granted" in message
+    assert f"does not let 111111111111 do ecr:ReplicateImage on {PROD}: not granted" in message
 
 
 def test_a_policy_granting_another_prefix_is_warned_about() -> None:
