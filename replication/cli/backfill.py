@@ -24,7 +24,7 @@ from replication.cli.options import parse_duration
 from replication.cli.sessions import AccountSession, Sessions, error_code, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
-from replication.ecr_semantics import Registry, Rule, destinations_of
+from replication.ecr_semantics import Registry, Rule, destinations_of, parse_registry
 
 ACTIVE = frozenset({"PREPARING", "IN_PROGRESS", "STOPPING"})
 """Backfill statuses that still occupy their destination region and the registry's quota."""
@@ -80,8 +80,13 @@ def run(
 
 def parse_selector(text: str) -> tuple[str, str | None]:
     """``ACCOUNT/REGION`` (a registry, as every command writes one) or ``REGION`` as (region, account or None)."""
-    account, slash, region = text.rpartition("/")
-    return region, account if slash else None
+    registry = parse_registry(text)
+    if registry is not None:
+        return registry.region, registry.account_id
+    if "/" in text:
+        raise CliError(f"--destination {text!r}: write a registry as ACCOUNT/REGION with a 12-digit account id, "
+                       "or give a REGION alone")
+    return text, None
 
 
 def select_destinations(rules: Sequence[Rule], selectors: list[str]) -> list[Registry]:

@@ -107,6 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``check``, print its report and return its exit code."""
     expected = load_expected(args.expected)
+    if args.region and expected.source_region and args.region != expected.source_region:
+        raise CliError(f"--region {args.region}, but {args.expected} expects the source registry in "
+                       f"{expected.source_region}; leave --region out")
     sessions = Sessions.from_args(args, expected.source_region)
     source = sessions.source()
     if expected.source_registry_id and expected.source_registry_id != source.account_id:

@@ -29,6 +29,9 @@ from botocore.retries import standard
 
 from replication.cli import output
 from replication.cli.errors import CliError
+from replication.iam_policy import account_of_principal
+from replication.limits import ACCOUNT_ID_PATTERN
+from replication.regions import unknown_region_problem
 
 SessionFactory = Callable[..., boto3.Session]
 """Makes a boto3 session from ``botocore_session=``; ``boto3.Session`` itself, or a test's instrumented subclass."""
@@ -122,6 +125,8 @@ class Sessions:
             region = self._region or session.region_name
             if not region:
                 raise CliError("no AWS region: pass --region or set AWS_REGION (or the profile's region)")
+            if (problem := unknown_region_problem(region)) is not None:
+                raise CliError(f"source region {region!r}: {problem}")
             with translated_errors(None, "sts"):
                 account = session.client("sts", region_name=region).get_caller_identity()["Account"]
             self._source = AccountSession(session, account, region, self._source_access, attempts)
@@ -218,8 +223,12 @@ def accounts_from_options(profiles: list[str], role_arns: list[str], source_prof
     for option, values in (("profile", profiles), ("role_arn", role_arns)):
         for value in values:
             account, sep, name = value.partition("=")
-            if not sep or not account.isdigit() or len(account) != 12 or not name:
+            if not sep or not ACCOUNT_ID_PATTERN.match(account) or not name:
                 raise CliError(f"expected ACCOUNT=VALUE with a 12-digit account id, got {value!r}")
+            role_account = account_of_principal(name) if option == "role_arn" else None
+            if option == "role_arn" and role_account != account:
+                raise CliError(f"--destination-role-arn {value!r}: the role must be a role ARN in account {account}, "
+                               f"so it can read that account's registries (it names {role_account or 'no account'})")
             named.setdefault(account, {})[option] = name
     return {
         account: Access(options.get("profile", source_profile if "role_arn" in options else None), options.get("role_arn"))

@@ -104,16 +104,30 @@ def test_with_its_credentials_a_destination_without_policy_is_a_finding(
         f"has no registry policy, so replication from {SOURCE} is denied"]
 
 
-def test_a_role_in_the_wrong_account_is_not_checked(healthy: Registry, expected_file: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """A role that reaches another account (here DEST_B's, which has a permissive policy) is never used."""
+def test_credentials_reaching_the_wrong_account_are_not_checked(healthy: Registry, expected_file: Path,
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A profile given for DEST_A that reaches DEST_B (a role profile, assumed by botocore itself; DEST_B's registry
+    has a permissive policy) is never used to judge DEST_A: STS says which account it is."""
     destination_policy(healthy, policy(allow(f"arn:aws:ecr:{WEST}:{DEST_B}:repository/*", BOTH)), account=DEST_B)
-    wrong = f"arn:aws:iam::{DEST_B}:role/reader"
-    assert main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={wrong}",
+    config = tmp_path / "config"
+    config.write_text(f"[profile other]\nrole_arn = arn:aws:iam::{DEST_B}:role/reader\ncredential_source = Environment\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert main(["check", "--expected", str(expected_file), "--destination-profile", f"{DEST_A}=other",
                  "--json"]) == 3
     [item] = report(capsys)["notChecked"]
-    assert item["reason"] == (f"its registry policy was not read: role {wrong} (assumed from the default credential "
-                              f"chain) reaches account {DEST_B}, not {DEST_A}")
+    assert item["reason"] == (f"its registry policy was not read: profile other reaches account {DEST_B}, "
+                              f"not {DEST_A}")
+
+
+def test_a_role_arn_of_another_account_is_refused_up_front(healthy: Registry, expected_file: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A role's ARN names its account, so a role ARN of DEST_B given for DEST_A can only reach DEST_B."""
+    wrong = f"arn:aws:iam::{DEST_B}:role/reader"
+    assert main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={wrong}"]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication check: error: --destination-role-arn '{DEST_A}={wrong}': the role must be a role ARN in "
+        f"account {DEST_A}, so it can read that account's registries (it names {DEST_B})\n")
 
 
 def test_text_report_says_what_was_not_checked(healthy: Registry, expected_file: Path,
@@ -283,3 +297,11 @@ def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "Exit codes: 0 healthy" in text and "3 no finding, but something\nwas not checked" in text
     assert "``" not in text
+
+
+def test_a_region_other_than_the_expected_source_region_is_refused(healthy: Registry, expected_file: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Judging the registry of another region than the stack's would report a wrong 'no replication' finding."""
+    assert check(expected_file, "--region", "us-west-2") == 2
+    assert capsys.readouterr().err == (f"ecr-replication check: error: --region us-west-2, but {expected_file} expects "
+                                       f"the source registry in {REGION}; leave --region out\n")

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 
 from replication.cli.main import main
+from replication.cli.errors import CliError
 from replication.cli.sessions import Access, AccountSession, Sessions, Unreachable, accounts_from_options
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Registry
 
@@ -102,3 +103,8 @@ def test_aws_region_comes_before_aws_default_region(aws_env: str, monkeypatch: p
     assert Sessions(boto3.Session, Access(), None).source().region == "eu-central-1"
     monkeypatch.delenv("AWS_REGION")
     assert Sessions(boto3.Session, Access(), None).source().region == REGION
+
+
+def test_a_misspelled_source_region_is_refused_before_any_call(aws_env: str) -> None:
+    with pytest.raises(CliError, match=r"source region 'eu-wset-1': botocore .* did you mean 'eu-west-1'"):
+        Sessions(boto3.Session, Access(), "eu-wset-1").source()
