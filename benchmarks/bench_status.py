@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replication.cli import status  # noqa: E402
+from replication.cli import options, status  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
 from tests.cli.fakes import CallCounter, HookedSession, ReplicationStatuses, status as entry  # noqa: E402
 
@@ -109,14 +109,14 @@ def main() -> None:
               f"{options.latency * 1000:.0f} ms latency on every API call")
         print(f"API calls needed: {sum(needed.values())} ({total} DescribeImageReplicationStatus)")
         timings = {}
-        for workers in (1, status.DEFAULT_MAX_WORKERS):
+        for workers in (1, options.DEFAULT_MAX_WORKERS):
             elapsed, calls = measure(workers, options.images, statuses)
             timings[workers] = elapsed
             extra = {op: n - needed.get(op, 0) for op, n in calls.items() if n != needed.get(op, 0)}
             print(f"max_workers={workers:<3} wall {elapsed:7.2f} s  API calls made {sum(calls.values())}"
                   f"{'  (beyond need: ' + str(extra) + ')' if extra else ' (= needed)'}")
-        speed_up = timings[1] / timings[status.DEFAULT_MAX_WORKERS]
-        print(f"speed-up sequential / max_workers={status.DEFAULT_MAX_WORKERS}: {speed_up:.1f}x "
+        speed_up = timings[1] / timings[options.DEFAULT_MAX_WORKERS]
+        print(f"speed-up sequential / max_workers={options.DEFAULT_MAX_WORKERS}: {speed_up:.1f}x "
               f"(floor >= {SPEED_UP_FLOOR:.0f}x: {'met' if speed_up >= SPEED_UP_FLOOR else 'NOT MET'})")
     finally:
         server.stop()

@@ -31,6 +31,7 @@ import botocore.exceptions
 
 from replication.cli import options, output
 from replication.cli.errors import CliError
+from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
 from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
                                       translated_errors)
@@ -47,24 +48,6 @@ EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
 """The fix for a source registry that replicates other than the stack declares."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something read and found wrong: where, what, and how to fix it."""
-
-    where: str
-    problem: str
-    fix: str
-
-
-@dataclass(frozen=True)
-class NotChecked:
-    """Something that could not be read, so no verdict is given about it."""
-
-    where: str
-    reason: str
-    fix: str
 
 
 @dataclass

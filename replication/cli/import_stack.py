@@ -39,7 +39,7 @@ import pulumi
 import yaml
 
 from replication.cli import options, output
-from replication.cli.check import NotChecked
+from replication.cli.findings import NotChecked
 from replication.cli.errors import CliError
 from replication.cli.read_setup import read_setup, registry_summary
 from replication.cli.sessions import Sessions

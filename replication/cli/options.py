@@ -6,6 +6,9 @@ import argparse
 import re
 from collections.abc import Callable
 
+DEFAULT_MAX_WORKERS = 12
+"""Concurrent AWS calls per command by default (``--max-workers``)."""
+
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import botocore.exceptions
 
-from replication.cli.check import NotChecked
+from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.sessions import Sessions, Unreachable, describe_client_error, error_code, translated_errors
 from replication.ecr_semantics import Registry

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication.cli import options, output
-from replication.cli.options import parse_duration, positive_int
+from replication.cli.options import DEFAULT_MAX_WORKERS, parse_duration, positive_int
 from replication.cli.sessions import AccountSession, Sessions, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
@@ -30,8 +30,6 @@ EXIT_COMPLETE, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
 NOTHING_TO_CHECK = "NOTHING_TO_CHECK"
 """The ``--json`` result when no image was found to ask about."""
 
-DEFAULT_MAX_WORKERS = 12
-"""Concurrent ``DescribeImageReplicationStatus`` calls by default."""
 
 FIRST_POLL_DELAY, MAX_POLL_DELAY = 5.0, 60.0
 """Seconds between ``--wait`` polls: the first delay, doubled each round up to the cap."""

@@ -43,7 +43,6 @@ from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import MISMATCH, NOT_CHECKED, Plan, SettingCheck, compare, load_plan, read_live
 from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
                                       translated_errors)
-from replication.cli.status import DEFAULT_MAX_WORKERS
 from replication.ecr_semantics import Registry, Rule, destinations_of
 
 CANARY_NAME = "ecr-replication-canary"
@@ -184,7 +183,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
     pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[Destination(d, readers[d]) for d in c.destinations])
               for c in canaries]
     pairs = [(push, destination) for push in pushes for destination in push.destinations]
-    with ThreadPoolExecutor(max_workers=DEFAULT_MAX_WORKERS) as pool:  # destination registries read side by side
+    with ThreadPoolExecutor(max_workers=options.DEFAULT_MAX_WORKERS) as pool:  # destination registries read side by side
         verification = Verification(source, clock, sleep, pool)
         verification.each(record_existing, pairs)
         try:

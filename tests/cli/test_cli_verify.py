@@ -203,17 +203,19 @@ def test_unreachable_failed_destination_is_still_a_failure(cli: Cli, clock: Cloc
 
 
 def test_credentials_of_another_account_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    """A role that reaches DEST_A's account is never used to read DEST_B's registry (which would find nothing
-    there, or another account's copy)."""
+    """A profile that reaches DEST_A's account (a role profile botocore assumes) is never used to read DEST_B's
+    registry (which would find nothing there, or another account's copy)."""
     replication.deliver(DEST_A, WEST)
     replication.deliver(DEST_B, EU)
-    wrong = f"arn:aws:iam::{DEST_A}:role/verify"
-    assert run(cli, clock, *ROLES[:2], "--destination-role-arn", f"{DEST_B}={wrong}", "--json") == 3
+    config = tmp_path / "config"
+    config.write_text(f"[profile wrong]\nrole_arn = arn:aws:iam::{DEST_A}:role/verify\ncredential_source = Environment\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert run(cli, clock, *ROLES[:2], "--destination-profile", f"{DEST_B}=wrong", "--json") == 3
     late = destinations(report(capsys))[f"{DEST_B}/{EU}"]
     assert late["result"] == "NOT_VERIFIED" and late["imagePresent"] is None
-    assert late["problem"] == (f"role {wrong} (assumed from the default credential chain) reaches "
-                               f"account {DEST_A}, not {DEST_B}")
+    assert late["problem"] == f"profile wrong reaches account {DEST_A}, not {DEST_B}"
 
 
 def test_another_digest_under_the_canary_tag_is_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
