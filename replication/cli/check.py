@@ -82,8 +82,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                       __doc__, run)
     parser.add_argument("--expected", type=Path, required=True, metavar="FILE",
                         help="JSON with a top-level replicationConfiguration (and optional sourceRegistryId, "
-                             "sourceRegion, registryPolicies), e.g. `pulumi stack output --json` or "
-                             "`ecr-replication plan --json`")
+                             "sourceRegion, registryPolicies), e.g. the output of pulumi stack output --json "
+                             "(with --show-secrets when account ids are secrets) or ecr-replication plan --json")
     options.add_destination_access(parser)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable
 
 DEFAULT_MAX_WORKERS = 12
@@ -31,9 +32,22 @@ def positive_int(text: str) -> int:
     return value
 
 
-def help_text(docstring: str | None) -> str:
-    """A module docstring as ``--help`` prints it: without reST markup."""
-    return re.sub(r"``([^`]+)``", r"\1", docstring or "").strip()
+HELP_WIDTH = 79
+"""Columns the descriptions of ``--help`` are wrapped to (argparse wraps option help to the terminal itself)."""
+
+
+def help_text(docstring: str | None, width: int = HELP_WIDTH) -> str:
+    """A module docstring as ``--help`` prints it: without reST or Markdown code marks, each paragraph and each
+    list item ("1. ...", "- ...") wrapped to ``width`` columns."""
+    text = re.sub(r"``([^`]+)``|`([^`]+)`", lambda m: m[1] or m[2], docstring or "").strip()
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        items = re.split(r"\n(?=\s*(?:\d+\.|-) )", paragraph)
+        paragraphs.append("\n".join(
+            textwrap.fill(" ".join(item.split()), width,
+                          subsequent_indent=" " * len(re.match(r"\s*(?:\d+\. |- )?", item.strip())[0]))
+            for item in items))
+    return "\n\n".join(paragraphs)
 
 
 def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary: str, docstring: str | None,
@@ -45,8 +59,8 @@ def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary:
     parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of text")
     group = parser.add_argument_group(
         "AWS access (source registry)",
-        "botocore's credential chain, region, retries (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS) and endpoints "
-        "(AWS_ENDPOINT_URL) apply; AWS_REGION is read before AWS_DEFAULT_REGION.")
+        help_text("botocore's credential chain, region, retries (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS) and endpoints "
+                  "(AWS_ENDPOINT_URL) apply; AWS_REGION is read before AWS_DEFAULT_REGION.", HELP_WIDTH - 2))
     group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
     group.add_argument("--role-arn", help="IAM role to assume (from --profile's credentials) before calling AWS")
     group.add_argument("--region", help="region of the source registry (default: AWS_REGION or the profile's region)")

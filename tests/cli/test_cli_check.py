@@ -295,7 +295,9 @@ def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         build_parser(["check"]).parse_args(["check", "--help"])
     text = capsys.readouterr().out
-    assert "Exit codes: 0 healthy" in text and "3 no finding, but something\nwas not checked" in text
+    flat = " ".join(text.split())
+    assert "Exit codes: 0 healthy" in flat and "3 no finding, but something was not checked" in flat
+    assert max(len(line) for line in text.splitlines()) <= 80
     assert "``" not in text
 
 
