@@ -65,17 +65,44 @@ def _policy_config(path: Path | None) -> dict[str, Any] | None:
 
 
 def _pack_dir(requested: Path | None, project: Path) -> Path:
-    """The pack to run: ``--policy-pack``, else the project's ``policies/``, else the one this package carries."""
+    """The pack to run: ``--policy-pack``, else the project's ``policies/`` when it is a Python pack, else the one
+    this package carries. plan runs packs as the Python language host does, so only Python packs."""
     from replication.preview.analyzer import bundled_pack_dir
 
     if requested is not None:
-        if not (requested / PACK_FILE).is_file():
+        runtime = _pack_runtime(requested)
+        if runtime is None:
             raise CliError(f"{requested}: not a policy pack (no {PACK_FILE})")
+        if runtime != "python":
+            raise CliError(f"{requested}: a {runtime} policy pack; plan runs Python packs only (run it with "
+                           "pulumi preview --policy-pack)")
         return requested
-    for candidate in (project / "policies", bundled_pack_dir()):
-        if candidate is not None and (candidate / PACK_FILE).is_file():
-            return candidate
+    own = project / "policies"
+    runtime = _pack_runtime(own)
+    if runtime == "python":
+        return own
+    if runtime is not None:
+        print(f"note: {own} is a {runtime} policy pack, which plan can't run; using the bundled guardrails "
+              "(run yours with pulumi preview --policy-pack)", file=sys.stderr)
+    bundled = bundled_pack_dir()
+    if bundled is not None and _pack_runtime(bundled) == "python":
+        return bundled
     raise CliError("no policy pack found: pass --policy-pack DIR, or --no-policies")
+
+
+def _pack_runtime(folder: Path) -> str | None:
+    """The runtime a pack folder's PulumiPolicy.yaml names (``None`` when there is no pack there)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load((folder / PACK_FILE).read_text(encoding="utf-8")) or {}
+    except OSError:
+        return None
+    except yaml.YAMLError:
+        raise CliError(f"{folder / PACK_FILE}: not valid YAML") from None
+    runtime = document.get("runtime") if isinstance(document, dict) else None
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    return str(name) if name else "unknown-runtime"
 
 
 def _program_error(error: BaseException, program: Path) -> str:
@@ -114,7 +141,10 @@ def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
     except PolicyConfigError as error:
         raise CliError(f"{args.policy_config or 'policy config'}: {error}") from None
     except PolicyPackError as error:
-        raise CliError(f"the policy pack failed: {str(error).splitlines()[0]}") from None
+        # One line: what failed, and the last thing the pack said (a traceback's last line is its error).
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        said = f" {lines[-1]}" if len(lines) > 1 else ""
+        raise CliError(f"the policy pack failed: {lines[0] if lines else error}{said}") from None
 
 
 def _open_pack(args: argparse.Namespace, project: Path, cleanup: contextlib.ExitStack) -> tuple[Any, Future[Any] | None]:

@@ -266,3 +266,32 @@ def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureF
         Registry("111111111111", "us-west-2"),
     )
     assert set(expected.registry_policies) == {Registry("222222222222", "us-west-2"), Registry("222222222222", "eu-west-1")}
+
+
+def _example_project(folder: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        (folder / name).write_text((ROOT / name).read_text())
+    (folder / "policies").mkdir()
+    return folder
+
+
+def test_a_projects_own_pack_of_another_language_is_skipped_with_a_note(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """plan runs packs as the Python language host does; an organisation's Node.js pack in policies/ is said, and
+    the bundled guardrails run instead of a failure without a reason."""
+    project = _example_project(tmp_path)
+    (project / "policies" / "PulumiPolicy.yaml").write_text("runtime: nodejs\n")
+    code, out, err = plan(capsys, "--stack", "dev", "--cwd", str(project))
+    assert code == 0 and "Guardrails (ecr-replication-guardrails)" in out
+    assert err == (f"note: {project / 'policies'} is a nodejs policy pack, which plan can't run; using the bundled "
+                   "guardrails (run yours with pulumi preview --policy-pack)\n")
+
+
+def test_a_failing_pack_is_one_line_with_what_it_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _example_project(tmp_path)
+    (project / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (project / "policies" / "__main__.py").write_text("raise SystemExit('the pack could not start: bad config')\n")
+    code, _, err = plan(capsys, "--stack", "dev", "--cwd", str(project))
+    assert code == 2
+    assert err == (f"ecr-replication plan: error: the policy pack failed: policy pack {project / 'policies'} printed "
+                   "no port (got b'') and this on stderr: the pack could not start: bad config\n")

@@ -73,7 +73,9 @@ class PolicyPackServer(AnalyzerClient):
         ready, _, _ = select.select([self._process.stdout], [], [], self.startup_timeout)
         line = self._process.stdout.readline() if ready else b""
         if not line.strip().isdigit():
-            raise PolicyPackError(f"policy pack {self.pack_dir} printed no port (got {line!r}):\n{self.stderr()}")
+            printed = self.stderr().strip()
+            raise PolicyPackError(f"policy pack {self.pack_dir} printed no port (got {line!r}) and "
+                                  + (f"this on stderr:\n{printed}" if printed else "nothing on stderr"))
         return int(line)
 
     def _call(self, method: str, request: Any) -> Any:
