@@ -29,10 +29,11 @@ class EcrReplication(pulumi.ComponentResource):
     """
 
     source_registry: pulumi.Output[str]
-    """The source registry host, `<account>.dkr.ecr.<region>.amazonaws.com`."""
+    """The source registry host, `<account>.dkr.ecr.<region>.amazonaws.com` (`.amazonaws.com.cn` in China)."""
 
     destination_registries: pulumi.Output[list[str]]
-    """The destination registry hosts, `<account>.dkr.ecr.<region>.amazonaws.com`, in declaration order."""
+    """The destination registry hosts, `<account>.dkr.ecr.<region>.amazonaws.com` (`.amazonaws.com.cn` in China),
+    in declaration order."""
 
     replication_rules: pulumi.Output[list[dict[str, Any]]]
     """The replication rules exactly as `aws ecr describe-registry` shows them (camelCase keys)."""

@@ -21,6 +21,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc, settings
 
+from replication.ecr_semantics import Partition, account_root_arn, partition_of
+
+RANDOM_SUFFIX = "-<random suffix>"
+"""Stands for the suffix pulumi-aws adds to an auto-named resource's name at deploy."""
+
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
 """Type token of an explicit aws provider resource."""
 
@@ -153,24 +158,33 @@ class OfflineMocks(mocks.Mocks):
             account = self.account_id(args.provider)
             return {
                 "accountId": account,
-                "arn": f"arn:aws:iam::{account}:root",
+                "arn": account_root_arn(account, self._partition(args.provider).name),
                 "id": account,
                 "userId": account,
             }
         if args.token == "aws:index/getRegion:getRegion":
             region = args.args.get("region") or self.region(args.provider)
-            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+            endpoint = f"ec2.{region}.{partition_of(region).dns_suffix}"
+            return {"region": region, "name": region, "id": region, "endpoint": endpoint}
         raise OfflineLookupError(f"the offline plan can't answer the lookup {args.token}")
 
+    def _partition(self, reference: str) -> Partition:
+        """The partition of the provider's region (``aws`` when it names none)."""
+        region = provider_setting(self._provider(reference)[1], "region")
+        return partition_of(str(region or ""))
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
-        """Echo the inputs as the state, plus the ARN of IAM roles, which other resources reference (the ARN
-        only shows in the plan, so an account that can't be known offline is named, not an error)."""
+        """Echo the inputs as the state, plus the name and ARN of IAM roles, which other resources reference.
+
+        Only the plan shows them: a role without a name gets one from pulumi-aws at deploy (its resource name and a
+        random suffix), shown as ``-<random suffix>``; an account that can't be known offline is named, not an error.
+        """
         state = dict(args.inputs)
         if args.typ == "aws:iam/role:Role":
-            state.setdefault("name", args.name)
+            state.setdefault("name", f"{args.name}{RANDOM_SUFFIX}")
             name, inputs = self._provider(args.provider or "")
             account = provider_account_id(inputs) or f"<account of provider {name}>"
-            state["arn"] = f"arn:aws:iam::{account}:role/{state['name']}"
+            state["arn"] = f"arn:{self._partition(args.provider or '').name}:iam::{account}:role/{state['name']}"
         return f"{args.name}-id", state
 
 

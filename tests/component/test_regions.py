@@ -78,3 +78,24 @@ def test_the_regions_read_from_botocore_data_are_botocores_own_answer() -> None:
     """ecr_regions() reads endpoints.json directly (cheaper than importing botocore.session); it must stay the
     set botocore's session API gives."""
     assert ecr_regions() == frozenset(region for _, region in ECR_REGIONS)
+
+
+def test_the_offline_plan_answers_lookups_and_names_roles_in_the_providers_partition() -> None:
+    """Lookups left to a China provider resolve to aws-cn identities, and the templates' role ARN is aws-cn too."""
+    from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
+    from replication.preview.runner import run_offline
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "cn-north-1")
+        dst = account_provider("destination", DEST_ACCOUNT, "cn-northwest-1")
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src,
+            destinations=[ReplicationDestinationArgs(provider=dst)],
+            repository_settings={"tags": {"team": "platform"}},
+        ))
+
+    run = run_offline(program)
+    (policy,) = run.of_type(REGISTRY_POLICY)
+    assert policy_of(policy)["Statement"][0]["Principal"] == {"AWS": f"arn:aws-cn:iam::{SOURCE_ACCOUNT}:root"}
+    (template,) = run.of_type("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+    assert template.inputs["customRoleArn"].startswith(f"arn:aws-cn:iam::{DEST_ACCOUNT}:role/")

@@ -111,7 +111,7 @@ def test_template_per_prefix_carries_every_setting_in_the_destination() -> None:
         assert inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY_WEST}]
         assert json.loads(inputs["repositoryPolicy"]) == json.loads(PULL_POLICY)
         assert inputs["resourceTags"] == {"team": "platform"}
-        assert inputs["customRoleArn"] == f"arn:aws:iam::{DEST_ACCOUNT}:role/{role.name}"
+        assert inputs["customRoleArn"] == f"arn:aws:iam::{DEST_ACCOUNT}:role/{role.name}-<random suffix>"
         rules = json.loads(inputs["lifecyclePolicy"])["rules"]
         assert [(r["rulePriority"], r["selection"]["tagStatus"], r["selection"]["countNumber"]) for r in rules] == [
             (1, "untagged", 14),
