@@ -32,11 +32,17 @@ class PolicyOption(Generic[T]):
     key: str
     default: T
     description: str
+    bound: str = ""
+    """For a number that is an AWS limit: `"maximum"` or `"minimum"`, the side AWS's value (the default) bounds,
+    so an organisation may choose a stricter limit but never one AWS would reject."""
 
     def schema(self) -> dict[str, Any]:
         """This setting as a JSON-schema property (what `pulumi policy publish` shows and validates)."""
         default = list(self.default) if isinstance(self.default, tuple) else self.default
-        return {**_json_type(self.default), "default": default, "description": self.description}
+        schema = {**_json_type(self.default), "default": default, "description": self.description}
+        if self.bound:
+            schema[self.bound] = self.default
+        return schema
 
     def read(self, args: HasConfig) -> T:
         """The configured value, or the default when the config doesn't set it.

@@ -30,7 +30,7 @@ REQUIRE_CREATE_REPOSITORY_OPTION = PolicyOption(
 """Whether a destination policy must also grant `ecr:CreateRepository`."""
 
 MAX_POLICY_LENGTH_OPTION = PolicyOption("maxPolicyLength", MAX_REGISTRY_POLICY_CHARS,
-                                        "Longest registry policy text (characters) ECR accepts.")
+                                        "Longest registry policy text (characters) ECR accepts.", "maximum")
 """How long a registry policy's text may be."""
 
 _NOT_A_POLICY = "the policy is not a JSON policy document IAM could evaluate ({}); fix it."
@@ -78,7 +78,7 @@ least_privilege = resource_policy(
     name="ecr-registry-policy-least-privilege",
     description="Registry policies allow only named accounts (no '*' principal) and only the replication actions "
                 "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions; their "
-                "text fits ECR's 10,240 characters.",
+                f"text fits ECR's {MAX_REGISTRY_POLICY_CHARS:,} characters.",
     level=EnforcementLevel.MANDATORY,
     check=_least_privilege_problems,
     resource_type=REGISTRY_POLICY,

@@ -17,19 +17,23 @@ from .policy_config import PolicyOption
 from .stack_index import StackIndex, group_by_registry, names, on_each
 
 MAX_DESTINATIONS_OPTION = PolicyOption("maxDestinations", MAX_UNIQUE_DESTINATIONS,
-                                   "Most unique (region, registryId) destinations of one source registry.")
+                                       "Most unique (region, registryId) destinations of one source registry.",
+                                       "maximum")
 """How many unique destinations one source registry may replicate to."""
 
-MAX_RULES_OPTION = PolicyOption("maxRules", MAX_RULES, "Most rules in one replication configuration.")
+MAX_RULES_OPTION = PolicyOption("maxRules", MAX_RULES, "Most rules in one replication configuration.", "maximum")
 """How many rules a replication configuration may have."""
 
-MAX_FILTERS_OPTION = PolicyOption("maxFiltersPerRule", MAX_FILTERS_PER_RULE, "Most repository filters in one rule.")
+MAX_FILTERS_OPTION = PolicyOption("maxFiltersPerRule", MAX_FILTERS_PER_RULE, "Most repository filters in one rule.",
+                                  "maximum")
 """How many repository filters a rule may have."""
 
-FILTER_MIN_LENGTH_OPTION = PolicyOption("filterMinLength", FILTER_MIN_LENGTH, "Shortest repository filter value.")
+FILTER_MIN_LENGTH_OPTION = PolicyOption("filterMinLength", FILTER_MIN_LENGTH, "Shortest repository filter value.",
+                                        "minimum")
 """The shortest filter value."""
 
-FILTER_MAX_LENGTH_OPTION = PolicyOption("filterMaxLength", FILTER_MAX_LENGTH, "Longest repository filter value.")
+FILTER_MAX_LENGTH_OPTION = PolicyOption("filterMaxLength", FILTER_MAX_LENGTH, "Longest repository filter value.",
+                                        "maximum")
 """The longest filter value."""
 
 
@@ -47,8 +51,8 @@ def _destination_limit_problems(args: StackValidationArgs, index: StackIndex) ->
 
 destination_limit = stack_policy(
     name="ecr-replication-destination-limit",
-    description="A source registry replicates to at most 25 unique (region, registryId) destinations across "
-                "all rules of its replication configuration(s).",
+    description=f"A source registry replicates to at most {MAX_UNIQUE_DESTINATIONS} unique (region, registryId) "
+                "destinations across all rules of its replication configuration(s).",
     level=EnforcementLevel.MANDATORY,
     check=_destination_limit_problems,
     options=[MAX_DESTINATIONS_OPTION],
@@ -94,8 +98,9 @@ def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
 
 rule_limits = resource_policy(
     name="ecr-replication-rule-limits",
-    description="Replication rules stay within AWS's limits: at most 25 rules, 100 PREFIX_MATCH filters per "
-                "rule with valid 2..256 character values, and no destination equal to the source registry.",
+    description=f"Replication rules stay within AWS's limits: at most {MAX_RULES} rules, {MAX_FILTERS_PER_RULE} "
+                f"PREFIX_MATCH filters per rule with valid {FILTER_MIN_LENGTH}..{FILTER_MAX_LENGTH} character values, "
+                "and no destination equal to the source registry.",
     level=EnforcementLevel.MANDATORY,
     check=_rule_limit_problems,
     resource_type=REPLICATION_CONFIGURATION,

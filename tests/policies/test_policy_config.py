@@ -43,8 +43,12 @@ from tests.policies.policy_stacks import (destination, many_destinations, regist
      "aws-explicit-providers: enforcement level 'mandetory' is not one of advisory, mandatory, remediate, disabled "
      "(did you mean 'mandatory'?)"),
     ({"aws-explicit-providers": 3}, "aws-explicit-providers: must be an enforcement level or an object of settings"),
+    ({"ecr-replication-rule-limits": {"maxRules": MAX_RULES + 5}},
+     f"ecr-replication-rule-limits.maxRules must be at most {MAX_RULES} (got {MAX_RULES + 5})"),
+    ({"ecr-replication-rule-limits": {"filterMinLength": 1}},
+     "ecr-replication-rule-limits.filterMinLength must be at least 2 (got 1)"),
 ], ids=["misspelled", "string", "boolean", "negative", "item", "not a list", "no settings", "all", "policy", "level",
-        "entry"])
+        "entry", "looser than AWS", "shorter than AWS"])
 def test_the_harness_refuses_a_config_the_pack_does_not_declare(pack: BothPaths, config: dict[str, Any],
                                                                  problem: str) -> None:
     with pytest.raises(PolicyConfigError) as refused:
