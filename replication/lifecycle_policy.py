@@ -23,8 +23,6 @@ COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed", "sinceImagePulled", "si
 AGE_COUNT_TYPES = ("sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned")
 """Count types that measure an age, in ``countUnit`` days."""
 ACTION_TYPES = ("expire", "transition")
-MAX_TAG_PATTERN_WILDCARDS = 4
-"""Wildcards (*) in one ``tagPatternList`` string."""
 
 
 def check_lifecycle_policy(path: str, document: object) -> None:
@@ -149,9 +147,9 @@ def _check_tag_list(field: str, value: object, patterns: bool) -> None:
         raise ReplicationConfigError(field, value, "must be a non-empty list of image tag strings")
     if patterns:
         for index, pattern in enumerate(value):
-            if pattern.count("*") > MAX_TAG_PATTERN_WILDCARDS:
+            if pattern.count("*") > limits.LIFECYCLE_MAX_TAG_PATTERN_WILDCARDS:
                 raise ReplicationConfigError(
-                    f"{field}[{index}]", pattern, f"a tag pattern has at most {MAX_TAG_PATTERN_WILDCARDS} wildcards (*)"
+                    f"{field}[{index}]", pattern, f"a tag pattern has at most {limits.LIFECYCLE_MAX_TAG_PATTERN_WILDCARDS} wildcards (*)"
                 )
 
 

@@ -43,6 +43,10 @@ LIFECYCLE_POLICY_MIN_CHARS: Final = 100
 LIFECYCLE_POLICY_MAX_CHARS: Final = 30_720
 """Length bounds of a lifecycle policy document (model: ``LifecyclePolicyText``)."""
 
+LIFECYCLE_MAX_TAG_PATTERN_WILDCARDS: Final = 4
+"""Wildcards (*) in one ``tagPatternList`` string of a lifecycle rule (ECR user guide, "Lifecycle policy properties
+in Amazon ECR", tagPatternList: at most four wildcards per string)."""
+
 MAX_TEMPLATE_DESCRIPTION_CHARS: Final = 255
 """Longest creation template description. The API allows 256 (model: ``RepositoryTemplateDescription``), but the
 Terraform provider under pulumi-aws validates 0 to 255 (terraform-provider-aws,
