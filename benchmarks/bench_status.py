@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replication.cli import options, status  # noqa: E402
+from replication.cli import status  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
 from tests.cli.fakes import CallCounter, HookedSession, ReplicationStatuses, status as entry  # noqa: E402
 

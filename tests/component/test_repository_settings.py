@@ -11,7 +11,6 @@ import pytest
 from replication import (
     EcrReplication,
     EcrReplicationArgs,
-    ReplicationConfigError,
     ReplicationDestinationArgs,
     RepositorySettingsArgs,
 )
