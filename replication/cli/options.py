@@ -6,6 +6,10 @@ import argparse
 import re
 from collections.abc import Callable
 
+DEFAULT_MAX_WORKERS = 12
+"""How many AWS calls a command makes side by side by default (``status --max-workers``; ``verify`` reads its
+destination registries this many at a time)."""
+
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 
 
