@@ -1,15 +1,18 @@
-"""What ECR replication means, with no Pulumi and no boto3: registries, rules, what they replicate, canonical JSON.
+"""What ECR replication means, with no Pulumi and no boto3: registries, rules, what they replicate, which
+repositories a registry scanning filter scans, canonical JSON.
 
-The component renders with it, ``ecr-replication check`` and ``import`` compare live state with it, and the
-policy pack judges with it. A published pack installs only its own folder, so this file is copied byte for byte
-to ``policies/ecr_guardrails/``; ``tests/test_shared_copies.py`` fails when the copies differ.
+The component renders with it, ``ecr-replication check``, ``import`` and ``verify`` compare live state with it,
+and the policy pack judges with it. A published pack installs only its own folder, so this file is copied byte
+for byte to ``policies/ecr_guardrails/``; ``tests/test_shared_copies.py`` fails when the copies differ.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .limits import ACCOUNT_ID_PATTERN
@@ -175,6 +178,40 @@ def minimal_prefixes(prefixes: Iterable[str]) -> frozenset[str]:
         if not any(prefix.startswith(shorter) for shorter in kept):
             kept.append(prefix)
     return frozenset(kept)
+
+
+# Registry scanning filters (``WILDCARD``, the only ``ScanningRepositoryFilterType``) match repository names as the
+# ECR user guide says ("Filters to choose which repositories are scanned in Amazon ECR",
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-filters.html): a filter with no wildcard
+# matches every repository name that contains it; a filter with `*` matches a name where each `*` stands for zero
+# or more characters. Unlike IAM's glob, `prod` matches `repo-prod`; `prod*` doesn't.
+
+
+def _as_wildcard(scanning_filter: str) -> str:
+    """The filter as a whole-name wildcard pattern: one without ``*`` matches wherever it is contained."""
+    return scanning_filter if "*" in scanning_filter else f"*{scanning_filter}*"
+
+
+@lru_cache(maxsize=256)
+def _scanning_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+
+
+def scanning_filter_matches(scanning_filter: str, repository: str) -> bool:
+    """Whether a registry scanning filter matches the repository name ``repository`` (rule above)."""
+    return _scanning_regex(_as_wildcard(scanning_filter)).fullmatch(repository) is not None
+
+
+def scanning_filter_covers(scanning_filter: str, prefix: str) -> bool:
+    """Whether a registry scanning filter matches every repository whose name starts with ``prefix`` (a
+    replicated prefix; ``""`` for every repository).
+
+    A pattern matches every continuation of ``prefix`` exactly when it ends with ``*`` and matches ``prefix``
+    itself: that ``*`` absorbs any continuation, and a pattern ending in a literal can't end both ``...a`` and
+    ``...b``. A filter without ``*`` is ``*filter*``, so it covers the prefix exactly when the prefix contains it.
+    """
+    pattern = _as_wildcard(scanning_filter)
+    return pattern.endswith("*") and _scanning_regex(pattern).fullmatch(prefix) is not None
 
 
 def replicated_prefixes(rules: Iterable[Rule]) -> dict[Registry, frozenset[str]]:

@@ -77,8 +77,20 @@ pulumi-aws rejects more: terraform-provider-aws, ``internal/service/ecr/reposito
 IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
 """Values of a repository's image tag mutability (model: ``ImageTagMutability`` enum)."""
 
+DEFAULT_IMAGE_TAG_MUTABILITY: Final = "MUTABLE"
+"""What a repository gets when its creation template (or ``CreateRepository``) names no tag mutability (model:
+``CreateRepositoryCreationTemplate`` and ``CreateRepository``, ``imageTagMutability``: "If this parameter is omitted,
+the default setting of MUTABLE will be used")."""
+
 ENCRYPTION_TYPES: Final = ("AES256", "KMS", "KMS_DSSE")
 """Values of a repository's encryption type (model: ``EncryptionType`` enum)."""
+
+DEFAULT_ENCRYPTION_TYPE: Final = "AES256"
+"""What a repository is encrypted with when its creation template (or ``CreateRepository``) names no encryption
+(model: ``EncryptionConfiguration``: "By default, when no encryption configuration is set or the AES256 encryption
+type is used, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys"; ECR user guide,
+"Manage your repository creation templates": without a matching template ECR uses default settings, which
+"include turning off tag immutability, using AES-256 encryption")."""
 
 KMS_ENCRYPTION_TYPES: Final = ("KMS", "KMS_DSSE")
 """Encryption types backed by a KMS key."""

@@ -1,17 +1,21 @@
 """Destination repository settings: merge the component's and a destination's, and validate them. Pure, no Pulumi.
 
-The settings reach replicated repositories through creation templates, whose prefix gets an implicit trailing
-'/', while replication filters (``PREFIX_MATCH``) are plain string prefixes. :func:`template_prefixes` maps one
-onto the other so that no replicated repository is left unconfigured: a filter ``prod/`` becomes the template
-``prod`` (repositories ``prod/...``); any filter that is not a whole path segment (``prod`` also matches
-``prod-api``), or no filter at all, adds the ``ROOT`` template, which configures every other repository that
-replication creates in that registry.
+The settings reach replicated repositories through creation templates. ECR applies to a repository it creates the
+template whose prefix matches the name with an implicit trailing '/', the longest such prefix winning, else the
+``ROOT`` template, else none (:func:`applied_template`; ECR API reference, ``CreateRepositoryCreationTemplate``,
+``prefix``: "There is always an assumed / applied to the end of the prefix", ``ROOT`` for "all repositories in
+your registry that don't have an associated creation template"; ECR user guide, "Templates to control
+repositories created during a pull through cache, create on push, or replication action"). Replication filters
+(``PREFIX_MATCH``) are plain string prefixes. :func:`template_prefixes` maps one onto the other so that no
+replicated repository is left unconfigured: a filter ``prod/`` becomes the template ``prod`` (repositories
+``prod/...``); any filter that is not a whole path segment (``prod`` also matches ``prod-api``), or no filter at
+all, adds the ``ROOT`` template, which configures every other repository that replication creates in that registry.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,8 +142,26 @@ def template_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(templates + ([ROOT_TEMPLATE] if needs_root else [])))
 
 
+def template_applies(prefix: str, repository: str) -> bool:
+    """Whether the creation template ``prefix`` may apply to ``repository``: ``ROOT`` to every one, ``prod`` to
+    ``prod/...`` (the implicit trailing '/'), not to ``prod-api``."""
+    return prefix == ROOT_TEMPLATE or repository.startswith(prefix.rstrip("/") + "/")
+
+
+def applied_template(prefixes: Iterable[str], repository: str) -> str | None:
+    """The prefix of the template ECR applies when it creates ``repository``, among templates with ``prefixes``:
+    the longest that applies, else ``ROOT``, else none."""
+    applying = [prefix for prefix in prefixes if template_applies(prefix, repository)]
+    named = [prefix for prefix in applying if prefix != ROOT_TEMPLATE]
+    if named:
+        return max(named, key=len)
+    return ROOT_TEMPLATE if applying else None
+
+
 def scanning_filters(prefixes: tuple[str, ...]) -> list[str]:
-    """Registry scanning WILDCARD filters for the replicated prefixes (``*`` for everything)."""
+    """Registry scanning WILDCARD filters for the replicated prefixes (``*`` for everything): ``<prefix>*`` matches
+    exactly the names that start with the prefix (``ecr_semantics.scanning_filter_matches``), the repositories a
+    ``PREFIX_MATCH`` filter replicates."""
     return [f"{prefix}*" for prefix in prefixes] or ["*"]
 
 

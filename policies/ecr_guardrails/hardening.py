@@ -6,10 +6,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .limits import IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
+from .limits import (DEFAULT_ENCRYPTION_TYPE, DEFAULT_IMAGE_TAG_MUTABILITY, IMMUTABLE_TAG_SETTINGS,
+                     KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES)
 from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
 from .declare import stack_policy
-from .iam_policy import Resources, pattern_covers
+from .ecr_semantics import scanning_filter_covers
 from .props import UNKNOWN, elements, field, first, text
 from .replication_rules import ReplicationRule
 from .policy_config import HasConfig, PolicyOption
@@ -27,13 +28,15 @@ REQUIRE_SCAN_ON_PUSH_OPTION = PolicyOption("requireScanOnPush", True,
 def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> Iterator[str]:
     """Tag mutability and encryption problems of a template's or repository's props."""
     mutability = text(props, "imageTagMutability")
-    if mutability is not UNKNOWN and (mutability or "MUTABLE") not in IMMUTABLE_TAG_SETTINGS:
-        yield (f"{kind} has imageTagMutability {mutability or 'MUTABLE (default)'}; set it to IMMUTABLE or "
-               f"IMMUTABLE_WITH_EXCLUSION so a replicated tag can't be moved to another image.")
+    if mutability is not UNKNOWN and (mutability or DEFAULT_IMAGE_TAG_MUTABILITY) not in IMMUTABLE_TAG_SETTINGS:
+        shown = mutability or f"{DEFAULT_IMAGE_TAG_MUTABILITY} (default)"
+        yield (f"{kind} has imageTagMutability {shown}; set it to IMMUTABLE or IMMUTABLE_WITH_EXCLUSION so a "
+               f"replicated tag can't be moved to another image.")
     encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
     accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_OPTION.read(args) else ())
-    if encryption is not UNKNOWN and (encryption or "AES256") not in accepted:
-        yield (f"{kind} is encrypted with {encryption or 'AES256 (default)'}; set encryptionConfigurations to "
+    if encryption is not UNKNOWN and (encryption or DEFAULT_ENCRYPTION_TYPE) not in accepted:
+        shown = encryption or f"{DEFAULT_ENCRYPTION_TYPE} (default)"
+        yield (f"{kind} is encrypted with {shown}; set encryptionConfigurations to "
                f"[{{encryptionType: 'KMS', kmsKey: <key in the same region>}}] (or KMS_DSSE).")
 
 
@@ -65,7 +68,7 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
                 continue
             for repository_filter in elements(field(rule, "repositoryFilters")):
                 pattern = text(repository_filter, "filter")
-                if pattern is UNKNOWN or (isinstance(pattern, str) and pattern_covers(pattern, Resources.starting_with(prefix))):
+                if pattern is UNKNOWN or (isinstance(pattern, str) and scanning_filter_covers(pattern, prefix)):
                     return True
     return False
 

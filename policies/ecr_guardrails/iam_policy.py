@@ -345,8 +345,8 @@ def account_of_principal(principal: str) -> str | None:
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:
-    """Whether a ``*``/``?`` wildcard pattern matches every resource asked about (also how ECR's ``*`` filters, such
-    as a scanning rule's, match repository names).
+    """Whether an IAM ``*``/``?`` wildcard pattern matches every resource asked about, as IAM matches a ``Resource``:
+    the whole ARN (a registry scanning filter matches differently: ``ecr_semantics.scanning_filter_covers``).
 
     For a prefix, the match must be able to reach a run of nothing but ``*`` after reading the prefix, which
     then absorbs any continuation (``repository/prod/*`` covers ``repository/prod/``, not ``repository/prod``).

@@ -17,13 +17,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import botocore.exceptions
+
+from replication.ecr_semantics import canonical_json
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
@@ -92,31 +93,27 @@ def _layer_tar() -> bytes:
 
 def build_canary_image(created: datetime) -> CanaryImage:
     """The canary image, made unique by its creation time (in the config, so each run's manifest differs and ECR
-    replicates it as a new image)."""
+    replicates it as a new image). The config and manifest are canonical JSON, so the same document always has the
+    same bytes and digest; ``canonical_json`` escapes non-ASCII characters, so the bytes are ASCII."""
     tar = _layer_tar()
     layer = Blob(LAYER_MEDIA_TYPE, gzip.compress(tar, mtime=0))
     stamp = created.isoformat().replace("+00:00", "Z")
-    config = Blob(CONFIG_MEDIA_TYPE, _canonical({
+    config = Blob(CONFIG_MEDIA_TYPE, canonical_json({
         "architecture": "amd64",
         "os": "linux",
         "created": stamp,
         # diff_ids name the *uncompressed* layers (image-spec config.md, "rootfs").
         "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]},
         "config": {"Labels": {"org.opencontainers.image.description": "ecr-replication verify canary"}},
-    }))
-    manifest = _canonical({
+    }).encode("ascii"))
+    manifest = canonical_json({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
         "config": config.descriptor(),
         "layers": [layer.descriptor()],
         "annotations": {"org.opencontainers.image.created": stamp},
-    })
+    }).encode("ascii")
     return CanaryImage(config, layer, manifest)
-
-
-def _canonical(document: Any) -> bytes:
-    """Compact JSON with sorted keys, ASCII only, so the bytes (and their digest) never vary."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 class PushError(Exception):

@@ -8,7 +8,8 @@ import textwrap
 from collections.abc import Callable
 
 DEFAULT_MAX_WORKERS = 12
-"""Concurrent AWS calls per command by default (``--max-workers``)."""
+"""How many AWS calls a command makes side by side by default (``status --max-workers``; ``verify`` reads its
+destination registries this many at a time)."""
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 

@@ -2,24 +2,25 @@
 
 The declared side comes from ``ecr-replication plan --json``: per registry (``registries[].accountId/region``), the
 creation templates (``aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate`` applied for ``REPLICATION``)
-and the registry scanning configuration. ECR applies the template whose prefix matches the repository name with
-an implicit trailing ``/``, the longest such prefix winning, else the ``ROOT`` template (ECR user guide,
-"Templates to control repositories created during a pull through cache, create on push, or replication action").
-Templates can't set scanning: scan on push comes from the registry scanning configuration, whose ``WILDCARD``
-filters match a name containing a filter without ``*``, or matching it with ``*`` standing for any characters
-(ECR user guide, "Filters to choose which repositories are scanned in Amazon ECR").
+and the registry scanning configuration. Of the templates, the one ECR applies to the repository's name
+(:func:`replication.repository_settings.applied_template`) is read with
+:meth:`replication.template_settings.TemplateSettings.from_inputs`, the parser ``import`` uses too. Templates
+can't set scanning: scan on push comes from the registry scanning configuration, whose filters match as
+:func:`replication.ecr_semantics.scanning_filter_matches` says.
 
 The live side is read in the destination registry with that account's verified credentials: ``DescribeRepositories``
 (tag mutability, exclusion filters, encryption, the repository's own scan-on-push flag),
 ``BatchGetRepositoryScanningConfiguration`` (the registry scanning rule that applies), ``GetLifecyclePolicy``,
-``GetRepositoryPolicy`` and ``ListTagsForResource``. A setting whose live value can't be read is not checked.
+``GetRepositoryPolicy`` and ``ListTagsForResource``. A setting whose live value can't be read is not checked, and
+so is every template setting of a repository that existed before the push: templates act only when replication
+creates a repository (ECR user guide, "Creating a repository creation template in Amazon ECR": "This doesn't have
+any effect on any previously created repositories"), so its settings say nothing about them.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ import botocore.exceptions
 
 from replication.cli.errors import CliError
 from replication.cli.sessions import AccountSession, describe_client_error, error_code
-from replication.ecr_semantics import Registry, canonical_json
+from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
 from replication.limits import KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
-from replication.repository_settings import ROOT_TEMPLATE
+from replication.repository_settings import applied_template
+from replication.template_settings import TemplateSettings, canonical_document
 
 TEMPLATE_TYPE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 SCANNING_TYPE = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
@@ -41,6 +43,22 @@ REPLICATION = "REPLICATION"
 
 OK, MISMATCH, NOT_CHECKED = "ok", "mismatch", "not checked"
 """The outcome of comparing one setting."""
+
+SECRET_REASON = "the plan shows it as a secret"
+"""Why a setting the plan declares with a secret value is not checked."""
+
+TEMPLATE_INPUTS = {
+    "imageTagMutability": ("imageTagMutability",),
+    "imageTagMutabilityExclusionFilters": ("imageTagMutabilityExclusionFilters",),
+    "encryptionConfigurations": ("encryptionType", "kmsKey"),
+    "lifecyclePolicy": ("lifecyclePolicy",),
+    "repositoryPolicy": ("repositoryPolicy",),
+    "resourceTags": ("resourceTags",),
+}
+"""Each creation template input, and the settings of a created repository it declares."""
+
+TEMPLATE_SETTINGS = frozenset(setting for settings in TEMPLATE_INPUTS.values() for setting in settings)
+"""The settings a creation template gives a repository (scan on push is the registry scanning configuration's)."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +73,19 @@ class Plan:
     """How the plan prints a secret value (such a value can't be compared)."""
 
     def declared(self, registry: Registry, repository: str) -> Declared:
-        """What the plan declares for ``repository`` when replication creates it in ``registry``."""
+        """What the plan declares for ``repository`` when replication creates it in ``registry``; ``CliError``
+        when the plan's template can't be read."""
         resources = self.resources.get(registry, ())
-        templates = [r for r in resources if r.get("type") == TEMPLATE_TYPE
-                     and REPLICATION in (_inputs(r).get("appliedFors") or [])]
-        template = matching_template(templates, repository)
+        declared = [_inputs(r) for r in resources if r.get("type") == TEMPLATE_TYPE]
+        templates = {inputs["prefix"]: inputs for inputs in declared
+                     if isinstance(inputs.get("prefix"), str) and REPLICATION in (inputs.get("appliedFors") or [])}
+        prefix = applied_template(templates, repository)
+        values = _template_values(templates[prefix], self.secret, registry, prefix) if prefix is not None else {}
         scanning = [r for r in resources if r.get("type") == SCANNING_TYPE]
-        scan_on_push = any(scans_on_push(_inputs(r), repository) for r in scanning) if scanning else None
-        return Declared(template, scan_on_push, self.secret)
+        if scanning:
+            values["scanOnPush"] = any(scans_on_push(_inputs(r), repository) for r in scanning)
+        role = templates[prefix].get("customRoleArn") if prefix is not None else None
+        return Declared(prefix, role if isinstance(role, str) else None, values, self.secret)
 
 
 def load_plan(path: Path) -> Plan:
@@ -91,35 +114,12 @@ def _inputs(resource: Mapping[str, Any]) -> Mapping[str, Any]:
     return inputs if isinstance(inputs, Mapping) else {}
 
 
-def template_matches(prefix: str, repository: str) -> bool:
-    """Whether a creation template prefix applies to ``repository``: ``ROOT`` to every one, ``prod`` to
-    ``prod/...`` (the implicit trailing ``/``), not to ``prod-api``."""
-    return prefix == ROOT_TEMPLATE or repository.startswith(prefix.rstrip("/") + "/")
-
-
-def matching_template(templates: Sequence[Mapping[str, Any]], repository: str) -> Mapping[str, Any] | None:
-    """The template ECR applies to ``repository``: the longest matching prefix, else ``ROOT``, else none."""
-    matching = [t for t in templates if isinstance(_inputs(t).get("prefix"), str)
-                and template_matches(_inputs(t)["prefix"], repository)]
-    named = [t for t in matching if _inputs(t)["prefix"] != ROOT_TEMPLATE]
-    if named:
-        return max(named, key=lambda t: len(_inputs(t)["prefix"]))
-    return matching[0] if matching else None
-
-
-def scanning_filter_matches(pattern: str, repository: str) -> bool:
-    """Whether a registry scanning ``WILDCARD`` filter matches ``repository`` (module docstring)."""
-    if "*" not in pattern:
-        return pattern in repository
-    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), repository) is not None
-
-
 def scans_on_push(configuration: Mapping[str, Any], repository: str) -> bool:
     """Whether a registry scanning configuration scans ``repository``'s images when they arrive."""
     return any(
         rule.get("scanFrequency") in SCAN_ON_PUSH_FREQUENCIES
-        and any(isinstance(f, dict) and isinstance(f.get("filter"), str) and scanning_filter_matches(f["filter"], repository)
-                for f in rule.get("repositoryFilters") or [])
+        and any(isinstance(f, dict) and isinstance(f.get("filter"), str)
+                and scanning_filter_matches(f["filter"], repository) for f in rule.get("repositoryFilters") or [])
         for rule in configuration.get("rules") or [] if isinstance(rule, dict)
     )
 
@@ -137,59 +137,45 @@ class SettingCheck:
 
 @dataclass(frozen=True)
 class Declared:
-    """The declared settings of one replicated repository: from the matching template, and scan on push (``None``
-    when the plan declares no scanning configuration for that registry)."""
+    """The declared settings of one replicated repository: from the template ECR applies, and scan on push from the
+    registry scanning configuration."""
 
-    template: Mapping[str, Any] | None
-    scan_on_push: bool | None
+    template_prefix: str | None
+    """The prefix of the template ECR applies (``None``: the plan declares none that applies)."""
+    role_arn: str | None
+    """That template's ``customRoleArn``: the role ECR uses to apply KMS encryption and tags."""
+    values: Mapping[str, Any]
+    """Each declared setting in the form its live value is compared in, in report order (``kmsKey`` ``None``: AWS's
+    managed key or no KMS, not compared; no ``scanOnPush`` when the plan declares no scanning configuration)."""
     secret: str
-    """How the plan prints a secret value."""
-
-    @property
-    def template_prefix(self) -> str | None:
-        """The matching template's prefix."""
-        return _inputs(self.template)["prefix"] if self.template else None
-
-    @property
-    def role_arn(self) -> str | None:
-        """The matching template's ``customRoleArn``: the role ECR uses to apply KMS encryption and tags."""
-        role = _inputs(self.template).get("customRoleArn") if self.template else None
-        return role if isinstance(role, str) else None
-
-    def values(self) -> dict[str, Any]:
-        """Each declared setting in the form its live value is compared in (``None`` values: not declared)."""
-        values: dict[str, Any] = {}
-        if self.template:
-            inputs = _inputs(self.template)
-            values["imageTagMutability"] = inputs.get("imageTagMutability", "MUTABLE")
-            values["imageTagMutabilityExclusionFilters"] = _filters(inputs.get("imageTagMutabilityExclusionFilters"))
-            encryption = (inputs.get("encryptionConfigurations") or [{}])[0]
-            encryption = encryption if isinstance(encryption, dict) else {}
-            values["encryptionType"] = encryption.get("encryptionType", "AES256")
-            values["kmsKey"] = encryption.get("kmsKey")  # None: AWS's managed key, which is not compared
-            values["lifecyclePolicy"] = _document(inputs.get("lifecyclePolicy"))
-            values["repositoryPolicy"] = _document(inputs.get("repositoryPolicy"))
-            values["resourceTags"] = dict(inputs.get("resourceTags") or {})
-        if self.scan_on_push is not None:
-            values["scanOnPush"] = self.scan_on_push
-        return values
+    """How the plan prints a secret value (a setting declared with one can't be compared)."""
 
 
-def _filters(value: Any) -> list[str] | Any:
-    """Exclusion filters as a sorted list of their patterns (``WILDCARD`` is their only type)."""
-    if not isinstance(value, list):
-        return [] if value is None else value
-    return sorted(f.get("filter") for f in value if isinstance(f, dict))
-
-
-def _document(text: Any) -> Any:
-    """A JSON policy document as data (``None`` for none); text that isn't JSON stays text."""
-    if text is None or text == "":
-        return None
+def _template_values(inputs: Mapping[str, Any], secret: str, registry: Registry, prefix: str) -> dict[str, Any]:
+    """A plan template's settings in comparison form; a setting whose input holds a secret is ``secret``."""
+    hidden = {key for key, value in inputs.items() if key in TEMPLATE_INPUTS and _holds_secret(value, secret)}
     try:
-        return json.loads(text) if isinstance(text, str) else text
-    except ValueError:
-        return text
+        settings = TemplateSettings.from_inputs({key: value for key, value in inputs.items() if key not in hidden})
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+        raise CliError(f"the expected plan's creation template {prefix!r} of {registry} has inputs that are not a "
+                       f"template's ({type(error).__name__}: {error}); pass the output of `ecr-replication plan "
+                       "--json`") from None
+    values: dict[str, Any] = {
+        "imageTagMutability": settings.image_tag_mutability,
+        "imageTagMutabilityExclusionFilters": list(settings.exclusion_filters),
+        "encryptionType": settings.encryption_type,
+        "kmsKey": settings.kms_key,
+        "lifecyclePolicy": settings.lifecycle_policy,
+        "repositoryPolicy": settings.repository_policy,
+        "resourceTags": dict(settings.tags),
+    }
+    values.update({setting: secret for key in hidden for setting in TEMPLATE_INPUTS[key]})
+    return values
+
+
+def _exclusion_filters(filters: Any) -> list[str]:
+    """A live repository's exclusion filters as a sorted list of their patterns (``WILDCARD`` is their only type)."""
+    return sorted(f["filter"] for f in filters or ())
 
 
 def shown(value: Any) -> str:
@@ -235,7 +221,8 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
         encryption = described.get("encryptionConfiguration") or {}
         live.values.update({
             "imageTagMutability": described.get("imageTagMutability"),
-            "imageTagMutabilityExclusionFilters": _filters(described.get("imageTagMutabilityExclusionFilters")),
+            "imageTagMutabilityExclusionFilters": _exclusion_filters(
+                described.get("imageTagMutabilityExclusionFilters")),
             "encryptionType": encryption.get("encryptionType"),
             "kmsKey": encryption.get("kmsKey"),
             "scanOnPush": bool((described.get("imageScanningConfiguration") or {}).get("scanOnPush")),
@@ -253,33 +240,39 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
     lifecycle = read(("lifecyclePolicy",), "ecr:GetLifecyclePolicy",
                      lambda: ecr.get_lifecycle_policy(repositoryName=repository), "LifecyclePolicyNotFoundException")
     if lifecycle is not None:
-        live.values["lifecyclePolicy"] = _document(lifecycle.get("lifecyclePolicyText"))
+        live.values["lifecyclePolicy"] = canonical_document(lifecycle.get("lifecyclePolicyText"))
     policy = read(("repositoryPolicy",), "ecr:GetRepositoryPolicy",
                   lambda: ecr.get_repository_policy(repositoryName=repository), "RepositoryPolicyNotFoundException")
     if policy is not None:
-        live.values["repositoryPolicy"] = _document(policy.get("policyText"))
+        live.values["repositoryPolicy"] = canonical_document(policy.get("policyText"))
     return live
 
 
-def compare(declared: Declared, live: LiveSettings, registry: Registry, repository: str,
-            existed_before: bool | None) -> list[SettingCheck]:
-    """Every declared setting against its live value, in the order of :meth:`Declared.values`."""
+def compare(declared: Declared, live: LiveSettings, registry: Registry, predates: str | None) -> list[SettingCheck]:
+    """Every declared setting against its live value, in the order of :attr:`Declared.values`.
+
+    ``predates`` says why the repository may not be one replication created during this run (it existed before
+    the push, or that could not be read): its template settings are then not checked, as templates act only when
+    replication creates a repository; scan on push, which the registry scanning configuration sets on existing
+    repositories too, still is.
+    """
     checks = []
-    for setting, expected in declared.values().items():
+    for setting, expected in declared.values.items():
         if setting == "kmsKey" and expected is None:
             continue  # KMS with AWS's managed key, or no KMS at all: the key is not declared
-        if _holds_secret(expected, declared.secret):
-            checks.append(SettingCheck(setting, declared.secret, None, NOT_CHECKED, "the plan shows it as a secret"))
-            continue
-        if setting in live.unread:
-            checks.append(SettingCheck(setting, shown(expected), None, NOT_CHECKED, live.unread[setting]))
-            continue
         value = live.values.get(setting)
-        if _agrees(setting, expected, value):
+        if expected == declared.secret:
+            checks.append(SettingCheck(setting, declared.secret, None, NOT_CHECKED, SECRET_REASON))
+        elif predates is not None and setting in TEMPLATE_SETTINGS:
+            read = setting not in live.unread
+            checks.append(SettingCheck(setting, shown(expected), shown(value) if read else None, NOT_CHECKED, predates))
+        elif setting in live.unread:
+            checks.append(SettingCheck(setting, shown(expected), None, NOT_CHECKED, live.unread[setting]))
+        elif _agrees(setting, expected, value):
             checks.append(SettingCheck(setting, shown(expected), shown(value), OK))
         else:
             checks.append(SettingCheck(setting, shown(expected), shown(value), MISMATCH,
-                                       _hint(setting, declared, registry, repository, existed_before)))
+                                       _hint(setting, declared, registry)))
     return checks
 
 
@@ -302,17 +295,13 @@ def _agrees(setting: str, expected: Any, live: Any) -> bool:
     return bool(expected == live)
 
 
-def _hint(setting: str, declared: Declared, registry: Registry, repository: str, existed_before: bool | None) -> str:
-    """Where to look for a mismatch: the template role for KMS and tags, else the template, or the repository's age."""
+def _hint(setting: str, declared: Declared, registry: Registry) -> str:
+    """Where to look for a mismatch: the registry scanning configuration, the template role for KMS and tags, else
+    the template."""
     if setting == "scanOnPush":
-        # Registry scanning rules apply to existing repositories too.
         return f"the registry scanning configuration of {registry} (aws ecr get-registry-scanning-configuration)"
     template = f"creation template {declared.template_prefix!r} of {registry}"
-    if existed_before:
-        return (f"{repository} existed in {registry} before this push, and templates act only when replication "
-                f"creates a repository: delete it (aws ecr delete-repository --repository-name {repository} --force "
-                f"--region {registry.region}, in account {registry.account_id}) and verify again")
-    uses_kms = setting in ("encryptionType", "kmsKey") and declared.values().get("encryptionType") in KMS_ENCRYPTION_TYPES
+    uses_kms = setting in ("encryptionType", "kmsKey") and declared.values.get("encryptionType") in KMS_ENCRYPTION_TYPES
     if uses_kms or setting == "resourceTags":
         what = "KMS encryption" if uses_kms else "resource tags"
         if declared.role_arn is None:

@@ -11,21 +11,22 @@ COMPLETE, and the image with the pushed digest is in that destination registry, 
 With --expected (``ecr-replication plan --json``) it also compares the repository replication created with what
 the plan declares for it: the matching creation template's tag mutability and exclusion filters, encryption type
 and KMS key, lifecycle policy, repository policy and resource tags, and scan on push from the registry scanning
-configuration.
+configuration. Templates act only when replication creates a repository, so on a destination repository that
+existed before the push (one an earlier run left) the template settings are not checked.
 
 Afterwards it deletes the canary image from the source and from every destination it could read (not with
 --keep) and says which canary repositories remain and how to delete them.
 
 Exit codes: 0 every destination verified; 1 a failure (a FAILED replication status, another digest under the
 canary tag, a setting that differs from the plan); 3 no failure, but some destination not verified (the timeout
-ran out, its credentials are missing or reach another account, or a setting could not be read); 2 usage,
+ran out, its credentials are missing or reach another account, or a declared setting was not checked); 2 usage,
 credential or AWS errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,10 +41,12 @@ from replication.cli import options, output
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
-from replication.cli.replicated_settings import MISMATCH, NOT_CHECKED, Plan, SettingCheck, compare, load_plan, read_live
+from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
+                                                 load_plan, read_live)
 from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
                                       translated_errors)
 from replication.ecr_semantics import Registry, Rule, destinations_of
+from replication.repository_settings import is_repository_name
 
 CANARY_NAME = "ecr-replication-canary"
 """The canary repository's name after a rule's first prefix."""
@@ -87,6 +90,8 @@ class Destination:
 
     registry: Registry
     reader: AccountSession | Unreachable
+    declared: Declared | None = None
+    """What the plan declares for the repository here (``None`` without --expected)."""
     status: str = NOT_STARTED
     failure_code: str | None = None
     image: str | None = None
@@ -97,6 +102,9 @@ class Destination:
     ``arrived_after``)."""
     read_problem: str | None = None
     existed_before: bool | None = None
+    """Whether the repository was in the destination before the push (``None``: not read)."""
+    existence_problem: str | None = None
+    """Why ``existed_before`` could not be read."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
     settings_note: str | None = None
@@ -177,13 +185,17 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
         raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} declares "
                        f"source registry {plan.source_registry_id}")
     canaries = choose_canaries(read_live_rules(source), args.repository, source_registry(source))
-    _check_names(source, canaries)
+    _check_names(canaries)
+    # What the plan declares is read before anything is created: a plan verify can't read stops the run here.
+    declared = {(c.repository, d): plan.declared(d, c.repository)
+                for c in canaries for d in c.destinations} if plan else {}
     readers = {d: sessions.account(d.account_id, d.region) for c in canaries for d in c.destinations}
     created = now()
-    pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[Destination(d, readers[d]) for d in c.destinations])
-              for c in canaries]
+    pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[
+        Destination(d, readers[d], declared.get((c.repository, d))) for d in c.destinations]) for c in canaries]
     pairs = [(push, destination) for push in pushes for destination in push.destinations]
-    with ThreadPoolExecutor(max_workers=options.DEFAULT_MAX_WORKERS) as pool:  # destination registries read side by side
+    # Destination registries are read side by side.
+    with ThreadPoolExecutor(max_workers=options.DEFAULT_MAX_WORKERS) as pool:
         verification = Verification(source, clock, sleep, pool)
         verification.each(record_existing, pairs)
         try:
@@ -193,15 +205,14 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
         except (CliError, KeyboardInterrupt):
             _abandon(source, pushes)
             raise
-        if plan is not None:
-            verification.each(lambda p, d: compare_settings(plan, p.canary.repository, d), pairs)
+        verification.each(compare_settings, pairs)
         if not args.keep:
             verification.each(clean_destination, pairs)
             for push in pushes:
                 push.cleanup = _delete_image(source, source_registry(source), push)
     code = exit_code(pushes)
-    if args.json:
-        output.print_json(as_json(source, pushes, code, args.keep))
+    if args.json:  # AWS error text passes through output.redact, as in the text report
+        print(output.redact(json.dumps(as_json(source, pushes, code, args.keep), indent=2, sort_keys=True)))
     else:
         print_text(source, pushes, code, args.keep)
     return code
@@ -217,22 +228,19 @@ def choose_canaries(rules: Sequence[Rule], repository: str | None, source: Regis
     return [Canary(name, tuple(destinations_of(rules, name)), name != repository) for name in dict.fromkeys(names)]
 
 
-def _check_names(source: AccountSession, canaries: Sequence[Canary]) -> None:
-    """Every repository name is one ECR accepts (botocore's ECR model, ``RepositoryName``), before anything is
-    created."""
-    shape = source.client("ecr").meta.service_model.shape_for("RepositoryName").metadata
+def _check_names(canaries: Sequence[Canary]) -> None:
+    """Every repository name is one ECR accepts, before anything is created."""
     for canary in canaries:
-        name = canary.repository
-        if not (shape.get("min", 0) <= len(name) <= shape.get("max", len(name))
-                and re.fullmatch(shape["pattern"], name)):
+        if not is_repository_name(canary.repository):
             origin = "--repository" if not canary.named_by_verify else "the canary repository for a rule's first prefix"
-            raise CliError(f"{origin}: {name!r} is not a valid ECR repository name (pattern {shape['pattern']}); "
-                           "pass --repository with a repository the rule replicates")
+            raise CliError(f"{origin}: {canary.repository!r} is not a valid ECR repository name (2-256 characters of "
+                           "a-z, 0-9 and '._-' separated by '/'); pass --repository with a repository the rule "
+                           "replicates")
 
 
 def record_existing(push: Push, destination: Destination) -> None:
-    """Note whether the repository is already in the destination before the push (then templates won't act on it;
-    None when it can't be told)."""
+    """Note whether the repository is already in the destination before the push (then templates won't act on it),
+    or why that can't be told."""
     if isinstance(destination.reader, Unreachable):
         return
     ecr = destination.reader.client("ecr", destination.registry.region)
@@ -240,9 +248,13 @@ def record_existing(push: Push, destination: Destination) -> None:
         ecr.describe_repositories(repositoryNames=[push.canary.repository])
         destination.existed_before = True
     except botocore.exceptions.ClientError as error:
-        destination.existed_before = False if error_code(error) == "RepositoryNotFoundException" else None
-    except botocore.exceptions.BotoCoreError:
-        destination.existed_before = None
+        if error_code(error) == "RepositoryNotFoundException":
+            destination.existed_before = False
+        else:
+            destination.existence_problem = describe_client_error(error, destination.registry.account_id,
+                                                                  "ecr:DescribeRepositories")
+    except botocore.exceptions.BotoCoreError as error:
+        destination.existence_problem = f"ecr:DescribeRepositories: {' '.join(str(error).split())}"
 
 
 class Verification:
@@ -363,17 +375,30 @@ class Verification:
             destination.image = found or "absent"
 
 
-def compare_settings(plan: Plan, repository: str, destination: Destination) -> None:
-    """Compare the replicated repository's live settings with what the plan declares for it."""
-    if destination.image != "present" or isinstance(destination.reader, Unreachable):
+def compare_settings(push: Push, destination: Destination) -> None:
+    """Compare the replicated repository's live settings with what the plan declares for it (template settings
+    only on a repository replication created during this run)."""
+    declared = destination.declared
+    if declared is None or destination.image != "present" or isinstance(destination.reader, Unreachable):
         return
-    declared = plan.declared(destination.registry, repository)
-    if declared.template is None and declared.scan_on_push is None:
+    repository, registry = push.canary.repository, destination.registry
+    if not declared.values:
         destination.settings_note = (f"the plan declares no creation template or scanning configuration for "
-                                     f"{repository} in {destination.registry}: settings not compared")
+                                     f"{repository} in {registry}: settings not compared")
         return
-    live = read_live(destination.reader, destination.registry, repository)
-    destination.settings = compare(declared, live, destination.registry, repository, destination.existed_before)
+    live = read_live(destination.reader, registry, repository)
+    destination.settings = compare(declared, live, registry, _predates(repository, destination))
+
+
+def _predates(repository: str, destination: Destination) -> str | None:
+    """Why the repository may not be one replication created after this run's push (``None``: it was)."""
+    templates = "and creation templates act only when replication creates a repository"
+    if destination.existed_before:
+        return f"{repository} existed in {destination.registry} before this push, {templates}"
+    if destination.existed_before is None:
+        return (f"whether {repository} existed in {destination.registry} before this push could not be read "
+                f"({destination.existence_problem}), {templates}")
+    return None
 
 
 def clean_destination(push: Push, destination: Destination) -> None:
@@ -417,7 +442,7 @@ def exit_code(pushes: Sequence[Push]) -> int:
     return EXIT_NOT_VERIFIED if NOT_VERIFIED in verdicts else EXIT_VERIFIED
 
 
-def problem(destination: Destination) -> tuple[str | None, str | None]:
+def problem(canary: Canary, destination: Destination) -> tuple[str | None, str | None]:
     """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified)."""
     if destination.status == FAILED_STATUS:
         return f"replication FAILED ({destination.failure_code or 'no failure code'})", CHECK_HINT
@@ -443,11 +468,33 @@ def problem(destination: Destination) -> tuple[str | None, str | None]:
             where = f"replication is {destination.status} and the image has not arrived"
         fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
         return f"timed out: {where}", fix
-    unread = [s for s in destination.settings if s.state == NOT_CHECKED]
-    if unread:
-        return ("settings not read: " + "; ".join(f"{s.setting} ({s.hint})" for s in unread),
-                "allow the destination credentials to read the repository's settings (see docs/operations.md)")
+    unchecked: dict[str | None, list[str]] = {}
+    for setting in destination.settings:
+        if setting.state == NOT_CHECKED:
+            unchecked.setdefault(setting.hint, []).append(setting.setting)
+    if unchecked:
+        return ("settings not checked: " + "; ".join(f"{', '.join(names)} ({reason})"
+                                                     for reason, names in unchecked.items()),
+                "; ".join(_unchecked_fixes(canary, destination, set(unchecked))))
     return None, None
+
+
+def _unchecked_fixes(canary: Canary, destination: Destination, reasons: set[str | None]) -> list[str]:
+    """What makes the settings that were not checked checkable, for each reason among ``reasons``."""
+    registry, fixes = destination.registry, []
+    predates = _predates(canary.repository, destination)
+    if predates in reasons and destination.existed_before and canary.named_by_verify:
+        fixes.append(f"delete it ({_delete_repository_command(registry, canary.repository)}) and verify again: "
+                     "replication then creates it with the creation templates")
+    elif predates in reasons and destination.existed_before:
+        fixes.append(f"pass --repository with a repository that is not in {registry} yet, or none (the canary)")
+    elif predates in reasons and isinstance(destination.reader, AccountSession):
+        fixes.append(f"allow ecr:DescribeRepositories to {destination.reader.access}")
+    if reasons - {predates, SECRET_REASON}:
+        fixes.append("allow the destination credentials to read the repository's settings (see docs/operations.md)")
+    if SECRET_REASON in reasons:
+        fixes.append("compare the settings the plan shows as secrets by hand")
+    return fixes
 
 
 def remaining_repositories(source: AccountSession, pushes: Sequence[Push]) -> list[tuple[Registry, str, str]]:
@@ -485,8 +532,8 @@ def _duration(seconds: float) -> str:
 
 def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> dict[str, Any]:
     """The ``--json`` report: every canary, every destination with its verdict, and what remains."""
-    def destination_json(d: Destination) -> dict[str, Any]:
-        text, fix = problem(d)
+    def destination_json(canary: Canary, d: Destination) -> dict[str, Any]:
+        text, fix = problem(canary, d)
         return {
             "registry": str(d.registry), **d.registry.as_api(),
             "result": d.verdict,
@@ -514,7 +561,7 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
             "pushedAt": p.pushed_at.isoformat() if p.pushed_at else None,
             "repositoryCreated": p.repository_created,
             "cleanup": "kept" if keep else p.cleanup,
-            "destinations": [destination_json(d) for d in p.destinations],
+            "destinations": [destination_json(p.canary, d) for d in p.destinations],
         } for p in pushes],
         "remainingRepositories": [
             {"registry": str(registry), "repositoryName": name, "origin": origin,
@@ -523,61 +570,67 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
     }
 
 
-def _print_destination(d: Destination) -> None:
+def _destination_lines(canary: Canary, d: Destination) -> list[str]:
     """A destination's verdict line, then what differs or is missing and what to do."""
     arrived = (f"arrived {_duration(d.arrived_after)} after the push (not yet at {_duration(d.missed_at)})"
                if d.arrived_after is not None else None)
     mismatches = [s for s in d.settings if s.state == MISMATCH]
-    text, fix = problem(d)
+    text, fix = problem(canary, d)
+    lines = []
     if d.verdict == VERIFIED:
         settings = f"; {len(d.settings)} setting(s) as declared" if d.settings else ""
-        print(f"  {d.registry}: verified: {arrived}{settings}")
+        lines.append(f"  {d.registry}: verified: {arrived}{settings}")
     elif mismatches and text and text.startswith("settings differ"):
-        print(f"  {d.registry}: failed: {arrived or 'the image is there'}, but its settings differ from the plan:")
-        for setting in mismatches:
-            print(f"    {setting.setting}: expected {setting.expected}, live {setting.live}")
-        for hint in dict.fromkeys(s.hint for s in mismatches if s.hint):
-            print(f"    fix: {hint}")
+        lines.append(f"  {d.registry}: failed: {arrived or 'the image is there'}, but its settings differ from the "
+                     "plan:")
+        lines += [f"    {setting.setting}: expected {setting.expected}, live {setting.live}" for setting in mismatches]
+        lines += [f"    fix: {hint}" for hint in dict.fromkeys(s.hint for s in mismatches if s.hint)]
     else:
-        print(f"  {d.registry}: {d.verdict.replace('_', ' ').lower()}: {text}")
-        if fix:
-            print(f"    fix: {fix}")
-    if d.settings_note:
-        print(f"    note: {d.settings_note}")
+        # The image's arrival is verified even when some settings could not be checked.
+        lead = f"{arrived}, but " if arrived and text and text.startswith("settings not checked") else ""
+        lines.append(f"  {d.registry}: {d.verdict.replace('_', ' ').lower()}: {lead}{text}")
+        lines += [f"    fix: {fix}"] if fix else []
+    lines += [f"    note: {d.settings_note}"] if d.settings_note else []
+    return lines
 
 
 def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> None:
-    """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
+    """The human report: per canary and destination the verdict, its reason and fix, then cleanup. AWS error
+    text passes through :func:`output.redact`."""
+    lines = []
     for push in pushes:
-        print(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to {source_registry(source)}")
+        lines.append(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to {source_registry(source)}")
         for d in push.destinations:
-            _print_destination(d)
-    print()
+            lines += _destination_lines(push.canary, d)
+    lines.append("")
     if keep:
-        print("canary images kept (--keep); delete them with:")
+        lines.append("canary images kept (--keep); delete them with:")
         for push in pushes:
             for registry in [source_registry(source)] + [d.registry for d in push.destinations if d.image == "present"]:
-                print(f"  {_delete_image_command(push, registry)}")
+                lines.append(f"  {_delete_image_command(push, registry)}")
     else:
         for push in pushes:
             deleted = [str(source_registry(source))] * (push.cleanup == "deleted") + [
                 str(d.registry) for d in push.destinations if d.cleanup == "deleted"]
-            print(f"canary image deleted from {', '.join(deleted) or 'nowhere'}")
+            lines.append(f"canary image deleted from {', '.join(deleted) or 'nowhere'}")
             for registry, outcome in [(source_registry(source), push.cleanup)] + [
                     (d.registry, d.cleanup) for d in push.destinations]:
                 if outcome and outcome.startswith("failed"):
-                    print(f"  {registry}: {outcome}\n    delete it with: {_delete_image_command(push, registry)}")
+                    lines += [f"  {registry}: {outcome}",
+                              f"    delete it with: {_delete_image_command(push, registry)}"]
             for d in push.destinations:
                 if d.image != "present" and not d.unreachable and d.cleanup == "not there" and d.verdict != FAILED:
-                    print(f"  {d.registry}: it may still arrive there: {_delete_image_command(push, d.registry)}")
+                    lines.append(f"  {d.registry}: it may still arrive there: "
+                                 f"{_delete_image_command(push, d.registry)}")
                 elif d.unreachable:
-                    print(f"  {d.registry}: not read, so not deleted: {_delete_image_command(push, d.registry)}")
+                    lines.append(f"  {d.registry}: not read, so not deleted: {_delete_image_command(push, d.registry)}")
     remaining = remaining_repositories(source, pushes)
     if remaining:
-        print("canary repositories remain (kept for the next run; delete them with):")
-        for registry, name, origin in remaining:
-            print(f"  {_delete_repository_command(registry, name)}  ({origin})")
+        lines.append("canary repositories remain (kept for the next run; delete them with):")
+        lines += [f"  {_delete_repository_command(registry, name)}  ({origin})" for registry, name, origin in remaining]
     verdicts = [d.verdict for p in pushes for d in p.destinations]
     summary = f"{verdicts.count(VERIFIED)} of {len(verdicts)} destination(s) verified"
-    print({EXIT_VERIFIED: f"verified: {summary}", EXIT_FAILED: f"failed: {summary}, {verdicts.count(FAILED)} failed",
-           EXIT_NOT_VERIFIED: f"not verified: {summary}"}[code])
+    lines.append({EXIT_VERIFIED: f"verified: {summary}",
+                  EXIT_FAILED: f"failed: {summary}, {verdicts.count(FAILED)} failed",
+                  EXIT_NOT_VERIFIED: f"not verified: {summary}"}[code])
+    print(output.redact("\n".join(lines)))

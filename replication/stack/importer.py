@@ -39,15 +39,13 @@ from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, Unsuppo
                                        replicated_prefixes, rule_from_api)
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import PolicyDocumentError, parse_policy
+from replication.limits import DEFAULT_ENCRYPTION_TYPE
 from replication.model import POLICY_SID, check_policy_statements
 from replication.repository_settings import scanning_filters, template_prefixes
+from replication.template_settings import TemplateSettings
 
 REPLICATION = "REPLICATION"
 """The ``appliedFor`` value of creation templates that act when replication creates a repository."""
-
-DEFAULT_MUTABILITY, DEFAULT_ENCRYPTION = "MUTABLE", "AES256"
-"""What a creation template sets when it names no tag mutability or encryption (pulumi-aws 7.51.1,
-``RepositoryCreationTemplate``: "Defaults to `MUTABLE`", "Defaults to `AES256`")."""
 
 
 @dataclass(frozen=True)
@@ -85,82 +83,6 @@ def destinations_named(rules: Sequence[Mapping[str, Any]]) -> list[Registry]:
     """Every destination registry the rules name (whether or not the rules can be modelled), sorted."""
     named = {Registry(str(d["registryId"]), str(d["region"])) for rule in rules for d in rule.get("destinations") or ()}
     return sorted(named)
-
-
-@dataclass(frozen=True)
-class TemplateSettings:
-    """What a creation template sets on the repositories it creates, in one form for live and declared ones."""
-
-    applied_for: tuple[str, ...]
-    image_tag_mutability: str
-    exclusion_filters: tuple[str, ...]
-    encryption_type: str
-    kms_key: str | None
-    lifecycle_policy: str | None
-    """Canonical JSON."""
-    repository_policy: str | None
-    """Canonical JSON."""
-    tags: tuple[tuple[str, str], ...]
-    custom_role_arn: str | None
-
-    @classmethod
-    def from_api(cls, template: Mapping[str, Any]) -> TemplateSettings:
-        """A template as ``DescribeRepositoryCreationTemplates`` shows it."""
-        encryption = template.get("encryptionConfiguration") or {}
-        return cls(
-            applied_for=tuple(sorted(template.get("appliedFor") or ())),
-            image_tag_mutability=template.get("imageTagMutability") or DEFAULT_MUTABILITY,
-            exclusion_filters=tuple(sorted(f["filter"] for f in template.get("imageTagMutabilityExclusionFilters") or ())),
-            encryption_type=encryption.get("encryptionType") or DEFAULT_ENCRYPTION,
-            kms_key=encryption.get("kmsKey") or None,
-            lifecycle_policy=_canonical(template.get("lifecyclePolicy")),
-            repository_policy=_canonical(template.get("repositoryPolicy")),
-            tags=tuple(sorted((t["Key"], t["Value"]) for t in template.get("resourceTags") or ())),
-            custom_role_arn=template.get("customRoleArn") or None,
-        )
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> TemplateSettings:
-        """A declared ``aws.ecr.RepositoryCreationTemplate``'s inputs (engine names, as the mock runner records)."""
-        encryption = (inputs.get("encryptionConfigurations") or [{}])[0]
-        return cls(
-            applied_for=tuple(sorted(inputs.get("appliedFors") or ())),
-            image_tag_mutability=inputs.get("imageTagMutability") or DEFAULT_MUTABILITY,
-            exclusion_filters=tuple(sorted(f["filter"] for f in inputs.get("imageTagMutabilityExclusionFilters") or ())),
-            encryption_type=encryption.get("encryptionType") or DEFAULT_ENCRYPTION,
-            kms_key=encryption.get("kmsKey") or None,
-            lifecycle_policy=_canonical(inputs.get("lifecyclePolicy")),
-            repository_policy=_canonical(inputs.get("repositoryPolicy")),
-            tags=tuple(sorted((inputs.get("resourceTags") or {}).items())),
-            custom_role_arn=inputs.get("customRoleArn") or None,
-        )
-
-    def differences(self, other: TemplateSettings) -> list[str]:
-        """``field: this -> other`` for each field that differs."""
-        return [f"{name}: {mine!r} -> {theirs!r}" for name, mine, theirs in
-                ((name, getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__)
-                if mine != theirs]
-
-    def repository_settings(self) -> dict[str, Any]:
-        """The ``repositorySettings`` config keys that declare these settings."""
-        settings: dict[str, Any] = {"imageTagMutability": self.image_tag_mutability, "encryptionType": self.encryption_type}
-        if self.exclusion_filters:
-            settings["imageTagMutabilityExclusionFilters"] = list(self.exclusion_filters)
-        if self.lifecycle_policy is not None:
-            settings["lifecyclePolicy"] = self.lifecycle_policy
-        if self.repository_policy is not None:
-            settings["repositoryPolicy"] = self.repository_policy
-        return settings
-
-
-def _canonical(document: str | None) -> str | None:
-    """A JSON document's canonical text (``None`` for none); text that isn't JSON stays as it is."""
-    if not document:
-        return None
-    try:
-        return canonical_json(json.loads(document))
-    except ValueError:
-        return document
 
 
 def scanning_rules(configuration: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -299,7 +221,7 @@ def _template_settings(live: LiveRegistry, prefixes: tuple[str, ...], refusals: 
         unsupported = [
             (found.custom_role_arn, f"uses the role {found.custom_role_arn}, and the component creates a role of its own"),
             (found.tags, "sets resource tags, which need a role, and the component creates a role of its own"),
-            (found.encryption_type != DEFAULT_ENCRYPTION,
+            (found.encryption_type != DEFAULT_ENCRYPTION_TYPE,
              f"uses {found.encryption_type} encryption, which needs a role, and the component creates a role of its own"),
             (found.applied_for != (REPLICATION,),
              f"also applies to {', '.join(a for a in found.applied_for if a != REPLICATION)}, which the component has "

@@ -147,15 +147,26 @@ class Delivery:
 class FakeReplication:
     """Plays ECR replication for the images the CLI pushes, on a clock the test moves.
 
-    It stands for what AWS does after a push to a replicated repository (ECR user guide, "Private image
-    replication" and "Templates to control repositories created during ... replication"): ECR copies the image
-    (same manifest, so the same digest, with its tags) into each destination registry, first creating the
-    repository there with the matching creation template's settings if it doesn't exist, and reports each
-    destination's progress through ``DescribeImageReplicationStatus`` as IN_PROGRESS, then COMPLETE, or FAILED
-    with a ``failureCode`` (ECR API reference, ``ImageReplicationStatus``). moto stores images but does neither:
-    this helper watches the CLI's ``PutImage`` responses, answers the status call through a
-    :class:`ReplicationStatuses` responder (model-validated), and writes the copies with moto calls made in the
-    destination account (``session_for(account, region)``, credentials of that account).
+    It stands for what AWS does after a push to a replicated repository; moto stores images but does none of it:
+
+    * the image pushed is copied into each destination registry under the same repository name (ECR user guide,
+      "Private image replication in Amazon ECR", docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html,
+      considerations: "The repository name will remain the same across Regions and accounts"), as the same
+      manifest with its tag, so with the same digest (the digest names the manifest's bytes: OCI image-spec,
+      ``descriptor.md``);
+    * a repository missing in the destination is created first (same page, "Cross-account replication policy
+      requirements": ``ecr:CreateRepository`` "allows ECR to automatically create repositories in the
+      destination registry if they don't already exist"), with the settings of the creation template that
+      applies; a repository that already exists keeps its own (ECR user guide, "Creating a repository creation
+      template in Amazon ECR", .../userguide/repository-creation-templates-create.html: "This doesn't have any
+      effect on any previously created repositories");
+    * the source's ``DescribeImageReplicationStatus`` reports each destination as IN_PROGRESS, then COMPLETE, or
+      FAILED with a ``failureCode`` (ECR API reference, ``ImageReplicationStatus``; botocore's ECR model,
+      ``ReplicationStatus`` enum).
+
+    The helper watches the CLI's ``PutImage`` responses, answers the status call through a
+    :class:`ReplicationStatuses` responder (validated against botocore's model), and writes the copies with moto
+    calls made in the destination account (``session_for(account, region)``, credentials of that account).
     """
 
     def __init__(self, statuses: ReplicationStatuses, session_for: Callable[[str, str], boto3.Session]) -> None:
@@ -222,7 +233,7 @@ class FakeReplication:
             if policy:
                 ecr.set_repository_policy(repositoryName=name, policyText=policy)
         except ecr.exceptions.RepositoryAlreadyExistsException:
-            pass  # templates act only when replication creates the repository
+            pass  # templates act only when replication creates the repository (class docstring)
         manifest, digest = image["imageManifest"], image["imageId"]["imageDigest"]
         if delivery.other_image:
             manifest = json.dumps({**json.loads(manifest), "annotations": {"written-by": "someone else"}})

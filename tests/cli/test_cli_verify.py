@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli import verify
@@ -362,17 +363,130 @@ def test_wrong_settings_name_setting_expected_live_and_the_template_role(
                                        "MUTABLE; encryptionType: expected KMS, live AES256")
 
 
-def test_a_repository_that_existed_before_points_at_its_age(cli: Cli, clock: Clock, replication: FakeReplication,
-                                                            registry: Registry, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    """Templates act only when replication creates a repository: one left from an earlier run keeps its settings."""
-    registry.account_session(DEST_A, WEST).client("ecr").create_repository(repositoryName=CANARY)
+def test_templates_are_verified_only_on_a_repository_replication_created_during_the_run(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Canary repositories are kept between runs, and templates act only when replication creates a repository:
+    a second run's repository predates its push, so it says nothing about the templates (not checked, exit 3),
+    while scan on push, which the registry scanning configuration sets on existing repositories too, is still
+    compared. Deleting the destination's repository, as the fix says, makes the next run verify them again."""
+    registry.account_session(DEST_A, WEST).client("ecr").put_registry_scanning_configuration(
+        scanType="BASIC", rules=[{"scanFrequency": "SCAN_ON_PUSH",
+                                  "repositoryFilters": [{"filter": "prod", "filterType": "WILDCARD"}]}])
     replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
     replication.deliver(DEST_B, EU)
-    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 1
-    wrong = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
-    assert wrong["repositoryExistedBefore"] is True
-    assert f"{CANARY} existed in {DEST_A}/{WEST} before this push" in wrong["fix"]
+    expected = str(plan(tmp_path / "plan.json", DECLARED, scanning=["prod"]))
+    assert run(cli, clock, *ROLES, "--expected", expected, "--json") == verify.EXIT_VERIFIED
+    first = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert first["repositoryExistedBefore"] is False and {s["state"] for s in first["settings"]} == {"ok"}
+
+    assert run(cli, clock, *ROLES, "--expected", expected, "--json") == verify.EXIT_NOT_VERIFIED
+    second = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert (second["result"], second["repositoryExistedBefore"], second["imagePresent"]) == ("NOT_VERIFIED", True, True)
+    reason = (f"{CANARY} existed in {DEST_A}/{WEST} before this push, and creation templates act only when "
+              "replication creates a repository")
+    assert [(s["setting"], s["state"], s["hint"]) for s in second["settings"]] == [
+        (setting, "not checked", reason) for setting in ("imageTagMutability", "imageTagMutabilityExclusionFilters",
+                                                        "encryptionType", "kmsKey", "lifecyclePolicy",
+                                                        "repositoryPolicy", "resourceTags")] + [
+        ("scanOnPush", "ok", None)]
+    delete = (f"aws ecr delete-repository --repository-name {CANARY} --force --region {WEST}  # with credentials of "
+              f"account {DEST_A}")
+    assert second["fix"] == (f"delete it ({delete}) and verify again: replication then creates it with the creation "
+                             "templates")
+
+    registry.account_session(DEST_A, WEST).client("ecr").delete_repository(repositoryName=CANARY, force=True)
+    assert run(cli, clock, *ROLES, "--expected", expected, "--json") == verify.EXIT_VERIFIED
+
+
+def test_a_template_change_is_no_mismatch_on_a_repository_from_before_it(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The repository was created before the template became IMMUTABLE: its MUTABLE tags are shown, not judged."""
+    registry.account_session(DEST_A, WEST).client("ecr").create_repository(repositoryName=CANARY,
+                                                                            imageTagMutability="MUTABLE")
+    replication.deliver(DEST_A, WEST, Delivery(after=1, repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    expected = str(plan(tmp_path / "plan.json", DECLARED))
+    assert run(cli, clock, *ROLES, "--expected", expected) == verify.EXIT_NOT_VERIFIED
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == (
+        f"  {DEST_A}/{WEST}: not verified: arrived 2s after the push (not yet at 0s), but settings not checked: "
+        "imageTagMutability, imageTagMutabilityExclusionFilters, encryptionType, kmsKey, lifecyclePolicy, "
+        f"repositoryPolicy, resourceTags ({CANARY} existed in {DEST_A}/{WEST} before this push, and creation "
+        "templates act only when replication creates a repository)")
+    assert out[-1] == "not verified: 1 of 2 destination(s) verified"
+
+
+def deny(operation: str, region: str, message: str) -> ClientHook:
+    """A hook answering ``operation`` on the ECR clients of ``region`` as AWS answers a role without the permission
+    (ECR API reference, "Common Errors": AccessDeniedException, HTTP 400), quoting ``message``."""
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse(None, 400, {}, None), {"Error": {"Code": "AccessDeniedException", "Message": message}}
+
+    def hook(service: str, client: Any) -> Any:
+        if service == "ecr" and client.meta.region_name == region:
+            client.meta.events.register(f"before-call.ecr.{operation}", answer)
+        return client
+    return hook
+
+
+LEAKED_KEY = "ASIAY34FZKBOKMUTVV7A"
+"""An access key id in an AWS error message (messages may quote the request's credentials: ``output.redact``)."""
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_unknown_repository_age_leaves_templates_unchecked_and_aws_text_redacted(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+    """DescribeRepositories denied in DEST_A: whether the repository predates the push is unknown, so no template
+    setting is checked (nor scan on push, unread); the denial's text is printed with the key it quotes redacted."""
+    hooks.append(deny("DescribeRepositories", WEST, f"User {LEAKED_KEY} is not authorized to perform: "
+                                                    "ecr:DescribeRepositories"))
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    expected = str(plan(tmp_path / "plan.json", DECLARED, scanning=["prod/*"]))
+    assert run(cli, clock, *ROLES, "--expected", expected, *["--json"] * as_json) == verify.EXIT_NOT_VERIFIED
+    out = capsys.readouterr().out
+    assert LEAKED_KEY not in out and "User [redacted] is not authorized" in out
+    if as_json:
+        unknown = destinations(json.loads(out))[f"{DEST_A}/{WEST}"]
+        assert {s["state"] for s in unknown["settings"]} == {"not checked"}
+        assert unknown["settings"][0]["hint"].startswith(f"whether {CANARY} existed in {DEST_A}/{WEST} before this "
+                                                         f"push could not be read (access denied: account {DEST_A}")
+        assert unknown["fix"] == (f"allow ecr:DescribeRepositories to role arn:aws:iam::{DEST_A}:role/verify (assumed "
+                                  "from the default credential chain); allow the destination credentials to read the "
+                                  "repository's settings (see docs/operations.md)")
+
+
+def test_settings_the_plan_shows_as_secrets_are_not_checked(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --json`` prints a secret input as SECRET (``replication.preview.runner.mask``): the settings it
+    declares can't be compared, the others are."""
+    from replication.preview.runner import SECRET
+
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    template = {**DECLARED, "encryptionConfigurations": SECRET, "resourceTags": {"team": SECRET}}
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", template)), "--json") == 3
+    found = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert {s["setting"]: (s["state"], s["hint"]) for s in found["settings"] if s["state"] != "ok"} == {
+        setting: ("not checked", "the plan shows it as a secret")
+        for setting in ("encryptionType", "kmsKey", "resourceTags")}
+    assert [s["setting"] for s in found["settings"] if s["state"] == "ok"] == [
+        "imageTagMutability", "imageTagMutabilityExclusionFilters", "lifecyclePolicy", "repositoryPolicy"]
+    assert found["fix"] == "compare the settings the plan shows as secrets by hand"
+
+
+def test_a_plan_template_verify_cannot_read_stops_the_run_before_anything_is_created(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    template = {**DECLARED, "imageTagMutabilityExclusionFilters": ["latest"]}
+    assert cli.main(["verify", *ROLES, "--expected", str(plan(tmp_path / "plan.json", template))]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"ecr-replication verify: error: the expected plan's creation template 'prod' of "
+                           f"{DEST_A}/{WEST} has inputs that are not a template's (TypeError: ")
+    assert registry.ecr.describe_repositories()["repositories"] == []
 
 
 def test_the_component_plan_is_the_expected_file(cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
@@ -455,31 +569,6 @@ def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Exit codes: 0 every destination verified; 1 a failure" in text and "``" not in text and "`" not in text
 
 
-def test_the_template_ecr_applies_is_the_longest_matching_prefix_with_its_implicit_slash() -> None:
-    """ECR user guide, repository creation templates: a prefix matches names under ``prefix/``; ROOT is the
-    fallback."""
-    from replication.cli.replicated_settings import matching_template
-
-    templates = [{"inputs": {"prefix": p}} for p in ("ROOT", "prod", "prod/api", "team")]
-    chosen = {name: (matching_template(templates, name) or {}).get("inputs", {}).get("prefix")
-              for name in ("prod/api/x", "prod/apix", "prod/x", "prod-x", "team/a", "teams/a")}
-    assert chosen == {"prod/api/x": "prod/api", "prod/apix": "prod", "prod/x": "prod", "prod-x": "ROOT",
-                      "team/a": "team", "teams/a": "ROOT"}
-    assert matching_template(templates[1:], "other/x") is None
-
-
-@pytest.mark.parametrize(("pattern", "matched"), [
-    ("prod", [True, True, True, True, True]), ("*prod", [True, True, False, False, False]),
-    ("prod*", [True, False, True, False, True]), ("*prod*", [True, True, True, True, True]),
-    ("prod*repo", [False, False, True, False, True])])
-def test_scanning_filters_match_as_the_user_guide_table_says(pattern: str, matched: list[bool]) -> None:
-    """ECR user guide, "Filters to choose which repositories are scanned": the table of names and filters."""
-    from replication.cli.replicated_settings import scanning_filter_matches
-
-    names = ["prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"]
-    assert [scanning_filter_matches(pattern, name) for name in names] == matched
-
-
 def test_text_report_of_wrong_settings(cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     replication.deliver(DEST_A, WEST, Delivery(after=1, repository={**AS_DECLARED, "imageTagMutability": "MUTABLE"}))
@@ -516,5 +605,7 @@ def test_a_setting_that_cannot_be_read_is_not_verified(cli: Cli, clock: Clock, r
     assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 3
     unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
     assert unread["result"] == "NOT_VERIFIED"
-    assert unread["problem"] == (f"settings not read: lifecyclePolicy (access denied: account {DEST_A} is not allowed "
-                                 "to call ecr:GetLifecyclePolicy (not authorized to perform: ecr:GetLifecyclePolicy))")
+    assert unread["problem"] == (f"settings not checked: lifecyclePolicy (access denied: account {DEST_A} is not "
+                                 "allowed to call ecr:GetLifecyclePolicy (not authorized to perform: "
+                                 "ecr:GetLifecyclePolicy))")
+    assert unread["fix"] == "allow the destination credentials to read the repository's settings (see docs/operations.md)"

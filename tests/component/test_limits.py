@@ -75,6 +75,18 @@ def test_choices_are_the_models(ours: tuple[str, ...], shape_name: str) -> None:
     assert sorted(ours) == sorted(shape(shape_name).enum)
 
 
+def test_defaults_are_the_ones_the_model_documents() -> None:
+    """What a creation template (or CreateRepository) gives a repository when it names no tag mutability or
+    encryption, as the model's documentation states it."""
+    for operation in ("CreateRepositoryCreationTemplate", "CreateRepository"):
+        documentation = ECR.operation_model(operation).input_shape.members["imageTagMutability"].documentation
+        assert f"the default setting of <code>{limits.DEFAULT_IMAGE_TAG_MUTABILITY}</code>" in documentation
+    assert (f"By default, when no encryption configuration is set or the <code>{limits.DEFAULT_ENCRYPTION_TYPE}"
+            "</code> encryption type is used") in shape("EncryptionConfiguration").documentation
+    assert {limits.DEFAULT_IMAGE_TAG_MUTABILITY, limits.DEFAULT_ENCRYPTION_TYPE} <= {
+        *limits.IMAGE_TAG_MUTABILITIES, *limits.ENCRYPTION_TYPES}
+
+
 def test_kms_key_pattern_is_the_models_with_the_region_and_account_named() -> None:
     model = shape("KmsKeyForRepositoryCreationTemplate").metadata["pattern"]
     unnamed = re.sub(r"\(\?P<\w+>([^)]*)\)", r"\1", limits.KMS_KEY_ARN_PATTERN.pattern)

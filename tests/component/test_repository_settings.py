@@ -15,7 +15,8 @@ from replication import (
     RepositorySettingsArgs,
 )
 from replication.preview.runner import OfflineRun, run_offline
-from replication.repository_settings import ROOT_TEMPLATE, template_prefixes
+from replication.ecr_semantics import Rule, scanning_filter_covers, scanning_filter_matches
+from replication.repository_settings import ROOT_TEMPLATE, applied_template, scanning_filters, template_prefixes
 from tests.component.helpers import rejected_before_any_resource
 from tests.conftest import DEST_ACCOUNT, REPLICATION_CONFIGURATION, SOURCE_ACCOUNT, account_provider, policy_of, provider_name
 
@@ -124,6 +125,35 @@ def test_prefix_mapping_never_leaves_a_replicated_repository_unconfigured() -> N
     assert template_prefixes(()) == (ROOT_TEMPLATE,)
     run = replicate(RepositorySettingsArgs(image_tag_mutability="IMMUTABLE"), prefixes=[])
     assert [t.inputs["prefix"] for t in run.of_type(TEMPLATE)] == [ROOT_TEMPLATE]
+
+
+def test_the_template_ecr_applies_is_the_longest_matching_prefix_with_its_implicit_slash() -> None:
+    """ECR API reference, CreateRepositoryCreationTemplate ``prefix``: "There is always an assumed / applied to the
+    end of the prefix"; ROOT applies to repositories no other template does."""
+    prefixes = (ROOT_TEMPLATE, "prod", "prod/api", "team")
+    chosen = {name: applied_template(prefixes, name)
+              for name in ("prod/api/x", "prod/apix", "prod/x", "prod-x", "team/a", "teams/a")}
+    assert chosen == {"prod/api/x": "prod/api", "prod/apix": "prod", "prod/x": "prod", "prod-x": ROOT_TEMPLATE,
+                      "team/a": "team", "teams/a": ROOT_TEMPLATE}
+    assert applied_template(prefixes[1:], "other/x") is None
+
+
+NAMES = ("prod/api", "prod/api/v1", "prod-api", "prod", "prodx/y", "shared/x", "sharedx", "team-a/x/y",
+         "team/prod/x", "other/y")
+"""Repository names some of the prefixes below replicate and some don't."""
+
+
+@pytest.mark.parametrize("prefixes", [("prod/",), ("prod", "shared/"), ("team-a/x", "prod/api/"), ()])
+def test_every_replicated_repository_gets_a_template_and_exactly_those_are_scanned(prefixes: tuple[str, ...]) -> None:
+    """The templates and scanning filters the component declares for a destination's prefixes, judged by ECR's
+    rules: ECR finds a template for every repository replication creates, and the ``<prefix>*`` WILDCARD filters
+    scan exactly the repositories the rule replicates (a ``PREFIX_MATCH`` filter is a plain string prefix)."""
+    rule, templates, filters = Rule((), prefixes), template_prefixes(prefixes), scanning_filters(prefixes)
+    for name in NAMES:
+        if rule.matches(name):
+            assert applied_template(templates, name) is not None, name
+        assert any(scanning_filter_matches(f, name) for f in filters) == rule.matches(name), name
+    assert all(any(scanning_filter_covers(f, prefix) for f in filters) for prefix in prefixes or ("",))
 
 
 def test_role_only_when_needed_with_exactly_the_documented_permissions() -> None:

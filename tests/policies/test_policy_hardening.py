@@ -92,9 +92,13 @@ def test_uncovered_prefixes_are_reported_once_per_destination() -> None:
 
 @pytest.mark.parametrize("patterns, frequency, covered", [
     (["prod/*"], "SCAN_ON_PUSH", True), (["*"], "SCAN_ON_PUSH", True), (["pr*"], "CONTINUOUS_SCAN", True),
-    (["prod*"], "SCAN_ON_PUSH", True), (["prod/api*"], "SCAN_ON_PUSH", False), (["prod/"], "SCAN_ON_PUSH", False),
+    (["prod*"], "SCAN_ON_PUSH", True), (["prod/api*"], "SCAN_ON_PUSH", False), (["prod"], "SCAN_ON_PUSH", True),
+    (["rod"], "SCAN_ON_PUSH", True), (["prod/api"], "SCAN_ON_PUSH", False), (["*prod"], "SCAN_ON_PUSH", False),
     (["prod/*"], "MANUAL", False)])
 def test_scan_filters_must_cover_the_whole_prefix(patterns: list, frequency: str, covered: bool) -> None:
+    """The rule replicates 'prod/'. A filter without a wildcard scans every repository whose name contains it
+    (ECR user guide, "Filters to choose which repositories are scanned in Amazon ECR"), so 'prod' and 'rod' cover
+    'prod/...'; '*prod' only names that end in 'prod'."""
     found = messages([replication_configuration(), scanning_configuration(patterns=patterns, frequency=frequency)])
     assert (found == []) == covered
 
