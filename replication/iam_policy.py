@@ -25,7 +25,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from .ecr_semantics import Registry, account_root_arn, minimal_prefixes
+from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes
 from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
 
 
@@ -325,16 +325,6 @@ def _states_after(pattern: str, text: str) -> frozenset[int]:
         if not states:
             break
     return frozenset(states)
-
-
-def account_of_principal(principal: str) -> str | None:
-    """The account an ``AWS`` principal belongs to: a bare account id, or any IAM or STS ARN in that account."""
-    if ACCOUNT_ID_PATTERN.match(principal):
-        return principal
-    parts = principal.split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and parts[2] in ("iam", "sts") and ACCOUNT_ID_PATTERN.match(parts[4]):
-        return parts[4]
-    return None
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replication.ecr_semantics import Registry, canonical_json, replicated_prefixes, rule_layout, rules_from_api
-from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account_id
+from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account
 from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
 
 REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
@@ -73,7 +73,7 @@ def _statements(document: str) -> tuple[str, list[Any]]:
 class _Reviewer:
     def __init__(self, live: LiveSetup, run: OfflineRun) -> None:
         self.live = live
-        self.accounts = {r.urn: provider_account_id(r.inputs) for r in run.of_type(AWS_PROVIDER_TYPE)}
+        self.accounts = {r.urn: provider_account(r.inputs).account_id for r in run.of_type(AWS_PROVIDER_TYPE)}
         self.result = Review()
 
     def registry(self, resource: RegisteredResource) -> Registry:
