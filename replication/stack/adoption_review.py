@@ -18,11 +18,11 @@ safety: it is made on the exact documents the program declares.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from replication.ecr_semantics import Registry, canonical_json, replicated_prefixes, rule_layout, rules_from_api
+from replication.iam_policy import policy_statements
 from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account
 from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
 
@@ -66,8 +66,7 @@ def _labels(statements: list[Any]) -> str:
 def _statements(document: str) -> tuple[str, list[Any]]:
     """A policy's Version and its statements."""
     parsed = json.loads(document)
-    raw = parsed.get("Statement")
-    return str(parsed.get("Version")), [raw] if isinstance(raw, Mapping) else list(raw or [])
+    return str(parsed.get("Version")), list(policy_statements(parsed))
 
 
 class _Reviewer:
