@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -118,6 +118,66 @@ def registry_of_arn(arn: str) -> Registry | None:
     if len(parts) == 6 and parts[0] == "arn" and parts[2] == "ecr" and parts[3] and ACCOUNT_ID_PATTERN.match(parts[4]):
         return Registry(parts[4], parts[3])
     return None
+
+
+def account_of_principal(principal: str) -> str | None:
+    """The account an ``AWS`` principal belongs to: a bare account id, or any IAM or STS ARN in that account."""
+    if ACCOUNT_ID_PATTERN.match(principal):
+        return principal
+    parts = principal.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[2] in ("iam", "sts") and ACCOUNT_ID_PATTERN.match(parts[4]):
+        return parts[4]
+    return None
+
+
+ALLOWED_ACCOUNT_IDS, ASSUME_ROLES = "allowedAccountIds", "assumeRoles"
+"""The aws provider inputs (engine names) that say which account it deploys into."""
+
+
+@dataclass(frozen=True)
+class DeploymentAccount:
+    """The account an aws provider deploys into, as its configuration decides it, or why that can't be named (in
+    words that repeat no value: a provider's settings may be secrets)."""
+
+    account_id: str | None
+    decided_by: str | None = None
+    """:data:`ALLOWED_ACCOUNT_IDS` or :data:`ASSUME_ROLES`: the input the account comes from."""
+    reason: str = ""
+    """Why there is no account (empty when there is one)."""
+
+
+def deployment_account(allowed_account_ids: Sequence[object], role_arns: Sequence[object]) -> DeploymentAccount:
+    """The account a provider with these ``allowedAccountIds`` and assumed roles (its ``assumeRoles``, in order; an
+    unreadable ARN as anything but a string) deploys into.
+
+    * Roles are assumed in the order listed, each with the credentials of the one before (IAM user guide, "role
+      chaining"; pulumi-aws 7 made ``assumeRole`` the list ``assumeRoles`` for it, pulumi/pulumi-aws#4459, #5563,
+      after terraform-provider-aws#22728: "assume the roles in the order that they are listed"), so the identity
+      that deploys is the *last* role's: its ARN's account.
+    * ``allowedAccountIds`` is checked against that identity, and the provider refuses to run anywhere else
+      (terraform-provider-aws, ``allowed_account_ids``). A single entry therefore names the account even when the
+      last role's ARN can't be read; with several entries, the last role says which one.
+    * When both are known and disagree, the provider can't run at all: no account, with the reason. An entry that
+      is no 12-digit account id gives no account either: no account is guessed from a list that can't be right.
+    """
+    allowed = list(allowed_account_ids)
+    if not all(isinstance(entry, str) and ACCOUNT_ID_PATTERN.match(entry) for entry in allowed):
+        return DeploymentAccount(None, reason=f"an {ALLOWED_ACCOUNT_IDS} entry is no 12-digit account id")
+    last = role_arns[-1] if role_arns else None
+    role_account = account_of_principal(last) if isinstance(last, str) and last.startswith("arn:") else None
+    if role_account is not None and allowed and role_account not in allowed:
+        return DeploymentAccount(None, reason=f"the last assumed role is in an account {ALLOWED_ACCOUNT_IDS} doesn't "
+                                              "allow, so the provider refuses to run")
+    if len(allowed) == 1:
+        return DeploymentAccount(allowed[0], ALLOWED_ACCOUNT_IDS)
+    if role_account is not None:
+        return DeploymentAccount(role_account, ASSUME_ROLES)
+    if role_arns:
+        return DeploymentAccount(None, reason="the last assumed role's ARN names no account")
+    if allowed:
+        return DeploymentAccount(None, reason=f"{ALLOWED_ACCOUNT_IDS} names {len(allowed)} accounts and no assumed "
+                                              "role says which one")
+    return DeploymentAccount(None, reason=f"neither {ALLOWED_ACCOUNT_IDS} nor {ASSUME_ROLES} names it")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from replication import limits
 from replication.adoption import check_import_region
 from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
-from replication.iam_policy import PolicyDocumentError, Requirement, parse_policy, replication_requirements, unmet
+from replication.iam_policy import (PolicyDocumentError, PolicyKind, Requirement, parse_policy, principal_problems,
+                                    replication_requirements, unmet)
 from replication.regions import unknown_region_problem
 from replication.repository_settings import RepositorySettings, normalize_settings
 
@@ -212,7 +213,8 @@ def check_prefixes(field: str, value: object) -> tuple[str, ...]:
 
 
 def check_policy_statements(field: str, value: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
-    """Validate extra registry policy statements: statements IAM can evaluate, no wildcard principal, not the
+    """Validate extra registry policy statements: statements IAM can evaluate, whose principals a registry policy
+    may name (``iam_policy.principal_problems``, the rule the policy pack and ``import`` apply too), not the
     replication statement's Sid (``field[i]`` names the i-th in errors)."""
     for i, statement in enumerate(value):
         item = f"{field}[{i}]"
@@ -220,22 +222,28 @@ def check_policy_statements(field: str, value: Sequence[Any]) -> tuple[Mapping[s
             raise ReplicationConfigError(item, statement, "a statement is an object with Effect 'Allow' or 'Deny'")
         if statement.get("Sid") == POLICY_SID:
             raise ReplicationConfigError(f"{item}.Sid", POLICY_SID, "this Sid is reserved for the replication statement")
-        principal = statement.get("Principal")
-        aws_principals = principal.get("AWS") if isinstance(principal, Mapping) else principal
-        names = [aws_principals] if isinstance(aws_principals, str) else aws_principals or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        element = "NotPrincipal" if "NotPrincipal" in statement else "Principal"
+        principal = statement.get(element)
+        if not _plain(principal):
             raise ReplicationConfigError(
-                f"{item}.Principal", principal, "principals are plain strings (ARNs or account ids), not outputs"
-            )
-        if principal == "*" or "*" in names:
-            raise ReplicationConfigError(
-                f"{item}.Principal", principal, "a wildcard principal would open the registry to every account"
+                f"{item}.{element}", principal, "principals are plain strings (ARNs or account ids), not outputs"
             )
         try:
-            parse_policy({"Statement": [statement]})
+            [parsed] = parse_policy({"Statement": [statement]})
         except PolicyDocumentError as error:
             raise ReplicationConfigError(item, statement, f"IAM can't evaluate this statement: {error}") from None
+        problems = principal_problems(parsed, PolicyKind.REGISTRY)
+        if problems:
+            raise ReplicationConfigError(f"{item}.{element}", principal, problems[0])
     return tuple(value)
+
+
+def _plain(principal: object) -> bool:
+    """Whether a ``Principal`` element holds plain strings only (no Pulumi output a program passed by mistake)."""
+    if isinstance(principal, Mapping):
+        return all(isinstance(v, str) or isinstance(v, list) and all(isinstance(n, str) for n in v)
+                   for v in principal.values())
+    return principal is None or isinstance(principal, str)
 
 
 def _explicit_str(value: object) -> str | None:

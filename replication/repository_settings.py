@@ -22,6 +22,7 @@ from typing import Any
 from replication import limits
 from replication.ecr_semantics import canonical_json
 from replication.errors import ReplicationConfigError
+from replication.iam_policy import PolicyDocumentError, PolicyKind, parse_policy, policy_statements, principal_problems
 from replication.lifecycle_policy import check_lifecycle_length, check_lifecycle_policy
 
 ROOT_TEMPLATE = "ROOT"
@@ -185,21 +186,21 @@ def _check_lifecycle(path: str, value: object) -> str:
     return text
 
 
-def _check_repository_policy(path: str, value: object) -> str:
+def check_repository_policy(path: str, value: object) -> str:
+    """A repository policy IAM can evaluate whose principals pass ``iam_policy.principal_problems`` (the rule the
+    registry policy statements, ``import`` and the policy pack use), as canonical JSON within ECR's size limit."""
     document = _json_document(path, value, "repository policy")
-    statements = document.get("Statement")
-    if not isinstance(statements, list) or not statements:
-        raise ReplicationConfigError(path, str(value)[:60], "a repository policy needs a non-empty 'Statement' list")
+    try:
+        statements = parse_policy(document, PolicyKind.REPOSITORY)
+    except PolicyDocumentError as error:
+        raise ReplicationConfigError(path, str(value)[:60], f"IAM can't evaluate this repository policy: {error}") from None
+    raw = policy_statements(document)
     for i, statement in enumerate(statements):
-        principal = statement.get("Principal") if isinstance(statement, dict) else None
-        names = principal.get("AWS") if isinstance(principal, dict) else principal
-        wildcard = principal == "*" or names == "*" or (isinstance(names, list) and "*" in names)
-        if wildcard and statement.get("Effect") == "Allow" and not statement.get("Condition"):
-            raise ReplicationConfigError(
-                f"{path}.Statement[{i}].Principal",
-                principal,
-                "a wildcard principal without a Condition (e.g. aws:PrincipalOrgID) opens the repositories to everyone",
-            )
+        problems = principal_problems(statement, PolicyKind.REPOSITORY)
+        if problems:
+            element = "Principal" if statement.principals is not None else "NotPrincipal"
+            where = f"{path}.Statement[{i}]" if isinstance(document.get("Statement"), list) else f"{path}.Statement"
+            raise ReplicationConfigError(f"{where}.{element}", raw[i][element], problems[0])
     text = canonical_json(document)
     if len(text) > limits.MAX_REPOSITORY_POLICY_CHARS:
         raise ReplicationConfigError(
@@ -350,7 +351,7 @@ def normalize_settings(
 
     repository_policy = None
     if "repository_policy" in merged:
-        repository_policy = _check_repository_policy(paths["repository_policy"], merged["repository_policy"])
+        repository_policy = check_repository_policy(paths["repository_policy"], merged["repository_policy"])
 
     scan_on_push = merged.get("scan_on_push", False)
     allow_creation = merged.get("allow_repository_creation", True)

@@ -9,6 +9,9 @@ Covers what a registry policy can contain (IAM JSON policy reference, "Policy ev
   ``NotPrincipal``; other principal kinds (``Service``, ...) never stand for an account;
 * a ``Condition`` is not evaluated: a grant that depends on one is *conditional*, never reported as allowed.
 
+:func:`principal_problems` is the one rule for whom an ``Allow`` may name, in a registry policy and in a repository
+policy alike (the component, ``ecr-replication import`` and the policy pack all ask it).
+
 The resources asked about are one ARN, or every ARN that starts with a prefix (a replicated repository prefix:
 ``arn:aws:ecr:us-west-2:222222222222:repository/prod/`` stands for every repository replication may create
 under ``prod/``). This file is copied byte for byte to ``policies/ecr_guardrails/``
@@ -25,7 +28,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from .ecr_semantics import Registry, account_root_arn, minimal_prefixes
+from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes
 from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
 
 
@@ -44,6 +47,17 @@ class Verdict(Enum):
     """Allowed only under a ``Condition``, or a ``Deny`` with a ``Condition`` may apply: not provably granted."""
     NOT_GRANTED = "not granted"
     """No statement allows it (an implicit deny)."""
+
+
+class PolicyKind(Enum):
+    """The resource a policy is attached to: it decides which principals an ``Allow`` may name."""
+
+    REGISTRY = "registry"
+    """A registry permissions policy: it grants replication to other accounts, so it names AWS accounts only."""
+    REPOSITORY = "repository"
+    """A repository policy: it may also name services, and ``"*"`` when a condition pins the callers. Its statements
+    need no ``Resource`` (the ECR user guide's repository policy examples have none: the policy's repository is
+    the resource)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,15 @@ class Principals:
 
 
 @dataclass(frozen=True)
+class ConditionTest:
+    """One test of a ``Condition`` element: ``{operator: {key: values}}``; the tests of a statement must all hold."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Statement:
     """One statement of a policy, as IAM reads it."""
 
@@ -150,7 +173,13 @@ class Statement:
     not_actions: tuple[str, ...] | None
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
-    conditional: bool
+    """Neither is set in a repository policy statement without ``Resource``: it concerns the policy's repository."""
+    conditions: tuple[ConditionTest, ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the statement has a ``Condition``, which is not evaluated here."""
+        return bool(self.conditions)
 
     def applies_to(self, account_id: str, partition: str, action: str) -> bool:
         """Whether the statement concerns ``action`` requested by the account."""
@@ -175,16 +204,36 @@ class Statement:
         return not any(pattern_covers(pattern, resources) for pattern in self.not_resources or ())
 
 
-def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any) -> tuple[Any, Any]:
-    """The parsed ``name`` and ``Not<name>`` elements of a statement, exactly one of which must be present."""
+def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any, optional: bool = False) -> tuple[Any, Any]:
+    """The parsed ``name`` and ``Not<name>`` elements of a statement: exactly one must be present (at most one when
+    ``optional``)."""
     present = [key for key in (name, f"Not{name}") if key in raw]
+    if optional and not present:
+        return None, None
     if len(present) != 1:
         raise PolicyDocumentError(f"statement {label} needs exactly one of {name} and Not{name}")
     value = parse(raw[present[0]], f"statement {label} {present[0]}")
     return (value, None) if present[0] == name else (None, value)
 
 
-def _statement(raw: Any, position: int) -> Statement:
+def _conditions(value: Any, label: str) -> tuple[ConditionTest, ...]:
+    """A ``Condition`` element: ``{operator: {key: value or list of values}}`` (IAM JSON policy reference,
+    "Condition"); values other than strings (``true``, numbers) are kept as their JSON text."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not all(isinstance(keys, Mapping) for keys in value.values()):
+        raise PolicyDocumentError(f"statement {label} Condition must map operators to objects of condition keys "
+                                  f"(got {value!r})")
+    tests = []
+    for operator, keys in value.items():
+        for key, values in keys.items():
+            listed = values if isinstance(values, list) else [values]
+            tests.append(ConditionTest(str(operator), str(key),
+                                       tuple(v if isinstance(v, str) else json.dumps(v) for v in listed)))
+    return tuple(tests)
+
+
+def _statement(raw: Any, position: int, kind: PolicyKind) -> Statement:
     if not isinstance(raw, Mapping):
         raise PolicyDocumentError(f"statement #{position} is not an object")
     label = str(raw.get("Sid") or f"#{position}")
@@ -193,13 +242,15 @@ def _statement(raw: Any, position: int) -> Statement:
         raise PolicyDocumentError(f"statement {label} has Effect {effect!r}; it must be Allow or Deny")
     principals, not_principals = _one_of(raw, label, "Principal", Principals.parse)
     actions, not_actions = _one_of(raw, label, "Action", _strings)
-    resources, not_resources = _one_of(raw, label, "Resource", _strings)
+    resources, not_resources = _one_of(raw, label, "Resource", _strings, optional=kind is PolicyKind.REPOSITORY)
     return Statement(label, effect, principals, not_principals, actions, not_actions, resources, not_resources,
-                     bool(raw.get("Condition")))
+                     _conditions(raw.get("Condition"), label))
 
 
-def parse_policy(document: str | Mapping[str, Any]) -> tuple[Statement, ...]:
-    """The statements of a policy (JSON text or parsed); :class:`PolicyDocumentError` when it isn't one."""
+def policy_statements(document: str | Mapping[str, Any]) -> tuple[Any, ...]:
+    """The ``Statement`` element of a policy (JSON text or parsed) as a tuple, as written: IAM takes one statement
+    object or a list of them (IAM JSON policy grammar: ``"Statement": <statement> | [<statement>, ...]``); none when
+    it has no such element. :class:`PolicyDocumentError` when the text isn't a JSON object."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
@@ -208,10 +259,96 @@ def parse_policy(document: str | Mapping[str, Any]) -> tuple[Statement, ...]:
     if not isinstance(document, Mapping):
         raise PolicyDocumentError("the policy is not a JSON object")
     raw = document.get("Statement")
-    statements: Sequence[Any] = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+    return (raw,) if isinstance(raw, Mapping) else tuple(raw) if isinstance(raw, list) else ()
+
+
+def parse_policy(document: str | Mapping[str, Any], kind: PolicyKind = PolicyKind.REGISTRY) -> tuple[Statement, ...]:
+    """The statements of a policy (JSON text or parsed); :class:`PolicyDocumentError` when it isn't one."""
+    statements = policy_statements(document)
     if not statements:
         raise PolicyDocumentError("the policy has no Statement")
-    return tuple(_statement(item, position) for position, item in enumerate(statements, start=1))
+    return tuple(_statement(item, position, kind) for position, item in enumerate(statements, start=1))
+
+
+IDENTITY_CONDITION_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn")
+"""The global condition keys that compare the *requesting principal's* organization, organization path, account or
+ARN with the policy's values (IAM user guide, "AWS global condition context keys", properties of the principal).
+``aws:SourceAccount``/``aws:SourceArn`` are not among them: they describe the resource a *service* acts for."""
+
+ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
+"""An AWS Organizations organization id (botocore's Organizations model, ``OrganizationId`` pattern)."""
+
+_MATCHING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
+"""Operators that hold only when the key is present and matches a value. The negated ones, ``...IfExists`` and
+``Null`` hold for a request without the key (IAM user guide, "Condition operators": a missing key makes the
+condition false, except with a negated operator, ``...IfExists`` and ``Null``), and ``ForAllValues:`` holds for an
+empty set; ``ForAnyValue:`` needs one matching value."""
+
+
+def _pins(key: str, value: str) -> bool:
+    """Whether a value of an identity key pins callers to a named organization or account: a 12-digit account id, an
+    organization id, an organization path starting with its organization id (the user guide: "always include the
+    organization ID"), or an IAM/STS ARN in a 12-digit account. A wildcard in the account or organization part would
+    match every caller (the user guide's "Sensitive condition keys": wildcards in them have no valid use), so such a
+    value pins nothing. Stricter than IAM, on purpose."""
+    if key == "aws:principalaccount":
+        return ACCOUNT_ID_PATTERN.match(value) is not None
+    if key == "aws:principalorgid":
+        return ORGANIZATION_ID_PATTERN.match(value) is not None
+    if key == "aws:principalorgpaths":
+        organization, slash, _ = value.partition("/")
+        return bool(slash) and ORGANIZATION_ID_PATTERN.match(organization) is not None
+    return value.startswith("arn:") and account_of_principal(value) is not None
+
+
+def restricts_callers(conditions: Iterable[ConditionTest]) -> bool:
+    """Whether the conditions let only principals of named organizations, accounts or ARNs through: one test (the
+    tests of a statement must all hold) that matches an identity key against values that each pin one. Condition
+    key names are case-insensitive, operators are not (IAM user guide, "Condition")."""
+    identity_keys = {key.lower() for key in IDENTITY_CONDITION_KEYS}
+    for test in conditions:
+        operator = test.operator.removeprefix("ForAnyValue:")
+        key = test.key.lower()
+        if operator in _MATCHING_OPERATORS and key in identity_keys and test.values and all(
+                _pins(key, value) for value in test.values):
+            return True
+    return False
+
+
+def principal_problems(statement: Statement, kind: PolicyKind) -> tuple[str, ...]:
+    """What is wrong with whom ``statement`` names, in words (none for a statement that is fine).
+
+    The rule (IAM JSON policy reference, "Principal" and "NotPrincipal"):
+
+    * a ``Deny`` is never a principal problem: ``"*"`` or ``NotPrincipal`` there narrow access;
+    * an ``Allow`` with ``NotPrincipal`` grants everyone but the principals it names (IAM supports
+      ``NotPrincipal`` only with ``Deny``);
+    * an ``Allow`` for ``"*"`` (or ``{"AWS": "*"}``) opens the resource to every AWS account. A registry policy
+      grants replication to named accounts, so it never may; a repository policy may when a condition lets only
+      named principals through (:func:`restricts_callers`);
+    * a registry policy's ``Allow`` names AWS accounts only: account ids, or IAM/STS ARNs in an account (the
+      accounts that replicate into the registry), never services or other principal kinds.
+    """
+    if statement.effect != "Allow":
+        return ()
+    if statement.principals is None:
+        return ("an Allow with NotPrincipal grants every principal except those it names (IAM supports NotPrincipal "
+                "only with Deny); name the principals in Principal",)
+    principals = statement.principals
+    problems = []
+    if principals.everyone and kind is PolicyKind.REGISTRY:
+        problems.append("an Allow for the '*' principal opens the registry to every AWS account; name the accounts, "
+                        "e.g. {\"AWS\": \"arn:aws:iam::<account>:root\"}")
+    elif principals.everyone and not restricts_callers(statement.conditions):
+        problems.append("an Allow for the '*' principal opens the repositories to every AWS account unless a "
+                        "Condition lets only your principals through: StringEquals or StringLike on "
+                        f"{', '.join(IDENTITY_CONDITION_KEYS)}, naming your organization, accounts or roles")
+    if kind is PolicyKind.REGISTRY:
+        unnamed = [p for p in principals.aws if account_of_principal(p) is None] + list(principals.other_kinds)
+        if unnamed or not (principals.aws or principals.everyone):
+            problems.append("a registry policy may allow only AWS accounts (account ids or IAM ARNs in them); this "
+                            f"Allow names {', '.join(unnamed) or 'none'}")
+    return tuple(problems)
 
 
 def evaluate(statements: Sequence[Statement], account_id: str, partition: str, action: str,
@@ -332,16 +469,6 @@ def _states_after(pattern: str, text: str) -> frozenset[int]:
         if not states:
             break
     return frozenset(states)
-
-
-def account_of_principal(principal: str) -> str | None:
-    """The account an ``AWS`` principal belongs to: a bare account id, or any IAM or STS ARN in that account."""
-    if ACCOUNT_ID_PATTERN.match(principal):
-        return principal
-    parts = principal.split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and parts[2] in ("iam", "sts") and ACCOUNT_ID_PATTERN.match(parts[4]):
-        return parts[4]
-    return None
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:

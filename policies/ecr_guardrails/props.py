@@ -52,6 +52,20 @@ def elements(node: Any) -> Iterator[Any]:
             continue
 
 
+def items(node: Any) -> list[Any]:
+    """Every element of a list value, an unknown one as `UNKNOWN` (so positions keep their meaning); a missing,
+    unknown or non-list value has none."""
+    if isinstance(node, str) or not isinstance(node, Sequence):
+        return []
+    found = []
+    for index in range(len(node)):
+        try:
+            found.append(node[index])
+        except UnknownValueError:
+            found.append(UNKNOWN)
+    return found
+
+
 def first(node: Any) -> Any:
     """The first element of a list value: `None` when the list is missing or empty, `UNKNOWN` when the list
     or that element is unknown."""

@@ -6,10 +6,8 @@ from typing import Any, Optional, Union
 
 from pulumi_policy import PolicyProviderResource
 
-from .ecr_semantics import Registry
-from .iam_policy import account_of_principal
-from .limits import ACCOUNT_ID_PATTERN
-from .props import UNKNOWN, elements, field, json_value, text
+from .ecr_semantics import ALLOWED_ACCOUNT_IDS, ASSUME_ROLES, Registry, deployment_account
+from .props import UNKNOWN, field, items, json_value, text
 
 
 @dataclass(frozen=True)
@@ -34,21 +32,17 @@ def describe(registry: AnyRegistry) -> str:
 
 
 def provider_account(provider: PolicyProviderResource) -> Optional[str]:
-    """The account a provider deploys into: its single `allowedAccountIds` entry, else its assumed role's
-    account, else `None` (the provider then stands for an account we can't name)."""
-    allowed = [account for account in elements(json_value(provider.props, "allowedAccountIds"))
-               if isinstance(account, str)]
-    if len(allowed) == 1 and ACCOUNT_ID_PATTERN.match(allowed[0]):
-        return allowed[0]
-    roles = list(elements(json_value(provider.props, "assumeRoles")))
-    single_role = json_value(provider.props, "assumeRole")
-    if isinstance(single_role, Mapping):
-        roles.append(single_role)
-    arns = [field(role, "roleArn") or field(role, "role_arn") for role in roles]
-    role_accounts = {account_of_principal(arn) if isinstance(arn, str) else None for arn in arns}
-    if len(role_accounts) == 1 and None not in role_accounts:
-        return role_accounts.pop()
-    return None
+    """The account a provider deploys into, as the shared rule (`ecr_semantics.deployment_account`) decides it from
+    its `allowedAccountIds` and the roles it assumes (`assumeRoles` in order, else the single `assumeRole` of
+    pulumi-aws before 7); `None` when that can't be named (the provider then stands for an account of its own)."""
+    allowed = items(json_value(provider.props, ALLOWED_ACCOUNT_IDS))
+    roles = json_value(provider.props, ASSUME_ROLES)
+    if roles is None:
+        single = json_value(provider.props, "assumeRole")
+        roles = [single] if isinstance(single, Mapping) else []
+    # Every entry, an unknown one too (as UNKNOWN): how many accounts are allowed and which role is last decide.
+    arns = [field(role, "roleArn") or field(role, "role_arn") for role in items(roles)]
+    return deployment_account(allowed, arns).account_id
 
 
 def resource_registry(props: Mapping[str, Any], provider: Optional[PolicyProviderResource]) -> Optional[AnyRegistry]:

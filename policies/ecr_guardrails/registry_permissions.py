@@ -9,7 +9,7 @@ from typing import Optional
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidationArgs
 
 from .ecr_semantics import Registry, registry_of_arn
-from .iam_policy import (PolicyDocumentError, Requirement, Statement, account_of_principal, parse_policy,
+from .iam_policy import (PolicyDocumentError, PolicyKind, Requirement, Statement, parse_policy, principal_problems,
                          replication_requirements, unmet)
 from .limits import MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
 from .policy_config import PolicyOption
@@ -38,15 +38,9 @@ _NOT_A_POLICY = "the policy is not a JSON policy document IAM could evaluate ({}
 
 def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> Iterator[str]:
     where = f"Allow statement {statement.label}"
-    principals = statement.principals
-    if principals is None or principals.everyone:
-        yield (f"{where} has the '*' principal (or NotPrincipal); name the source accounts, e.g. "
-               f"{{\"AWS\": \"arn:aws:iam::<source-account>:root\"}}.")
-    else:
-        unnamed = [p for p in principals.aws if account_of_principal(p) is None]
-        if principals.other_kinds or unnamed or not principals.aws:
-            yield (f"{where} must name AWS accounts as principals (account ids or IAM ARNs); "
-                   f"found {', '.join(unnamed + list(principals.other_kinds)) or 'none'}.")
+    # Whom it names: the rule the component and `ecr-replication import` apply, in the same words.
+    for problem in principal_problems(statement, PolicyKind.REGISTRY):
+        yield f"statement {statement.label}: {problem}."
     if statement.not_actions is not None:
         yield f"{where} uses NotAction, which grants every other action; list the actions instead."
     beyond = [action for action in statement.actions or () if action.lower() not in allowed_actions]
@@ -76,9 +70,9 @@ def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
 
 least_privilege = resource_policy(
     name="ecr-registry-policy-least-privilege",
-    description="Registry policies allow only named accounts (no '*' principal) and only the replication actions "
-                "ecr:ReplicateImage and ecr:CreateRepository, unless more are listed in allowedActions; their "
-                f"text fits ECR's {MAX_REGISTRY_POLICY_CHARS:,} characters.",
+    description="Registry policies allow only named AWS accounts (no '*' principal, no NotPrincipal, no service) and "
+                "only the replication actions ecr:ReplicateImage and ecr:CreateRepository, unless more are listed "
+                f"in allowedActions; their text fits ECR's {MAX_REGISTRY_POLICY_CHARS:,} characters.",
     level=EnforcementLevel.MANDATORY,
     check=_least_privilege_problems,
     resource_type=REGISTRY_POLICY,

@@ -17,9 +17,10 @@ existing stack file is only replaced with --force, which keeps its secrets provi
 Refused, with one line per item and nothing written: a filter other than PREFIX_MATCH, deleteReplication,
 creation template settings the component has no argument for (a custom role, resource tags, KMS, another
 appliedFor) or that differ between a registry's templates, templates missing for a replicated prefix, ENHANCED
-scanning or scanning rules the component can't declare, a registry policy statement the component rejects (a
-wildcard principal), a cross-account destination without a registry policy, anything whose `pulumi up` would
-remove or change something live.
+scanning or scanning rules the component can't declare, a registry policy statement or a template's repository
+policy the component rejects (an Allow for "*", with NotPrincipal, or naming a service in a registry policy), a
+cross-account destination without a registry policy, anything whose `pulumi up` would remove or change
+something live.
 
 Exit codes: 0 written; 1 refused: something live can't be declared (nothing written); 3 a registry could not be
 read with its own account's credentials (nothing written); 2 usage, configuration, credential or AWS errors (also

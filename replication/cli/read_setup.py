@@ -14,7 +14,6 @@ Per destination registry (ECR API reference for each call):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.sessions import Sessions, Unreachable, describe_client_error, error_code, translated_errors
 from replication.ecr_semantics import Registry
+from replication.iam_policy import PolicyDocumentError, policy_statements
 from replication.stack.importer import LiveRegistry, LiveSetup, destinations_named
 
 T = TypeVar("T")
@@ -121,7 +121,6 @@ def registry_summary(found: LiveRegistry, source_account: str) -> str:
 def _statements(policy: str) -> str:
     """``2 statement(s)``, or what the policy text is when it isn't a policy (the importer says why it can't be used)."""
     try:
-        statements = json.loads(policy).get("Statement")
-    except (ValueError, AttributeError):
+        return f"{len(policy_statements(policy))} statement(s)"
+    except PolicyDocumentError:
         return "text that is not a JSON policy"
-    return f"{1 if isinstance(statements, dict) else len(statements or [])} statement(s)"

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from replication.ecr_semantics import ASSUME_ROLES
 from replication.preview.runner import (
     AWS_PROVIDER_TYPE,
     SECRET,
@@ -18,7 +19,8 @@ from replication.preview.runner import (
     RegisteredResource,
     is_secret,
     mask,
-    provider_account_id,
+    provider_account,
+    provider_role_arns,
     provider_setting,
 )
 
@@ -64,18 +66,18 @@ def _provider_summary(provider: RegisteredResource) -> dict[str, Any]:
     def shown(key: str, value: Any) -> Any:
         return SECRET if is_secret(inputs.get(key)) else value
 
-    roles = provider_setting(inputs, "assumeRoles") or []
-    role_arn = next((r.get("roleArn") or r.get("role_arn") for r in roles), None)
-    # The account comes from allowedAccountIds when it names one, else from an assumed role's ARN: only the
-    # setting it came from decides whether it is a secret.
-    pinned = len(provider_setting(inputs, "allowedAccountIds") or []) == 1
-    account = shown("allowedAccountIds" if pinned else "assumeRoles", provider_account_id(inputs))
+    role_arns = provider_role_arns(inputs)
+    role_arn = role_arns[-1] if role_arns else None  # the identity the provider deploys as
+    # Only the setting the account was decided by says whether it is a secret.
+    decided = provider_account(inputs)
+    account = shown(decided.decided_by or ASSUME_ROLES, decided.account_id)
+    roles_secret = is_secret(inputs.get(ASSUME_ROLES)) or is_secret(inputs.get("assumeRole"))
     return {
         "name": provider.name,
         "accountId": account,
         "region": shown("region", provider_setting(inputs, "region")),
         "profile": mask(inputs.get("profile")),
-        "roleArn": SECRET if role_arn is not None and is_secret(inputs.get("assumeRoles")) else mask(role_arn),
+        "roleArn": SECRET if role_arn is not None and roles_secret else mask(role_arn),
     }
 
 

@@ -1,7 +1,8 @@
 """Run Pulumi code in the SDK's mock mode, recording every registration, with no engine and no cloud.
 
-Lookups the component makes are answered from each aws provider's own configuration: the account id from
-``allowed_account_ids`` (exactly one) or the first assumed role's ARN, the region from ``region``. The offline
+Lookups the component makes are answered from each aws provider's own configuration: the account id as
+:func:`replication.ecr_semantics.deployment_account` decides it from ``allowed_account_ids`` and the last role the
+provider assumes, the region from ``region``. The offline
 plan, the tests and the benchmarks all run programs through :func:`run_offline`.
 """
 
@@ -21,7 +22,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc, settings
 
-from replication.ecr_semantics import Partition, account_root_arn, partition_of
+from replication.ecr_semantics import (ALLOWED_ACCOUNT_IDS, ASSUME_ROLES, DeploymentAccount, Partition,
+                                       account_root_arn, deployment_account, partition_of)
 
 RANDOM_SUFFIX = "-<random suffix>"
 """Stands for the suffix pulumi-aws adds to an auto-named resource's name at deploy."""
@@ -106,17 +108,20 @@ def provider_setting(inputs: Mapping[str, Any], key: str) -> Any:
     return value
 
 
-def provider_account_id(inputs: Mapping[str, Any]) -> str | None:
-    """The account an aws provider is pinned to, from ``allowedAccountIds`` or an assumed role's ARN."""
-    allowed = provider_setting(inputs, "allowedAccountIds") or []
-    if len(allowed) == 1:
-        return str(allowed[0])
-    for role in provider_setting(inputs, "assumeRoles") or []:
-        arn = role.get("role_arn") or role.get("roleArn") or ""
-        parts = arn.split(":")
-        if len(parts) > 4 and parts[4]:
-            return parts[4]
-    return None
+def provider_role_arns(inputs: Mapping[str, Any]) -> list[Any]:
+    """The ARNs of the roles an aws provider assumes, in the order it assumes them: ``assumeRoles`` (pulumi-aws 7),
+    else the single ``assumeRole`` of earlier versions."""
+    roles = provider_setting(inputs, ASSUME_ROLES)
+    if roles is None:
+        single = provider_setting(inputs, "assumeRole")
+        roles = [single] if isinstance(single, Mapping) else []
+    return [role.get("roleArn") or role.get("role_arn") if isinstance(role, Mapping) else None for role in roles]
+
+
+def provider_account(inputs: Mapping[str, Any]) -> DeploymentAccount:
+    """The account an aws provider deploys into, decided by the shared rule
+    (:func:`replication.ecr_semantics.deployment_account`) from its ``allowedAccountIds`` and assumed roles."""
+    return deployment_account(provider_setting(inputs, ALLOWED_ACCOUNT_IDS) or [], provider_role_arns(inputs))
 
 
 @dataclass
@@ -136,13 +141,14 @@ class OfflineMocks(mocks.Mocks):
     def account_id(self, reference: str) -> str:
         """The account of the provider ``reference``, or an error saying which setting it needs."""
         name, inputs = self._provider(reference)
-        account = provider_account_id(inputs)
-        if account is None:
+        account = provider_account(inputs)
+        if account.account_id is None:
             raise OfflineLookupError(
-                f"aws provider '{name}': its account can't be known offline; set allowed_account_ids "
-                "(or assume_roles) on it, or pass the account id to the component"
+                f"aws provider '{name}': its account can't be known offline ({account.reason}); give it "
+                "allowed_account_ids with its one account (or assume_roles ending in a role of that account), or "
+                "pass the account id to the component"
             )
-        return account
+        return account.account_id
 
     def region(self, reference: str) -> str:
         """The region of the provider ``reference``, or an error saying which setting it needs."""
@@ -183,7 +189,7 @@ class OfflineMocks(mocks.Mocks):
         if args.typ == "aws:iam/role:Role":
             state.setdefault("name", f"{args.name}{RANDOM_SUFFIX}")
             name, inputs = self._provider(args.provider or "")
-            account = provider_account_id(inputs) or f"<account of provider {name}>"
+            account = provider_account(inputs).account_id or f"<account of provider {name}>"
             state["arn"] = f"arn:{self._partition(args.provider or '').name}:iam::{account}:role/{state['name']}"
         return f"{args.name}-id", state
 

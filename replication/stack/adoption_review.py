@@ -18,12 +18,12 @@ safety: it is made on the exact documents the program declares.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
-from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account_id
+from replication.iam_policy import policy_statements
+from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account
 from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
 
 REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
@@ -66,14 +66,13 @@ def _labels(statements: list[Any]) -> str:
 def _statements(document: str) -> tuple[str, list[Any]]:
     """A policy's Version and its statements."""
     parsed = json.loads(document)
-    raw = parsed.get("Statement")
-    return str(parsed.get("Version")), [raw] if isinstance(raw, Mapping) else list(raw or [])
+    return str(parsed.get("Version")), list(policy_statements(parsed))
 
 
 class _Reviewer:
     def __init__(self, live: LiveSetup, run: OfflineRun) -> None:
         self.live = live
-        self.accounts = {r.urn: provider_account_id(r.inputs) for r in run.of_type(AWS_PROVIDER_TYPE)}
+        self.accounts = {r.urn: provider_account(r.inputs).account_id for r in run.of_type(AWS_PROVIDER_TYPE)}
         self.result = Review()
 
     def registry(self, resource: RegisteredResource) -> Registry:

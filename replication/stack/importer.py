@@ -9,14 +9,15 @@ what the component can't declare:
   rule layout; a filter other than ``PREFIX_MATCH`` or a rule with ``deleteReplication`` is refused (pulumi-aws
   7.51.1 can declare neither, and an update rewrites the rules without them);
 * registry policies: every statement except the component's own replication statement becomes a
-  ``registryPolicyStatements`` entry, so adopting keeps every grant; a statement the component rejects (a
-  wildcard principal, one IAM can't evaluate) is refused, and so is a cross-account registry without a policy
-  (adopting imports the policy, which must exist);
+  ``registryPolicyStatements`` entry, so adopting keeps every grant; a statement the component rejects (an Allow
+  whose principals ``iam_policy.principal_problems`` finds fault with, one IAM can't evaluate) is refused, and so
+  is a cross-account registry without a policy (adopting imports the policy, which must exist);
 * creation templates applied to ``REPLICATION``: one set of repository settings per registry, on exactly the
   templates the component declares for its prefixes (``repository_settings.template_prefixes``); a custom role,
-  resource tags, KMS encryption, another ``appliedFor`` or settings that differ between a registry's templates
-  are refused (the component has no argument for a role of its own choosing, and applies one set of settings
-  to every replicated prefix of a registry);
+  resource tags, KMS encryption, another ``appliedFor``, a repository policy the component rejects (the same
+  principal rule) or settings that differ between a registry's templates are refused (the component has no
+  argument for a role of its own choosing, and applies one set of settings to every replicated prefix of a
+  registry);
 * the registry scanning configuration: ``scanOnPush`` when it is exactly the component's rule for the
   registry's prefixes (``BASIC``, one ``SCAN_ON_PUSH`` rule); none when it has no rules; anything else
   (``ENHANCED``, other rules) is refused.
@@ -30,7 +31,6 @@ way is adopted without a change; the same live state always gives the same confi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,10 +38,10 @@ from typing import Any
 from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, UnsupportedRuleError, canonical_json,
                                        replicated_prefixes, rule_from_api)
 from replication.errors import ReplicationConfigError
-from replication.iam_policy import PolicyDocumentError, parse_policy
+from replication.iam_policy import PolicyDocumentError, parse_policy, policy_statements
 from replication.limits import DEFAULT_ENCRYPTION_TYPE
 from replication.model import POLICY_SID, check_policy_statements
-from replication.repository_settings import scanning_filters, template_prefixes
+from replication.repository_settings import check_repository_policy, scanning_filters, template_prefixes
 from replication.template_settings import TemplateSettings
 
 REPLICATION = "REPLICATION"
@@ -180,8 +180,7 @@ def _statements(source: Registry, live: LiveRegistry, refusals: list[str]) -> li
     except PolicyDocumentError as error:
         refusals.append(f"registry {registry}: its registry policy can't be evaluated: {error}")
         return []
-    raw = json.loads(live.policy)["Statement"]
-    statements = [raw] if isinstance(raw, Mapping) else list(raw)
+    statements = policy_statements(live.policy)
     kept = [s for s in statements if s.get("Sid") != POLICY_SID]
     for position, statement in enumerate(statements, start=1):
         if statement.get("Sid") == POLICY_SID:
@@ -228,6 +227,7 @@ def _template_settings(live: LiveRegistry, prefixes: tuple[str, ...], refusals: 
              "no argument for"),
         ]
         problems = [problem for present, problem in unsupported if present]
+        problems += _repository_policy_problems(found.repository_policy)
         refusals += [f"{where} {problem}" for problem in problems]
         if not problems:
             settings[prefix] = found
@@ -251,6 +251,18 @@ def _template_settings(live: LiveRegistry, prefixes: tuple[str, ...], refusals: 
     notes += [f"registry {registry}: creation template {p} (REPLICATION) is for no replicated prefix: the stack leaves "
               "it as it is" for p in sorted(set(templates) - needed)]
     return distinct.pop()
+
+
+def _repository_policy_problems(document: str | None) -> list[str]:
+    """Why the component would reject a template's repository policy (its own check, whose principal rule is
+    ``iam_policy.principal_problems``), in words that follow "creation template X"."""
+    if document is None:
+        return []
+    try:
+        check_repository_policy("repositoryPolicy", document)
+    except ReplicationConfigError as error:
+        return [f"has a repository policy the component rejects: {error.field}: {error.problem}"]
+    return []
 
 
 def _describe(settings: TemplateSettings) -> str:

@@ -233,8 +233,8 @@ STACK_KEYS: tuple[Key, ...] = (
                     ValueType.LIST,
                     "Statements the registry policy holds besides the replication statement, e.g. grants to "
                     "other accounts (`ecr-replication import` writes every other live statement here). Only for "
-                    "another account than the source's; a wildcard principal or a `Deny` of what replication "
-                    "needs is an error.",
+                    "another account than the source's; an `Allow` naming anything but AWS accounts (`\"*\"`, "
+                    "`NotPrincipal`, a service) or a `Deny` of what replication needs is an error.",
                     items=Key("", ValueType.STATEMENT, ""),
                     arg="registry_policy_statements",
                 ),

@@ -291,8 +291,8 @@ def test_what_the_component_cannot_declare_is_refused_item_by_item(
         "the first `pulumi up` would turn it off",
         f"registry {DEST_A}/{WEST}: its scanning configuration (ENHANCED: CONTINUOUS_SCAN *) is not one the component "
         "can declare (BASIC, one SCAN_ON_PUSH rule for the replicated prefixes: prod/*, shared/*)",
-        f"registry {DEST_A}/{WEST}: registry policy statement Everyone: a wildcard principal would open the registry "
-        "to every account",
+        f"registry {DEST_A}/{WEST}: registry policy statement Everyone: an Allow for the '*' principal opens the "
+        "registry to every AWS account; name the accounts, e.g. {\"AWS\": \"arn:aws:iam::<account>:root\"}",
         f"registry {SOURCE}/{EU}: creation template prod uses the role {role}, and the component creates a role of "
         "its own",
         f"registry {SOURCE}/{EU}: creation template prod sets resource tags, which need a role, and the component "

@@ -315,7 +315,23 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     ),
     "open repository policy": (
         {"repository_policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]})},
-        {}, "repository_settings.repository_policy.Statement[0].Principal", "wildcard principal",
+        {}, "repository_settings.repository_policy.Statement[0].Principal", "opens the repositories to every AWS account",
+    ),
+    "open repository policy whose Condition pins no caller": (
+        {"repository_policy": json.dumps({"Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "ecr:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "ecr:BatchGetImage",
+             "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]})},
+        {}, "repository_settings.repository_policy.Statement[1].Principal", "opens the repositories to every AWS account",
+    ),
+    "repository policy allowing all but one account": (
+        {"repository_policy": json.dumps({"Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "444444444444"},
+                                                        "Action": "ecr:BatchGetImage"}})},
+        {}, "repository_settings.repository_policy.Statement.NotPrincipal", "grants every principal except those it names",
+    ),
+    "repository policy IAM can't evaluate": (
+        {"repository_policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "444444444444"}}]})},
+        {}, "repository_settings.repository_policy", "exactly one of Action and NotAction",
     ),
     "kms alias": (
         {"encryption_type": "KMS", "kms_key": f"arn:aws:kms:us-west-2:{DEST_ACCOUNT}:alias/ecr"},
@@ -342,6 +358,25 @@ def test_invalid_settings_are_rejected_before_any_resource(case: str) -> None:
     )
     assert error.field == field
     assert message in str(error)
+
+
+ORGANIZATION_PULL = {"Sid": "OrganizationPulls", "Effect": "Allow", "Principal": "*",
+                     "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}
+LAMBDA_PULL = {"Sid": "LambdaPulls", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+               "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}
+TLS_GUARD = {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+@pytest.mark.parametrize("statements", [[ORGANIZATION_PULL], [LAMBDA_PULL], [TLS_GUARD, ORGANIZATION_PULL]],
+                         ids=["everyone in the organization", "a service", "a Deny guard for everyone"])
+def test_repository_policies_that_name_their_callers_reach_the_templates(statements: list[dict[str, Any]]) -> None:
+    """A repository policy (no Resource, as ECR's examples) may name a service, and "*" under a condition on the
+    caller's organization; a Deny for "*" only narrows access."""
+    policy = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    [template] = replicate(RepositorySettingsArgs(repository_policy=policy)).of_type(TEMPLATE)
+    assert json.loads(template.inputs["repositoryPolicy"])["Statement"] == statements
 
 
 def test_a_destination_override_replaces_the_whole_encryption_group() -> None:

@@ -111,7 +111,8 @@ CASES: dict[str, tuple[Any, str, str]] = {
     "no destinations": (lambda s, d: base(s, []), "destinations", "[]"),
     "empty regions": (lambda s, d: base(s, [dest(d, regions=[])]), "destinations[0].regions", "[]"),
     "wildcard principal": (
-        lambda s, d: base(s, [dest(d, registry_policy_statements=[{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}])]),
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[
+            {"Effect": "Allow", "Principal": "*", "Action": "ecr:*", "Resource": "*"}])]),
         "destinations[0].registry_policy_statements[0].Principal",
         "'*'",
     ),
@@ -121,6 +122,19 @@ CASES: dict[str, tuple[Any, str, str]] = {
         DEST_ACCOUNT,
     ),
     "duplicate region": (lambda s, d: base(s, [dest(d, regions=["us-west-2", "us-west-2"])]), "destinations[0].regions[1]", "'us-west-2'"),
+    "Allow to every account but one": (
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[
+            {"Effect": "Allow", "NotPrincipal": {"AWS": THIRD_ACCOUNT}, "Action": "ecr:BatchGetImage", "Resource": "*"}])]),
+        "destinations[0].registry_policy_statements[0].NotPrincipal",
+        "an Allow with NotPrincipal grants every principal except those it names",
+    ),
+    "Allow to a service": (
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[
+            {"Effect": "Allow", "Principal": {"Service": "ecr.amazonaws.com"}, "Action": "ecr:ReplicateImage",
+             "Resource": "*"}])]),
+        "destinations[0].registry_policy_statements[0].Principal",
+        "a registry policy may allow only AWS accounts (account ids or IAM ARNs in them); this Allow names Service",
+    ),
     "principal that is not a string": (
         lambda s, d: base(s, [dest(d, registry_policy_statements=[{"Effect": "Allow", "Principal": {"AWS": 5}}])]),
         "destinations[0].registry_policy_statements[0].Principal",
@@ -303,6 +317,14 @@ def registry_policy_with(statement: dict[str, Any], **fields: Any) -> list[str]:
 )
 def test_a_deny_that_leaves_replication_alone_is_kept(statement: dict[str, Any]) -> None:
     assert registry_policy_with(statement) == ["AllowEcrReplicationFromSourceAccount", "NoReplication"]
+
+
+@pytest.mark.parametrize("principal", [{"Principal": "*"}, {"Principal": {"AWS": "*"}}, {"NotPrincipal": {"AWS": THIRD_ACCOUNT}}],
+                         ids=["everyone", "every AWS account", "all but one account"])
+def test_a_deny_guard_naming_everyone_is_kept(principal: dict[str, Any]) -> None:
+    """A Deny for "*" narrows access (a common guard): it opens nothing, whatever it names."""
+    guard = {"Sid": "NoDeletes", "Effect": "Deny", **principal, "Action": "ecr:DeleteRepository", "Resource": "*"}
+    assert registry_policy_with(guard) == ["AllowEcrReplicationFromSourceAccount", "NoDeletes"]
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,14 @@ def test_a_star_principal_is_reported(principal: object) -> None:
     assert any("'*' principal" in m for m in found)
 
 
+def test_an_allow_with_not_principal_is_reported() -> None:
+    all_but_one = statement(sid="AllButOne")
+    all_but_one["NotPrincipal"] = all_but_one.pop("Principal")
+    assert least_privilege_messages(registry_policy(statements=[statement(), all_but_one])) == [
+        "statement AllButOne: an Allow with NotPrincipal grants every principal except those it names (IAM supports "
+        "NotPrincipal only with Deny); name the principals in Principal."]
+
+
 def test_a_deny_statement_may_use_a_star_principal_and_any_action() -> None:
     deny = statement(principal="*", actions=["ecr:*"], effect="Deny", sid="DenyAll")
     assert least_privilege_messages(registry_policy(statements=[statement(), deny])) == []
@@ -49,10 +57,14 @@ def test_wildcard_actions_and_not_action_are_reported() -> None:
 
 
 def test_allow_statements_must_name_accounts() -> None:
-    service = statement()
+    service = statement(sid="ToAService")
     service["Principal"] = {"Service": "ecr.amazonaws.com"}
-    found = least_privilege_messages(registry_policy(statements=[service, statement(principal="someone")]))
-    assert sum("must name AWS accounts" in m for m in found) == 2
+    found = least_privilege_messages(registry_policy(statements=[service, statement(principal="someone", sid="Typo")]))
+    assert found == [
+        "statement ToAService: a registry policy may allow only AWS accounts (account ids or IAM ARNs in them); this "
+        "Allow names Service.",
+        "statement Typo: a registry policy may allow only AWS accounts (account ids or IAM ARNs in them); this Allow "
+        "names someone."]
 
 
 def test_a_policy_that_is_not_json_is_reported() -> None:

@@ -211,7 +211,8 @@ def test_unknowable_lookup_names_the_provider_setting(tmp_path: Path, capsys: py
     )
     code, _, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies")
     assert code == 2
-    assert "aws provider 'src': its account can't be known offline; set allowed_account_ids" in err
+    assert ("aws provider 'src': its account can't be known offline (neither allowedAccountIds nor assumeRoles names "
+            "it); give it allowed_account_ids with its one account") in err
 
 
 def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,6 +83,21 @@ def test_the_components_own_statement_is_not_repeated() -> None:
     assert entry["registryPolicyStatements"] == [grant(WEST, "b"), grant(WEST, "a", THIRD_ACCOUNT)]
 
 
+def test_a_deny_guard_naming_everyone_is_adopted() -> None:
+    """A Deny for "*" (or NotPrincipal) narrows access: the component keeps it, so import declares it."""
+    guards = [{"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*", "Action": "ecr:DeleteRepository",
+               "Resource": WEST.repository_arn("*")},
+              {"Sid": "OnlyOurs", "Effect": "Deny", "NotPrincipal": {"AWS": [SOURCE_ACCOUNT, THIRD_ACCOUNT]},
+               "Action": "ecr:BatchGetImage", "Resource": WEST.repository_arn("*")}]
+    imported = config_from_live(LiveSetup(SOURCE, (rule([WEST], "prod/"),), (registry(WEST, grant(WEST, "a"), *guards),)))
+    assert imported.refusals == ()
+    assert imported.values["destinations"][0]["registryPolicyStatements"] == [grant(WEST, "a"), *guards]
+
+
+OPEN_PULLS = {"Sid": "Pulls", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
+              "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+
+
 @pytest.mark.parametrize(
     ("rules", "registries", "refusal"),
     [
@@ -102,11 +117,29 @@ def test_the_components_own_statement_is_not_repeated() -> None:
          "the defaults"),
         ((), (), "registry 111111111111/us-east-1 has no replication configuration: there is nothing to adopt"),
         ((rule([WEST], "prod/"),), (registry(WEST, {**grant(WEST, "x"), "Principal": {"AWS": ["*"]}}),),
-         "registry 222222222222/us-west-2: registry policy statement x: a wildcard principal would open the registry "
-         "to every account"),
+         "registry 222222222222/us-west-2: registry policy statement x: an Allow for the '*' principal opens the "
+         "registry to every AWS account; name the accounts, e.g. {\"AWS\": \"arn:aws:iam::<account>:root\"}"),
+        ((rule([WEST], "prod/"),), (registry(WEST, grant(WEST, "a"), {
+            "Sid": "AllButOne", "Effect": "Allow", "NotPrincipal": {"AWS": THIRD_ACCOUNT},
+            "Action": "ecr:BatchGetImage", "Resource": WEST.repository_arn("*")}),),
+         "registry 222222222222/us-west-2: registry policy statement AllButOne: an Allow with NotPrincipal grants "
+         "every principal except those it names (IAM supports NotPrincipal only with Deny); name the principals in "
+         "Principal"),
+        ((rule([WEST], "prod/"),), (registry(WEST, grant(WEST, "a"), {**grant(WEST, "Svc"), "Principal": {
+            "Service": "ecr.amazonaws.com"}}),),
+         "registry 222222222222/us-west-2: registry policy statement Svc: a registry policy may allow only AWS "
+         "accounts (account ids or IAM ARNs in them); this Allow names Service"),
+        ((rule([WEST], "prod/"),), (registry(WEST, grant(WEST, "a"), templates=(
+            {**template("prod"), "repositoryPolicy": json.dumps({"Statement": [OPEN_PULLS]})},)),),
+         "registry 222222222222/us-west-2: creation template prod has a repository policy the component rejects: "
+         "repositoryPolicy.Statement[0].Principal: an Allow for the '*' principal opens the repositories to every "
+         "AWS account unless a "
+         "Condition lets only your principals through: StringEquals or StringLike on aws:PrincipalOrgID, "
+         "aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn, naming your organization, accounts or roles"),
     ],
     ids=["filter type", "a template for no replicated prefix", "templates differing by prefix",
-         "a prefix needing ROOT", "no replication", "wildcard principal"],
+         "a prefix needing ROOT", "no replication", "wildcard principal", "all but one account", "a service",
+         "a template's open repository policy"],
 )
 def test_refusals(rules: tuple[dict[str, Any], ...], registries: tuple[LiveRegistry, ...], refusal: str | None) -> None:
     imported = config_from_live(LiveSetup(SOURCE, rules, registries))
