@@ -69,9 +69,16 @@ FIRST_POLL_DELAY, MAX_POLL_DELAY = 2.0, 10.0
 ABSENT_CODES = ("ImageNotFoundException", "RepositoryNotFoundException")
 """What a destination answers while the image has not arrived (the repository appears with the first image)."""
 
-CHECK_HINT = ("run `ecr-replication check --expected plan.json` (a registry policy without ecr:CreateRepository or "
-              "ecr:ReplicateImage is the usual cause; the source account's CloudTrail shows the denied call)")
+CHECK_HINT = ("run `ecr-replication check --expected plan.json --destination-role-arn ACCOUNT=ROLE_ARN` (a registry "
+              "policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; the source account's "
+              "CloudTrail shows the denied call)")
 """Where to look when replication fails or never starts."""
+
+COMPLETE_BUT_ABSENT_HINT = ("the source says the copy is done, so look at the destination side: read it with "
+                            "credentials of that account (a role in another account reads another registry), check "
+                            "that the repository was not deleted, and look for the image by digest; a denied "
+                            "replication shows as FAILED, not COMPLETE")
+"""Where to look when the source says COMPLETE but the image isn't where verify reads."""
 
 
 @dataclass(frozen=True)
@@ -466,7 +473,10 @@ def problem(canary: Canary, destination: Destination) -> tuple[str | None, str |
             where = f"the image is there but the source still reports {destination.status}"
         else:
             where = f"replication is {destination.status} and the image has not arrived"
-        fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
+        if destination.status == COMPLETE:
+            fix = COMPLETE_BUT_ABSENT_HINT
+        else:
+            fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
         return f"timed out: {where}", fix
     unchecked: dict[str | None, list[str]] = {}
     for setting in destination.settings:

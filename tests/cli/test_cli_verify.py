@@ -162,6 +162,7 @@ def test_complete_status_without_the_image_in_the_destination_is_not_verified(
     missing = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
     assert (missing["result"], missing["replicationStatus"], missing["imagePresent"]) == ("NOT_VERIFIED", "COMPLETE", False)
     assert missing["problem"] == ("timed out: the source reports COMPLETE but the image is not in the destination")
+    assert missing["fix"] == verify.COMPLETE_BUT_ABSENT_HINT and "registry policy" not in missing["fix"]
 
 
 def test_failed_status_is_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
