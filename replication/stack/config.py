@@ -38,6 +38,7 @@ from replication.stack.schema import (
     closest,
     config_path_of,
     render_path,
+    stray_key_problem,
     translate_names,
 )
 
@@ -50,17 +51,21 @@ class StackConfigError(ReplicationConfigError, pulumi.RunError):
     language host prints a ``RunError`` as its one-line message, any other exception with a traceback."""
 
 
-def namespace_keys(namespace: str) -> list[str]:
-    """Every config key of ``namespace`` the program was given (without the ``namespace:`` part), sorted.
+def config_keys() -> list[str]:
+    """Every config key the program was given (``namespace:name``, every namespace), sorted.
 
     The Python SDK has no public call that lists config keys (Node's has ``runtime.allConfig``). The language
     host's ``pulumi-language-python-exec`` hands the whole config to ``pulumi.runtime.set_all_config`` (so do
     the Automation API and ``pulumi.runtime.set_mocks`` users), which keeps it in ``runtime.config.CONFIG``;
     a program started with only the ``PULUMI_CONFIG`` environment variable is covered by ``get_config_env``.
     """
-    keys = {*runtime_config.CONFIG.get(), *runtime_config.get_config_env()}
+    return sorted({*runtime_config.CONFIG.get(), *runtime_config.get_config_env()})
+
+
+def namespace_keys(namespace: str) -> list[str]:
+    """Every config key of ``namespace`` the program was given (without the ``namespace:`` part), sorted."""
     prefix = f"{namespace}:"
-    return sorted(key[len(prefix) :] for key in keys if key.startswith(prefix))
+    return [key[len(prefix) :] for key in config_keys() if key.startswith(prefix)]
 
 
 def _is_offline_secret(value: Any) -> bool:
@@ -140,7 +145,12 @@ class _Reader:
         return StackConfigError(render_path(path, self.namespace), None, f"unknown key; {hint}")
 
     def read(self) -> dict[str, Any]:
-        """Every key of the namespace, checked against the schema, as parsed JSON values."""
+        """Every key of the namespace, checked against the schema, as parsed JSON values; a key of another
+        namespace that looks meant for this one is an error (the program would ignore it)."""
+        for key in config_keys():
+            problem = stray_key_problem(key, self.namespace)
+            if problem is not None:
+                raise StackConfigError(key, None, problem)
         for name in namespace_keys(self.namespace):
             if not any(k.name == name for k in STACK_KEYS):
                 raise self.unknown_key([name], STACK_KEYS)
@@ -170,6 +180,8 @@ class _Reader:
         except json.JSONDecodeError:
             raise self.error(path, text if not secret else REDACTED, self.expected(key)) from None
         if value is None:  # the key with nothing after it
+            if key.if_null is not None:
+                raise self.error(path, None, key.if_null)
             return None
         if secret:
             self.find_secrets(key, value)
@@ -212,6 +224,8 @@ class _Reader:
             for inner in key.fields:  # a null value (``region:`` with nothing after it) counts as absent
                 if value.get(inner.name) is not None:
                     self.check(inner, value[inner.name], (*path, inner.name))
+                elif inner.if_null is not None and inner.name in value:
+                    raise self.error((*path, inner.name), None, inner.if_null)
                 elif inner.required:
                     raise self.error((*path, inner.name), None, "is required")
         elif key.type is ValueType.LIST:
