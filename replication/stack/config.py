@@ -239,7 +239,8 @@ class _Reader:
 
     def account_id(self, entry: Mapping[str, Any], path: tuple[Segment, ...]) -> str:
         """The entry's ``accountId`` as a string: a YAML number of exactly 12 digits counts; one with fewer
-        digits lost its leading zeros, which the message says."""
+        digits is not what was written (an unquoted id loses its leading zeros, or is read as octal after a
+        leading 0), which the message says without showing the number, which the user never wrote."""
         here = (*path, "accountId")
         value = entry["accountId"]
         if _is_offline_secret(value) and (here in self.secrets.leaves):
@@ -254,9 +255,10 @@ class _Reader:
             if 0 <= value < 10 ** (ACCOUNT_ID_DIGITS - 1):
                 raise self.error(
                     here,
-                    value,
-                    "is a YAML number, which drops leading zeros, so it is not 12 digits: quote the id in the "
-                    "stack file, or set it with pulumi config set --path --type string",
+                    None,
+                    "is read as a number, not as the 12 digits written: an unquoted id loses its leading zeros (and "
+                    "one written with a leading 0 is read as octal); quote account ids in the stack file "
+                    '(accountId: "011111111111"), or set them with pulumi config set --path --type string',
                 )
             value = str(value)
         try:
