@@ -286,6 +286,8 @@ class AccountEntry:
     role_arn: str | None
     secret: frozenset[str]
     """Which of ``accountId``, ``profile`` and ``roleArn`` are secrets."""
+    encrypted: frozenset[str] = frozenset()
+    """Which of ``profile`` and ``roleArn`` are encrypted values the offline loader can't read (placeholders)."""
 
     @property
     def credentials(self) -> tuple[str | None, str | None]:
@@ -328,7 +330,9 @@ def _entry(reader: _Reader, entry: Mapping[str, Any], path: tuple[Segment, ...],
     if role_arn is not None and not _is_offline_secret(role_arn) and f":{account_id}:role/" not in role_arn:
         raise reader.error((*path, "roleArn"), role_arn, "must be a role ARN in the account of accountId")
     secret = frozenset(f.name for f in key.fields if reader.secrets.holds(f, (*path, f.name)))
-    return AccountEntry(path, account_id, region, profile, role_arn, secret)
+    encrypted = frozenset(name for name, value in (("profile", profile), ("roleArn", role_arn))
+                          if _is_offline_secret(value) and (*path, name) in reader.secrets.leaves)
+    return AccountEntry(path, account_id, region, profile, role_arn, secret, encrypted)
 
 
 def _check_one_provider_per_account(reader: _Reader, entries: Sequence[AccountEntry]) -> None:
@@ -337,12 +341,26 @@ def _check_one_provider_per_account(reader: _Reader, entries: Sequence[AccountEn
     Rejected rather than served by one provider per entry: the account-wide resources (the creation
     templates' IAM role, one per account) would then go through whichever entry came first, the provider
     names would depend on entry order, and two credential sets for one account are nearly always a slip.
+    Offline an encrypted value can't be compared with another: that is an error too (the plan would otherwise
+    vouch for a stack whose ``pulumi up`` may stop on this very check), which one entry per account avoids.
     """
     named: dict[str, AccountEntry] = {}
     for entry in entries:
         if entry.credentials == (None, None):
             continue
         first = named.setdefault(entry.account_id, entry)
+        if first is entry:
+            continue
+        unknown = [n for n, a, b in zip(("profile", "roleArn"), first.credentials, entry.credentials)
+                   if (a is not None or b is not None) and n in first.encrypted | entry.encrypted]
+        if unknown:
+            raise reader.error(
+                entry.path,
+                None,
+                f"same account as {render_path(first.path, reader.namespace)}, and their {' and '.join(unknown)} "
+                "can't be compared offline (encrypted): one aws provider serves each account, so they must be equal; "
+                "give them in one entry only",
+            )
         if first.credentials != entry.credentials:
             differing = [n for n, a, b in zip(("profile", "roleArn"), first.credentials, entry.credentials) if a != b]
             raise reader.error(
