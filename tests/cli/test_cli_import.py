@@ -387,3 +387,35 @@ def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
         main(["import", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "Exit codes: 0 written; 1 refused" in text and "3 a registry could not be read" in text
+
+
+READ_FAILURES = [
+    # botocore's ECR model: DescribeRepositoryCreationTemplates fails with ServerException (500); AWS's common
+    # errors (ECR API reference, "Common Errors"): ThrottlingException (400), AccessDeniedException (400).
+    ("ServerException", 500, "ecr:DescribeRepositoryCreationTemplates failed in account {account}: ServerException: "
+                             "try again", "run import again: AWS failed the call, which is no permission problem"),
+    ("ThrottlingException", 400, "ecr:DescribeRepositoryCreationTemplates in account {account} is still throttled "
+                                 "after retries (ThrottlingException)", "run import again: AWS failed the call"),
+    ("AccessDeniedException", 400, "access denied: account {account} is not allowed to call "
+                                   "ecr:DescribeRepositoryCreationTemplates", "allow ecr:DescribeRepositoryCreationTemplates "
+                                                                              "to the default credential chain"),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "reason", "fix"), READ_FAILURES)
+def test_only_an_access_denial_is_blamed_on_permissions(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path, capsys: pytest.CaptureFixture[str],
+        code: str, status: int, reason: str, fix: str) -> None:
+    """A registry whose templates can't be read is not read (exit 3, nothing written); what would read it is a
+    permission only when AWS denied the call. The Stubber answers the error after botocore's retries, as AWS's
+    last answer."""
+    templates.add_client_error("describe_repository_creation_templates", service_error_code=code,
+                               service_message="try again", http_status_code=status)
+    no_templates(templates, Destination(DEST_A, WEST))
+    code_, report = imported(cli, project, capsys)
+    assert code_ == 3
+    [not_read] = report["notRead"]
+    assert not_read["where"] == f"registry {SOURCE}/{EU}"
+    assert not_read["reason"].startswith("not read: " + reason.format(account=SOURCE))
+    assert not_read["fix"].startswith(fix)
+    assert not stack_file(project).exists()
