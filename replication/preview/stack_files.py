@@ -34,15 +34,14 @@ SECRET_PLACEHOLDER = "[secret]"
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-
 _LEADING_ZERO = re.compile(r"([-+]?)0([0-9]+)")
 """An unquoted number with a leading 0: octal to YAML 1.1 and go-yaml v3 when its digits are 0-7; with an 8 or 9
 a float to go-yaml v3 (``strconv.ParseFloat``) and a string to PyYAML."""
 
-_YAML11_ONLY_BOOLEANS = frozenset(f"{w}{c}" for word in ("yes", "no", "on", "off")
-                                  for w, c in ((word, ""), (word.capitalize(), ""), (word.upper(), "")))
-"""Booleans to PyYAML's YAML 1.1 resolver that go-yaml v3 reads as strings (its resolve table holds only the
-true/false forms)."""
+_YAML11_ONLY_BOOLEANS = frozenset(form for word in ("yes", "no", "on", "off")
+                                  for form in (word, word.capitalize(), word.upper()))
+"""Booleans to PyYAML's YAML 1.1 resolver (``yes|Yes|YES|no|…|off|Off|OFF`` besides the true/false forms) that
+go-yaml v3 reads as strings (its resolve table holds only the true/false forms)."""
 
 
 class StackFileError(Exception):
