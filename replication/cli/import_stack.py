@@ -5,14 +5,18 @@ registry its rules name, the registry policy (cross-account destinations), the r
 the registry scanning configuration: each registry only with credentials verified (STS) to be in its own account
 (--destination-role-arn / --destination-profile for other accounts, as for `check`).
 
-Then it writes DIR/Pulumi.STACK.yaml for the project in DIR (the bundled program): the source, the destinations
-grouped by account with their regions and prefixes (what each destination receives, not the rule layout), the
-repository settings the creation templates and scanning configuration express, every other statement of each
-registry policy as registryPolicyStatements, pulumi:disable-default-providers: [aws] and adopt: true, so the
-first `pulumi up` imports the live resources instead of creating them. Before writing it runs the program
-offline on that config and compares what it declares with what was read: each resource is adopted as is, or
-rewritten into a document that keeps everything live (said per resource), and nothing live is removed. An
-existing stack file is only replaced with --force, which keeps its secrets provider and salt.
+Then it writes DIR/Pulumi.STACK.yaml for the example program (replication.stack.program) in the project in DIR,
+or, in a folder without Pulumi.yaml, creates that project too (Pulumi.yaml named ecr-replication, python runtime,
+and a __main__.py running the installed package's program): the source, the destinations grouped by account with
+their regions and prefixes (what each destination receives, not the rule layout), the repository settings the
+creation templates and scanning configuration express, every other statement of each registry policy as
+registryPolicyStatements, pulumi:disable-default-providers: [aws] and adopt: true, so the first `pulumi up`
+imports the live resources instead of creating them. Before writing it runs the program offline on that config
+and compares what it declares with what was read: each resource is adopted as is, or rewritten into a document
+that keeps everything live (said per resource), and nothing live is removed. An existing stack file is only
+replaced with --force, which replaces the program's namespace and keeps the rest: the stack's secrets settings,
+other namespaces' keys, and each account's profile and roleArn (matched by accountId); stderr says what it kept
+and what it replaced.
 
 Refused, with one line per item and nothing written: a filter other than PREFIX_MATCH, deleteReplication,
 creation template settings the component has no argument for (a custom role, resource tags, KMS, another
@@ -23,21 +27,22 @@ cross-account destination without a registry policy, anything whose `pulumi up` 
 something live.
 
 Exit codes: 0 written; 1 refused: something live can't be declared (nothing written); 3 a registry could not be
-read with its own account's credentials (nothing written); 2 usage, configuration, credential or AWS errors (also
-when the stack file exists and --force is not given).
+read (nothing written); 2 usage, configuration, credential or AWS errors (also when the stack file exists and
+--force is not given).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pulumi
-import yaml
 
 from replication.cli import options, output
 from replication.cli.findings import NotChecked
@@ -47,9 +52,12 @@ from replication.cli.sessions import Sessions
 from replication.errors import ReplicationConfigError
 from replication.preview.runner import OfflineLookupError, OfflineRun, run_program_file
 from replication.preview.stack_files import StackFileError, StackFiles, load_stack
+from replication.stack import program
 from replication.stack.adoption_review import Review, review
 from replication.stack.importer import ImportedConfig, LiveSetup, config_from_live
-from replication.stack.schema import render_path
+from replication.stack.replaced_file import (ReplacedFile, accounts_without_credentials, read_replaced, summary,
+                                             with_credentials)
+from replication.stack.schema import NAMESPACE
 from replication.stack.writer import stack_file_text
 
 EXIT_WRITTEN, EXIT_REFUSED, EXIT_NOT_READ = 0, 1, 3
@@ -70,6 +78,8 @@ class Outcome:
     to_add: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: bool = False
+    created: list[Path] = field(default_factory=list)
+    """The project files written besides the stack file (a folder without a project)."""
 
     @property
     def exit_code(self) -> int:
@@ -85,17 +95,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                       __doc__, run)
     parser.add_argument("--stack", required=True, help="the stack whose Pulumi.<stack>.yaml to write")
     parser.add_argument("--cwd", type=Path, default=Path("."), metavar="DIR",
-                        help="the Pulumi project folder of the bundled program (default: here)")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing Pulumi.<stack>.yaml")
+                        help="the Pulumi project folder of the example program; without a Pulumi.yaml, import "
+                             "creates the project (default: here)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write)")
     options.add_destination_access(parser)
 
 
-def _project(args: argparse.Namespace) -> StackFiles:
-    """The project in --cwd (its program and name), checked before anything is read from AWS."""
+@dataclass(frozen=True)
+class Project:
+    """The project the stack file is for: the one in --cwd, or the one import creates there."""
+
+    directory: Path
+    namespace: str
+    """The project's name: the config namespace the program reads."""
+    files: dict[str, str]
+    """The project files to create (``Pulumi.yaml``, ``__main__.py``): none for an existing project."""
+
+
+def _project(args: argparse.Namespace) -> Project:
+    """The project in --cwd (its program and name), or the one to create there; checked before AWS is asked."""
+    directory = args.cwd.resolve()
+    if not (directory / "Pulumi.yaml").exists():
+        if (directory / "__main__.py").exists():
+            raise CliError(f"{directory} has a __main__.py but no Pulumi.yaml: run import in the project's folder, "
+                           "or in one without a program (import creates the project)")
+        return Project(directory, NAMESPACE, {"Pulumi.yaml": program.project_file(NAMESPACE),
+                                              "__main__.py": program.PROGRAM_FILE})
     try:
-        return load_stack(args.cwd.resolve(), args.stack, stack_text="")
+        files = load_stack(directory, args.stack, stack_text="")
     except StackFileError as error:
-        raise CliError(f"{error}; run import in the folder of the bundled program (Pulumi.yaml, __main__.py)") from None
+        raise CliError(f"{error}; run import in the example program's project folder, or in a folder without "
+                       "Pulumi.yaml (import creates the project)") from None
+    return Project(directory, files.project, {})
 
 
 def _check_target(path: Path, force: bool) -> None:
@@ -103,24 +135,17 @@ def _check_target(path: Path, force: bool) -> None:
         raise CliError(f"{path} exists: pass --force to overwrite it")
 
 
-def _stack_settings(path: Path) -> dict[str, Any]:
-    """The top-level keys besides ``config`` of the stack file being overwritten (its secrets provider and salt:
-    losing them would make the stack's secrets unreadable); none when there is no file."""
-    if not path.exists():
-        return {}
+def _replaced(path: Path, namespace: str) -> ReplacedFile | None:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise CliError(f"{path} can't be read to keep its secrets settings ({error}); move it away first") from None
-    if not isinstance(document, dict):
-        raise CliError(f"{path} is not a stack file (a YAML mapping); move it away first")
-    return {key: value for key, value in document.items() if key != "config"}
+        return read_replaced(path, namespace)
+    except StackFileError as error:
+        raise CliError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``import``, print what it found and did, and return its exit code."""
     project = _project(args)
-    target = args.cwd.resolve() / f"Pulumi.{args.stack}.yaml"
+    target = project.directory / f"Pulumi.{args.stack}.yaml"
     _check_target(target, args.force)
     outcome = Outcome(target)
     result = read_setup(Sessions.from_args(args))
@@ -134,22 +159,31 @@ def run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
-def _import(args: argparse.Namespace, project: StackFiles, live: LiveSetup, outcome: Outcome) -> None:
-    """Build, check offline and write the stack file, or record why not."""
+def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome: Outcome) -> None:
+    """Build, check offline and write the stack file (and the project, if there is none), or record why not."""
     imported = config_from_live(live)
     outcome.notes += imported.notes
     if imported.refusals:
         outcome.refused += imported.refusals
         return
+    replaced = _replaced(outcome.stack_file, project.namespace)
+    values: dict[str, object] = dict(imported.values)
+    kept: list[str] = []
+    gone: list[str] = []
+    if replaced is not None:
+        values, kept, gone = with_credentials(imported.values, replaced.credentials, project.namespace)
+    to_add = accounts_without_credentials(values, project.namespace)
     header = [
         f"Stack {args.stack} of the EcrReplication example program, written by `ecr-replication import` from the",
         f"live replication of registry {live.source}, to adopt it ({ADOPTING}).",
-        "Before `pulumi up`: give each account's provider a profile or roleArn (none was written).",
-        f"After the first `pulumi up`: remove {project.project}:adopt.",
+        *(["Before `pulumi up`: give a profile or roleArn to each account's provider that has none",
+           "(import writes none of the credentials that read)."] if to_add else []),
+        f"After the first `pulumi up`: remove {project.namespace}:adopt.",
     ]
-    text = stack_file_text(imported.values, header, project.project, _stack_settings(outcome.stack_file))
-    files = load_stack(args.cwd.resolve(), args.stack, stack_text=text)
-    checked = _declared(files, imported)
+    text = stack_file_text(values, header, project.namespace, replaced.settings if replaced else None,
+                           replaced.config if replaced else None)
+    with _offline_project(project, args.stack, text) as files:
+        checked = _declared(files, imported)
     if isinstance(checked, str):
         outcome.refused.append(checked)
         return
@@ -158,9 +192,29 @@ def _import(args: argparse.Namespace, project: StackFiles, live: LiveSetup, outc
         outcome.refused += outcome.review.removals
         return
     _check_target(outcome.stack_file, args.force)
+    project.directory.mkdir(parents=True, exist_ok=True)
+    for name, content in project.files.items():
+        (project.directory / name).write_text(content, encoding="utf-8")
+        outcome.created.append(project.directory / name)
     outcome.stack_file.write_text(text, encoding="utf-8")
     outcome.written = True
-    outcome.to_add = _credentials_to_add(imported, project.project)
+    outcome.to_add = to_add
+    if replaced is not None:
+        for line in summary(replaced, outcome.stack_file, kept, [*replaced.unmatched, *gone]):
+            output.note(line)
+
+
+@contextlib.contextmanager
+def _offline_project(project: Project, stack: str, text: str) -> Iterator[StackFiles]:
+    """The project with ``text`` as its stack file, loaded as ``plan`` loads it; a project still to create is
+    written to a scratch folder first, so the files import will write are the ones checked."""
+    if not project.files:
+        yield load_stack(project.directory, stack, stack_text=text)
+        return
+    with tempfile.TemporaryDirectory(prefix="ecr-replication-import-") as scratch:
+        for name, content in project.files.items():
+            (Path(scratch) / name).write_text(content, encoding="utf-8")
+        yield load_stack(Path(scratch), stack, stack_text=text)
 
 
 def _declared(files: StackFiles, imported: ImportedConfig) -> OfflineRun | str:
@@ -180,21 +234,6 @@ def _declared(files: StackFiles, imported: ImportedConfig) -> OfflineRun | str:
         raise CliError(f"{files.program} failed offline: {type(error).__name__}: {error}") from None
 
 
-def _credentials_to_add(imported: ImportedConfig, namespace: str) -> list[str]:
-    """Where each account's provider gets its credentials: the source entry, then each other account's first
-    destination entry (entries of one account share a provider)."""
-    values = imported.values
-    source = values["source"]["accountId"]
-    lines = [f"{render_path(['source'], namespace)}: profile or roleArn for account {source}"]
-    seen = {source}
-    for index, entry in enumerate(values["destinations"]):
-        if entry["accountId"] not in seen:
-            seen.add(entry["accountId"])
-            lines.append(f"{render_path(['destinations', index], namespace)}: profile or roleArn for account "
-                         f"{entry['accountId']}")
-    return lines
-
-
 def _print(outcome: Outcome, as_json: bool) -> None:
     """The run's report on stdout, as text or JSON (redacted on its way out, as everything the CLI prints)."""
     outcomes = outcome.review.outcomes if outcome.review is not None and outcome.written else []
@@ -209,6 +248,7 @@ def _print(outcome: Outcome, as_json: bool) -> None:
                           for o in outcomes],
             "toAdd": outcome.to_add,
             "notes": outcome.notes,
+            "created": [str(path) for path in outcome.created],
         }
         output.print_json(document)
         return
@@ -217,11 +257,15 @@ def _print(outcome: Outcome, as_json: bool) -> None:
     lines += [f"can't adopt: {line}" for line in outcome.refused]
     lines += [f"note: {note}" for note in outcome.notes]
     if outcome.written:
+        if outcome.created:
+            lines.append(f"Created {' and '.join(map(str, outcome.created))}: a project running the example program "
+                         "of the installed package (replication.stack.program).")
         lines.append(f"Wrote {outcome.stack_file}. The first `pulumi up` (Pulumi 3.174.0 or later):")
         lines += [f"  {o.what}: {o.outcome}" + (f" (import id {o.import_id})" if o.import_id else "") for o in outcomes]
-        lines.append("Still to add before `pulumi up` (without them each provider uses ambient credentials, pinned to "
-                     "its account):")
-        lines += [f"  {line}" for line in outcome.to_add]
+        if outcome.to_add:
+            lines.append("Still to add before `pulumi up` (without them each provider uses ambient credentials, "
+                         "pinned to its account):")
+            lines += [f"  {line}" for line in outcome.to_add]
         lines.append(f"After the first `pulumi up`, remove the adopt key ({ADOPTING}).")
     else:
         lines.append(f"nothing written: {len(outcome.refused)} item(s) can't be adopted, {len(outcome.not_read)} "

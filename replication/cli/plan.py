@@ -186,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
     import logging
 
+    from replication.cli.output import note
     from replication.preview.report import build_report, render_text
     from replication.preview.stack_files import StackFileError, load_stack
 
@@ -195,6 +196,9 @@ def run(args: argparse.Namespace) -> int:
         files = load_stack(project, args.stack)
     except StackFileError as error:
         raise CliError(str(error)) from None
+    if files.stack_file is None:
+        note(f"note: {project} has no Pulumi.{args.stack}.yaml: the stack's config is empty, as for the Pulumi CLI "
+             "(the project's defaults apply)")
     with contextlib.ExitStack() as cleanup:
         pack, starting = _open_pack(args, project, cleanup)
         evaluated = _evaluate(files)

@@ -240,11 +240,18 @@ NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFound
 """Error codes that mean the user named something that does not exist."""
 
 
+def is_access_denied(error: botocore.exceptions.ClientError) -> bool:
+    """Whether AWS refused the call for want of permission (``AccessDeniedException``, ``AccessDenied``,
+    ``UnauthorizedOperation``), rather than failing it (a 5xx, throttling, a bad request)."""
+    code = error_code(error)
+    return "AccessDenied" in code or code == "UnauthorizedOperation"
+
+
 def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
     """One readable line for an AWS error: access denials name the account and the action."""
     code = error_code(error)
     message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
-    if "AccessDenied" in code or code == "UnauthorizedOperation":
+    if is_access_denied(error):
         return f"access denied: account {account} is not allowed to call {action} ({message or code})"
     if code in NOT_FOUND:
         return f"{NOT_FOUND[code]} in account {account}: {message}"

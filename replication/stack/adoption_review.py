@@ -174,11 +174,16 @@ class _Reviewer:
 
 
 def review(live: LiveSetup, run: OfflineRun) -> Review:
-    """Each declared resource's outcome and every removal (see the module docs)."""
+    """Each declared resource's outcome and every removal (see the module docs), in one order for the same
+    declarations: by type (the replication configuration, registry policies, templates, scanning), then name.
+    Not in registration order: the Pulumi SDK sends ``RegisterResource`` from a thread pool (``run_in_executor``
+    in ``pulumi.runtime.resource``), so resources of one program register in another order from run to run."""
     reviewer = _Reviewer(live, run)
     checks = {REPLICATION_CONFIGURATION: reviewer.replication, REGISTRY_POLICY: reviewer.policy,
               CREATION_TEMPLATE: reviewer.template, SCANNING_CONFIGURATION: reviewer.scanning}
-    for resource in run.resources:
+    order = list(checks)
+    for resource in sorted(run.resources, key=lambda r: (order.index(r.type) if r.type in order else len(order),
+                                                         r.type, r.name)):
         if not resource.custom or resource.type.startswith("pulumi:providers:"):
             continue
         check = checks.get(resource.type)
@@ -190,8 +195,6 @@ def review(live: LiveSetup, run: OfflineRun) -> Review:
             reviewer.outcome(f"{resource.type.rsplit(':', 1)[-1]} {resource.name}", resource, "created")
     if not run.of_type(REPLICATION_CONFIGURATION):
         reviewer.result.removals.append(f"the program declares no replication configuration for {live.source}")
-    order = list(checks)
-    reviewer.result.outcomes.sort(key=lambda o: order.index(o.type) if o.type in order else len(order))
     return reviewer.result
 
 

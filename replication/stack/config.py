@@ -38,6 +38,7 @@ from replication.stack.schema import (
     closest,
     config_path_of,
     render_path,
+    stray_key_problem,
     translate_names,
 )
 
@@ -50,17 +51,21 @@ class StackConfigError(ReplicationConfigError, pulumi.RunError):
     language host prints a ``RunError`` as its one-line message, any other exception with a traceback."""
 
 
-def namespace_keys(namespace: str) -> list[str]:
-    """Every config key of ``namespace`` the program was given (without the ``namespace:`` part), sorted.
+def config_keys() -> list[str]:
+    """Every config key the program was given (``namespace:name``, every namespace), sorted.
 
     The Python SDK has no public call that lists config keys (Node's has ``runtime.allConfig``). The language
     host's ``pulumi-language-python-exec`` hands the whole config to ``pulumi.runtime.set_all_config`` (so do
     the Automation API and ``pulumi.runtime.set_mocks`` users), which keeps it in ``runtime.config.CONFIG``;
     a program started with only the ``PULUMI_CONFIG`` environment variable is covered by ``get_config_env``.
     """
-    keys = {*runtime_config.CONFIG.get(), *runtime_config.get_config_env()}
+    return sorted({*runtime_config.CONFIG.get(), *runtime_config.get_config_env()})
+
+
+def namespace_keys(namespace: str) -> list[str]:
+    """Every config key of ``namespace`` the program was given (without the ``namespace:`` part), sorted."""
     prefix = f"{namespace}:"
-    return sorted(key[len(prefix) :] for key in keys if key.startswith(prefix))
+    return [key[len(prefix) :] for key in config_keys() if key.startswith(prefix)]
 
 
 def _is_offline_secret(value: Any) -> bool:
@@ -140,7 +145,12 @@ class _Reader:
         return StackConfigError(render_path(path, self.namespace), None, f"unknown key; {hint}")
 
     def read(self) -> dict[str, Any]:
-        """Every key of the namespace, checked against the schema, as parsed JSON values."""
+        """Every key of the namespace, checked against the schema, as parsed JSON values; a key of another
+        namespace that looks meant for this one is an error (the program would ignore it)."""
+        for key in config_keys():
+            problem = stray_key_problem(key, self.namespace)
+            if problem is not None:
+                raise StackConfigError(key, None, problem)
         for name in namespace_keys(self.namespace):
             if not any(k.name == name for k in STACK_KEYS):
                 raise self.unknown_key([name], STACK_KEYS)
@@ -170,6 +180,8 @@ class _Reader:
         except json.JSONDecodeError:
             raise self.error(path, text if not secret else REDACTED, self.expected(key)) from None
         if value is None:  # the key with nothing after it
+            if key.if_null is not None:
+                raise self.error(path, None, key.if_null)
             return None
         if secret:
             self.find_secrets(key, value)
@@ -212,6 +224,8 @@ class _Reader:
             for inner in key.fields:  # a null value (``region:`` with nothing after it) counts as absent
                 if value.get(inner.name) is not None:
                     self.check(inner, value[inner.name], (*path, inner.name))
+                elif inner.if_null is not None and inner.name in value:
+                    raise self.error((*path, inner.name), None, inner.if_null)
                 elif inner.required:
                     raise self.error((*path, inner.name), None, "is required")
         elif key.type is ValueType.LIST:
@@ -225,7 +239,8 @@ class _Reader:
 
     def account_id(self, entry: Mapping[str, Any], path: tuple[Segment, ...]) -> str:
         """The entry's ``accountId`` as a string: a YAML number of exactly 12 digits counts; one with fewer
-        digits lost its leading zeros, which the message says."""
+        digits is not what was written (an unquoted id loses its leading zeros, or is read as octal after a
+        leading 0), which the message says without showing the number, which the user never wrote."""
         here = (*path, "accountId")
         value = entry["accountId"]
         if _is_offline_secret(value) and (here in self.secrets.leaves):
@@ -240,9 +255,10 @@ class _Reader:
             if 0 <= value < 10 ** (ACCOUNT_ID_DIGITS - 1):
                 raise self.error(
                     here,
-                    value,
-                    "is a YAML number, which drops leading zeros, so it is not 12 digits: quote the id in the "
-                    "stack file, or set it with pulumi config set --path --type string",
+                    None,
+                    "is read as a number, not as the 12 digits written: an unquoted id loses its leading zeros (and "
+                    "one written with a leading 0 is read as octal); quote account ids in the stack file "
+                    '(accountId: "011111111111"), or set them with pulumi config set --path --type string',
                 )
             value = str(value)
         try:
@@ -270,6 +286,8 @@ class AccountEntry:
     role_arn: str | None
     secret: frozenset[str]
     """Which of ``accountId``, ``profile`` and ``roleArn`` are secrets."""
+    encrypted: frozenset[str] = frozenset()
+    """Which of ``profile`` and ``roleArn`` are encrypted values the offline loader can't read (placeholders)."""
 
     @property
     def credentials(self) -> tuple[str | None, str | None]:
@@ -312,7 +330,9 @@ def _entry(reader: _Reader, entry: Mapping[str, Any], path: tuple[Segment, ...],
     if role_arn is not None and not _is_offline_secret(role_arn) and f":{account_id}:role/" not in role_arn:
         raise reader.error((*path, "roleArn"), role_arn, "must be a role ARN in the account of accountId")
     secret = frozenset(f.name for f in key.fields if reader.secrets.holds(f, (*path, f.name)))
-    return AccountEntry(path, account_id, region, profile, role_arn, secret)
+    encrypted = frozenset(name for name, value in (("profile", profile), ("roleArn", role_arn))
+                          if _is_offline_secret(value) and (*path, name) in reader.secrets.leaves)
+    return AccountEntry(path, account_id, region, profile, role_arn, secret, encrypted)
 
 
 def _check_one_provider_per_account(reader: _Reader, entries: Sequence[AccountEntry]) -> None:
@@ -321,12 +341,26 @@ def _check_one_provider_per_account(reader: _Reader, entries: Sequence[AccountEn
     Rejected rather than served by one provider per entry: the account-wide resources (the creation
     templates' IAM role, one per account) would then go through whichever entry came first, the provider
     names would depend on entry order, and two credential sets for one account are nearly always a slip.
+    Offline an encrypted value can't be compared with another: that is an error too (the plan would otherwise
+    vouch for a stack whose ``pulumi up`` may stop on this very check), which one entry per account avoids.
     """
     named: dict[str, AccountEntry] = {}
     for entry in entries:
         if entry.credentials == (None, None):
             continue
         first = named.setdefault(entry.account_id, entry)
+        if first is entry:
+            continue
+        unknown = [n for n, a, b in zip(("profile", "roleArn"), first.credentials, entry.credentials)
+                   if (a is not None or b is not None) and n in first.encrypted | entry.encrypted]
+        if unknown:
+            raise reader.error(
+                entry.path,
+                None,
+                f"same account as {render_path(first.path, reader.namespace)}, and their {' and '.join(unknown)} "
+                "can't be compared offline (encrypted): one aws provider serves each account, so they must be equal; "
+                "give them in one entry only",
+            )
         if first.credentials != entry.credentials:
             differing = [n for n, a, b in zip(("profile", "roleArn"), first.credentials, entry.credentials) if a != b]
             raise reader.error(

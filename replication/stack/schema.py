@@ -72,6 +72,9 @@ class Key:
     enclosing scope (``source``: ``source.accountId`` is ``source_account_id``)."""
     whole_args: tuple[str, ...] = ()
     """Arguments made from the key as a whole (the aws provider built from ``source``), relative like ``arg``."""
+    if_null: str | None = None
+    """The problem when the key is there with no value (``repositoryPrefixes:`` whose items were all commented
+    out) and absence would widen what the stack does; ``None``: no value counts as absent."""
 
     def field(self, name: str) -> Key | None:
         """The field called ``name`` of an object key."""
@@ -221,6 +224,8 @@ STACK_KEYS: tuple[Key, ...] = (
                     "Replaces the top-level `repositoryPrefixes` for this destination (`[]`: every repository).",
                     items=Key("", ValueType.STRING, ""),
                     arg="repository_prefixes",
+                    if_null="has no value (were its items commented out?): list this destination's prefixes, write "
+                    "[] to replicate every repository, or remove the key to use the top-level repositoryPrefixes",
                 ),
                 Key(
                     "manageRegistryPolicy",
@@ -251,9 +256,12 @@ STACK_KEYS: tuple[Key, ...] = (
     Key(
         "repositoryPrefixes",
         ValueType.LIST,
-        "Prefixes of the repositories to replicate (`PREFIX_MATCH`); absent or `[]`: every repository.",
+        "Prefixes of the repositories to replicate (`PREFIX_MATCH`); absent or `[]`: every repository (the key "
+        "with no value is an error).",
         items=Key("", ValueType.STRING, ""),
         arg="repository_prefixes",
+        if_null="has no value (were its items commented out?): list the prefixes to replicate, or write [] to "
+        "replicate every repository",
     ),
     Key(
         "repositorySettings",
@@ -279,6 +287,37 @@ def closest(name: str, candidates: Sequence[str]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[match[0]] if match else None
+
+
+ENGINE_NAMESPACE = "pulumi"
+"""The Pulumi engine's own config namespace (``pulumi:disable-default-providers``, ``pulumi:tags``)."""
+
+NAMESPACE_CUTOFF = 0.8
+"""How alike (difflib's ratio) another namespace must be to the program's to count as a misspelling of it:
+``ecr-replicaton`` and ``ecr_replication`` are (0.93 and more), ``aws`` or ``kubernetes`` are not."""
+
+
+def stray_key_problem(key: str, namespace: str) -> str | None:
+    """Why the config key ``key`` (``ns:name``) of another namespace looks meant for the program that reads
+    ``namespace`` (the project's name: ``pulumi.Config()`` reads no other), or ``None`` when it doesn't.
+
+    Such a key is ignored by the program, so a setting written there silently falls back to its default; for
+    ``repositoryPrefixes`` that is every repository. A key looks meant for the program when its namespace is
+    close to the program's (difflib), or is this package's own (a copied example whose project was renamed).
+    The engine's namespace and unrelated ones (``aws``, other libraries') are never flagged.
+    """
+    other, separator, name = key.partition(":")
+    if not separator or other == namespace or other == ENGINE_NAMESPACE:
+        return None
+    if other != NAMESPACE and not difflib.get_close_matches(other.lower(), [namespace.lower()], n=1,
+                                                             cutoff=NAMESPACE_CUTOFF):
+        return None
+    meant = f"{namespace}:{closest(name, [k.name for k in STACK_KEYS]) or name}"
+    if other == NAMESPACE:
+        return (f"not read: this project is named {namespace} (Pulumi.yaml), and the program reads only the keys of "
+                f"its namespace; did you mean {meant}?")
+    return (f"not read: the program reads only the {namespace}: namespace (the project name in Pulumi.yaml); "
+            f"did you mean {meant}?")
 
 
 Segment = str | int

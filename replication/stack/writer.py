@@ -65,15 +65,18 @@ def _sorted_keys(value: Any) -> Any:
 
 
 def stack_file_text(values: Mapping[str, Any], header: Sequence[str] = (), namespace: str = NAMESPACE,
-                    settings: Mapping[str, Any] | None = None) -> str:
+                    settings: Mapping[str, Any] | None = None, other_config: Mapping[str, Any] | None = None) -> str:
     """The stack file holding ``values`` (config key -> value, keys as the schema names them) under ``namespace``
     (the project's name), after ``header`` as comment lines and the stack's own ``settings`` (top-level keys
-    besides ``config``, such as the ``encryptionsalt`` or ``secretsprovider`` that ``pulumi stack init`` writes).
-    ``ValueError`` for a key the schema doesn't have."""
+    besides ``config``, such as the ``encryptionsalt`` or ``secretsprovider`` that ``pulumi stack init`` writes);
+    ``other_config`` holds config keys outside ``namespace`` to write as they are, after the default providers
+    (which they may replace). ``ValueError`` for a key the schema doesn't have, or one of ``namespace`` among
+    ``other_config``."""
     unknown = set(values) - {key.name for key in STACK_KEYS}
+    unknown |= {key for key in other_config or {} if key.startswith(f"{namespace}:")}
     if unknown:
         raise ValueError(f"not in the stack schema: {', '.join(sorted(unknown))}")
-    config: dict[str, Any] = dict(DISABLE_DEFAULT_PROVIDERS)
+    config: dict[str, Any] = {**DISABLE_DEFAULT_PROVIDERS, **(other_config or {})}
     for key in STACK_KEYS:
         if values.get(key.name) is not None:
             config[f"{namespace}:{key.name}"] = _ordered(key, values[key.name])

@@ -150,8 +150,8 @@ def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, tem
     out = capsys.readouterr().out
     assert f"  registry policy {DEST_A}/{WEST}: rewritten: adds statement(s) AllowEcrReplicationFromSourceAccount; " \
            f"keeps the 2 live statement(s) (import id {DEST_A}@{WEST})" in out.splitlines()
-    text = stack_file(project).read_text()
-    assert text.splitlines()[4:] == [
+    lines = stack_file(project).read_text().splitlines()
+    assert lines[lines.index("config:"):] == [
         "config:",
         "  pulumi:disable-default-providers:",
         "    - aws",
@@ -359,8 +359,9 @@ def test_an_unreachable_destination_stops_the_import(
 def test_an_existing_stack_file_needs_force(
         cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """Checked before AWS is asked anything. --force replaces the config and keeps what `pulumi stack init` wrote
-    beside it (the passphrase provider's salt: without it the stack's secrets can't be read)."""
+    """Checked before AWS is asked anything. --force replaces the program's namespace and keeps what `pulumi stack
+    init` wrote beside it (the passphrase provider's salt: without it the stack's secrets can't be read) and the
+    keys of other namespaces."""
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
     assert run_import(cli, project) == 0
     first = yaml.safe_load(stack_file(project).read_text())
@@ -373,16 +374,160 @@ def test_an_existing_stack_file_needs_force(
     assert stack_file(project).read_text() == initialized
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
     assert run_import(cli, project, "--force") == 0
-    assert yaml.safe_load(stack_file(project).read_text()) == {**first, "encryptionsalt": "v1:c2FsdA==:v1:AAAA:BBBB"}
+    assert yaml.safe_load(stack_file(project).read_text()) == {
+        **first, "encryptionsalt": "v1:c2FsdA==:v1:AAAA:BBBB", "config": {**first["config"], "aws:region": "us-east-1"}}
 
 
-def test_a_folder_without_the_program_is_a_usage_error(aws_env: str, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_with_another_program_is_a_usage_error(aws_env: str, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A __main__.py without Pulumi.yaml is someone's program: import neither overwrites it nor asks AWS."""
+    (tmp_path / "__main__.py").write_text("print('mine')\n")
     assert main(["import", "--stack", STACK, "--cwd", str(tmp_path)]) == 2
-    assert "Pulumi.yaml: no such file; run import in the folder of the bundled program" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"ecr-replication import: error: {tmp_path} has a __main__.py but no Pulumi.yaml: run import in the project's "
+        "folder, or in one without a program (import creates the project)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["__main__.py"]
+
+
+CIPHERTEXT = "v1:c2VjcmV0LW5vbmNl:Zm9vYmFyY2lwaGVydGV4dA=="
+EDITED = f"""\
+encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB
+config:
+  pulumi:disable-default-providers: [aws, kubernetes]
+  aws:region: us-east-1
+  pulumi:tags: {{team: platform}}
+  ecr_replication:repositoryPrefix: [legacy/]
+  ecr-replication:source:
+    accountId: "{SOURCE}"
+    region: {REGION}
+    profile: ecr-source
+  ecr-replication:destinations:
+    - accountId: {{secure: {CIPHERTEXT}}}
+      regions: [{WEST}]
+      roleArn: arn:aws:iam::{DEST_B}:role/lost
+    - accountId: "{DEST_A}"
+      regions: [{WEST}]
+      roleArn:
+        secure: {CIPHERTEXT}
+    - accountId: "{DEST_B}"
+      regions: [{EU}]
+      profile: retired
+  ecr-replication:adopt: true
+"""
+"""A stack file the user edited after a first import: credentials per account (one encrypted), other namespaces,
+a misspelt namespace, an entry whose account id is encrypted, an account no longer replicated to."""
+
+
+def test_force_keeps_what_the_user_added_and_says_what_it_replaces(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    stack_file(project).write_text(EDITED)
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    code = run_import(cli, project, "--json", "--force")
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 0, report
+    assert report["toAdd"] == []
+    assert "give a profile or roleArn" not in stack_file(project).read_text()  # every account has its credentials
+    written = yaml.safe_load(stack_file(project).read_text())
+    assert written["encryptionsalt"] == "v1:c2FsdA==:v1:AAAA:BBBB"
+    config = written["config"]
+    assert list(config) == ["pulumi:disable-default-providers", "aws:region", "pulumi:tags", "ecr-replication:source",
+                            "ecr-replication:destinations", "ecr-replication:repositoryPrefixes", "ecr-replication:adopt"]
+    assert config["pulumi:disable-default-providers"] == ["aws", "kubernetes"]
+    assert config["pulumi:tags"] == {"team": "platform"}
+    assert config["ecr-replication:source"] == {"accountId": SOURCE, "region": REGION, "profile": "ecr-source"}
+    assert config["ecr-replication:destinations"][0] == {
+        "accountId": DEST_A, "regions": [WEST], "roleArn": {"secure": CIPHERTEXT},
+        "registryPolicyStatements": config["ecr-replication:destinations"][0]["registryPolicyStatements"]}
+    assert "profile" not in config["ecr-replication:destinations"][1]  # the source account's: its provider is source's
+    err = captured.err
+    path = stack_file(project)
+    assert err.splitlines() == [
+        f"keeping from {path}: encryptionsalt (the stack's own settings)",
+        f"keeping from {path}: pulumi:disable-default-providers, aws:region, pulumi:tags (config the import doesn't "
+        "write)",
+        f"keeping the credentials of account {SOURCE}: profile, from ecr-replication:source, now in "
+        "ecr-replication:source",
+        f"keeping the credentials of account {DEST_A}: roleArn (encrypted), from ecr-replication:destinations[1], now "
+        "in ecr-replication:destinations[0]",
+        "not keeping ecr-replication:destinations[0]: roleArn: its accountId is encrypted, so they can't be matched "
+        "to an account",
+        f"not keeping ecr-replication:destinations[2]: profile: account {DEST_B} is no longer replicated to",
+        f"replacing in {path}: ecr_replication:repositoryPrefix, ecr-replication:source, ecr-replication:destinations, "
+        "ecr-replication:adopt, with what was read from AWS",
+        f"not keeping the comments of {path}",
+    ]
+    assert CIPHERTEXT not in err
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
+    assert code == 0
+    providers = {p["name"]: p for p in json.loads(plan_json)["providers"]}
+    assert CIPHERTEXT not in plan_json and "[secret]" in json.dumps(providers[f"destination-{DEST_A}"])
+
+
+def test_a_folder_without_a_project_gets_one_that_plans(
+        cli: Cli, console_setup: Registry, templates: Stubber, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A pip-installed user has no copy of the bundled program: import creates the project (named as the namespace
+    it writes, python runtime, a __main__.py running the package's program) and says so."""
+    folder = tmp_path / "adopted"
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, folder) == 0
+    out = capsys.readouterr().out
+    assert f"Created {folder / 'Pulumi.yaml'} and {folder / '__main__.py'}: a project running the example program " \
+           "of the installed package (replication.stack.program)." in out.splitlines()
+    assert sorted(p.name for p in folder.iterdir()) == ["Pulumi.adopted.yaml", "Pulumi.yaml", "__main__.py"]
+    assert yaml.safe_load((folder / "Pulumi.yaml").read_text()) == {
+        "name": "ecr-replication", "runtime": "python",
+        "description": "ECR replication with the EcrReplication example program (pulumi-ecr-replication)."}
+    code, plan_json = plan(folder, capsys, "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(plan_json)["replicationConfiguration"] == \
+        console_setup.ecr.describe_registry()["replicationConfiguration"]
+
+
+def test_a_refused_import_creates_no_project(
+        cli: Cli, console_setup: Registry, templates: Stubber, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    console_setup.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, tmp_path / "adopted") == 1
+    assert not (tmp_path / "adopted").exists()
 
 
 def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Exit codes: 0 written; 1 refused" in text and "3 a registry could not be read" in text
+
+
+READ_FAILURES = [
+    # botocore's ECR model: DescribeRepositoryCreationTemplates fails with ServerException (500); AWS's common
+    # errors (ECR API reference, "Common Errors"): ThrottlingException (400), AccessDeniedException (400).
+    ("ServerException", 500, "ecr:DescribeRepositoryCreationTemplates failed in account {account}: ServerException: "
+                             "try again", "run import again: AWS failed the call, which is no permission problem"),
+    ("ThrottlingException", 400, "ecr:DescribeRepositoryCreationTemplates in account {account} is still throttled "
+                                 "after retries (ThrottlingException)", "run import again: AWS failed the call"),
+    ("AccessDeniedException", 400, "access denied: account {account} is not allowed to call "
+                                   "ecr:DescribeRepositoryCreationTemplates", "allow ecr:DescribeRepositoryCreationTemplates "
+                                                                              "to the default credential chain"),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "reason", "fix"), READ_FAILURES)
+def test_only_an_access_denial_is_blamed_on_permissions(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path, capsys: pytest.CaptureFixture[str],
+        code: str, status: int, reason: str, fix: str) -> None:
+    """A registry whose templates can't be read is not read (exit 3, nothing written); what would read it is a
+    permission only when AWS denied the call. The Stubber answers the error after botocore's retries, as AWS's
+    last answer."""
+    templates.add_client_error("describe_repository_creation_templates", service_error_code=code,
+                               service_message="try again", http_status_code=status)
+    no_templates(templates, Destination(DEST_A, WEST))
+    code_, report = imported(cli, project, capsys)
+    assert code_ == 3
+    [not_read] = report["notRead"]
+    assert not_read["where"] == f"registry {SOURCE}/{EU}"
+    assert not_read["reason"].startswith("not read: " + reason.format(account=SOURCE))
+    assert not_read["fix"].startswith(fix)
+    assert not stack_file(project).exists()

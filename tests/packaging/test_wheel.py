@@ -17,10 +17,12 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 
 import replication
@@ -44,11 +46,11 @@ class Installed:
         """The virtualenv's interpreter."""
         return self.venv / "bin" / "python"
 
-    def run(self, *argv: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-        """Run a command of the virtualenv, with no trace of the checkout in its environment."""
-        env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        return subprocess.run([str(arg) for arg in argv], cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=300)
+    def run(self, *argv: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a command of the virtualenv, with no trace of the checkout in its environment (plus ``env``)."""
+        environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        return subprocess.run([str(arg) for arg in argv], cwd=cwd, env={**environment, **(env or {})},
+                              capture_output=True, text=True, timeout=300)
 
     def python_says(self, code: str, cwd: Path) -> str:
         """What `code` prints in the virtualenv's interpreter."""
@@ -141,3 +143,66 @@ def test_the_public_imports_and_the_console_script_are_the_checkout_s(installed:
     assert PYPROJECT["project"]["scripts"] == {"ecr-replication": "replication.cli.main:main"}
     help_text = installed.run(installed.venv / "bin" / "ecr-replication", "--help", cwd=project)
     assert help_text.returncode == 0 and "plan" in help_text.stdout
+
+
+NO_TEMPLATES_DRIVER = '''"""`ecr-replication` as its console script runs it, with ECR's DescribeRepositoryCreationTemplates answered
+on every ECR client: moto has no creation templates. The answer stands for a registry without templates (ECR API
+reference, DescribeRepositoryCreationTemplates: without `prefixes`, every template of the registry) and is validated
+against botocore's ECR model, as botocore's Stubber validates its responses."""
+import sys
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.validate import validate_parameters
+
+from replication.cli.main import main
+
+
+def no_templates(model, **_):
+    body = {"repositoryCreationTemplates": []}
+    validate_parameters(body, model.output_shape)
+    return AWSResponse(None, 200, {}, None), body
+
+
+class Session(boto3.Session):
+    def client(self, service_name, *args, **kwargs):
+        client = super().client(service_name, *args, **kwargs)
+        if service_name == "ecr":
+            client.meta.events.register("before-call.ecr.DescribeRepositoryCreationTemplates", no_templates)
+        return client
+
+
+sys.exit(main(sys.argv[1:], session_factory=Session))
+'''
+
+MOTO_ACCOUNT = "123456789012"
+"""moto's default account: the source registry's."""
+
+
+def test_import_creates_a_project_in_an_empty_folder_and_it_plans(installed: Installed, moto_endpoint: str,
+                                                                  tmp_path: Path) -> None:
+    """A pip-installed user has no copy of the repository's program: `import` in an empty folder writes the
+    project (Pulumi.yaml, a __main__.py running the installed package's program) with the stack file, and the
+    installed `plan` declares exactly the live rule there."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    env = {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/nonexistent",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+    rule = {"destinations": [{"region": "eu-west-1", "registryId": MOTO_ACCOUNT}],
+            "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]}
+    ecr = boto3.client("ecr", region_name="us-east-1", endpoint_url=moto_endpoint, aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    driver = tmp_path / "ecr_replication_cli.py"
+    driver.write_text(NO_TEMPLATES_DRIVER)
+    folder = tmp_path / "adopted"
+    result = installed.run(installed.python, driver, "import", "--stack", "adopted", "--cwd", folder, cwd=tmp_path,
+                           env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Created {folder / 'Pulumi.yaml'} and {folder / '__main__.py'}" in result.stdout
+    planned = installed.run(installed.venv / "bin" / "ecr-replication", "plan", "--stack", "adopted", "--json",
+                            cwd=folder)
+    assert planned.returncode == 0, planned.stderr
+    report = json.loads(planned.stdout)
+    assert report["project"] == "ecr-replication"
+    assert report["replicationConfiguration"] == {"rules": [rule]}

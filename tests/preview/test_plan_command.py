@@ -139,7 +139,6 @@ def test_no_policies(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("files", "argv", "message"),
     [
-        ({}, ["--stack", "prod"], "Pulumi.prod.yaml: no such file"),
         (
             {
                 "Pulumi.test.yaml": "config:\n  ecr-replication:source: {accountId: '11', region: us-east-1}\n"

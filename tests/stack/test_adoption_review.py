@@ -98,8 +98,34 @@ def test_importing_what_does_not_exist_or_creating_what_does_is_a_removal() -> N
         f"creation template prod in {WEST} doesn't exist, and the stack would import it (prod@us-west-2)"]
     not_adopting = declared(adopt=False)
     assert review(live(policy_of(not_adopting)), not_adopting).removals == [
-        f"registry policy {WEST} exists, and the stack would create it over the live one (it has no import id: set "
-        "ecr-replication:adopt)",
         f"replication configuration {SOURCE} exists, and the stack would create it over the live one (it has no "
         "import id: set ecr-replication:adopt)",
+        f"registry policy {WEST} exists, and the stack would create it over the live one (it has no import id: set "
+        "ecr-replication:adopt)",
+    ]
+
+
+def test_the_review_does_not_depend_on_the_order_resources_registered_in() -> None:
+    """The Pulumi SDK registers resources from a thread pool, so one program's registrations come in another order
+    from run to run (and `import` printed its registry policy lines in another order); the review is by type, then
+    name, whatever the order."""
+    run = replicate_from_source(
+        lambda src: [ReplicationDestinationArgs(provider=destination_provider(), account_id=DEST_ACCOUNT,
+                                                regions=["us-west-2", "eu-west-1"])],
+        source_account_id=SOURCE_ACCOUNT, source_region="us-east-1", repository_prefixes=["prod/"],
+        adopt_existing=True, repository_settings={"scan_on_push": True})
+    [configuration] = run.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    policies = {str(r.inputs["region"]): str(r.inputs["policy"]) for r in run.of_type("aws:ecr/registryPolicy:RegistryPolicy")}
+    setup = LiveSetup(SOURCE, tuple(configuration.inputs["replicationConfiguration"]["rules"]), tuple(
+        LiveRegistry(Registry(DEST_ACCOUNT, region), policy, (), SCAN_PROD) for region, policy in policies.items()))
+    reviews = [review(setup, OfflineRun(resources, run.result, run.exports))
+               for resources in (run.resources, run.resources[::-1], run.resources[1::2] + run.resources[::2])]
+    assert reviews[0] == reviews[1] == reviews[2]
+    assert reviews[0].removals == []
+    assert [o.what for o in reviews[0].outcomes] == [
+        f"replication configuration {SOURCE}",
+        f"registry policy {DEST_ACCOUNT}/eu-west-1",
+        f"registry policy {DEST_ACCOUNT}/us-west-2",
+        f"scanning configuration {DEST_ACCOUNT}/eu-west-1",
+        f"scanning configuration {DEST_ACCOUNT}/us-west-2",
     ]

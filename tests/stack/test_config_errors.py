@@ -105,9 +105,18 @@ def test_a_number_that_lost_its_leading_zeros_says_to_quote_it(tmp_path: Path) -
     with pytest.raises(ReplicationConfigError) as raised:
         run_stack_file(tmp_path, STACK_WITH_NUMBERS.format(source=11111111111, destination=222222222222))
     message = str(raised.value)
-    assert message.startswith("ecr-replication:source.accountId: is a YAML number, which drops leading zeros")
-    assert "quote the id" in message and "--type string" in message
-    assert message.endswith("(got 11111111111)")
+    assert message.startswith("ecr-replication:source.accountId: is read as a number, not as the 12 digits written")
+    assert "quote account ids" in message and "--type string" in message
+
+
+@pytest.mark.parametrize("number", [0o22222222222, 12345678901])
+def test_a_number_the_cli_read_from_a_leading_zero_shows_no_number_the_user_never_wrote(number: int) -> None:
+    """What the Pulumi CLI hands the program for ``accountId: 022222222222`` (octal to go-yaml v3) or
+    ``accountId: 012345678901`` (a float, 12345678901): what was written can't be known after parsing."""
+    message = config_error(destinations=[{"accountId": number, "regions": ["us-west-2"]}])
+    assert message.startswith("ecr-replication:destinations[0].accountId: is read as a number, not as the 12 digits")
+    assert "read as octal" in message and "quote account ids" in message
+    assert str(number) not in message and "(got" not in message
 
 
 def test_a_number_of_more_digits_is_no_account_id(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ decrypted.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,38 @@ def test_under_the_cli_a_secret_key_that_may_hold_no_secret_is_an_error() -> Non
     assert str(raised.value) == (
         "ecr-replication:repositorySettings: is a secret, but only accountId, profile and roleArn may be"
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (f"{{secure: {CIPHERTEXT}}}", f"{{secure: {CIPHERTEXT}}}"),
+        ("arn:aws:iam::333333333333:role/deployer", f"{{secure: {CIPHERTEXT}}}"),
+    ],
+)
+def test_encrypted_credentials_of_one_account_that_cant_be_compared_offline_are_an_error(
+        tmp_path: Path, first: str, second: str) -> None:
+    """Two entries of one account, a roleArn encrypted in either: equal ciphertext says nothing (each encryption
+    has its own nonce) and the offline plan can't decrypt, so it can't know they name one role, as one provider
+    needs (the plaintext case is the "another roleArn" error)."""
+    stack = NESTED_SECRETS.rstrip() + "\n" + textwrap.indent(textwrap.dedent(f"""\
+        - accountId: "333333333333"
+          regions: [us-west-2]
+          roleArn: {second}
+        """), "        ")
+    stack = stack.replace(f"roleArn:\n            secure: {CIPHERTEXT}", f"roleArn: {first}")
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_stack_file(tmp_path, stack)
+    assert str(raised.value) == (
+        "ecr-replication:destinations[2]: same account as ecr-replication:destinations[1], and their roleArn can't be "
+        "compared offline (encrypted): one aws provider serves each account, so they must be equal; give them in one "
+        "entry only")
+
+
+def test_an_encrypted_role_in_one_entry_of_an_account_plans(tmp_path: Path) -> None:
+    stack = NESTED_SECRETS.rstrip() + "\n" + textwrap.indent(textwrap.dedent("""\
+        - accountId: "333333333333"
+          regions: [us-west-2]
+        """), "        ")
+    run = run_stack_file(tmp_path, stack)
+    assert is_secret({p.name: p.inputs for p in run.of_type("pulumi:providers:aws")}["destination-333333333333"]["assumeRoles"])

@@ -1,0 +1,191 @@
+"""What ``ecr-replication import --force`` keeps of the stack file it replaces, and what it replaces.
+
+The import writes the program's namespace (the live setup, declared) and ``pulumi:disable-default-providers``.
+Everything else in the file is the user's, and is kept:
+
+* the stack's own settings (top-level keys besides ``config``: the ``encryptionsalt``, ``secretsprovider`` or
+  ``encryptedkey`` that ``pulumi stack init`` wrote; without them the stack's secrets can't be decrypted);
+* config keys of other namespaces (``aws:region``, ``pulumi:tags``, other libraries'), as they are, and the other
+  providers ``pulumi:disable-default-providers`` names besides ``aws``;
+* each account's credentials (``profile`` and ``roleArn``; encrypted ones as their ciphertext, which the kept
+  settings still decrypt), matched by ``accountId`` and given to the entry the account's provider takes them from
+  (:func:`provider_entries`).
+
+Replaced: every key of the program's namespace, and keys the program would reject as meant for it
+(:func:`~replication.stack.schema.stray_key_problem`). Credentials that can't be matched to an account the import
+writes (an encrypted or malformed ``accountId``, an account no longer replicated to) are reported, not kept.
+Comments are not kept (the file is read as data).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from replication import limits
+from replication.preview.stack_files import StackFileError
+from replication.stack.schema import Segment, render_path, stray_key_problem
+from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
+
+CREDENTIAL_KEYS = ("profile", "roleArn")
+"""The keys of a ``source`` or ``destinations`` entry that say how the program reaches its account."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One account's ``profile`` and ``roleArn`` from the replaced file, as written there."""
+
+    values: dict[str, Any]
+    """``profile`` and/or ``roleArn``: a string, or ``{secure: …}`` (never printed)."""
+    entry: str
+    """The config path of the entry they came from."""
+
+    def describe(self) -> str:
+        """``roleArn (encrypted), from ns:destinations[1]``: which keys, never their values."""
+        keys = [f"{k} (encrypted)" if isinstance(v, Mapping) else k for k, v in self.values.items()]
+        return f"{' and '.join(keys)}, from {self.entry}"
+
+
+@dataclass(frozen=True)
+class ReplacedFile:
+    """What a stack file being replaced holds that the import keeps, and what it replaces."""
+
+    settings: dict[str, Any]
+    """Top-level keys besides ``config``."""
+    config: dict[str, Any]
+    """Config keys the import doesn't own, in the file's order (``pulumi:disable-default-providers`` only when it
+    names more than ``aws``, with ``aws``)."""
+    credentials: dict[str, Credentials]
+    """Account id -> the credentials its entries gave (the first entry naming any)."""
+    replaced: tuple[str, ...]
+    """The config keys the import replaces."""
+    unmatched: tuple[str, ...]
+    """Credentials that can't be kept, one line each, naming the key and why."""
+
+
+def _account(value: Any) -> str | None:
+    """An entry's ``accountId`` as a 12-digit string (a YAML number of 12 digits counts), else ``None``."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return text if limits.ACCOUNT_ID_PATTERN.match(text) else None
+
+
+def _entries(config: Mapping[str, Any], namespace: str) -> list[tuple[tuple[Segment, ...], Any]]:
+    """The replaced file's ``source`` and ``destinations`` entries, with their config paths."""
+    entries: list[tuple[tuple[Segment, ...], Any]] = [(("source",), config.get(f"{namespace}:source"))]
+    destinations = config.get(f"{namespace}:destinations")
+    if isinstance(destinations, list):
+        entries += [(("destinations", index), entry) for index, entry in enumerate(destinations)]
+    return entries
+
+
+def _credentials(config: Mapping[str, Any], namespace: str) -> tuple[dict[str, Credentials], list[str]]:
+    """The credentials of each account the replaced file names, and those that can't be matched to one."""
+    found: dict[str, Credentials] = {}
+    unmatched: list[str] = []
+    for path, entry in _entries(config, namespace):
+        if not isinstance(entry, Mapping):
+            continue
+        values = {key: entry[key] for key in CREDENTIAL_KEYS if entry.get(key) is not None}
+        if not values:
+            continue
+        where = render_path(path, namespace)
+        account = _account(entry.get("accountId"))
+        if account is None:
+            why = "is encrypted" if isinstance(entry.get("accountId"), Mapping) else "is not an account id"
+            unmatched.append(f"{where}: {' and '.join(values)}: its accountId {why}, so they can't be matched to an "
+                             "account")
+            continue
+        found.setdefault(account, Credentials(values, where))
+    return found, unmatched
+
+
+def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
+    """What the stack file at ``path`` holds for an import writing ``namespace`` (``None``: there is no file).
+    :class:`StackFileError` when it can't be read: then nothing of it could be kept."""
+    if not path.exists():
+        return None
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
+    config = (document.get("config") or {}) if isinstance(document, Mapping) else None
+    if not isinstance(config, Mapping):
+        raise StackFileError(f"{path} is not a stack file (a YAML mapping with a config mapping); move it away first")
+    kept: dict[str, Any] = {}
+    replaced: list[str] = []
+    for key, value in config.items():
+        name = str(key)
+        if name == next(iter(DISABLE_DEFAULT_PROVIDERS)):
+            if isinstance(value, list) and set(value) - {"aws"}:
+                kept[name] = [*value, *(["aws"] if "aws" not in value else [])]
+        elif name.startswith(f"{namespace}:") or stray_key_problem(name, namespace) is not None:
+            replaced.append(name)
+        else:
+            kept[name] = value
+    credentials, unmatched = _credentials(config, namespace)
+    settings = {str(k): v for k, v in document.items() if k != "config"}
+    return ReplacedFile(settings, kept, credentials, tuple(replaced), tuple(unmatched))
+
+
+def provider_entries(values: Mapping[str, Any]) -> list[tuple[tuple[Segment, ...], str]]:
+    """Where each account's provider takes its credentials from (entries of one account share it): ``source``
+    for the source account, each other account's first ``destinations`` entry; with the account id."""
+    entries = [(("source",), str(values["source"]["accountId"]))]
+    seen = {entries[0][1]}
+    for index, entry in enumerate(values["destinations"]):
+        account = str(entry["accountId"])
+        if account not in seen:
+            seen.add(account)
+            entries.append((("destinations", index), account))
+    return entries
+
+
+def with_credentials(values: Mapping[str, Any], credentials: Mapping[str, Credentials], namespace: str
+                     ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """``values`` with each account's kept credentials in its provider's entry; a line per account given them,
+    and a line per kept credentials whose account the import doesn't write."""
+    placed = copy.deepcopy(dict(values))
+    lines: list[str] = []
+    accounts = set()
+    for path, account in provider_entries(placed):
+        accounts.add(account)
+        found = credentials.get(account)
+        if found is None:
+            continue
+        entry: dict[str, Any] = placed[str(path[0])] if len(path) == 1 else placed[str(path[0])][int(path[1])]
+        entry.update(found.values)
+        lines.append(f"account {account}: {found.describe()}, now in {render_path(path, namespace)}")
+    gone = [f"{found.entry}: {' and '.join(found.values)}: account {account} is no longer replicated to"
+            for account, found in credentials.items() if account not in accounts]
+    return placed, lines, gone
+
+
+def accounts_without_credentials(values: Mapping[str, Any], namespace: str) -> list[str]:
+    """One line per account whose provider entry gives neither ``profile`` nor ``roleArn``."""
+    lines = []
+    for path, account in provider_entries(values):
+        entry = values[str(path[0])] if len(path) == 1 else values[str(path[0])][int(path[1])]
+        if not any(entry.get(key) is not None for key in CREDENTIAL_KEYS):
+            lines.append(f"{render_path(path, namespace)}: profile or roleArn for account {account}")
+    return lines
+
+
+def summary(replaced: ReplacedFile, path: Path, kept_credentials: Sequence[str], not_kept: Sequence[str]) -> list[str]:
+    """What an import keeps of the file at ``path`` and what it replaces, in lines for stderr (key names only,
+    never a value)."""
+    lines = []
+    if replaced.settings:
+        lines.append(f"keeping from {path}: {', '.join(replaced.settings)} (the stack's own settings)")
+    if replaced.config:
+        lines.append(f"keeping from {path}: {', '.join(replaced.config)} (config the import doesn't write)")
+    lines += [f"keeping the credentials of {line}" for line in kept_credentials]
+    lines += [f"not keeping {line}" for line in not_kept]
+    if replaced.replaced:
+        lines.append(f"replacing in {path}: {', '.join(replaced.replaced)}, with what was read from AWS")
+    lines.append(f"not keeping the comments of {path}")
+    return lines
