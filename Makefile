@@ -19,7 +19,7 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # provider/schema.json: the schema other languages' SDKs are generated from, inferred from the component.
 schema: setup

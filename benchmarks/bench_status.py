@@ -12,18 +12,18 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import math
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from local_aws import local_aws  # noqa: E402 (this folder, on sys.path as the script's own)
+from replication.cli.options import DEFAULT_MAX_WORKERS  # noqa: E402
 
 from replication.cli import status  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
@@ -91,35 +91,27 @@ def main() -> None:
     parser.add_argument("--repositories", type=int, default=50)
     parser.add_argument("--images", type=int, default=40, help="images per repository")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every API call")
-    options = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-                      AWS_DEFAULT_REGION=REGION)
-    try:
-        statuses = ReplicationStatuses(latency=options.latency)
-        seed(boto3.Session(region_name=REGION), options.repositories, options.images, statuses)
-        total = options.repositories * options.images
-        pages = math.ceil(options.repositories / PAGE), options.repositories * math.ceil(options.images / PAGE)
+    given = parser.parse_args()
+    with local_aws(REGION):
+        statuses = ReplicationStatuses(latency=given.latency)
+        seed(boto3.Session(region_name=REGION), given.repositories, given.images, statuses)
+        total = given.repositories * given.images
+        pages = math.ceil(given.repositories / PAGE), given.repositories * math.ceil(given.images / PAGE)
         needed = {"GetCallerIdentity": 1, "DescribeRegistry": 1, "DescribeRepositories": pages[0],
                   "DescribeImages": pages[1], "DescribeImageReplicationStatus": total}
-        print(f"status over {options.repositories} repositories, {total} images, {len(DESTINATIONS)} destinations, "
-              f"{options.latency * 1000:.0f} ms latency on every API call")
+        print(f"status over {given.repositories} repositories, {total} images, {len(DESTINATIONS)} destinations, "
+              f"{given.latency * 1000:.0f} ms latency on every API call")
         print(f"API calls needed: {sum(needed.values())} ({total} DescribeImageReplicationStatus)")
         timings = {}
-        for workers in (1, options.DEFAULT_MAX_WORKERS):
-            elapsed, calls = measure(workers, options.images, statuses)
+        for workers in (1, DEFAULT_MAX_WORKERS):
+            elapsed, calls = measure(workers, given.images, statuses)
             timings[workers] = elapsed
             extra = {op: n - needed.get(op, 0) for op, n in calls.items() if n != needed.get(op, 0)}
             print(f"max_workers={workers:<3} wall {elapsed:7.2f} s  API calls made {sum(calls.values())}"
                   f"{'  (beyond need: ' + str(extra) + ')' if extra else ' (= needed)'}")
-        speed_up = timings[1] / timings[options.DEFAULT_MAX_WORKERS]
-        print(f"speed-up sequential / max_workers={options.DEFAULT_MAX_WORKERS}: {speed_up:.1f}x "
+        speed_up = timings[1] / timings[DEFAULT_MAX_WORKERS]
+        print(f"speed-up sequential / max_workers={DEFAULT_MAX_WORKERS}: {speed_up:.1f}x "
               f"(floor >= {SPEED_UP_FLOOR:.0f}x: {'met' if speed_up >= SPEED_UP_FLOOR else 'NOT MET'})")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -15,17 +15,16 @@ import argparse
 import contextlib
 import io
 import json
-import logging
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from local_aws import local_aws  # noqa: E402 (this folder, on sys.path as the script's own)
 
 from replication.cli import verify  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
@@ -132,22 +131,14 @@ def main() -> None:
     parser.add_argument("--destinations", type=int, nargs="+", default=[1, 5, 25])
     parser.add_argument("--delay", type=float, default=60.0, help="simulated replication delay in seconds")
     parser.add_argument("--latency", type=float, default=0.05, help="simulated seconds per API call")
-    options = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench",
-                      AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION)
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        os.environ.pop(name, None)
-    try:
-        print(f"verify: canary pushed to prod/, replication lands {options.delay / 2:.0f}-{options.delay * 1.5:.0f} s "
-              f"after the push (simulated), {options.latency * 1000:.0f} ms per API call (simulated)")
+    given = parser.parse_args()
+    with local_aws(REGION):
+        print(f"verify: canary pushed to prod/, replication lands {given.delay / 2:.0f}-{given.delay * 1.5:.0f} s "
+              f"after the push (simulated), {given.latency * 1000:.0f} ms per API call (simulated)")
         print(f"{'destinations':>12} {'API calls':>9} {'own time':>9} {'per dest.':>9} {'of it, to push':>14} "
               f"{'waiting':>8} {'own share':>9} {'arrival measured late by (mean / max)':>38}")
-        for count in options.destinations:
-            figures = measure(count, options.delay, options.latency)
+        for count in given.destinations:
+            figures = measure(count, given.delay, given.latency)
             calls = sum(figures["calls"].values())
             share = figures["own"] / (figures["own"] + figures["waited"])
             print(f"{count:>12} {calls:>9} {figures['own']:>8.2f}s {figures['own'] / count:>8.3f}s "
@@ -155,8 +146,6 @@ def main() -> None:
                   f"{sum(figures['late']) / count:>29.1f}s / {max(figures['late']):.1f}s")
             per_operation = ", ".join(f"{op} {n}" for op, n in sorted(figures["calls"].items()))
             print(f"{'':>12} calls: {per_operation}")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

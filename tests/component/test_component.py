@@ -300,24 +300,3 @@ def test_component_opts_do_not_leak_default_provider(provider_kind: str) -> None
     run = run_offline(program)
     assert {provider_name(run, r) for r in run.of_type(REGISTRY_POLICY)} == {"destination"}
     assert {provider_name(run, r) for r in run.of_type(REPLICATION_CONFIGURATION)} == {"source"}
-
-
-def test_china_regions_use_their_partition() -> None:
-    def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "cn-north-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "cn-northwest-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src,
-                source_account_id=SOURCE_ACCOUNT,
-                source_region="cn-north-1",
-                destinations=[ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=["cn-northwest-1"])],
-                repository_prefixes=["prod/"],
-            ),
-        )
-
-    (policy,) = run_offline(program).of_type(REGISTRY_POLICY)
-    statement = policy_of(policy)["Statement"][0]
-    assert statement["Principal"] == {"AWS": f"arn:aws-cn:iam::{SOURCE_ACCOUNT}:root"}
-    assert statement["Resource"] == [f"arn:aws-cn:ecr:cn-northwest-1:{DEST_ACCOUNT}:repository/prod/*"]

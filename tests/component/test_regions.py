@@ -53,25 +53,26 @@ def test_a_region_newer_than_botocore_says_how_to_proceed() -> None:
     assert "zz-north-9" not in ecr_regions()
 
 
-def test_govcloud_replication_uses_its_partition() -> None:
+@pytest.mark.parametrize(("partition", "source_region", "destination_region"),
+                         [("aws-us-gov", "us-gov-west-1", "us-gov-east-1"), ("aws-cn", "cn-north-1", "cn-northwest-1")])
+def test_replication_uses_its_partition(partition: str, source_region: str, destination_region: str) -> None:
+    """GovCloud and China registries get their partition's principal and repository ARNs."""
     from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs
     from replication.preview.runner import run_offline
 
     def program() -> None:
-        src = account_provider("source", SOURCE_ACCOUNT, "us-gov-west-1")
-        dst = account_provider("destination", DEST_ACCOUNT, "us-gov-east-1")
-        EcrReplication(
-            "images",
-            EcrReplicationArgs(
-                source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-gov-west-1",
-                destinations=[ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=["us-gov-east-1"])],
-            ),
-        )
+        src = account_provider("source", SOURCE_ACCOUNT, source_region)
+        dst = account_provider("destination", DEST_ACCOUNT, destination_region)
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region=source_region,
+            destinations=[ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT, regions=[destination_region])],
+            repository_prefixes=["prod/"],
+        ))
 
     (policy,) = run_offline(program).of_type(REGISTRY_POLICY)
     statement = policy_of(policy)["Statement"][0]
-    assert statement["Principal"] == {"AWS": f"arn:aws-us-gov:iam::{SOURCE_ACCOUNT}:root"}
-    assert statement["Resource"] == [f"arn:aws-us-gov:ecr:us-gov-east-1:{DEST_ACCOUNT}:repository/*"]
+    assert statement["Principal"] == {"AWS": f"arn:{partition}:iam::{SOURCE_ACCOUNT}:root"}
+    assert statement["Resource"] == [f"arn:{partition}:ecr:{destination_region}:{DEST_ACCOUNT}:repository/prod/*"]
 
 
 def test_the_regions_read_from_botocore_data_are_botocores_own_answer() -> None:
