@@ -33,7 +33,7 @@ from replication.cli import options, output
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
-from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
+from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure,
                                       translated_errors)
 from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
@@ -184,18 +184,14 @@ def check_registry_policy(sessions: Sessions, source_account: str, destination: 
         return
     try:
         text = session.client("ecr", destination.region).get_registry_policy()["policyText"]
-    except botocore.exceptions.ClientError as error:
+    except AwsError as error:
         if error_code(error) == "RegistryPolicyNotFoundException":
             report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
                                                   "denied", _grant_fix(source_account, destination, prefixes)))
         else:
-            reason = describe_client_error(error, destination.account_id, "ecr:GetRegistryPolicy")
-            report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {reason}",
-                                                 f"allow ecr:GetRegistryPolicy to {session.access}"))
-        return
-    except botocore.exceptions.BotoCoreError as error:
-        report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {error}",
-                                             "retry when the registry's endpoint answers"))
+            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "check")
+            report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
+                                                 failure.fix))
         return
     report.findings += registry_policy_findings(text, source_account, destination, prefixes, expected_policy)
 

@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from replication.cli.errors import CliError
-from replication.cli.output import RedactingStream
+from replication.cli.output import redacted_streams
 from replication.errors import ReplicationConfigError
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
@@ -65,15 +65,11 @@ def build_parser(commands: Sequence[str] = COMMAND_MODULES,
 def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] | None = None) -> int:
     """Run the CLI and return its exit code; errors become one line on stderr, never a traceback.
 
-    Everything printed, by any command, passes through :class:`RedactingStream`: credentials never reach the
+    Everything printed, by any command, passes through :func:`redacted_streams`: credentials never reach the
     terminal or a CI log.
     """
-    streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
-    try:
+    with redacted_streams():
         return _run(list(sys.argv[1:] if argv is None else argv), session_factory)
-    finally:
-        sys.stdout, sys.stderr = streams
 
 
 def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:

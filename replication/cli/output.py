@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 # Hand-written on purpose (issue 12, point 11; figures from `benchmarks/bench_plan.py --candidate ...`). The
@@ -97,3 +98,14 @@ class RedactingStream:
     def __getattr__(self, name: str) -> Any:
         """Everything else (``flush``, ``isatty``, ``fileno``, ...) from the wrapped stream."""
         return getattr(self.stream, name)
+
+
+@contextmanager
+def redacted_streams() -> Iterator[None]:
+    """stdout and stderr wrapped in :class:`RedactingStream` for the block (the CLI runs every command in one)."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = streams

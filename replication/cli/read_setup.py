@@ -22,8 +22,7 @@ import botocore.exceptions
 
 from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
-from replication.cli.sessions import (Sessions, Unreachable, describe_client_error, error_code, is_access_denied,
-                                      translated_errors)
+from replication.cli.sessions import AwsError, Sessions, Unreachable, error_code, read_failure, translated_errors
 from replication.ecr_semantics import Registry
 from replication.iam_policy import PolicyDocumentError, policy_statements
 from replication.stack.importer import LiveRegistry, LiveSetup, destinations_named
@@ -32,11 +31,6 @@ T = TypeVar("T")
 
 NO_POLICY = "RegistryPolicyNotFoundException"
 """The error ``GetRegistryPolicy`` answers for a registry without a policy (botocore's ECR model)."""
-
-RETRY = ("run import again: AWS failed the call, which is no permission problem (botocore already retried it; "
-         "AWS_MAX_ATTEMPTS allows more tries)")
-"""What reads the registry after a failure other than an access denial: a server error (``ServerException``,
-500, in botocore's ECR model), throttling that outlasted botocore's retries, a connection error."""
 
 
 @dataclass
@@ -82,12 +76,9 @@ def _read_registry(sessions: Sessions, source_account: str, registry: Registry,
         """``fn()``; a failure is recorded with what would fix it: a permission only for an access denial."""
         try:
             return fn()
-        except botocore.exceptions.ClientError as error:
-            reason = describe_client_error(error, registry.account_id, f"ecr:{action}")
-            fix = f"allow ecr:{action} to {session.access}" if is_access_denied(error) else RETRY
-        except botocore.exceptions.BotoCoreError as error:
-            reason, fix = f"ecr:{action} failed: {' '.join(str(error).split())}", RETRY
-        not_read.append(NotChecked(where, f"not read: {reason}", fix))
+        except AwsError as error:
+            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access, "import")
+        not_read.append(NotChecked(where, f"not read: {failure.reason}", failure.fix))
         raise _Failed
 
     try:

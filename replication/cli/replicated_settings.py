@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import botocore.exceptions
 
 from replication.cli.errors import CliError
-from replication.cli.sessions import AccountSession, describe_client_error, error_code
+from replication.cli.sessions import AccountSession, AwsError, describe_error, error_code
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
 from replication.limits import KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from replication.repository_settings import applied_template
@@ -204,12 +203,10 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
              absent: str | None = None) -> dict[str, Any] | None:
         try:
             return call()
-        except botocore.exceptions.ClientError as error:
+        except AwsError as error:
             if absent is not None and error_code(error) == absent:
                 return {}
-            reason = describe_client_error(error, registry.account_id, action)
-        except botocore.exceptions.BotoCoreError as error:
-            reason = f"{action}: {' '.join(str(error).split())}"
+            reason = describe_error(error, registry.account_id, action)
         for setting in settings:
             live.unread[setting] = reason
         return None

@@ -240,11 +240,18 @@ NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFound
 """Error codes that mean the user named something that does not exist."""
 
 
-def is_access_denied(error: botocore.exceptions.ClientError) -> bool:
+def is_access_denied(error: Exception) -> bool:
     """Whether AWS refused the call for want of permission (``AccessDeniedException``, ``AccessDenied``,
     ``UnauthorizedOperation``), rather than failing it (a 5xx, throttling, a bad request)."""
     code = error_code(error)
     return "AccessDenied" in code or code == "UnauthorizedOperation"
+
+
+def describe_error(error: Exception, account: str, action: str) -> str:
+    """One readable line for an error a botocore call raised (see :data:`AwsError`)."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        return describe_client_error(error, account, action)
+    return f"{action} failed: {' '.join(str(error).split())}"
 
 
 def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
@@ -260,12 +267,38 @@ def describe_client_error(error: botocore.exceptions.ClientError, account: str, 
     return f"{action} failed in account {account}: {code}: {message}"
 
 
+AwsError = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+"""What a botocore call raises: an error AWS answered, or one botocore met on the way (no connection, a bad
+response)."""
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """Why reading something with one account's credentials failed, in one line, and what would fix it."""
+
+    reason: str
+    fix: str
+
+
+def read_failure(error: Exception, account: str, action: str, access: Access, command: str) -> ReadFailure:
+    """The failure of ``action`` in ``account``: a missing permission (the fix: allow it to ``access``) only for an
+    access denial; anything else (a server error, throttling that outlasted the retries, no connection) is no
+    permission problem, and the fix is to run ``command`` again."""
+    reason = describe_error(error, account, action)
+    if is_access_denied(error):
+        return ReadFailure(reason, f"allow {action} to {access}")
+    return ReadFailure(reason, f"run {command} again: AWS failed the call, which is no permission problem (botocore "
+                               "already retried it; AWS_MAX_ATTEMPTS allows more tries)")
+
+
 def _context_of(error: botocore.exceptions.ClientError) -> standard.RetryContext:
     return standard.RetryContext(attempt_number=1, parsed_response=error.response)
 
 
-def error_code(error: botocore.exceptions.ClientError) -> str:
-    """The AWS error code of ``error`` (e.g. ``NoSuchEntity``)."""
+def error_code(error: Exception) -> str:
+    """The AWS error code of ``error`` (e.g. ``NoSuchEntity``); ``""`` for an error botocore met itself."""
+    if not isinstance(error, botocore.exceptions.ClientError):
+        return ""
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 

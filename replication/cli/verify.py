@@ -26,7 +26,6 @@ credential or AWS errors.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +42,8 @@ from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
                                                  load_plan, read_live)
-from replication.cli.sessions import (AccountSession, Sessions, Unreachable, describe_client_error, error_code,
-                                      translated_errors)
+from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Sessions, Unreachable, describe_error,
+                                      error_code, read_failure, translated_errors)
 from replication.ecr_semantics import Registry, Rule, destinations_of
 from replication.repository_settings import is_repository_name
 
@@ -107,10 +106,11 @@ class Destination:
     missed_at: float = 0.0
     """Seconds after the push of the last check that did not find the image arrived (arrival lies between it and
     ``arrived_after``)."""
-    read_problem: str | None = None
+    read_problem: ReadFailure | None = None
+    """Why the image could not be looked for."""
     existed_before: bool | None = None
     """Whether the repository was in the destination before the push (``None``: not read)."""
-    existence_problem: str | None = None
+    existence_problem: ReadFailure | None = None
     """Why ``existed_before`` could not be read."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
@@ -218,8 +218,8 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
             for push in pushes:
                 push.cleanup = _delete_image(source, source_registry(source), push)
     code = exit_code(pushes)
-    if args.json:  # AWS error text passes through output.redact, as in the text report
-        print(output.redact(json.dumps(as_json(source, pushes, code, args.keep), indent=2, sort_keys=True)))
+    if args.json:
+        output.print_json(as_json(source, pushes, code, args.keep))
     else:
         print_text(source, pushes, code, args.keep)
     return code
@@ -254,14 +254,12 @@ def record_existing(push: Push, destination: Destination) -> None:
     try:
         ecr.describe_repositories(repositoryNames=[push.canary.repository])
         destination.existed_before = True
-    except botocore.exceptions.ClientError as error:
+    except AwsError as error:
         if error_code(error) == "RepositoryNotFoundException":
             destination.existed_before = False
         else:
-            destination.existence_problem = describe_client_error(error, destination.registry.account_id,
-                                                                  "ecr:DescribeRepositories")
-    except botocore.exceptions.BotoCoreError as error:
-        destination.existence_problem = f"ecr:DescribeRepositories: {' '.join(str(error).split())}"
+            destination.existence_problem = read_failure(error, destination.registry.account_id,
+                                                          "ecr:DescribeRepositories", destination.reader.access, "verify")
 
 
 class Verification:
@@ -361,15 +359,12 @@ class Verification:
         try:
             details = ecr.describe_images(repositoryName=push.canary.repository,
                                           imageIds=[{"imageTag": push.tag}])["imageDetails"]
-        except botocore.exceptions.ClientError as error:
+        except AwsError as error:
             if error_code(error) in ABSENT_CODES:
                 destination.image = "absent"
             else:
-                destination.read_problem = describe_client_error(error, destination.registry.account_id,
-                                                                 "ecr:DescribeImages")
-            return
-        except botocore.exceptions.BotoCoreError as error:
-            destination.read_problem = f"ecr:DescribeImages: {' '.join(str(error).split())}"
+                destination.read_problem = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
+                                                        destination.reader.access, "verify")
             return
         found = details[0]["imageDigest"] if details else None
         if found == push.digest:
@@ -404,7 +399,7 @@ def _predates(repository: str, destination: Destination) -> str | None:
         return f"{repository} existed in {destination.registry} before this push, {templates}"
     if destination.existed_before is None:
         return (f"whether {repository} existed in {destination.registry} before this push could not be read "
-                f"({destination.existence_problem}), {templates}")
+                f"({destination.existence_problem.reason if destination.existence_problem else 'not read'}), {templates}")
     return None
 
 
@@ -419,12 +414,10 @@ def _delete_image(session: AccountSession, registry: Registry, push: Push) -> st
     try:
         response = session.client("ecr", registry.region).batch_delete_image(
             repositoryName=push.canary.repository, imageIds=[{"imageDigest": push.digest}])
-    except botocore.exceptions.ClientError as error:
+    except AwsError as error:
         if error_code(error) == "RepositoryNotFoundException":
             return "not there"
-        return "failed: " + describe_client_error(error, registry.account_id, "ecr:BatchDeleteImage")
-    except botocore.exceptions.BotoCoreError as error:
-        return f"failed: ecr:BatchDeleteImage: {' '.join(str(error).split())}"
+        return "failed: " + describe_error(error, registry.account_id, "ecr:BatchDeleteImage")
     failures = response.get("failures", [])
     if response.get("imageIds"):
         return "deleted"
@@ -464,8 +457,7 @@ def problem(canary: Canary, destination: Destination) -> tuple[str | None, str |
     if isinstance(destination.reader, Unreachable):
         return destination.reader.reason, destination.reader.hint
     if destination.read_problem:
-        return (f"the destination can't be read: {destination.read_problem}",
-                f"allow ecr:DescribeImages to {destination.reader.access}")
+        return f"the destination can't be read: {destination.read_problem.reason}", destination.read_problem.fix
     if destination.timed_out:
         if destination.status == COMPLETE:
             where = "the source reports COMPLETE but the image is not in the destination"
@@ -498,8 +490,8 @@ def _unchecked_fixes(canary: Canary, destination: Destination, reasons: set[str 
                      "replication then creates it with the creation templates")
     elif predates in reasons and destination.existed_before:
         fixes.append(f"pass --repository with a repository that is not in {registry} yet, or none (the canary)")
-    elif predates in reasons and isinstance(destination.reader, AccountSession):
-        fixes.append(f"allow ecr:DescribeRepositories to {destination.reader.access}")
+    elif predates in reasons and destination.existence_problem is not None:
+        fixes.append(destination.existence_problem.fix)
     if reasons - {predates, SECRET_REASON}:
         fixes.append("allow the destination credentials to read the repository's settings (see docs/operations.md)")
     if SECRET_REASON in reasons:
@@ -605,8 +597,7 @@ def _destination_lines(canary: Canary, d: Destination) -> list[str]:
 
 
 def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> None:
-    """The human report: per canary and destination the verdict, its reason and fix, then cleanup. AWS error
-    text passes through :func:`output.redact`."""
+    """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
     lines = []
     for push in pushes:
         lines.append(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to {source_registry(source)}")
@@ -643,4 +634,4 @@ def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: 
     lines.append({EXIT_VERIFIED: f"verified: {summary}",
                   EXIT_FAILED: f"failed: {summary}, {verdicts.count(FAILED)} failed",
                   EXIT_NOT_VERIFIED: f"not verified: {summary}"}[code])
-    print(output.redact("\n".join(lines)))
+    print("\n".join(lines))

@@ -27,6 +27,7 @@ from replication.cli import verify
 from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image
 from replication.cli.errors import CliError
 from replication.cli.main import build_parser
+from replication.cli.output import redacted_streams
 from replication.ecr_semantics import Registry as Reg
 from replication.ecr_semantics import Rule
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
@@ -86,8 +87,10 @@ PUSHED_AT = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
 
 
 def run(cli: Cli, clock: Clock, *argv: str, now: datetime = PUSHED_AT) -> int:
-    """Run verify with the real parser on the fake clock, pushing at ``now``."""
-    return verify.run(cli.parse(["verify", *argv]), clock=clock, sleep=clock.sleep, now=lambda: now)
+    """Run verify with the real parser on the fake clock, pushing at ``now``, printing through the redacting streams
+    every command prints through."""
+    with redacted_streams():
+        return verify.run(cli.parse(["verify", *argv]), clock=clock, sleep=clock.sleep, now=lambda: now)
 
 
 def report(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -433,7 +436,7 @@ def deny(operation: str, region: str, message: str) -> ClientHook:
 
 
 LEAKED_KEY = "ASIAY34FZKBOKMUTVV7A"
-"""An access key id in an AWS error message (messages may quote the request's credentials: ``output.redact``)."""
+"""An access key id in an AWS error message (messages may quote the request's credentials: ``output.redacted_streams``)."""
 
 
 @pytest.mark.parametrize("as_json", [False, True])
