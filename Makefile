@@ -27,7 +27,8 @@ schema: setup
 
 # The pack installs on its own, so it carries byte-identical copies of the shared modules (tests/test_shared_copies.py).
 pack-copies:
-	cp replication/limits.py replication/ecr_semantics.py replication/iam_policy.py policies/ecr_guardrails/
+	cp replication/limits.py replication/ecr_semantics.py replication/iam_policy.py replication/resource_types.py \
+	   policies/ecr_guardrails/
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ("limits.py", "ecr_semantics.py", "iam_policy.py")
+SHARED = ("limits.py", "ecr_semantics.py", "iam_policy.py", "resource_types.py")
 """Modules of `replication/` the pack uses, copied into `policies/ecr_guardrails/`."""
 
 

@@ -1,4 +1,5 @@
-"""The Pulumi type tokens of the resources the guardrails judge."""
+"""The Pulumi type tokens of the aws resources the component declares and the plan, ``import`` and the guardrails
+read. Copied byte for byte to ``policies/ecr_guardrails/`` (``tests/test_shared_copies.py``)."""
 
 from typing import Final
 
@@ -19,3 +20,6 @@ REPOSITORY_CREATION_TEMPLATE: Final = "aws:ecr/repositoryCreationTemplate:Reposi
 
 REPOSITORY: Final = "aws:ecr/repository:Repository"
 """Type token of a repository."""
+
+ROLE: Final = "aws:iam/role:Role"
+"""Type token of an IAM role (the creation templates' role)."""

@@ -25,17 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from replication.cli.errors import CliError
 from replication.cli.sessions import AccountSession, AwsError, describe_error, error_code
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
 from replication.limits import KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from replication.repository_settings import applied_template
+from replication.resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY_CREATION_TEMPLATE
 from replication.template_settings import TemplateSettings, canonical_document
-
-TEMPLATE_TYPE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
-SCANNING_TYPE = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
-"""The plan's resource types that declare replicated repositories' settings."""
 
 REPLICATION = "REPLICATION"
 """The ``appliedFor`` value of templates that act on repositories replication creates."""
@@ -75,12 +71,12 @@ class Plan:
         """What the plan declares for ``repository`` when replication creates it in ``registry``; ``CliError``
         when the plan's template can't be read."""
         resources = self.resources.get(registry, ())
-        declared = [_inputs(r) for r in resources if r.get("type") == TEMPLATE_TYPE]
+        declared = [_inputs(r) for r in resources if r.get("type") == REPOSITORY_CREATION_TEMPLATE]
         templates = {inputs["prefix"]: inputs for inputs in declared
                      if isinstance(inputs.get("prefix"), str) and REPLICATION in (inputs.get("appliedFors") or [])}
         prefix = applied_template(templates, repository)
         values = _template_values(templates[prefix], self.secret, registry, prefix) if prefix is not None else {}
-        scanning = [r for r in resources if r.get("type") == SCANNING_TYPE]
+        scanning = [r for r in resources if r.get("type") == REGISTRY_SCANNING_CONFIGURATION]
         if scanning:
             values["scanOnPush"] = any(scans_on_push(_inputs(r), repository) for r in scanning)
         role = templates[prefix].get("customRoleArn") if prefix is not None else None

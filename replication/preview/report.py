@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from replication.ecr_semantics import ASSUME_ROLES
+from replication.resource_types import AWS_PROVIDER_TYPE, REPLICATION_CONFIGURATION
 from replication.preview.runner import (
-    AWS_PROVIDER_TYPE,
     SECRET,
     OfflineRun,
     RegisteredResource,
@@ -118,7 +118,7 @@ def build_report(
         }
         for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0]))
         for resource in sorted(resources, key=lambda r: r["name"])
-        if resource["type"] == "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+        if resource["type"] == REPLICATION_CONFIGURATION
     ]
     findings = sorted(map(_finding, diagnostics), key=_finding_order) if diagnostics is not None else None
     report: dict[str, Any] = {

@@ -24,13 +24,10 @@ from pulumi.runtime import mocks, rpc, settings
 
 from replication.ecr_semantics import (ALLOWED_ACCOUNT_IDS, ASSUME_ROLES, DeploymentAccount, Partition,
                                        account_root_arn, deployment_account, partition_of)
+from replication.resource_types import AWS_PROVIDER_TYPE, ROLE
 
 RANDOM_SUFFIX = "-<random suffix>"
 """Stands for the suffix pulumi-aws adds to an auto-named resource's name at deploy."""
-
-AWS_PROVIDER_TYPE = "pulumi:providers:aws"
-"""Type token of an explicit aws provider resource."""
-
 
 class OfflineLookupError(Exception):
     """A lookup that can't be answered offline: the message names the provider and the setting it needs."""
@@ -186,7 +183,7 @@ class OfflineMocks(mocks.Mocks):
         random suffix), shown as ``-<random suffix>``; an account that can't be known offline is named, not an error.
         """
         state = dict(args.inputs)
-        if args.typ == "aws:iam/role:Role":
+        if args.typ == ROLE:
             state.setdefault("name", f"{args.name}{RANDOM_SUFFIX}")
             name, inputs = self._provider(args.provider or "")
             account = provider_account(inputs).account_id or f"<account of provider {name}>"

@@ -23,14 +23,11 @@ from typing import Any
 
 from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
 from replication.iam_policy import policy_statements
-from replication.preview.runner import AWS_PROVIDER_TYPE, OfflineRun, RegisteredResource, provider_account
-from replication.stack.importer import LiveSetup, TemplateSettings, scanning_rules
-
-REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
-REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
-CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
-SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
-"""The type tokens of the children ``adopt_existing`` imports (``replication.adoption``)."""
+from replication.preview.runner import OfflineRun, RegisteredResource, provider_account
+from replication.resource_types import (AWS_PROVIDER_TYPE, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
+                                        REPLICATION_CONFIGURATION, REPOSITORY_CREATION_TEMPLATE)
+from replication.stack.importer import LiveSetup, scanning_rules
+from replication.template_settings import TemplateSettings
 
 ADOPTED_AS_IS = "adopted as is"
 
@@ -180,7 +177,7 @@ def review(live: LiveSetup, run: OfflineRun) -> Review:
     in ``pulumi.runtime.resource``), so resources of one program register in another order from run to run."""
     reviewer = _Reviewer(live, run)
     checks = {REPLICATION_CONFIGURATION: reviewer.replication, REGISTRY_POLICY: reviewer.policy,
-              CREATION_TEMPLATE: reviewer.template, SCANNING_CONFIGURATION: reviewer.scanning}
+              REPOSITORY_CREATION_TEMPLATE: reviewer.template, REGISTRY_SCANNING_CONFIGURATION: reviewer.scanning}
     order = list(checks)
     for resource in sorted(run.resources, key=lambda r: (order.index(r.type) if r.type in order else len(order),
                                                          r.type, r.name)):
