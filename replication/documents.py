@@ -208,7 +208,7 @@ def creation_template_inputs(settings: RepositorySettings, prefix: str) -> dict[
     (encryption, the role and the region are the registry's)."""
     return {
         "prefix": prefix,
-        "applied_fors": ["REPLICATION"],
+        "applied_fors": [limits.APPLIED_FOR_REPLICATION],
         "description": template_description(prefix),
         "image_tag_mutability": settings.image_tag_mutability,
         "image_tag_mutability_exclusion_filters": exclusion_filters(settings),

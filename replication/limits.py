@@ -77,6 +77,10 @@ pulumi-aws rejects more: terraform-provider-aws, ``internal/service/ecr/reposito
 IMAGE_TAG_MUTABILITIES: Final = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
 """Values of a repository's image tag mutability (model: ``ImageTagMutability`` enum)."""
 
+APPLIED_FOR_REPLICATION: Final = "REPLICATION"
+"""The ``appliedFor`` value of a creation template that acts when replication creates a repository (model:
+``RCTAppliedFor`` enum)."""
+
 DEFAULT_IMAGE_TAG_MUTABILITY: Final = "MUTABLE"
 """What a repository gets when its creation template (or ``CreateRepository``) names no tag mutability (model:
 ``CreateRepositoryCreationTemplate`` and ``CreateRepository``, ``imageTagMutability``: "If this parameter is omitted,

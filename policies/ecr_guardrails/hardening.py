@@ -6,8 +6,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .limits import (DEFAULT_ENCRYPTION_TYPE, DEFAULT_IMAGE_TAG_MUTABILITY, IMMUTABLE_TAG_SETTINGS,
-                     KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES)
+from .limits import (APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE, DEFAULT_IMAGE_TAG_MUTABILITY,
+                     IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES)
 from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
 from .declare import stack_policy
 from .ecr_semantics import scanning_filter_covers
@@ -41,7 +41,7 @@ def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> 
 
 
 def _is_replication_template(props: Mapping[str, Any]) -> bool:
-    return "REPLICATION" in tuple(elements(field(props, "appliedFors")))
+    return APPLIED_FOR_REPLICATION in tuple(elements(field(props, "appliedFors")))
 
 
 def _template_role_problems(kind: str, props: Mapping[str, Any]) -> Iterator[str]:

@@ -24,6 +24,7 @@ from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.sessions import AwsError, Sessions, Unreachable, error_code, read_failure, translated_errors
 from replication.ecr_semantics import Registry
+from replication.limits import APPLIED_FOR_REPLICATION
 from replication.iam_policy import PolicyDocumentError, policy_statements
 from replication.stack.importer import LiveRegistry, LiveSetup, destinations_named
 
@@ -109,7 +110,8 @@ def registry_summary(found: LiveRegistry, source_account: str) -> str:
     parts = []
     if found.registry.account_id != source_account:
         parts.append("no registry policy" if found.policy is None else f"registry policy with {_statements(found.policy)}")
-    replication = sorted(str(t["prefix"]) for t in found.templates if "REPLICATION" in (t.get("appliedFor") or ()))
+    replication = sorted(str(t["prefix"]) for t in found.templates
+                         if APPLIED_FOR_REPLICATION in (t.get("appliedFor") or ()))
     parts.append(f"{len(replication)} creation template(s) for REPLICATION"
                  + (f" ({', '.join(replication)})" if replication else ""))
     rules = found.scanning.get("rules") or []

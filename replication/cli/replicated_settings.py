@@ -28,13 +28,10 @@ from typing import Any
 from replication.cli.errors import CliError
 from replication.cli.sessions import AccountSession, AwsError, describe_error, error_code
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
-from replication.limits import KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
+from replication.limits import APPLIED_FOR_REPLICATION, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from replication.repository_settings import applied_template
 from replication.resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY_CREATION_TEMPLATE
 from replication.template_settings import TemplateSettings, canonical_document
-
-REPLICATION = "REPLICATION"
-"""The ``appliedFor`` value of templates that act on repositories replication creates."""
 
 OK, MISMATCH, NOT_CHECKED = "ok", "mismatch", "not checked"
 """The outcome of comparing one setting."""
@@ -72,8 +69,8 @@ class Plan:
         when the plan's template can't be read."""
         resources = self.resources.get(registry, ())
         declared = [_inputs(r) for r in resources if r.get("type") == REPOSITORY_CREATION_TEMPLATE]
-        templates = {inputs["prefix"]: inputs for inputs in declared
-                     if isinstance(inputs.get("prefix"), str) and REPLICATION in (inputs.get("appliedFors") or [])}
+        templates = {inputs["prefix"]: inputs for inputs in declared if isinstance(inputs.get("prefix"), str)
+                     and APPLIED_FOR_REPLICATION in (inputs.get("appliedFors") or [])}
         prefix = applied_template(templates, repository)
         values = _template_values(templates[prefix], self.secret, registry, prefix) if prefix is not None else {}
         scanning = [r for r in resources if r.get("type") == REGISTRY_SCANNING_CONFIGURATION]

@@ -39,14 +39,10 @@ from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, Unsuppo
                                        replicated_prefixes, rule_from_api)
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import PolicyDocumentError, parse_policy, policy_statements
-from replication.limits import DEFAULT_ENCRYPTION_TYPE
+from replication.limits import APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE
 from replication.model import POLICY_SID, check_policy_statements
 from replication.repository_settings import check_repository_policy, scanning_filters, template_prefixes
 from replication.template_settings import TemplateSettings
-
-REPLICATION = "REPLICATION"
-"""The ``appliedFor`` value of creation templates that act when replication creates a repository."""
-
 
 @dataclass(frozen=True)
 class LiveRegistry:
@@ -210,7 +206,8 @@ def _template_settings(live: LiveRegistry, prefixes: tuple[str, ...], refusals: 
     """The one set of settings a registry's replication templates share, when they are exactly the templates the
     component declares for ``prefixes``."""
     registry = live.registry
-    templates = {str(t["prefix"]): t for t in live.templates if REPLICATION in (t.get("appliedFor") or ())}
+    templates = {str(t["prefix"]): t for t in live.templates
+                 if APPLIED_FOR_REPLICATION in (t.get("appliedFor") or ())}
     if not templates:
         return None
     settings = {}
@@ -222,9 +219,9 @@ def _template_settings(live: LiveRegistry, prefixes: tuple[str, ...], refusals: 
             (found.tags, "sets resource tags, which need a role, and the component creates a role of its own"),
             (found.encryption_type != DEFAULT_ENCRYPTION_TYPE,
              f"uses {found.encryption_type} encryption, which needs a role, and the component creates a role of its own"),
-            (found.applied_for != (REPLICATION,),
-             f"also applies to {', '.join(a for a in found.applied_for if a != REPLICATION)}, which the component has "
-             "no argument for"),
+            (found.applied_for != (APPLIED_FOR_REPLICATION,),
+             f"also applies to {', '.join(a for a in found.applied_for if a != APPLIED_FOR_REPLICATION)}, which the "
+             "component has no argument for"),
         ]
         problems = [problem for present, problem in unsupported if present]
         problems += _repository_policy_problems(found.repository_policy)
