@@ -45,7 +45,8 @@ SETTING_NAMES = frozenset(
         "allow_repository_creation",
     }
 )
-"""The fields of ``RepositorySettingsArgs``."""
+"""The fields of ``RepositorySettingsArgs``, written out so that this module (and the CLI that uses it) imports no
+Pulumi; ``tests/component/test_repository_settings.py`` keeps the two equal."""
 
 SETTING_GROUPS = (
     frozenset({"encryption_type", "kms_key", "kms_keys"}),

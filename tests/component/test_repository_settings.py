@@ -399,3 +399,10 @@ def test_template_and_repository_names_are_unique_for_look_alike_prefixes() -> N
     assert sorted(t.inputs["prefix"] for t in templates) == ["ROOT", "a-b", "a/b", "root"]
     names = [r.name for r in run.resources]
     assert len(names) == len(set(names))
+
+
+def test_the_setting_names_are_the_args_fields() -> None:
+    """repository_settings lists RepositorySettingsArgs' fields to stay free of Pulumi imports: the same names."""
+    from replication.repository_settings import SETTING_NAMES
+
+    assert SETTING_NAMES == set(RepositorySettingsArgs.__annotations__)
