@@ -4,11 +4,16 @@ from collections.abc import Mapping
 from typing import Any
 
 
+SECRET = "[secret]"
+"""How a secret value shows wherever this package prints one: the offline plan, config errors, and an encrypted
+config value that can't be decrypted offline."""
+
+
 class Redacted:
-    """A bad value that must not be printed (it came from a secret): renders as ``[secret]``."""
+    """A bad value that must not be printed (it came from a secret): renders as :data:`SECRET`."""
 
     def __repr__(self) -> str:
-        return "[secret]"
+        return SECRET
 
 
 REDACTED = Redacted()

@@ -24,6 +24,7 @@ from pulumi.runtime import mocks, rpc, settings
 
 from replication.ecr_semantics import (ALLOWED_ACCOUNT_IDS, ASSUME_ROLES, DeploymentAccount, Partition,
                                        account_root_arn, deployment_account, partition_of)
+from replication.errors import SECRET
 from replication.resource_types import AWS_PROVIDER_TYPE, ROLE
 
 RANDOM_SUFFIX = "-<random suffix>"
@@ -56,9 +57,6 @@ class RegisteredResource:
         """The URN part of :attr:`provider`."""
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
-
-SECRET = "[secret]"
-"""What a secret value prints as."""
 
 
 def is_secret(value: Any) -> bool:

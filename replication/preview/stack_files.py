@@ -5,7 +5,7 @@ gives the stack's config. A missing stack file is an empty stack config, as for 
 ``workspace.LoadProjectStack`` returns an empty config when the file doesn't exist; the stack settings file
 reference lists every attribute as optional). Objects and lists become JSON text, as the CLI passes them.
 Encrypted values (``{secure: v1:…}``, at the top or nested inside an object by ``pulumi config set --secret
---path``) can't be decrypted offline: each is replaced by :data:`SECRET_PLACEHOLDER` and its key is marked
+--path``) can't be decrypted offline: each is replaced by :data:`SECRET` and its key is marked
 secret, as the CLI marks a key holding a secret anywhere. The ciphertext is dropped, never passed on. Offline the
 secret keys also name each encrypted value inside a key by its path (``ns:source.roleArn``), which the CLI can't
 tell a program.
@@ -29,8 +29,7 @@ from typing import Any
 
 import yaml
 
-SECRET_PLACEHOLDER = "[secret]"
-"""What a ``secure:`` config value reads as offline."""
+from replication.errors import SECRET
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -172,7 +171,7 @@ def _without_ciphertext(value: Any, key: str, path: tuple[str | int, ...], secre
     """``value`` with every ``{secure: …}`` replaced by the placeholder, recording each one's path."""
     if _is_secure(value):
         secrets.append(property_path(key, path))
-        return SECRET_PLACEHOLDER
+        return SECRET
     if isinstance(value, Mapping):
         return {k: _without_ciphertext(v, key, (*path, str(k)), secrets) for k, v in value.items()}
     if isinstance(value, list):

@@ -26,9 +26,8 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from replication.args import EcrReplicationArgs
-from replication.errors import REDACTED, ReplicationConfigError
+from replication.errors import REDACTED, SECRET, ReplicationConfigError
 from replication.model import check_account_id
-from replication.preview.stack_files import SECRET_PLACEHOLDER
 from replication.stack.schema import (
     ARG_NAMES,
     STACK_KEYS,
@@ -70,7 +69,7 @@ def namespace_keys(namespace: str) -> list[str]:
 
 def _is_offline_secret(value: Any) -> bool:
     """Whether ``value`` is the placeholder the offline stack loader reads an encrypted value as."""
-    return value == SECRET_PLACEHOLDER
+    return value == SECRET
 
 
 @dataclass

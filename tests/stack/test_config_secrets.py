@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from replication import ReplicationConfigError
+from replication.errors import SECRET
 from replication.preview.runner import is_secret, provider_setting, reveal, run_program_file
-from replication.preview.stack_files import SECRET_PLACEHOLDER, load_stack
+from replication.preview.stack_files import load_stack
 from tests.stack.test_config_errors import run_stack_file
 from tests.stack.test_example_stack import ROOT
 
@@ -44,7 +45,7 @@ def test_the_offline_loader_drops_ciphertext_and_names_each_secret(tmp_path: Pat
     run_stack_file(tmp_path, NESTED_SECRETS)  # writes the project
     files = load_stack(tmp_path, "test")
     assert CIPHERTEXT not in json.dumps(files.config)
-    assert json.loads(files.config["ecr-replication:source"])["profile"] == SECRET_PLACEHOLDER
+    assert json.loads(files.config["ecr-replication:source"])["profile"] == SECRET
     assert files.secret_keys == [
         "ecr-replication:source",
         "ecr-replication:destinations",
