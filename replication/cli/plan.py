@@ -67,6 +67,7 @@ def _policy_config(path: Path | None) -> dict[str, Any] | None:
 def _pack_dir(requested: Path | None, project: Path) -> Path:
     """The pack to run: ``--policy-pack``, else the project's ``policies/`` when it is a Python pack, else the one
     this package carries. plan runs packs as the Python language host does, so only Python packs."""
+    from replication.cli.output import note
     from replication.preview.analyzer import bundled_pack_dir
 
     if requested is not None:
@@ -82,10 +83,10 @@ def _pack_dir(requested: Path | None, project: Path) -> Path:
     if runtime == "python":
         return own
     if runtime is not None:
-        print(f"note: {own} is a {runtime} policy pack, which plan can't run; using the bundled guardrails "
-              "(run yours with pulumi preview --policy-pack)", file=sys.stderr)
+        note(f"note: {own} is a {runtime} policy pack, which plan can't run; using the bundled guardrails "
+             "(run yours with pulumi preview --policy-pack)")
     bundled = bundled_pack_dir()
-    if bundled is not None and _pack_runtime(bundled) == "python":
+    if bundled is not None and (bundled / PACK_FILE).is_file():
         return bundled
     raise CliError("no policy pack found: pass --policy-pack DIR, or --no-policies")
 
