@@ -15,7 +15,7 @@ import pytest
 from replication.cli.main import COMMAND_MODULES, build_parser, command_name
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = ["README.md", "docs/operations.md", "policies/README.md", "docs/other-languages.md"]
+DOCUMENTS = ["README.md", "policies/README.md", *sorted(f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md"))]
 COMMANDS = {command_name(module) for module in COMMAND_MODULES}
 
 

@@ -63,7 +63,7 @@ from replication.stack.writer import stack_file_text
 EXIT_WRITTEN, EXIT_REFUSED, EXIT_NOT_READ = 0, 1, 3
 """Exit codes of ``import`` (2, usage or AWS errors, is the CLI's)."""
 
-ADOPTING = 'README, "Adopting an existing setup"'
+ADOPTING = "docs/adopting.md"
 
 
 @dataclass

@@ -248,7 +248,7 @@ class _Reader:
                 None,
                 "is encrypted, and the offline plan can't decrypt it; the account ids decide which providers, "
                 "registry policies and resource names exist, so plan this stack with pulumi preview, or keep "
-                "account ids in plaintext (see README)",
+                "account ids in plaintext (see docs/configuration.md)",
             )
         if isinstance(value, int) and not isinstance(value, bool):
             if 0 <= value < 10 ** (ACCOUNT_ID_DIGITS - 1):

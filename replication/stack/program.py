@@ -1,9 +1,9 @@
 """The example program: replicate the source account's ECR images to the accounts and regions of the stack config.
 
-Reads ``Pulumi.<stack>.yaml`` (README, "The example stack and its configuration"), builds one aws provider per
+Reads ``Pulumi.<stack>.yaml`` (docs/configuration.md), builds one aws provider per
 account pinned with ``allowed_account_ids``, and declares one EcrReplication component; with
 ``ecr-replication:adopt`` (what ``ecr-replication import`` writes) it adopts the live resources instead of
-creating them (README, "Adopting an existing setup"). Config errors name the config key, the component's too.
+creating them (docs/adopting.md). Config errors name the config key, the component's too.
 
 It lives in the package so that a project needs only a two-line ``__main__.py`` calling :func:`main` (the
 repository's own ``__main__.py``, and the one ``ecr-replication import`` writes into a folder without a project):

@@ -4,7 +4,7 @@
 :class:`Key`: each key's name in the config's own (camelCase) spelling, its :class:`ValueType`, whether it is
 required, whether it may be a secret (``pulumi config set --secret --path``), and a description. The reader
 (:mod:`replication.stack.config`) walks this tree; a writer producing the same config (``ecr-replication
-import``) walks it too, and the README's table is rendered from it (``python -m replication.stack.schema``).
+import``) walks it too, and the table in docs/configuration.md is rendered from it (``python -m replication.stack.schema``).
 
 Each key also says which EcrReplication argument it becomes (:attr:`Key.arg`), so that the component's errors,
 which name argument paths (``destinations[0].repository_settings.keep_last_images``), can be told in config
@@ -82,7 +82,7 @@ class Key:
 
     @property
     def type_text(self) -> str:
-        """The type as the README says it: ``list of regions``, ``map of strings``, ``account id``."""
+        """The type as docs/configuration.md says it: ``list of regions``, ``map of strings``, ``account id``."""
         if self.items is not None:
             element = "objects" if self.items.type is ValueType.OBJECT else f"{self.items.type.value}s"
             return f"{self.type.value} of {element}"
@@ -399,7 +399,7 @@ ARG_NAMES: dict[str, str] = {key.arg: key.name for key in _all_keys(STACK_KEYS) 
 
 
 def markdown_table(keys: Sequence[Key] = STACK_KEYS) -> str:
-    """The README's table of config keys: one row per key, nested keys as ``source.accountId`` and
+    """The table of config keys in docs/configuration.md: one row per key, nested keys as ``source.accountId`` and
     ``destinations[].regions``; ``repositorySettings`` fields once, under the top-level key."""
     rows = ["| key (`ecr-replication:` namespace) | type | meaning |", "|---|---|---|"]
 

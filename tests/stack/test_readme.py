@@ -1,4 +1,5 @@
-"""The README's sections on using the component and configuring the example stack say what the code does."""
+"""The README and the reference pages in docs/ say what the code does: the component example runs, the config table
+is the schema's, every reference page is one link away from the README."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ from replication.stack.schema import SETTING_KEYS, STACK_KEYS, Key, config_path_
 from tests.stack.test_example_stack import ROOT
 
 README = (ROOT / "README.md").read_text()
+CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text()
+DEPLOYING = (ROOT / "docs" / "deploying.md").read_text()
 
 
-def section(title: str) -> str:
-    """The text of the README section ``## title``, up to the next ``## ``."""
-    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+def section(title: str, text: str = README) -> str:
+    """The text of the section ``## title`` of ``text``, up to the next ``## ``."""
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_config_table_lists_exactly_the_keys_the_schema_accepts() -> None:
-    assert markdown_table() in section("The example stack and its configuration"), (
-        "README's table differs from the schema: paste `python -m replication.stack.schema` into the README"
+    assert markdown_table() in CONFIGURATION, (
+        "docs/configuration.md's table differs from the schema: paste `python -m replication.stack.schema` into it"
     )
 
 
@@ -67,7 +70,8 @@ def test_the_component_snippet_runs() -> None:
 
 def test_the_deploy_commands_set_account_ids_as_strings() -> None:
     """With ``--path`` the CLI stores an unquoted number, which loses leading zeros (``pulumi config set --help``)."""
-    commands = [line for line in section("Deploying with the Pulumi CLI").splitlines() if "pulumi config set" in line]
+    lines = (README + DEPLOYING + CONFIGURATION).splitlines()
+    commands = [line for line in lines if line.strip().startswith("pulumi config set")]
     assert commands
     for command in commands:
         if "accountId" in command:
@@ -78,3 +82,17 @@ def test_the_readme_names_no_tag_that_does_not_exist() -> None:
     tags = set(subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split())
     named = set(re.findall(r"@(v\d+\.\d+\.\d+)\b", section("Using the component")))
     assert named <= tags, f"README names tags that don't exist: {sorted(named - tags)}"
+
+
+def test_the_readme_is_a_landing_page_one_link_from_every_reference_page() -> None:
+    """A new user reads the README once: it stays a few screens long, and links every page of docs/."""
+    assert len(README.splitlines()) <= 120, "the README grew past a few screens: move reference text into docs/"
+    linked = set(re.findall(r"\]\((docs/[a-z-]+\.md)\)", README))
+    pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")}
+    assert pages <= linked, f"reference pages the README doesn't link: {sorted(pages - linked)}"
+
+
+def test_relative_links_between_the_documents_resolve() -> None:
+    for document in [ROOT / "README.md", ROOT / "policies" / "README.md", *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", document.read_text()):
+            assert (document.parent / target).exists(), f"{document.relative_to(ROOT)} links {target}, which is not there"
