@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -106,32 +105,6 @@ def _pack_runtime(folder: Path) -> str | None:
     return str(name) if name else "unknown-runtime"
 
 
-def _program_error(error: BaseException, program: Path) -> str:
-    """One line for an error the program raised: where in the program, and what."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).resolve() == program]
-    where = f"{program.name}:{frames[-1].lineno}" if frames else program.name
-    return f"{where}: {type(error).__name__}: {error}"
-
-
-def _evaluate(files: Any) -> Any:
-    """Run the program offline, turning every failure into one readable line."""
-    import pulumi
-
-    from replication.errors import ReplicationConfigError
-    from replication.preview.runner import OfflineLookupError, run_program_file
-
-    try:
-        return run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
-    except ReplicationConfigError:
-        raise
-    except OfflineLookupError as error:
-        raise CliError(str(error)) from None
-    except pulumi.RunError as error:
-        raise CliError(str(error).splitlines()[0]) from None
-    except Exception as error:  # noqa: BLE001 the user's program may raise anything: report it in one line
-        raise CliError(_program_error(error, files.program)) from None
-
-
 @contextlib.contextmanager
 def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
     """A policy config the pack refuses, or a pack that fails, as one line."""
@@ -185,24 +158,14 @@ def _diagnostics(args: argparse.Namespace, pack: Any, starting: Future[Any] | No
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
-    import logging
-
-    from replication.cli.output import note
+    from replication.cli import stack_plan
     from replication.preview.report import build_report, render_text
-    from replication.preview.stack_files import StackFileError, load_stack
 
-    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # a failed output is reported once, below
     project = args.cwd.resolve()
-    try:
-        files = load_stack(project, args.stack)
-    except StackFileError as error:
-        raise CliError(str(error)) from None
-    if files.stack_file is None:
-        note(f"note: {project} has no Pulumi.{args.stack}.yaml: the stack's config is empty, as for the Pulumi CLI "
-             "(the project's defaults apply)")
+    files = stack_plan.stack_files(project, args.stack)
     with contextlib.ExitStack() as cleanup:
         pack, starting = _open_pack(args, project, cleanup)
-        evaluated = _evaluate(files)
+        evaluated = stack_plan.evaluate(files)
         diagnostics = _diagnostics(args, pack, starting, evaluated)
     report = build_report(files.project, files.stack, evaluated, diagnostics)
     if args.json:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from policies.ecr_guardrails.sdk_fast_path import STOCK_PATH_VARIABLE
-from replication.cli import plan
+from replication.cli import stack_plan
 from replication.cli.main import main
 from replication.preview.analyzer import PolicyPackServer
 
@@ -87,7 +87,7 @@ def test_a_policy_config_mistake_is_one_line_before_the_program_runs(
 ) -> None:
     path = tmp_path / "policy-config.json"
     path.write_text(json.dumps(config))
-    monkeypatch.setattr(plan, "_evaluate", lambda files: pytest.fail("the program ran despite the config mistake"))
+    monkeypatch.setattr(stack_plan, "evaluate", lambda files: pytest.fail("the program ran despite the config mistake"))
     assert main(["plan", "--cwd", str(ROOT), "--policy-config", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
