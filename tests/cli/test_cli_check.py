@@ -104,20 +104,24 @@ def test_with_its_credentials_a_destination_without_policy_is_a_finding(
         f"has no registry policy, so replication from {SOURCE} is denied"]
 
 
-def test_credentials_reaching_the_wrong_account_are_not_checked(healthy: Registry, expected_file: Path,
-                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_credentials_reaching_the_wrong_account_are_an_error(healthy: Registry, expected_file: Path,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """A profile given for DEST_A that reaches DEST_B (a role profile, assumed by botocore itself; DEST_B's registry
-    has a permissive policy) is never used to judge DEST_A: STS says which account it is."""
+    has a permissive policy) is never used to judge DEST_A: STS says which account it is, and credentials that
+    can't be used for the account they were given for are an error (2), not "not checked" (3), which a CI gate
+    tolerating pending replication would pass."""
     destination_policy(healthy, policy(allow(f"arn:aws:ecr:{WEST}:{DEST_B}:repository/*", BOTH)), account=DEST_B)
     config = tmp_path / "config"
     config.write_text(f"[profile other]\nrole_arn = arn:aws:iam::{DEST_B}:role/reader\ncredential_source = Environment\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     assert main(["check", "--expected", str(expected_file), "--destination-profile", f"{DEST_A}=other",
-                 "--json"]) == 3
-    [item] = report(capsys)["notChecked"]
-    assert item["reason"] == (f"its registry policy was not read: profile other reaches account {DEST_B}, "
-                              f"not {DEST_A}")
+                 "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"ecr-replication check: error: account {DEST_A}: profile other (given by "
+                            f"--destination-profile {DEST_A}=other) can't be used: it reaches account {DEST_B}, "
+                            f"not {DEST_A}\n")
 
 
 def test_a_role_arn_of_another_account_is_refused_up_front(healthy: Registry, expected_file: Path,

@@ -41,11 +41,14 @@ def test_another_account_without_credentials_is_unreachable_not_the_source(aws_e
     assert reached.hint == f"pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE"
 
 
-def test_a_role_in_the_wrong_account_is_unreachable(aws_env: str) -> None:
-    reached = sessions({DEST_A: Access(role_arn=f"arn:aws:iam::{DEST_B}:role/reader")}).account(DEST_A, "us-west-2")
-    assert isinstance(reached, Unreachable)
-    assert reached.reason == (f"role arn:aws:iam::{DEST_B}:role/reader (assumed from the default credential chain) "
-                              f"reaches account {DEST_B}, not {DEST_A}")
+def test_a_role_in_the_wrong_account_is_an_error(aws_env: str) -> None:
+    """Credentials given for an account that reach another can't be used: an error, not an unreachable account."""
+    wrong = Access(role_arn=f"arn:aws:iam::{DEST_B}:role/reader", origin=f"--destination-role-arn {DEST_A}=...")
+    with pytest.raises(CliError) as raised:
+        sessions({DEST_A: wrong}).account(DEST_A, "us-west-2")
+    assert str(raised.value) == (
+        f"account {DEST_A}: role arn:aws:iam::{DEST_B}:role/reader (assumed from the default credential chain) "
+        f"(given by --destination-role-arn {DEST_A}=...) can't be used: it reaches account {DEST_B}, not {DEST_A}")
 
 
 def test_a_role_in_the_account_is_verified(aws_env: str) -> None:
