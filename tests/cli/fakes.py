@@ -123,12 +123,18 @@ class CreationTemplates:
         """Answer after ``latency`` seconds, like a real API round trip; every registry has no template."""
         self.latency = latency
         self.templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.failures: dict[tuple[str, str], dict[str, Any]] = {}
         self.asked: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
     def set(self, account: str, region: str, *templates: dict[str, Any]) -> None:
         """The templates of registry ``account``/``region``."""
         self.templates[(account, region)] = list(templates)
+
+    def fail(self, account: str, region: str, code: str, message: str, status: int) -> None:
+        """Answer registry ``account``/``region`` with an AWS error instead (as its last answer, after retries)."""
+        self.failures[(account, region)] = {"Error": {"Code": code, "Message": message},
+                                            "ResponseMetadata": {"HTTPStatusCode": status}}
 
     def hook(self, service: str, client: Any) -> Any:
         """A ``HookedSession`` hook answering the operation on every ECR client."""
@@ -143,6 +149,9 @@ class CreationTemplates:
         registry = (client.hooked_session.account_id(region), region)
         with self._lock:
             self.asked.append(registry)
+        if registry in self.failures:
+            failure = self.failures[registry]
+            return AWSResponse(None, failure["ResponseMetadata"]["HTTPStatusCode"], {}, None), failure
         body = {"registryId": registry[0], "repositoryCreationTemplates": self.templates.get(registry, [])}
         validate_parameters(body, model.output_shape)
         return AWSResponse(None, 200, {}, None), body
