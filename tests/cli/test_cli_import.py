@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -533,3 +534,31 @@ def test_only_an_access_denial_is_blamed_on_permissions(
     assert not_read["reason"].startswith("not read: " + reason.format(account=SOURCE))
     assert not_read["fix"].startswith(fix)
     assert not stack_file(project).exists()
+
+
+def test_destination_registries_are_read_side_by_side_and_listed_in_order(
+        cli: Cli, registry: Registry, templates: CreationTemplates, hooks: list[ClientHook], project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """DEST_A's templates are asked for only once DEST_B's were answered (read one after the other, DEST_A's would
+    wait in vain); both are denied, and the report lists DEST_A first, as the registries sort."""
+    rule = {"destinations": [{"region": WEST, "registryId": DEST_A}, {"region": EU, "registryId": DEST_B}]}
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    for account, region in ((DEST_A, WEST), (DEST_B, EU)):
+        registry.account_session(account, region).client("ecr").put_registry_policy(policyText=policy(allow(
+            f"arn:aws:ecr:{region}:{account}:repository/*", BOTH)))
+        templates.fail(account, region, "AccessDeniedException", "no", 400)
+    b_answered = threading.Event()
+
+    def order(service: str, client: Any) -> Any:
+        operation = "DescribeRepositoryCreationTemplates"
+        if service == "ecr" and client.meta.region_name == WEST:
+            client.meta.events.register(f"before-parameter-build.ecr.{operation}",
+                                        lambda **_: None if b_answered.wait(timeout=10) else pytest.fail("one by one"))
+        elif service == "ecr" and client.meta.region_name == EU:
+            client.meta.events.register(f"after-call.ecr.{operation}", lambda **_: b_answered.set())
+        return client
+
+    hooks.append(order)
+    code, report = imported(cli, project, capsys, "--destination-role-arn", f"{DEST_B}=arn:aws:iam::{DEST_B}:role/reader")
+    assert code == 3 and b_answered.is_set()
+    assert [n["where"] for n in report["notRead"]] == [f"registry {DEST_A}/{WEST}", f"registry {DEST_B}/{EU}"]
