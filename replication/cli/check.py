@@ -1,6 +1,6 @@
 """``ecr-replication check``: is live replication what the stack declares, and can it work?
 
-Reads, each with credentials verified (STS GetCallerIdentity) to be in that registry's own account:
+Reads, each with credentials verified (by STS) to be in that registry's own account:
 
 1. the source registry's replication configuration, compared by what it replicates (each destination's set of
    prefixes), not by rule layout; a live rule with ``deleteReplication`` enabled is a finding too, because the

@@ -2,9 +2,10 @@
 
 Credentials come from botocore's own chain, a named profile, or a role assumed through STS on top of either. An
 assumed role uses botocore's refreshing assume-role credentials, so a long ``status --wait`` or ``backfill``
-outlives the role session. Before any registry is read, the credentials meant for its account are verified with
-STS ``GetCallerIdentity``: a registry is only ever read with credentials of its own account, and an account that
-can't be reached that way is reported as such, never read with other credentials.
+outlives the role session. Before any registry is read, the credentials meant for its account are verified by
+STS (``GetCallerIdentity``; for an assumed role, ``AssumeRole``'s own answer): a registry is only ever read with
+credentials of its own account. An account nobody gave credentials for, or whose STS call AWS failed, is reported
+as such, never read with other credentials; credentials given that can't be used are an error.
 
 One region rule for every client a command makes, the STS clients that assume a role and verify an identity
 included: the command's region is ``--region``, else the expected file's ``sourceRegion``, else botocore's chain
@@ -178,7 +179,8 @@ class Sessions:
             if (problem := unknown_region_problem(region)) is not None:
                 raise CliError(f"source region {region!r}: {problem}")
             if (problem := _partition_problem(access, region)) is not None:
-                raise CliError(f"{access.origin or access}: {problem}")
+                raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
+                               f"{_partition_of_arn(access.role_arn)}")
             session = self._open(access, region)
             session.account_id = _identity(session)
         return session
@@ -214,7 +216,8 @@ class Sessions:
         if access is None:
             return Unreachable(account_id, f"no credentials were given for account {account_id}", hint)
         if (problem := _partition_problem(access, region)) is not None:
-            raise _unusable(account_id, access, problem)
+            raise _unusable(account_id, access, f"{problem}; give a role of partition {partition_of(region).name} "
+                                                f"for account {account_id}")
         try:
             session = self._open(access, region, account_id)
             found = _identity(session)
@@ -252,27 +255,25 @@ class Sessions:
                 session.register_component("data_loader", self._loader)
         return session
 
-    def _credentials(self, profile: str | None, region: str) -> AccountSession:
-        """The credentials of ``profile`` (or the default chain) in ``region``, not verified: a session of
-        them, whose clients are all in ``region`` (botocore's own assume-role for a ``role_arn`` profile included).
-        An unknown profile or an empty credential chain is a ``CliError``."""
-        session = self._botocore_session(profile, region)
+    def _credentials(self, access: Access, region: str, account_id: str = "") -> AccountSession:
+        """A session of ``access.profile``'s credentials (or the default chain's), not verified (``account_id`` is
+        the account they are meant for), whose clients are all in ``region`` (botocore's own assume-role for a
+        ``role_arn`` profile included). An unknown profile or an empty credential chain is a ``CliError``."""
+        session = self._botocore_session(access.profile, region)
         if session.get_credentials() is None:
-            raise CliError(NO_CREDENTIALS if not profile else f"profile {profile} has no credentials")
+            raise CliError(NO_CREDENTIALS if not access.profile else f"profile {access.profile} has no credentials")
         attempts = session.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
-        return AccountSession(self._factory(botocore_session=session), "", region, Access(profile), attempts)
+        return AccountSession(self._factory(botocore_session=session), account_id, region, access, attempts)
 
     def _open(self, access: Access, region: str, account_id: str = "") -> AccountSession:
         """A session for ``access`` whose every client, the STS client assuming its role included, is in
         ``region``; not verified yet (``account_id`` is the account it is meant for)."""
         if access.role_arn is None:
-            session = self._credentials(access.profile, region)
-            session.account_id, session.access = account_id, access
-            return session
+            return self._credentials(access, region, account_id)
         # Roles are assumed from credentials shared per (profile, region), by their one STS client there: it signs
         # with the very credentials botocore's fetcher would freeze into a new client on every refresh.
         base: AccountSession = self._once(("credentials", access.profile, region),
-                                          functools.partial(self._credentials, access.profile, region))
+                                          functools.partial(self._credentials, Access(access.profile), region))
         chosen = self._botocore_session(access.profile, region)
         chosen.register_component("credential_provider", CredentialResolver([_AssumedRole(
             lambda service, **_: base.client(service, region), base.session.get_credentials(), access.role_arn)]))
@@ -290,17 +291,21 @@ def _identity(session: AccountSession) -> str:
     return str(session.client("sts").get_caller_identity()["Account"])
 
 
+def _partition_of_arn(arn: str | None) -> str | None:
+    """The partition an ARN names (``arn:<partition>:...``), if it is one."""
+    parts = (arn or "").split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" else None
+
+
 def _partition_problem(access: Access, region: str) -> str | None:
     """Why the role of ``access`` can't be assumed in ``region``: STS issues a role's credentials only in the role's
     own partition (a China role in a China region, a GovCloud role in a GovCloud region)."""
-    parts = (access.role_arn or "").split(":")
-    if len(parts) < 2 or parts[0] != "arn":
-        return None
+    role_partition = _partition_of_arn(access.role_arn)
     region_partition = partition_of(region).name
-    if parts[1] == region_partition:
+    if role_partition is None or role_partition == region_partition:
         return None
-    return (f"role {access.role_arn} is in partition {parts[1]}, but region {region} is in {region_partition}: "
-            f"STS of one partition can't assume a role of another; pass --region with a region of {parts[1]}")
+    return (f"role {access.role_arn} is in partition {role_partition}, but region {region} is in {region_partition}: "
+            "STS of one partition can't assume a role of another")
 
 
 def _operation(error: Exception) -> str:

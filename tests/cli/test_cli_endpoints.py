@@ -282,3 +282,19 @@ def test_a_role_profile_is_assumed_in_the_commands_region(wire: AwsOnTheWire, tm
     assert seen(wire)[:3] == [("AssumeRole", china.sts(china.region), china.region, SOURCE),
                               ("GetCallerIdentity", china.sts(china.region), china.region, SOURCE),
                               ("DescribeRegistry", china.ecr(china.region), china.region, SOURCE)]
+
+
+def test_a_destination_role_of_another_partition_is_an_error_before_it_is_assumed(
+        wire: AwsOnTheWire, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A commercial role given for a China destination can't be assumed there: exit 2, no AssumeRole sent."""
+    china = PARTITIONS[1].values[0]
+    healthy_answers(wire, china)
+    role = AWS.role(DEST_A)
+    assert main(["check", "--expected", str(expected_file(tmp_path, china)), "--destination-role-arn",
+                 f"{DEST_A}={role}"], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication check: error: account {DEST_A}: role {role} (assumed from the default credential chain) "
+        f"(given by --destination-role-arn {DEST_A}={role}) can't be used: role {role} is in partition aws, but "
+        f"region {china.destination_region} is in aws-cn: STS of one partition can't assume a role of another; give "
+        f"a role of partition aws-cn for account {DEST_A}\n")
+    assert [s.operation for s in wire.sent] == ["GetCallerIdentity"]
