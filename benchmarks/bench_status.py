@@ -16,7 +16,6 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import boto3
 
@@ -27,7 +26,7 @@ from replication.cli.options import DEFAULT_MAX_WORKERS  # noqa: E402
 
 from replication.cli import status  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
-from tests.cli.fakes import CallCounter, HookedSession, ReplicationStatuses, status as entry  # noqa: E402
+from tests.cli.fakes import CallCounter, HookedSession, Latency, ReplicationStatuses, status as entry  # noqa: E402
 
 SPEED_UP_FLOOR = 10.0
 """The speed-up of the default pool over one worker that issue 15 asks for, with latency on every call."""
@@ -36,22 +35,6 @@ PAGE = 100
 """Items per listing page when no maxResults is sent (ECR's default); moto returns every listing in one page."""
 
 REGION, DESTINATIONS = "us-east-1", [("us-west-2", "222222222222"), ("eu-west-1", "333333333333")]
-
-
-class Latency:
-    """Every API call sent over HTTP waits ``seconds`` first, like a real round trip to AWS."""
-
-    def __init__(self, seconds: float) -> None:
-        """Wait ``seconds`` before each call."""
-        self.seconds = seconds
-
-    def hook(self, service: str, client: Any) -> Any:
-        """A ``HookedSession`` hook delaying every call of the client."""
-        client.meta.events.register("before-send", self._wait)
-        return client
-
-    def _wait(self, **_: Any) -> None:
-        time.sleep(self.seconds)
 
 
 def seed(session: boto3.Session, repositories: int, images: int, statuses: ReplicationStatuses) -> None:

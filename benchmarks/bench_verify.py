@@ -29,7 +29,7 @@ from local_aws import local_aws  # noqa: E402 (this folder, on sys.path as the s
 from replication.cli import verify  # noqa: E402
 from replication.cli.main import build_parser  # noqa: E402
 from tests.cli.fakes import (CallCounter, ClientHook, Delivery, FakeReplication, HookedSession,  # noqa: E402
-                             ReplicationStatuses)
+                             Latency, ReplicationStatuses)
 
 REGION, DESTINATION_REGION = "us-east-1", "us-west-2"
 
@@ -71,17 +71,6 @@ class PushTime:
 
     def _pushed(self, **_: Any) -> None:
         self.at = time.perf_counter()
-
-
-class Latency:
-    """Adds a fixed round trip to every API call the CLI sends (before it goes to moto)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def hook(self, service: str, client: Any) -> Any:
-        client.meta.events.register("before-send", lambda **_: time.sleep(self.seconds))
-        return client
 
 
 def account_session(account: str, region: str, cache: dict[tuple[str, str], boto3.Session]) -> boto3.Session:

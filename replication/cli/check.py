@@ -1,6 +1,6 @@
 """``ecr-replication check``: is live replication what the stack declares, and can it work?
 
-Reads, each with credentials verified (STS GetCallerIdentity) to be in that registry's own account:
+Reads, each with credentials verified (by STS) to be in that registry's own account:
 
 1. the source registry's replication configuration, compared by what it replicates (each destination's set of
    prefixes), not by rule layout; a live rule with ``deleteReplication`` enabled is a finding too, because the
@@ -22,8 +22,9 @@ was not checked; 2 usage, credential or AWS errors.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
 from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure,
                                       translated_errors)
+from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
 from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
@@ -98,16 +100,32 @@ def run(args: argparse.Namespace) -> int:
     if expected.source_registry_id and expected.source_registry_id != source.account_id:
         raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} expects "
                        f"source registry {expected.source_registry_id}")
-    report = Report()
-    compare_configuration(source, expected.rules, report)
-    check_service_linked_role(source, report)
     wanted = replicated_prefixes(expected.rules)
-    for destination in sorted(wanted):
-        if destination.account_id != source.account_id:
-            check_registry_policy(sessions, source.account_id, destination, wanted[destination],
-                                  expected.registry_policies.get(destination), report)
+    cross_account = [d for d in sorted(wanted) if d.account_id != source.account_id]
+    sessions.accounts(cross_account)
+    report = gathered([
+        functools.partial(compare_configuration, source, expected.rules),
+        functools.partial(check_service_linked_role, source),
+        *(functools.partial(check_registry_policy, sessions, source.account_id, destination, wanted[destination],
+                            expected.registry_policies.get(destination)) for destination in cross_account),
+    ])
     print_report(report, args.json)
     return report.exit_code
+
+
+def gathered(checks: Sequence[Callable[[Report], None]]) -> Report:
+    """One report of ``checks``, run side by side (each reads its own registry), merged in the order given."""
+    def checked(check: Callable[[Report], None]) -> Report:
+        part = Report()
+        check(part)
+        return part
+
+    report = Report()
+    for part in in_order([functools.partial(checked, check) for check in checks]):
+        report.findings += part.findings
+        report.not_checked += part.not_checked
+        report.notes += part.notes
+    return report
 
 
 def load_expected(path: Path) -> Expected:

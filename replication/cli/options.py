@@ -64,7 +64,9 @@ def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary:
                   "(AWS_ENDPOINT_URL) apply; AWS_REGION is read before AWS_DEFAULT_REGION.", HELP_WIDTH - 2))
     group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
     group.add_argument("--role-arn", help="IAM role to assume (from --profile's credentials) before calling AWS")
-    group.add_argument("--region", help="region of the source registry (default: AWS_REGION or the profile's region)")
+    group.add_argument("--region", help="region of the source registry, and of every call made for it, STS included "
+                                        "(default: --expected's sourceRegion where the command reads one, else "
+                                        "AWS_REGION, AWS_DEFAULT_REGION or the profile's region)")
     return parser
 
 

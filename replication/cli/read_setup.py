@@ -14,6 +14,7 @@ Per destination registry (ECR API reference for each call):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ import botocore.exceptions
 from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.sessions import AwsError, Sessions, Unreachable, error_code, read_failure, translated_errors
+from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry
 from replication.limits import APPLIED_FOR_REPLICATION
 from replication.iam_policy import PolicyDocumentError, policy_statements
@@ -53,13 +55,17 @@ def read_setup(sessions: Sessions) -> ReadResult:
     with translated_errors(source.account_id, "ecr"):
         response = source.client("ecr").describe_registry()
     rules = tuple((response.get("replicationConfiguration") or {}).get("rules") or ())
-    not_read: list[NotChecked] = []
-    registries = []
-    for registry in destinations_named(rules):
-        found = _read_registry(sessions, source.account_id, registry, not_read)
-        if found is not None:
-            registries.append(found)
-    return ReadResult(LiveSetup(source_registry(source), rules, tuple(registries)), not_read)
+    destinations = destinations_named(rules)
+    sessions.accounts(destinations)
+
+    def read(registry: Registry) -> tuple[LiveRegistry | None, list[NotChecked]]:
+        not_read: list[NotChecked] = []
+        return _read_registry(sessions, source.account_id, registry, not_read), not_read
+
+    # Registries are read side by side; what was read, and what not, keeps the order of destinations_named.
+    results = in_order([functools.partial(read, registry) for registry in destinations])
+    registries = tuple(found for found, _ in results if found is not None)
+    return ReadResult(LiveSetup(source_registry(source), rules, registries), [n for _, items in results for n in items])
 
 
 def _read_registry(sessions: Sessions, source_account: str, registry: Registry,

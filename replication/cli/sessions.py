@@ -2,20 +2,34 @@
 
 Credentials come from botocore's own chain, a named profile, or a role assumed through STS on top of either. An
 assumed role uses botocore's refreshing assume-role credentials, so a long ``status --wait`` or ``backfill``
-outlives the role session. Before any registry is read, the credentials meant for its account are verified with
-STS ``GetCallerIdentity``: a registry is only ever read with credentials of its own account, and an account that
-can't be reached that way is reported as such, never read with other credentials.
+outlives the role session. Before any registry is read, the credentials meant for its account are verified by
+STS (``GetCallerIdentity``; for an assumed role, ``AssumeRole``'s own answer): a registry is only ever read with
+credentials of its own account. An account nobody gave credentials for, or whose STS call AWS failed, is reported
+as such, never read with other credentials; credentials given that can't be used are an error.
 
-Everything else is botocore's: the region (``AWS_REGION``, then ``AWS_DEFAULT_REGION``, then the profile),
-retries (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``; standard mode by default) and endpoints
-(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``).
+One region rule for every client a command makes, the STS clients that assume a role and verify an identity
+included: the command's region is ``--region``, else the expected file's ``sourceRegion``, else botocore's chain
+(``AWS_REGION``, then ``AWS_DEFAULT_REGION``, then the profile's ``region``). The source account's STS is asked in
+that region; another account's in the region of the registry read there (the first, sorted, when there are
+several), a region that account uses, so STS there can issue its credentials (IAM user guide, "Manage AWS STS in
+an AWS Region": "the account from which temporary credentials are requested must activate the region"). A role is
+only assumed in a region of its own partition: botocore resolves the regional STS endpoint there (its endpoint
+rules; ``sts_regional_endpoints`` is ``regional`` by default), so a China role goes to
+``sts.cn-north-1.amazonaws.com.cn`` and a GovCloud role to its GovCloud region's endpoint.
+
+Everything else is botocore's: retries (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``; standard mode by default) and
+endpoints (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``). Every botocore session of one command run shares
+one data loader, so botocore's data files (service models, endpoint rules, partitions) are parsed once, however
+many accounts the command reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,21 +37,28 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import botocore.session
-from botocore.credentials import (AssumeRoleCredentialFetcher, CredentialProvider, CredentialResolver,
+from botocore.credentials import (AssumeRoleCredentialFetcher, CredentialProvider, CredentialResolver, Credentials,
                                   DeferredRefreshableCredentials)
+from botocore.hooks import HierarchicalEmitter
 from botocore.retries import standard
 
 from replication.cli import output
 from replication.cli.errors import CliError
+from replication.cli.side_by_side import in_order
+from replication.ecr_semantics import Registry, partition_of
 from replication.iam_policy import account_of_principal
 from replication.limits import ACCOUNT_ID_PATTERN
 from replication.regions import unknown_region_problem
 
 SessionFactory = Callable[..., boto3.Session]
-"""Makes a boto3 session from ``botocore_session=``; ``boto3.Session`` itself, or a test's instrumented subclass."""
+"""Makes a boto3 session from ``botocore_session=``; ``boto3.Session`` itself, or a test's instrumented subclass.
+Every client a command makes comes from a session it made, the STS client that assumes a role included."""
 
 NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
 """The message for a missing credential chain; it never echoes any credential."""
+
+NO_REGION = "no AWS region: pass --region or set AWS_REGION (or the profile's region)"
+"""The message when the region rule finds no region."""
 
 SESSION_NAME = "ecr-replication-cli"
 """The role session name used when assuming a role; it shows in the account's CloudTrail."""
@@ -52,6 +73,9 @@ class Access:
 
     profile: str | None = None
     role_arn: str | None = None
+    origin: str = field(default="", compare=False)
+    """The options (or stack config keys) that gave it, for messages (``--destination-profile 2222...=ops``);
+    empty for the default credential chain."""
 
     def __str__(self) -> str:
         """The credentials in words, for messages (never a secret)."""
@@ -77,7 +101,7 @@ class AccountSession:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A botocore client for ``service`` in ``region`` (the session's region when omitted)."""
+        """A botocore client for ``service`` in ``region`` (the session's region when omitted), made once."""
         key = (service, region or self.region)
         with self._lock:
             if key not in self._cache:
@@ -89,7 +113,7 @@ class AccountSession:
 
 @dataclass(frozen=True)
 class Unreachable:
-    """An account whose registries can't be read: why, and the option that would reach it."""
+    """An account whose registries can't be read: why, and the option (or the retry) that would reach it."""
 
     account_id: str
     reason: str
@@ -97,83 +121,202 @@ class Unreachable:
 
 
 class Sessions:
-    """The sessions of one command run: the source account's, and one per other account, each verified once."""
+    """The sessions of one command run: the source account's, and one per other account, each verified once.
+
+    Safe across threads: an account asked for by several threads at once is opened once. The credentials roles are
+    assumed from (a profile, or the default chain) are resolved once per (profile, region), and one STS client of
+    theirs assumes every role.
+    """
 
     def __init__(self, factory: SessionFactory, source: Access, region: str | None,
-                 accounts: Mapping[str, Access] | None = None) -> None:
-        """``source`` reaches the source registry in ``region``; ``accounts`` names how to reach other accounts."""
+                 accounts: Mapping[str, Access] | None = None, command: str = "the command") -> None:
+        """``source`` reaches the source registry in ``region`` (``None``: botocore's chain decides);
+        ``accounts`` names how to reach other accounts; ``command`` is what to run again after an AWS failure."""
         self._factory = factory
         self._source_access = source
         self._region = region
         self._accounts = dict(accounts or {})
-        self._opened: dict[str, AccountSession | Unreachable] = {}
-        self._source: AccountSession | None = None
+        self._command = command
+        self._loader: Any = None
+        """botocore's data loader, shared by every botocore session this run makes (it caches what it parses)."""
+        self._handlers: HierarchicalEmitter | None = None
+        """botocore's built-in event handlers, registered once; each session gets a copy."""
+        self._made: dict[tuple[str | None, ...], Any] = {}
+        self._locks: dict[tuple[str | None, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None) -> Sessions:
         """The sessions the shared options describe (``--profile``, ``--role-arn``, ``--region`` and, where the
-        command has them, ``--destination-profile``/``--destination-role-arn``)."""
+        command has them, ``--destination-profile``/``--destination-role-arn``); ``fallback_region`` (the expected
+        file's) comes after ``--region`` and before botocore's chain."""
         accounts = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
                                          args.profile)
         factory = args.session_factory or boto3.Session
-        return cls(factory, Access(args.profile, args.role_arn), args.region or fallback_region, accounts)
+        given = [f"--profile {args.profile}"] * bool(args.profile) + [f"--role-arn {args.role_arn}"] * bool(args.role_arn)
+        return cls(factory, Access(args.profile, args.role_arn, " with ".join(given)), args.region or fallback_region,
+                   accounts, f"ecr-replication {args.command}")
+
+    def _once(self, key: tuple[str | None, ...], make: Callable[[], Any]) -> Any:
+        """``make()``'s result, made once per ``key`` however many threads ask at once (a failure is not kept)."""
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._made:
+                self._made[key] = make()
+            return self._made[key]
 
     def source(self) -> AccountSession:
         """The source account's verified session; ``CliError`` when it can't be had (nothing works without it)."""
-        if self._source is None:
-            session, attempts = self._open(self._source_access)
-            region = self._region or session.region_name
+        return self._once(("source",), self._open_source)
+
+    def _open_source(self) -> AccountSession:
+        access = self._source_access
+        with translated_errors(None, "sts"):
+            region = self._region or self._botocore_session(access.profile).get_config_variable("region")
             if not region:
-                raise CliError("no AWS region: pass --region or set AWS_REGION (or the profile's region)")
+                raise CliError(NO_REGION)
             if (problem := unknown_region_problem(region)) is not None:
                 raise CliError(f"source region {region!r}: {problem}")
-            with translated_errors(None, "sts"):
-                account = session.client("sts", region_name=region).get_caller_identity()["Account"]
-            self._source = AccountSession(session, account, region, self._source_access, attempts)
-        return self._source
+            if (problem := _partition_problem(access, region)) is not None:
+                raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
+                               f"{_partition_of_arn(access.role_arn)}")
+            session = self._open(access, region)
+            session.account_id = _identity(session)
+        return session
 
     def account(self, account_id: str, region: str) -> AccountSession | Unreachable:
-        """A session verified to be in ``account_id`` (``region`` is where its STS is asked), or why there is none.
+        """A session verified to be in ``account_id`` (``region``, a region of its registries, is where its STS is
+        asked, the first time), or why there is none.
 
         The source credentials serve only the source account: another account needs its own
-        ``--destination-role-arn`` or ``--destination-profile``.
+        ``--destination-role-arn`` or ``--destination-profile``. ``CliError`` when the credentials given for the
+        account can't be used (an unknown profile, a role that can't be assumed, credentials of another account):
+        a run that can't use what it was given is an error, not an account left unchecked.
         """
         source = self.source()
         if account_id == source.account_id and account_id not in self._accounts:
             return source
-        if account_id not in self._opened:
-            self._opened[account_id] = self._verified(account_id, region)
-        return self._opened[account_id]
+        return self._once(("account", account_id), functools.partial(self._verified, account_id, region))
+
+    def accounts(self, registries: Iterable[Registry]) -> dict[str, AccountSession | Unreachable]:
+        """The session of every account ``registries`` lie in, opened side by side (a bounded pool) and each
+        verified in the first (sorted) of its registries' regions; by account id, in sorted order."""
+        first: dict[str, str] = {}
+        for registry in sorted(registries):
+            first.setdefault(registry.account_id, registry.region)
+        self.source()
+        return dict(zip(first, in_order([functools.partial(self.account, a, r) for a, r in first.items()])))
 
     def _verified(self, account_id: str, region: str) -> AccountSession | Unreachable:
-        """A session for ``account_id`` whose credentials STS says are in that account."""
+        """A session for ``account_id`` whose credentials STS says are in that account; ``Unreachable`` when none
+        were given, or AWS failed the calls (the credentials may be fine: running again may reach it)."""
         hint = f"pass --destination-role-arn {account_id}=ROLE_ARN or --destination-profile {account_id}=PROFILE"
         access = self._accounts.get(account_id)
         if access is None:
             return Unreachable(account_id, f"no credentials were given for account {account_id}", hint)
+        if (problem := _partition_problem(access, region)) is not None:
+            raise _unusable(account_id, access, f"{problem}; give a role of partition {partition_of(region).name} "
+                                                f"for account {account_id}")
         try:
-            session, attempts = self._open(access)
-            with translated_errors(account_id, "sts"):
-                found = session.client("sts", region_name=region).get_caller_identity()["Account"]
+            session = self._open(access, region, account_id)
+            found = _identity(session)
         except CliError as error:
-            return Unreachable(account_id, f"{access} can't be used: {error}", hint)
+            raise _unusable(account_id, access, str(error)) from None
+        except AwsError as error:
+            if is_aws_failure(error):
+                failure = read_failure(error, account_id, f"sts:{_operation(error)}", access, self._command)
+                return Unreachable(account_id, f"{access} could not be verified: {failure.reason}", failure.fix)
+            if isinstance(error, botocore.exceptions.ClientError):
+                raise _unusable(account_id, access, describe_error(error, account_id, f"sts:{_operation(error)}")) from None
+            raise _unusable(account_id, access, " ".join(str(error).split())) from None
         if found != account_id:
-            return Unreachable(account_id, f"{access} reaches account {found}, not {account_id}", hint)
-        return AccountSession(session, account_id, region, access, attempts)
+            raise _unusable(account_id, access, f"it reaches account {found}, not {account_id}")
+        return session
 
-    def _open(self, access: Access) -> tuple[boto3.Session, int]:
-        """A session for ``access`` and the attempts botocore makes per call; an unknown profile or an empty
-        credential chain is a ``CliError``."""
-        with translated_errors(None, "sts"):
-            base = botocore.session.Session(profile=access.profile, session_vars={"region": REGION_VARIABLES})
-            if base.get_credentials() is None:
-                raise CliError(NO_CREDENTIALS)
-            chosen = base
-            if access.role_arn is not None:
-                chosen = botocore.session.Session(profile=access.profile, session_vars={"region": REGION_VARIABLES})
-                chosen.register_component("credential_provider", CredentialResolver([_AssumedRole(base, access.role_arn)]))
-            attempts = chosen.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
-            return self._factory(botocore_session=chosen), attempts
+    def _botocore_session(self, profile: str | None, region: str | None = None) -> botocore.session.Session:
+        """A botocore session for ``profile`` in ``region`` (else ``AWS_REGION`` first in its region chain) made
+        from what this run's first session built: its data loader, so botocore's data files are parsed once per
+        run, and a copy of its table of botocore's built-in event handlers, which botocore would otherwise register
+        one by one for every session (the same handlers either way)."""
+        with self._lock:
+            if self._handlers is None:
+                self._handlers = HierarchicalEmitter()
+                botocore.session.Session(event_hooks=self._handlers)  # registers botocore's built-in handlers there
+            handlers = copy.copy(self._handlers)
+        session = botocore.session.Session(profile=profile, session_vars={"region": REGION_VARIABLES},
+                                           event_hooks=handlers, include_builtin_handlers=False)
+        if region is not None:
+            session.set_config_variable("region", region)
+        with self._lock:
+            if self._loader is None:
+                self._loader = session.get_component("data_loader")
+            else:
+                session.register_component("data_loader", self._loader)
+        return session
+
+    def _credentials(self, access: Access, region: str, account_id: str = "") -> AccountSession:
+        """A session of ``access.profile``'s credentials (or the default chain's), not verified (``account_id`` is
+        the account they are meant for), whose clients are all in ``region`` (botocore's own assume-role for a
+        ``role_arn`` profile included). An unknown profile or an empty credential chain is a ``CliError``."""
+        session = self._botocore_session(access.profile, region)
+        if session.get_credentials() is None:
+            raise CliError(NO_CREDENTIALS if not access.profile else f"profile {access.profile} has no credentials")
+        attempts = session.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
+        return AccountSession(self._factory(botocore_session=session), account_id, region, access, attempts)
+
+    def _open(self, access: Access, region: str, account_id: str = "") -> AccountSession:
+        """A session for ``access`` whose every client, the STS client assuming its role included, is in
+        ``region``; not verified yet (``account_id`` is the account it is meant for)."""
+        if access.role_arn is None:
+            return self._credentials(access, region, account_id)
+        # Roles are assumed from credentials shared per (profile, region), by their one STS client there: it signs
+        # with the very credentials botocore's fetcher would freeze into a new client on every refresh.
+        base: AccountSession = self._once(("credentials", access.profile, region),
+                                          functools.partial(self._credentials, Access(access.profile), region))
+        chosen = self._botocore_session(access.profile, region)
+        chosen.register_component("credential_provider", CredentialResolver([_AssumedRole(
+            lambda service, **_: base.client(service, region), base.session.get_credentials(), access.role_arn)]))
+        return AccountSession(self._factory(botocore_session=chosen), account_id, region, access, base.max_attempts)
+
+
+def _identity(session: AccountSession) -> str:
+    """The account ``session``'s credentials are in, as STS says: for an assumed role, the account of the role
+    session ``AssumeRole`` answered with (``AssumedRoleUser.Arn``, which botocore's fetcher keeps as the
+    credentials' account; STS API reference, AssumeRole); for other credentials, ``GetCallerIdentity``'s answer."""
+    if session.access.role_arn is not None:
+        found = session.session.get_credentials().get_frozen_credentials().account_id
+        if found:
+            return str(found)
+    return str(session.client("sts").get_caller_identity()["Account"])
+
+
+def _partition_of_arn(arn: str | None) -> str | None:
+    """The partition an ARN names (``arn:<partition>:...``), if it is one."""
+    parts = (arn or "").split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" else None
+
+
+def _partition_problem(access: Access, region: str) -> str | None:
+    """Why the role of ``access`` can't be assumed in ``region``: STS issues a role's credentials only in the role's
+    own partition (a China role in a China region, a GovCloud role in a GovCloud region)."""
+    role_partition = _partition_of_arn(access.role_arn)
+    region_partition = partition_of(region).name
+    if role_partition is None or role_partition == region_partition:
+        return None
+    return (f"role {access.role_arn} is in partition {role_partition}, but region {region} is in {region_partition}: "
+            "STS of one partition can't assume a role of another")
+
+
+def _operation(error: Exception) -> str:
+    """The STS operation that failed: ``AssumeRole`` when assuming the role did, else ``GetCallerIdentity``."""
+    return getattr(error, "operation_name", None) or "GetCallerIdentity"
+
+
+def _unusable(account_id: str, access: Access, reason: str) -> CliError:
+    """The error for credentials given for ``account_id`` that can't be used there."""
+    given = f" (given by {access.origin})" if access.origin else ""
+    return CliError(f"account {account_id}: {access}{given} can't be used: {reason}")
 
 
 class _AssumedRole(CredentialProvider):
@@ -182,11 +325,12 @@ class _AssumedRole(CredentialProvider):
 
     METHOD = "assume-role"
 
-    def __init__(self, base: botocore.session.Session, role_arn: str) -> None:
+    def __init__(self, client_creator: Callable[..., Any], source_credentials: Credentials, role_arn: str) -> None:
+        """Assume ``role_arn`` with ``source_credentials`` through STS clients ``client_creator`` makes."""
         super().__init__()
         self._fetcher = AssumeRoleCredentialFetcher(
-            client_creator=base.create_client,
-            source_credentials=base.get_credentials(),
+            client_creator=client_creator,
+            source_credentials=source_credentials,
             role_arn=role_arn,
             extra_args={"RoleSessionName": SESSION_NAME},
         )
@@ -230,10 +374,15 @@ def accounts_from_options(profiles: list[str], role_arns: list[str], source_prof
                 raise CliError(f"--destination-role-arn {value!r}: the role must be a role ARN in account {account}, "
                                f"so it can read that account's registries (it names {role_account or 'no account'})")
             named.setdefault(account, {})[option] = name
-    return {
-        account: Access(options.get("profile", source_profile if "role_arn" in options else None), options.get("role_arn"))
-        for account, options in named.items()
-    }
+    accounts = {}
+    for account, options in named.items():
+        given = [f"--destination-{option.replace('_', '-')} {account}={value}" for option, value in options.items()]
+        profile = options.get("profile")
+        if "role_arn" in options and profile is None and source_profile:
+            profile = source_profile
+            given.append(f"--profile {source_profile}")
+        accounts[account] = Access(profile, options.get("role_arn"), " with ".join(given))
+    return accounts
 
 
 NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
@@ -245,6 +394,26 @@ def is_access_denied(error: Exception) -> bool:
     ``UnauthorizedOperation``), rather than failing it (a 5xx, throttling, a bad request)."""
     code = error_code(error)
     return "AccessDenied" in code or code == "UnauthorizedOperation"
+
+
+def is_aws_failure(error: Exception) -> bool:
+    """Whether AWS, or the way to it, failed the call rather than refused it: a server error, throttling that
+    outlasted the retries, or no connection (botocore's own checks for what its standard retries retry)."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        context = standard.RetryContext(attempt_number=1, parsed_response=error.response,
+                                        http_response=_Status(status) if status else None)
+    else:
+        context = standard.RetryContext(attempt_number=1, caught_exception=error)
+    return (standard.ThrottledRetryableChecker().is_retryable(context)
+            or standard.TransientRetryableChecker().is_retryable(context))
+
+
+@dataclass(frozen=True)
+class _Status:
+    """What botocore's retry checks read of an HTTP response: its status code."""
+
+    status_code: int
 
 
 def describe_error(error: Exception, account: str, action: str) -> str:

@@ -196,7 +196,8 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
     # What the plan declares is read before anything is created: a plan verify can't read stops the run here.
     declared = {(c.repository, d): plan.declared(d, c.repository)
                 for c in canaries for d in c.destinations} if plan else {}
-    readers = {d: sessions.account(d.account_id, d.region) for c in canaries for d in c.destinations}
+    opened = sessions.accounts(d for c in canaries for d in c.destinations)
+    readers = {d: opened[d.account_id] for c in canaries for d in c.destinations}
     created = now()
     pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[
         Destination(d, readers[d], declared.get((c.repository, d))) for d in c.destinations]) for c in canaries]

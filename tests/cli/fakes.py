@@ -8,36 +8,60 @@ validates every response against the operation's output shape.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import html
 import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
+
+from replication.ecr_semantics import partition_of
 
 ClientHook = Callable[[str, Any], Any]
 """``(service, client) -> client``: may wrap or instrument a freshly made client."""
 
 
 class HookedSession(boto3.Session):
-    """A boto3 session whose new clients pass through ``hooks`` (the CLI's injectable test session)."""
+    """A boto3 session whose new clients pass through ``hooks`` (the CLI's injectable test session).
+
+    Each client it makes carries it as ``client.hooked_session``, so a hook can ask whose credentials sign the
+    client's calls (:meth:`account_id`).
+    """
 
     def __init__(self, hooks: list[ClientHook], **kwargs: Any) -> None:
         """Create the session with ``kwargs`` as ``boto3.Session`` takes them."""
         super().__init__(**kwargs)
         self.hooks = hooks
+        self._account: str | None = None
+        self._lock = threading.Lock()
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """A real client, then each hook's say."""
         client = super().client(service_name, *args, **kwargs)
+        client.hooked_session = self
         for hook in self.hooks:
             client = hook(service_name, client)
         return client
+
+    def account_id(self, region: str) -> str:
+        """The account of the session's credentials: the one an assumed role's credentials carry (from AssumeRole's
+        answer), else STS ``GetCallerIdentity``'s in ``region``, asked once with a client no hook sees."""
+        with self._lock:
+            if self._account is None:
+                credentials = self.get_credentials()
+                self._account = credentials.get_frozen_credentials().account_id if credentials else None
+            if self._account is None:
+                self._account = super().client("sts", region_name=region).get_caller_identity()["Account"]
+            return self._account
 
 
 class ReplicationStatuses:
@@ -81,6 +105,72 @@ class ReplicationStatuses:
         }
         validate_parameters(body, model.output_shape)
         return AWSResponse(None, 200, {}, None), body
+
+
+class CreationTemplates:
+    """Model-checked answers to ``DescribeRepositoryCreationTemplates``, by registry; moto has no templates.
+
+    It stands for ECR answering the call without ``prefixes``: every template of the caller's registry (the account
+    of the credentials, the client's region), whatever it applies to, in one page (ECR API reference,
+    "DescribeRepositoryCreationTemplates"). Like a Stubber it sits on the client's ``before-call`` event (the real
+    client has already validated the request) and validates each response against the operation's output shape;
+    unlike one it answers by registry, not in call order, as the commands read registries side by side.
+    """
+
+    OPERATION = "DescribeRepositoryCreationTemplates"
+
+    def __init__(self, latency: float = 0.0) -> None:
+        """Answer after ``latency`` seconds, like a real API round trip; every registry has no template."""
+        self.latency = latency
+        self.templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.failures: dict[tuple[str, str], dict[str, Any]] = {}
+        self.asked: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def set(self, account: str, region: str, *templates: dict[str, Any]) -> None:
+        """The templates of registry ``account``/``region``."""
+        self.templates[(account, region)] = list(templates)
+
+    def fail(self, account: str, region: str, code: str, message: str, status: int) -> None:
+        """Answer registry ``account``/``region`` with an AWS error instead (as its last answer, after retries)."""
+        self.failures[(account, region)] = {"Error": {"Code": code, "Message": message},
+                                            "ResponseMetadata": {"HTTPStatusCode": status}}
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook answering the operation on every ECR client."""
+        if service == "ecr":
+            client.meta.events.register(f"before-call.ecr.{self.OPERATION}",
+                                        lambda model, **_: self._answer(client, model))
+        return client
+
+    def _answer(self, client: Any, model: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        time.sleep(self.latency)
+        region = client.meta.region_name
+        registry = (client.hooked_session.account_id(region), region)
+        with self._lock:
+            self.asked.append(registry)
+        if registry in self.failures:
+            failure = self.failures[registry]
+            return AWSResponse(None, failure["ResponseMetadata"]["HTTPStatusCode"], {}, None), failure
+        body = {"registryId": registry[0], "repositoryCreationTemplates": self.templates.get(registry, [])}
+        validate_parameters(body, model.output_shape)
+        return AWSResponse(None, 200, {}, None), body
+
+
+class Latency:
+    """Every API call sent over HTTP waits ``seconds`` first, like a real round trip to AWS."""
+
+    def __init__(self, seconds: float) -> None:
+        """Wait ``seconds`` before each call."""
+        self.seconds = seconds
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook delaying every call of the client."""
+        client.meta.events.register("before-send", self._wait)
+        return client
+
+    def _wait(self, **_: Any) -> None:
+        time.sleep(self.seconds)
 
 
 def status(region: str, registry_id: str, state: str, failure_code: str | None = None) -> dict[str, str]:
@@ -240,3 +330,151 @@ class FakeReplication:
             digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
         ecr.put_image(repositoryName=name, imageManifest=manifest, imageManifestMediaType=image["imageManifestMediaType"],
                       imageTag=image["imageId"]["imageTag"], imageDigest=digest)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One request botocore sent: to which service and operation, at which URL, signed for which region, with which
+    access key (never the secret)."""
+
+    service: str
+    operation: str
+    url: str
+    signing_region: str
+    access_key: str
+
+    @property
+    def host(self) -> str:
+        """The endpoint's host name."""
+        return urllib.parse.urlsplit(self.url).hostname or ""
+
+
+Answer = Callable[[Sent, Mapping[str, Any]], Mapping[str, Any]]
+"""``(request, its parameters) -> output``: an operation's answer, as botocore's model shapes it."""
+
+
+class AwsOnTheWire:
+    """Plays AWS at botocore's ``before-send`` event, after botocore resolved the endpoint and signed the request as
+    it would for AWS (no ``AWS_ENDPOINT_URL``): records each request and answers it, so nothing leaves the machine.
+
+    It stands for STS as the STS API reference describes it: ``AssumeRole`` issues temporary credentials of the
+    role's account (``AssumedRoleUser.Arn`` is ``arn:<partition>:sts::<account>:assumed-role/<role>/<session>``),
+    and ``GetCallerIdentity`` names the account of the credentials that signed the call. Access keys here carry
+    their account (``AKIA`` or ``ASIA`` then the 12 digits), which is how it tells callers apart. Other operations
+    are answered from :attr:`answers`. Every answer is validated against the operation's output shape in
+    botocore's model and serialized in the service's protocol (query XML for STS and IAM, JSON 1.1 for ECR);
+    errors are AWS's error documents for that protocol. A request nobody answers fails the run.
+    """
+
+    def __init__(self) -> None:
+        """No answers, nothing sent."""
+        self.sent: list[Sent] = []
+        self.answers: dict[str, Answer] = {}
+        """Answers by operation name (``DescribeRegistry``)."""
+        self.failures: dict[str, tuple[int, str, str]] = {}
+        """Operations (``AssumeRole``, or ``AssumeRole <role ARN>`` for one role) answered with (HTTP status, error
+        code, message)."""
+        self._models = botocore.session.get_session()
+        self._lock = threading.Lock()
+
+    def session(self, **kwargs: Any) -> boto3.Session:
+        """The CLI's ``session_factory``: a boto3 session (``kwargs`` as ``boto3.Session`` takes them) whose every
+        client's requests it answers, botocore's own included (the STS client of a ``role_arn`` profile)."""
+        session = boto3.Session(**kwargs)
+        session.events.register("before-send", self._send)
+        return session
+
+    def _send(self, request: Any, event_name: str, **_: Any) -> AWSResponse:
+        service, operation = event_name.split(".")[1:3]
+        credential = _header(request, "Authorization").split("Credential=")[1].split(",")[0].split("/")
+        sent = Sent(service, operation, request.url, credential[2], credential[0])
+        with self._lock:
+            self.sent.append(sent)
+        model = self._models.get_service_model(service).operation_model(operation)
+        params = _parameters(request, model)
+        failure = self.failures.get(f"{operation} {params.get('RoleArn')}") or self.failures.get(operation)
+        if failure is not None:
+            return _error(model, request.url, *failure)
+        if operation == "AssumeRole":
+            body = self._assume_role(params)
+        elif operation == "GetCallerIdentity":
+            account = sent.access_key[4:16]
+            body = {"UserId": "AIDAEXAMPLEUSERID", "Account": account,
+                    "Arn": f"arn:{partition_of(sent.signing_region).name}:iam::{account}:user/ci"}
+        elif operation in self.answers:
+            body = dict(self.answers[operation](sent, params))
+        else:
+            raise AssertionError(f"nobody answers {service}:{operation} at {request.url}")
+        validate_parameters(body, model.output_shape)
+        return _answer(model, request.url, body)
+
+    @staticmethod
+    def _assume_role(params: Mapping[str, Any]) -> dict[str, Any]:
+        partition, account, name = params["RoleArn"].split(":")[1], params["RoleArn"].split(":")[4], params["RoleArn"].rsplit("/", 1)[1]
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        return {"Credentials": {"AccessKeyId": f"ASIA{account}", "SecretAccessKey": "role-secret",
+                                "SessionToken": "role-session-token", "Expiration": expires},
+                "AssumedRoleUser": {"AssumedRoleId": f"AROAEXAMPLEROLEID:{params['RoleSessionName']}",
+                                    "Arn": f"arn:{partition}:sts::{account}:assumed-role/{name}/{params['RoleSessionName']}"}}
+
+
+def _header(request: Any, name: str) -> str:
+    value = request.headers.get(name, b"")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _parameters(request: Any, model: Any) -> dict[str, Any]:
+    """The request's top-level parameters: a query form (STS, IAM) or a JSON document (ECR)."""
+    body = request.body or b""
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    if model.metadata["protocol"] == "query":
+        return {key: values[0] for key, values in urllib.parse.parse_qs(text).items()}
+    return json.loads(text or "{}")
+
+
+class _Body:
+    """An HTTP body botocore reads with ``stream()``."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self.data
+
+
+def _answer(model: Any, url: str, body: Mapping[str, Any]) -> AWSResponse:
+    """``body`` as the service's protocol carries a successful answer."""
+    if model.metadata["protocol"] == "query":
+        wrapper = model.output_shape.serialization["resultWrapper"]
+        inner = _xml(model.output_shape, body)
+        document = (f'<{model.name}Response xmlns="{model.metadata["xmlNamespace"]}"><{wrapper}>{inner}</{wrapper}>'
+                    f"<ResponseMetadata><RequestId>request-1</RequestId></ResponseMetadata></{model.name}Response>")
+        return AWSResponse(url, 200, {"Content-Type": "text/xml"}, _Body(document.encode()))
+    return AWSResponse(url, 200, {"Content-Type": "application/x-amz-json-1.1"},
+                       _Body(json.dumps(body, default=lambda value: value.timestamp()).encode()))
+
+
+def _error(model: Any, url: str, status: int, code: str, message: str) -> AWSResponse:
+    """AWS's error document for the service's protocol."""
+    if model.metadata["protocol"] == "query":
+        document = (f'<ErrorResponse xmlns="{model.metadata["xmlNamespace"]}"><Error><Type>Sender</Type>'
+                    f"<Code>{code}</Code><Message>{html.escape(message)}</Message></Error>"
+                    "<RequestId>request-1</RequestId></ErrorResponse>")
+        return AWSResponse(url, status, {"Content-Type": "text/xml"}, _Body(document.encode()))
+    return AWSResponse(url, status, {"Content-Type": "application/x-amz-json-1.1"},
+                       _Body(json.dumps({"__type": code, "message": message}).encode()))
+
+
+def _xml(shape: Any, value: Any) -> str:
+    """The query protocol's XML for ``value`` of ``shape`` (structures by member name, lists as ``member``
+    elements, timestamps in ISO 8601)."""
+    if shape.type_name == "structure":
+        return "".join(f"<{shape.members[name].serialization.get('name', name)}>{_xml(shape.members[name], item)}"
+                       f"</{shape.members[name].serialization.get('name', name)}>" for name, item in value.items())
+    if shape.type_name == "list":
+        return "".join(f"<member>{_xml(shape.member, item)}</member>" for item in value)
+    if shape.type_name == "timestamp":
+        return value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+    if shape.type_name == "boolean":
+        return "true" if value else "false"
+    return html.escape(str(value))

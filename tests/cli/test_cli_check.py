@@ -4,6 +4,7 @@ policies read only with credentials verified to be in the destination's account.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from replication.cli.check import registry_policy_findings
 from replication.cli.main import build_parser, main
 from replication.ecr_semantics import Registry as Destination
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.fakes import ClientHook
 
 WEST = "us-west-2"
 ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
@@ -104,20 +106,24 @@ def test_with_its_credentials_a_destination_without_policy_is_a_finding(
         f"has no registry policy, so replication from {SOURCE} is denied"]
 
 
-def test_credentials_reaching_the_wrong_account_are_not_checked(healthy: Registry, expected_file: Path,
-                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_credentials_reaching_the_wrong_account_are_an_error(healthy: Registry, expected_file: Path,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """A profile given for DEST_A that reaches DEST_B (a role profile, assumed by botocore itself; DEST_B's registry
-    has a permissive policy) is never used to judge DEST_A: STS says which account it is."""
+    has a permissive policy) is never used to judge DEST_A: STS says which account it is, and credentials that
+    can't be used for the account they were given for are an error (2), not "not checked" (3), which a CI gate
+    tolerating pending replication would pass."""
     destination_policy(healthy, policy(allow(f"arn:aws:ecr:{WEST}:{DEST_B}:repository/*", BOTH)), account=DEST_B)
     config = tmp_path / "config"
     config.write_text(f"[profile other]\nrole_arn = arn:aws:iam::{DEST_B}:role/reader\ncredential_source = Environment\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     assert main(["check", "--expected", str(expected_file), "--destination-profile", f"{DEST_A}=other",
-                 "--json"]) == 3
-    [item] = report(capsys)["notChecked"]
-    assert item["reason"] == (f"its registry policy was not read: profile other reaches account {DEST_B}, "
-                              f"not {DEST_A}")
+                 "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"ecr-replication check: error: account {DEST_A}: profile other (given by "
+                            f"--destination-profile {DEST_A}=other) can't be used: it reaches account {DEST_B}, "
+                            f"not {DEST_A}\n")
 
 
 def test_a_role_arn_of_another_account_is_refused_up_front(healthy: Registry, expected_file: Path,
@@ -307,3 +313,34 @@ def test_a_region_other_than_the_expected_source_region_is_refused(healthy: Regi
     assert check(expected_file, "--region", "us-west-2") == 2
     assert capsys.readouterr().err == (f"ecr-replication check: error: --region us-west-2, but {expected_file} expects "
                                        f"the source registry in {REGION}; leave --region out\n")
+
+
+def test_destination_accounts_are_read_side_by_side_and_reported_in_order(
+        registry: Registry, tmp_path: Path, cli: Cli, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """DEST_A's registry policy read waits until DEST_B's has been answered, so the reads overlap (one after the
+    other, DEST_A's would wait in vain) and end in reverse order; the report still lists DEST_A first."""
+    EU = "eu-west-1"
+    rules = {"rules": [{"destinations": [{"region": WEST, "registryId": DEST_A}, {"region": EU, "registryId": DEST_B}],
+                        "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]}]}
+    registry.ecr.put_replication_configuration(replicationConfiguration=rules)
+    service_linked_role(registry)
+    b_answered = threading.Event()
+
+    def order(service: str, client: Any) -> Any:
+        if service == "ecr" and client.meta.region_name == WEST:
+            client.meta.events.register("before-call.ecr.GetRegistryPolicy",
+                                        lambda **_: None if b_answered.wait(timeout=10) else pytest.fail("not side by side"))
+        elif service == "ecr" and client.meta.region_name == EU:
+            client.meta.events.register("after-call.ecr.GetRegistryPolicy", lambda **_: b_answered.set())
+            client.meta.events.register("after-call-error.ecr.GetRegistryPolicy", lambda **_: b_answered.set())
+        return client
+
+    hooks.append(order)
+    expected = write(tmp_path / "two.json", {"replicationConfiguration": rules, "sourceRegion": REGION})
+    assert cli.main(["check", "--expected", str(expected), "--json", "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--destination-role-arn", f"{DEST_B}=arn:aws:iam::{DEST_B}:role/reader"]) == 1
+    assert b_answered.is_set()
+    assert [(f["where"], f["problem"]) for f in report(capsys)["findings"]] == [
+        (f"registry {DEST_A}/{WEST}", f"has no registry policy, so replication from {SOURCE} is denied"),
+        (f"registry {DEST_B}/{EU}", f"has no registry policy, so replication from {SOURCE} is denied")]

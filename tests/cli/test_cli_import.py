@@ -4,17 +4,19 @@ finds healthy against the same live state; what the component can't declare stop
 written.
 
 moto answers DescribeRegistry, the registry policies (it accepts only the replication actions, as scope V1 does)
-and GetRegistryScanningConfiguration; it has no repository creation templates, so a botocore Stubber, which
-validates every request and response against botocore's ECR model, answers DescribeRepositoryCreationTemplates
-as ECR does: every template of the registry, whatever it applies to (ECR API reference,
-"DescribeRepositoryCreationTemplates"; without ``prefixes`` it returns them all).
+and GetRegistryScanningConfiguration; it has no repository creation templates, so
+:class:`tests.cli.fakes.CreationTemplates`, which validates every response against botocore's ECR model (the real
+client validates the request), answers DescribeRepositoryCreationTemplates as ECR does: every template of the
+caller's registry, whatever it applies to (ECR API reference, "DescribeRepositoryCreationTemplates"; without
+``prefixes`` it returns them all). It answers by registry, as import reads registries side by side.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from replication.cli.main import main
 from replication.ecr_semantics import Registry as Destination
 from replication.ecr_semantics import replicated_prefixes, rules_from_api
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.fakes import ClientHook, CreationTemplates
 from tests.cli.test_cli_check import allow, destination_policy, policy, service_linked_role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,16 +63,19 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def templates(stub_operations: Callable[..., Stubber]) -> Stubber:
-    """The Stubber answering DescribeRepositoryCreationTemplates, in the order import reads registries (sorted)."""
-    return stub_operations("describe_repository_creation_templates")
+def templates(hooks: list[ClientHook]) -> Iterator[CreationTemplates]:
+    """DescribeRepositoryCreationTemplates' answers, by registry; by the end, every registry given templates (or
+    none, or an error) was asked."""
+    responder = CreationTemplates()
+    hooks.append(responder.hook)
+    yield responder
+    assert set(responder.templates) | set(responder.failures) <= set(responder.asked), responder.asked
 
 
-def no_templates(stubber: Stubber, *registries: Destination) -> None:
+def no_templates(responder: CreationTemplates, *registries: Destination) -> None:
     """Each registry has no creation template."""
     for registry in registries:
-        stubber.add_response("describe_repository_creation_templates",
-                             {"registryId": registry.account_id, "repositoryCreationTemplates": []}, {})
+        responder.set(registry.account_id, registry.region)
 
 
 @pytest.fixture
@@ -109,7 +115,7 @@ def declared(plan_report: dict[str, Any], type_suffix: str) -> list[dict[str, An
 
 
 def test_console_setup_imports_plans_and_checks_healthy(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """The done-when of issue 13: import, then the offline plan declares exactly the live rules and every live
     statement, and `check` against that plan finds the same live state healthy."""
@@ -141,7 +147,7 @@ def test_console_setup_imports_plans_and_checks_healthy(
         capsys.readouterr().out
 
 
-def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """What a reviewer reads: the stack file (sorted statement keys, quoted account ids, live order kept) and the
     text plan, where each adopted resource shows `=` and its import id."""
@@ -195,7 +201,7 @@ def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, tem
 
 
 def test_same_replication_in_two_rules_is_laid_out_as_one(
-        cli: Cli, console_setup: Registry, templates: Stubber, stub_operations: Callable[..., Stubber], project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, stub_operations: Callable[..., Stubber], project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """One destination listed in two rules with different filters receives what one rule with both filters sends:
     import declares that, says the layout changes, and `check` agrees (a note, no finding). moto keeps one rule per
@@ -235,7 +241,7 @@ def template(prefix: str, applied_for: list[str], **settings: Any) -> dict[str, 
 
 
 def test_templates_and_scan_on_push_become_repository_settings(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """The destination's REPLICATION templates for prod and shared (what the component declares for the filters
     prod/ and shared/) and its scan-on-push rule for them are one set of repository settings; a template for
@@ -244,9 +250,8 @@ def test_templates_and_scan_on_push_become_repository_settings(
         scanType="BASIC", rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [
             {"filter": "prod/*", "filterType": "WILDCARD"}, {"filter": "shared/*", "filterType": "WILDCARD"}]}])
     no_templates(templates, Destination(SOURCE, EU))
-    templates.add_response("describe_repository_creation_templates", {"registryId": DEST_A, "repositoryCreationTemplates": [
-        template("prod", ["REPLICATION"]), template("shared", ["REPLICATION"]),
-        template("ROOT", ["CREATE_ON_PUSH"], imageTagMutability="MUTABLE")]}, {})
+    templates.set(DEST_A, WEST, template("prod", ["REPLICATION"]), template("shared", ["REPLICATION"]),
+                  template("ROOT", ["CREATE_ON_PUSH"], imageTagMutability="MUTABLE"))
     code, report = imported(cli, project, capsys)
     assert code == 0, report
     outcomes = {r["what"]: (r["importId"], r["outcome"]) for r in report["resources"]}
@@ -265,7 +270,7 @@ def test_templates_and_scan_on_push_become_repository_settings(
 
 
 def test_what_the_component_cannot_declare_is_refused_item_by_item(
-        cli: Cli, registry: Registry, templates: Stubber, stub_operations: Callable[..., Stubber], project: Path,
+        cli: Cli, registry: Registry, templates: CreationTemplates, stub_operations: Callable[..., Stubber], project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """deleteReplication, a template with its own role and tags, ENHANCED scanning and a wildcard principal: one
     line each, exit 1, and the stack file that was there is left as it was (even with --force)."""
@@ -279,8 +284,8 @@ def test_what_the_component_cannot_declare_is_refused_item_by_item(
         scanType="ENHANCED", rules=[{"scanFrequency": "CONTINUOUS_SCAN",
                                      "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}])
     role = f"arn:aws:iam::{SOURCE}:role/templates"
-    templates.add_response("describe_repository_creation_templates", {"registryId": SOURCE, "repositoryCreationTemplates": [
-        template("prod", ["REPLICATION"], customRoleArn=role, resourceTags=[{"Key": "team", "Value": "a"}])]}, {})
+    templates.set(SOURCE, EU, template("prod", ["REPLICATION"], customRoleArn=role,
+                                       resourceTags=[{"Key": "team", "Value": "a"}]))
     no_templates(templates, Destination(DEST_A, WEST))
     stack_file(project).write_text("config: {}\n")
     code, report = imported(cli, project, capsys, "--force")
@@ -302,7 +307,7 @@ def test_what_the_component_cannot_declare_is_refused_item_by_item(
 
 
 def test_a_live_statement_the_stack_would_drop_is_refused(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """A statement with the component's own Sid but other content (another prefix) is not what the component
     writes: the offline comparison finds the stack would remove it, and nothing is written."""
@@ -317,7 +322,7 @@ def test_a_live_statement_the_stack_would_drop_is_refused(
 
 
 def test_a_statement_the_component_rejects_is_refused_naming_its_registry(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """A Deny that takes replication of prod/ away: the program's offline run rejects the config, and the line says
     which registry the statement was read from."""
@@ -334,7 +339,7 @@ def test_a_statement_the_component_rejects_is_refused_naming_its_registry(
 
 
 def test_a_destination_without_registry_policy_is_refused(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     console_setup.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
@@ -344,7 +349,7 @@ def test_a_destination_without_registry_policy_is_refused(
 
 
 def test_an_unreachable_destination_stops_the_import(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Without credentials of DEST_A's own account its registry is not read (never with the source's), nothing is
     written, exit 3, and the line names the option that would reach it."""
@@ -357,7 +362,7 @@ def test_an_unreachable_destination_stops_the_import(
 
 
 def test_an_existing_stack_file_needs_force(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Checked before AWS is asked anything. --force replaces the program's namespace and keeps what `pulumi stack
     init` wrote beside it (the passphrase provider's salt: without it the stack's secrets can't be read) and the
@@ -419,7 +424,7 @@ a misspelt namespace, an entry whose account id is encrypted, an account no long
 
 
 def test_force_keeps_what_the_user_added_and_says_what_it_replaces(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     stack_file(project).write_text(EDITED)
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
@@ -466,7 +471,7 @@ def test_force_keeps_what_the_user_added_and_says_what_it_replaces(
 
 
 def test_a_folder_without_a_project_gets_one_that_plans(
-        cli: Cli, console_setup: Registry, templates: Stubber, tmp_path: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """A pip-installed user has no copy of the bundled program: import creates the project (named as the namespace
     it writes, python runtime, a __main__.py running the package's program) and says so."""
@@ -487,7 +492,7 @@ def test_a_folder_without_a_project_gets_one_that_plans(
 
 
 def test_a_refused_import_creates_no_project(
-        cli: Cli, console_setup: Registry, templates: Stubber, tmp_path: Path,
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     console_setup.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
@@ -516,13 +521,11 @@ READ_FAILURES = [
 
 @pytest.mark.parametrize(("code", "status", "reason", "fix"), READ_FAILURES)
 def test_only_an_access_denial_is_blamed_on_permissions(
-        cli: Cli, console_setup: Registry, templates: Stubber, project: Path, capsys: pytest.CaptureFixture[str],
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path, capsys: pytest.CaptureFixture[str],
         code: str, status: int, reason: str, fix: str) -> None:
     """A registry whose templates can't be read is not read (exit 3, nothing written); what would read it is a
-    permission only when AWS denied the call. The Stubber answers the error after botocore's retries, as AWS's
-    last answer."""
-    templates.add_client_error("describe_repository_creation_templates", service_error_code=code,
-                               service_message="try again", http_status_code=status)
+    permission only when AWS denied the call. The error stands for AWS's last answer, after botocore's retries."""
+    templates.fail(SOURCE, EU, code, "try again", status)
     no_templates(templates, Destination(DEST_A, WEST))
     code_, report = imported(cli, project, capsys)
     assert code_ == 3
@@ -531,3 +534,31 @@ def test_only_an_access_denial_is_blamed_on_permissions(
     assert not_read["reason"].startswith("not read: " + reason.format(account=SOURCE))
     assert not_read["fix"].startswith(fix)
     assert not stack_file(project).exists()
+
+
+def test_destination_registries_are_read_side_by_side_and_listed_in_order(
+        cli: Cli, registry: Registry, templates: CreationTemplates, hooks: list[ClientHook], project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """DEST_A's templates are asked for only once DEST_B's were answered (read one after the other, DEST_A's would
+    wait in vain); both are denied, and the report lists DEST_A first, as the registries sort."""
+    rule = {"destinations": [{"region": WEST, "registryId": DEST_A}, {"region": EU, "registryId": DEST_B}]}
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    for account, region in ((DEST_A, WEST), (DEST_B, EU)):
+        registry.account_session(account, region).client("ecr").put_registry_policy(policyText=policy(allow(
+            f"arn:aws:ecr:{region}:{account}:repository/*", BOTH)))
+        templates.fail(account, region, "AccessDeniedException", "no", 400)
+    b_answered = threading.Event()
+
+    def order(service: str, client: Any) -> Any:
+        operation = "DescribeRepositoryCreationTemplates"
+        if service == "ecr" and client.meta.region_name == WEST:
+            client.meta.events.register(f"before-parameter-build.ecr.{operation}",
+                                        lambda **_: None if b_answered.wait(timeout=10) else pytest.fail("one by one"))
+        elif service == "ecr" and client.meta.region_name == EU:
+            client.meta.events.register(f"after-call.ecr.{operation}", lambda **_: b_answered.set())
+        return client
+
+    hooks.append(order)
+    code, report = imported(cli, project, capsys, "--destination-role-arn", f"{DEST_B}=arn:aws:iam::{DEST_B}:role/reader")
+    assert code == 3 and b_answered.is_set()
+    assert [n["where"] for n in report["notRead"]] == [f"registry {DEST_A}/{WEST}", f"registry {DEST_B}/{EU}"]

@@ -207,20 +207,22 @@ def test_unreachable_failed_destination_is_still_a_failure(cli: Cli, clock: Cloc
     assert (failed["result"], failed["problem"]) == ("FAILED", "replication FAILED (REPLICATION_PERMISSION_DENIED)")
 
 
-def test_credentials_of_another_account_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
-                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_credentials_of_another_account_are_an_error_before_the_push(cli: Cli, clock: Clock,
+                                                                    replication: FakeReplication, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A profile that reaches DEST_A's account (a role profile botocore assumes) is never used to read DEST_B's
-    registry (which would find nothing there, or another account's copy)."""
+    registry (which would find nothing there, or another account's copy): credentials given for DEST_B that can't
+    be used there are an error (exit 2) before any canary is pushed."""
     replication.deliver(DEST_A, WEST)
     replication.deliver(DEST_B, EU)
     config = tmp_path / "config"
     config.write_text(f"[profile wrong]\nrole_arn = arn:aws:iam::{DEST_A}:role/verify\ncredential_source = Environment\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    assert run(cli, clock, *ROLES[:2], "--destination-profile", f"{DEST_B}=wrong", "--json") == 3
-    late = destinations(report(capsys))[f"{DEST_B}/{EU}"]
-    assert late["result"] == "NOT_VERIFIED" and late["imagePresent"] is None
-    assert late["problem"] == f"profile wrong reaches account {DEST_A}, not {DEST_B}"
+    with pytest.raises(CliError) as raised:
+        run(cli, clock, *ROLES[:2], "--destination-profile", f"{DEST_B}=wrong", "--json")
+    assert str(raised.value) == (f"account {DEST_B}: profile wrong (given by --destination-profile {DEST_B}=wrong) "
+                                 f"can't be used: it reaches account {DEST_A}, not {DEST_B}")
+    assert replication.pushes == []
 
 
 def test_another_digest_under_the_canary_tag_is_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
