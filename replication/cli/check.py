@@ -31,6 +31,7 @@ from pathlib import Path
 import botocore.exceptions
 
 from replication.cli import options, output
+from replication.cli.command_calls import SERVICE_LINKED_ROLE
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
@@ -41,9 +42,6 @@ from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, acc
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
 from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
                                     replication_requirements, unmet)
-
-SERVICE_LINKED_ROLE = "AWSServiceRoleForECRReplication"
-"""The role ECR replication runs as in the source account (ECR user guide, "Using service-linked roles")."""
 
 EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
 """Exit codes of ``check`` (2, usage or AWS errors, is the CLI's)."""

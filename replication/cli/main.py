@@ -18,7 +18,7 @@ from replication.cli.errors import CliError
 from replication.cli.output import redacted_streams
 from replication.errors import ReplicationConfigError
 
-COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
+COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack", "permissions")
 """Modules (under ``replication.cli``) that each register one sub-command, in help order."""
 
 COMMAND_NAMES = {"import_stack": "import"}

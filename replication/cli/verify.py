@@ -38,6 +38,7 @@ import botocore.exceptions
 
 from replication.cli import options, output
 from replication.cli.canary_image import PushError, build_canary_image, push_image
+from replication.cli.command_calls import CANARY_NAME
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
@@ -46,9 +47,6 @@ from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Ses
                                       error_code, read_failure, translated_errors)
 from replication.ecr_semantics import Registry, Rule, destinations_of
 from replication.repository_settings import is_repository_name
-
-CANARY_NAME = "ecr-replication-canary"
-"""The canary repository's name after a rule's first prefix."""
 
 TAG_FORMAT = "canary-%Y%m%dT%H%M%SZ"
 """The canary image's tag: ``canary-`` and the UTC time of the push."""

@@ -1,4 +1,5 @@
-"""Fixtures for the operations CLI: moto as a real HTTP server, a source registry in it, stub helpers."""
+"""Fixtures for the operations CLI: moto as a real HTTP server, a source registry in it, stub helpers, and the record
+of every AWS call the commands make (``tests/cli/recorded_calls.py``)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import json
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from replication.cli.main import build_parser, main
+from replication.cli import main as cli_main
+from replication.cli.main import main
 from tests.cli.fakes import ClientHook, HookedSession, RoutedClient
+from tests.cli.recorded_calls import DESELECTED, RECORDED_CALLS, CallRecorder, label_sessions
 
 SOURCE, DEST_A, DEST_B = "123456789012", "222222222222", "333333333333"
 """moto's default account is the source; the others are destination accounts."""
@@ -27,6 +31,32 @@ BACKFILL_OPERATIONS = frozenset({
     "list_replication_backfills", "describe_replication_backfill_results",
 })
 """ECR operations moto does not implement, answered by a botocore Stubber."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The record of calls, and the marker of the tests that read it once every other test has run."""
+    config.stash[RECORDED_CALLS] = CallRecorder()
+    config.addinivalue_line("markers", "after_cli_tests: runs after every other test (it reads their record)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``after_cli_tests`` run last, in their order."""
+    items.sort(key=lambda item: item.get_closest_marker("after_cli_tests") is not None)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Note when a test of this folder is left out of the run."""
+    folder = Path(__file__).parent
+    if any(folder in Path(item.path).parents for item in items):
+        items[0].config.stash[DESELECTED] = True
+
+
+@pytest.fixture(autouse=True)
+def record_calls(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command this test parses records the AWS calls it makes (``tests/cli/recorded_calls.py``)."""
+    recorder = request.config.stash[RECORDED_CALLS]
+    monkeypatch.setattr(cli_main, "build_parser", recorder.recording(cli_main.build_parser, request.node.nodeid))
+    label_sessions(monkeypatch)
 
 
 @pytest.fixture
@@ -66,7 +96,7 @@ class Cli:
 
     def parse(self, argv: list[str]) -> argparse.Namespace:
         """Parse a command line with the real parser, for calling a command's ``run`` directly."""
-        return build_parser(session_factory=self.factory).parse_args(argv)
+        return cli_main.build_parser(session_factory=self.factory).parse_args(argv)
 
 
 @pytest.fixture

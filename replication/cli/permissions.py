@@ -1,0 +1,270 @@
+"""``ecr-replication permissions``: the least-privilege IAM policies a live command needs.
+
+Prints the IAM policy document for each set of credentials COMMAND uses: source, for the credentials it reads the
+source account with (they also read the destination registries in the source account), and destination, for the
+role it reads each other destination account with (null when the command reads no other account). With --stack,
+every resource is scoped to that stack's registries and replicated prefixes, as ``ecr-replication plan --stack
+NAME --json`` declares them (the program evaluated offline); without it, to any partition, account and region,
+with the resource types kept.
+
+The documents come from one table of what each command calls (replication/cli/command_calls.py), checked against
+every call the CLI's tests make. "Resource": "*" only for actions the Service Authorization Reference gives no
+resource type. sts:GetCallerIdentity, which every command calls to verify credentials, needs no permission, and
+sts:AssumeRole on a role a command assumes is a permission of the credentials it is assumed from: neither is in
+these documents.
+
+Exit codes: 0 printed; 2 usage or configuration errors (a stack that can't be evaluated, or whose registries its
+offline plan can't name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from replication.cli import output
+from replication.cli.command_calls import (CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, SERVICE_LINKED_ROLE,
+                                           SERVICE_LINKED_ROLE_PATH, Call, Resource, Side, calls_of)
+from replication.cli.errors import CliError
+from replication.cli.options import help_text
+from replication.cli.stack_plan import expected_document
+from replication.documents import iam_policy_size
+from replication.ecr_semantics import EVERY_REPOSITORY, Registry, minimal_prefixes, replicated_prefixes, rules_from_api
+from replication.errors import SECRET
+from replication.limits import ACCOUNT_ID_PATTERN, MAX_ROLE_INLINE_POLICY_CHARS
+
+POLICY_VERSION = "2012-10-17"
+"""The policy language version every document declares (IAM JSON policy reference, "Version": the current one)."""
+
+ASSUME_ROLE_NOTE = ("sts:AssumeRole on each role the command assumes (--role-arn, --destination-role-arn, a stack's "
+                    "roleArn): a permission of the credentials the role is assumed from, whose trust policy must "
+                    "trust them")
+"""Why ``sts:AssumeRole`` is in none of the documents."""
+
+_SUFFIXES = {
+    Resource.REGISTRY: "Registry",
+    Resource.REPOSITORY_LIST: "RepositoryList",
+    Resource.REPLICATED: "ReplicatedRepositories",
+    Resource.CANARY: "CanaryRepositories",
+    Resource.REPLICATION_ROLE: "ReplicationRole",
+}
+"""The end of a statement's Sid: what its resources are."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The registries the documents name: one stack's, or any (no source registry)."""
+
+    source: Registry | None = None
+    destinations: Mapping[Registry, frozenset[str]] = field(default_factory=dict)
+    """Each destination registry and the prefixes replicated to it (``""``: every repository)."""
+    stack: str | None = None
+    widened: frozenset[Registry] = frozenset()
+    """Registries named by every repository instead of their replicated prefixes (to fit IAM's quota)."""
+
+    def prefixes(self, registry: Registry) -> frozenset[str]:
+        """The prefixes replicated from (the source) or to (a destination) ``registry``."""
+        if registry in self.widened:
+            return frozenset({EVERY_REPOSITORY})
+        if registry == self.source:
+            return minimal_prefixes(p for prefixes in self.destinations.values() for p in prefixes)
+        return self.destinations[registry]
+
+    def in_source_account(self, registry: Registry) -> bool:
+        """Whether a destination registry is in the source account (it is read with the source credentials)."""
+        return self.source is not None and registry.account_id == self.source.account_id
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Actions on resources, under a statement id."""
+
+    sid: str
+    actions: frozenset[str]
+    resources: tuple[str, ...]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``permissions`` command."""
+    parser = subparsers.add_parser(
+        "permissions", help="print the least-privilege IAM policies a live command needs",
+        description=help_text(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("live_command", choices=LIVE_COMMANDS, metavar="COMMAND",
+                        help=f"the command to print the policies of: {', '.join(LIVE_COMMANDS)}")
+    parser.add_argument("--stack", metavar="NAME",
+                        help="scope the resources to this stack's registries and replicated prefixes")
+    parser.add_argument("--cwd", type=Path, metavar="DIR", help="the Pulumi project folder of --stack (default: here)")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"source": <policy>, "destination": <policy or null>} on stdout')
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the command's policies; 0, or a ``CliError`` for a stack that can't be read."""
+    if args.cwd is not None and args.stack is None:
+        raise CliError("--cwd needs --stack (without a stack the policies name no registry)")
+    scope = stack_scope((args.cwd or Path(".")).resolve(), args.stack) if args.stack else Scope()
+    documents, notes = fitted_documents(args.live_command, scope)
+    if args.json:
+        for line in notes:
+            output.note(f"note: {line}")
+        print(json.dumps(documents, indent=2))
+    else:
+        print(render_text(args.live_command, scope, documents, notes))
+    return 0
+
+
+def stack_scope(project: Path, stack: str) -> Scope:
+    """The registries of the stack's one replication configuration, as its offline plan declares them."""
+    document = expected_document(project, stack)
+    found = len(document.get("replicationConfigurations") or ())
+    if found != 1:
+        raise CliError(f"stack {stack} declares {found} replication configurations; the live commands read one "
+                       "source registry, so permissions --stack needs exactly one")
+    source, region = document.get("sourceRegistryId"), document.get("sourceRegion")
+    configuration = document.get("replicationConfiguration")
+    if SECRET in json.dumps([source, region, configuration]) or not isinstance(configuration, dict):
+        raise CliError(f"stack {stack}: its replication configuration names a secret (an account id given as a "
+                       "secret), which the offline plan can't show, so the policies can't name its registries; run "
+                       "permissions without --stack for policies that name none")
+    if not ACCOUNT_ID_PATTERN.match(str(source)):
+        raise CliError(f"stack {stack}: the source registry's account is not known offline ({source}): give its "
+                       "provider allowedAccountIds, or run permissions without --stack")
+    return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack)
+
+
+def fitted_documents(command: str, scope: Scope) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
+    """The command's documents, and notes on how they were made to fit IAM's quota.
+
+    A role's inline policies hold at most 10,240 characters (``limits.MAX_ROLE_INLINE_POLICY_CHARS``). When a
+    document is larger, registries are named by every repository instead of each replicated prefix, one at a time,
+    the one with the most prefixes first, until both fit (the same scope always gives the same documents).
+    """
+    documents, notes = policy_documents(command, scope), []
+    registries = [*([scope.source] if scope.source else []), *scope.destinations]
+    for registry in sorted(registries, key=lambda r: (-len(scope.prefixes(r)), r)):
+        if all(iam_size(d) <= MAX_ROLE_INLINE_POLICY_CHARS for d in documents.values()):
+            break
+        scope = replace(scope, widened=scope.widened | {registry})
+        documents = policy_documents(command, scope)
+        notes.append(f"registry {registry}: every repository instead of each replicated prefix, so that the "
+                     f"documents fit IAM's {MAX_ROLE_INLINE_POLICY_CHARS:,} characters")
+    notes += [f"the {side} document has {iam_size(document):,} characters, more than a role's inline policies may "
+              f"hold ({MAX_ROLE_INLINE_POLICY_CHARS:,}): split its statements over several policies"
+              for side, document in documents.items() if iam_size(document) > MAX_ROLE_INLINE_POLICY_CHARS]
+    return documents, notes
+
+
+def iam_size(document: Mapping[str, Any] | None) -> int:
+    """A document's size as IAM counts it against its quotas (none: 0)."""
+    return iam_policy_size(json.dumps(document)) if document is not None else 0
+
+
+def policy_documents(command: str, scope: Scope) -> dict[str, dict[str, Any] | None]:
+    """``{"source": <policy>, "destination": <policy or None>}`` for ``command`` in ``scope``.
+
+    Without a stack, a destination may be in any account: its calls go into the destination document, and those
+    the source credentials make for a destination in the source account into the source document too.
+    """
+    source: list[Grant] = []
+    destination: list[Grant] = []
+    for call in calls_of(command):
+        if call.side is Side.SOURCE:
+            source.append(_grant("Source", call, [scope.source], scope))
+            continue
+        if scope.source is None:
+            destination.append(_grant("Destination", call, [None], scope))
+            if call.side is Side.DESTINATION:
+                source.append(_grant("SameAccountDestinations", call, [None], scope))
+            continue
+        others = [d for d in scope.destinations if not scope.in_source_account(d)]
+        own = [d for d in scope.destinations if scope.in_source_account(d)]
+        if others:
+            destination.append(_grant("Destination", call, others, scope))
+        if own and call.side is Side.DESTINATION:
+            source.append(_grant("SameAccountDestinations", call, own, scope))
+    return {"source": _document(source), "destination": _document(destination) if destination else None}
+
+
+def _grant(label: str, call: Call, registries: Sequence[Registry | None], scope: Scope) -> Grant:
+    """The grant of ``call`` on its resources in ``registries`` (``None``: any registry)."""
+    resources = sorted({arn for registry in registries for arn in resource_arns(
+        call.resource, registry, scope.prefixes(registry) if registry else {EVERY_REPOSITORY})})
+    sid = "RegistryLevel" if resources == ["*"] else label + _SUFFIXES[call.resource]
+    return Grant(sid, frozenset({call.action}), tuple(resources))
+
+
+def resource_arns(resource: Resource, registry: Registry | None, prefixes: Iterable[str]) -> list[str]:
+    """The ARNs of ``resource`` in ``registry`` (``None``: in any partition, region and account), the replicated
+    ones being those under ``prefixes`` (resource formats: :mod:`replication.cli.command_calls`)."""
+    if resource is Resource.REGISTRY:
+        return ["*"]
+    if resource is Resource.REPLICATION_ROLE:
+        partition, account = (registry.partition, registry.account_id) if registry else ("*", "*")
+        return [f"arn:{partition}:iam::{account}:role{SERVICE_LINKED_ROLE_PATH}{SERVICE_LINKED_ROLE}"]
+    if resource is Resource.REPOSITORY_LIST:
+        names = ["*"]
+    elif resource is Resource.REPLICATED:
+        names = sorted(f"{prefix}*" for prefix in prefixes)
+    else:
+        names = sorted(f"{prefix}*{CANARY_NAME}" for prefix in prefixes)
+    # Wildcards may stand in any ARN segment but the service's (IAM JSON policy reference, "Resource").
+    return [registry.repository_arn(name) if registry else f"arn:*:ecr:*:*:repository/{name}" for name in names]
+
+
+def _document(grants: Sequence[Grant]) -> dict[str, Any]:
+    """One policy: grants with the same resources share a statement (the first one's Sid), actions sorted."""
+    merged: dict[tuple[str, ...], Grant] = {}
+    for grant in grants:
+        known = merged.get(grant.resources)
+        merged[grant.resources] = replace(known, actions=known.actions | grant.actions) if known else grant
+    statements = [{"Sid": g.sid, "Effect": "Allow", "Action": sorted(g.actions), "Resource": list(g.resources)}
+                  for g in merged.values()]
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, Any] | None],
+                notes: Sequence[str]) -> str:
+    """The readable output: for each set of credentials, why each action is there and the document; then what is
+    in none of the documents."""
+    calls = calls_of(command)
+    if scope.source is None:
+        lines = [f"IAM policies for `ecr-replication {command}` in any stack (any partition, account and region; "
+                 "--stack NAME names one stack's registries)"]
+        same_account, others = True, "each other destination account"
+    else:
+        lines = [f"IAM policies for `ecr-replication {command}` in stack {scope.stack} (source registry "
+                 f"{scope.source})"]
+        same_account = any(map(scope.in_source_account, scope.destinations))
+        accounts = sorted({d.account_id for d in scope.destinations if not scope.in_source_account(d)})
+        others = f"destination account{'s' * (len(accounts) > 1)} {', '.join(accounts)}"
+    source_account = f"account {scope.source.account_id}" if scope.source else "the source account"
+    lines += ["", f"source: for the credentials `{command}` reads {source_account} with (--profile, --role-arn)"]
+    lines += _why([c for c in calls if c.side is Side.SOURCE or (same_account and c.side is Side.DESTINATION)],
+                  " of destinations in the source account")
+    lines += [json.dumps(documents["source"], indent=2), ""]
+    if documents["destination"] is None:
+        reads_others = any(c.side is not Side.SOURCE for c in calls)
+        lines.append("destination: none: " + (f"every destination registry of stack {scope.stack} is in the source "
+                                              "account" if reads_others else f"`{command}` reads no other account"))
+    else:
+        lines.append(f"destination: for the role `{command}` reads {others} with (--destination-role-arn, "
+                     "--destination-profile)")
+        lines += _why([c for c in calls if c.side is not Side.SOURCE], "")
+        lines.append(json.dumps(documents["destination"], indent=2))
+    lines += ["", "not in these documents:"]
+    lines += [f"  {action}: {why}" for action, why in NO_PERMISSION_NEEDED.items()]
+    lines.append(f"  {ASSUME_ROLE_NOTE}")
+    lines += [f"note: {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def _why(calls: Sequence[Call], of_destinations: str) -> list[str]:
+    """A table of the actions of ``calls``: on what (a destination's followed by ``of_destinations``), and why."""
+    rows = [(c.action, c.resource.value + (of_destinations if c.side is not Side.SOURCE else ""), c.why)
+            for c in calls]
+    return ["  " + line for line in output.render_table(("ACTION", "ON", "WHY"), rows).splitlines()]

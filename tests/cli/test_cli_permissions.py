@@ -1,0 +1,427 @@
+"""``ecr-replication permissions``: valid least-privilege IAM documents, scoped to a stack's registries and
+replicated prefixes, that grant exactly what the commands call.
+
+What the commands call is held against the record of every AWS call the CLI tests make (``tests/cli/
+recorded_calls.py``: each command run in any test of this folder records its calls, with whose credentials and on
+which registry, whoever answers them). The two tests marked ``after_cli_tests`` run after every other test and
+read that record:
+
+* every recorded call is granted by ``permissions COMMAND``'s document for the credentials that made it (source or
+  destination), on the resources the request names (:func:`requested_resources`);
+* every action a document grants was called by some test with those credentials. This needs the whole folder's
+  record, so a run of only part of it (a ``-k``, a node id, some files) skips it.
+
+The record is the ground truth, not the table: when a command starts calling something new, the first test fails
+and names the command, the credentials, the action and the test that made the call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+import yaml
+
+from replication.cli import permissions
+from replication.cli.command_calls import CALLS, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Resource
+from replication.cli.main import main
+from replication.cli.permissions import Scope, fitted_documents, policy_documents, stack_scope
+from replication.ecr_semantics import Registry as At
+from replication.iam_policy import Resources, pattern_covers
+from replication.limits import MAX_ROLE_INLINE_POLICY_CHARS
+from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.fakes import ClientHook, Delivery, FakeReplication, ReplicationStatuses, status
+from tests.cli.recorded_calls import (ASSUMING_CREDENTIALS, DESELECTED, DESTINATION_CREDENTIALS, RECORDED_CALLS,
+                                      SOURCE_CREDENTIALS, RecordedCall)
+from tests.cli.test_cli_verify import Clock
+from tests.cli.test_cli_verify import run as run_verify
+
+ROOT = Path(__file__).resolve().parents[2]
+WEST, EU = "us-west-2", "eu-west-1"
+ACTION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
+"""An IAM action as ``service:Operation``, with no wildcard."""
+
+
+def printed(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """``ecr-replication permissions ARGV --json``, parsed."""
+    assert main(["permissions", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def stack_project(folder: Path, stack: str, config: Mapping[str, Any]) -> Path:
+    """A copy of the bundled program with ``config`` as its ``Pulumi.<stack>.yaml``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    (folder / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": dict(config)}))
+    return folder
+
+
+def replication_config(source: tuple[str, str], destinations: Iterable[tuple[str, str]],
+                       prefixes: list[str], **extra: Any) -> dict[str, Any]:
+    """The example program's config: ``source`` and each destination as (account, region)."""
+    by_account: dict[str, list[str]] = {}
+    for account, region in destinations:
+        by_account.setdefault(account, []).append(region)
+    return {
+        "pulumi:disable-default-providers": ["aws"],
+        "ecr-replication:source": {"accountId": source[0], "region": source[1]},
+        "ecr-replication:destinations": [{"accountId": a, "regions": r} for a, r in by_account.items()],
+        "ecr-replication:repositoryPrefixes": prefixes,
+        **{f"ecr-replication:{key}": value for key, value in extra.items()},
+    }
+
+
+def allows(document: Mapping[str, Any] | None, action: str, resource: str) -> bool:
+    """Whether an identity policy (Allow statements only, as ``permissions`` prints) lets its holder do ``action``
+    on ``resource`` (an ARN, or ``*`` for an action with no resource type), matching resources as IAM does."""
+    return document is not None and any(
+        statement["Effect"] == "Allow" and action.lower() in (a.lower() for a in statement["Action"])
+        and any(pattern_covers(pattern, Resources.exactly(resource)) for pattern in statement["Resource"])
+        for statement in document["Statement"])
+
+
+def granted(document: Mapping[str, Any] | None) -> set[str]:
+    """Every action a document grants."""
+    return {action for statement in (document or {}).get("Statement", []) for action in statement["Action"]}
+
+
+@cache
+def _input_members(action: str) -> frozenset[str]:
+    service, operation = action.split(":")
+    model = botocore.session.get_session().get_service_model(service).operation_model(operation)
+    return frozenset(model.input_shape.members) if model.input_shape else frozenset()
+
+
+def requested_resources(call: RecordedCall) -> list[str]:
+    """What a recorded call acts on, as IAM authorizes it: the repositories its request names (``repositoryName``,
+    ``repositoryNames``, ``resourceArn``) in the registry of its credentials' account and its region; every
+    repository of that registry (``repository/*``) for an operation that can name repositories but names none
+    (``DescribeRepositories`` listing a registry); ``iam:GetRole``'s role as a service-linked role (the one role
+    the commands read); ``*`` for an operation whose request can't name a repository (botocore's model says which),
+    as the Service Authorization Reference gives those ECR actions no resource type."""
+    params, registry = call.params, call.registry
+    assert registry is not None, f"{call.test}: {call.command} called {call.action} before verifying its credentials"
+    if call.action == "iam:GetRole":
+        return [f"arn:{registry.partition}:iam::{registry.account_id}:role/aws-service-role/"
+                f"replication.ecr.amazonaws.com/{params['RoleName']}"]
+    names = [params["repositoryName"]] if "repositoryName" in params else list(params.get("repositoryNames", ()))
+    if names:
+        return [registry.repository_arn(name) for name in names]
+    if "resourceArn" in params:
+        return [params["resourceArn"]]
+    if _input_members(call.action) & {"repositoryName", "repositoryNames"}:
+        return [registry.repository_arn("*")]
+    return ["*"]
+
+
+def refusals(calls: Iterable[RecordedCall], documents: Mapping[str, Mapping[str, Any] | None],
+             command: str | None = None) -> list[str]:
+    """One line per (command, credentials, action, resource) that ``documents`` (``command`` -> its documents when
+    ``command`` is None) do not grant, naming the first test that made the call and how many did."""
+    found: dict[tuple[str, str, str, str], list[str]] = {}
+    for call in calls:
+        if call.credentials == ASSUMING_CREDENTIALS:  # verifying credentials, or assuming a role from them
+            assert call.action in {*NO_PERMISSION_NEEDED, "sts:AssumeRole"}, (
+                f"{call.test}: `{call.command}` called {call.action} with credentials it had not verified")
+            continue
+        if call.action in NO_PERMISSION_NEEDED:
+            continue
+        mine = documents if command is not None else documents[call.command]
+        for resource in requested_resources(call):
+            if not allows(mine[call.credentials], call.action, resource):
+                generic = re.sub(r"arn:[^:]+:(ecr|iam):[^:]*:\d{12}:", r"arn:*:\1:*:*:", resource)
+                found.setdefault((call.command, call.credentials, call.action, generic), []).append(call.test)
+    return [f"`{cmd}` calls {action} on {resource} with {credentials} credentials ({tests[0]}"
+            f"{f' and {len(tests) - 1} more call(s)' if len(tests) > 1 else ''}), but `ecr-replication permissions "
+            f"{cmd}` does not grant it there: add or fix its row in replication/cli/command_calls.py"
+            for (cmd, credentials, action, resource), tests in sorted(found.items())]
+
+
+# The documents themselves.
+
+@pytest.mark.parametrize("stack", [None, "dev"])
+@pytest.mark.parametrize("command", LIVE_COMMANDS)
+def test_documents_are_valid_least_privilege_iam_policies(command: str, stack: str | None,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Version 2012-10-17, Allow statements with unique Sids, real ``service:Operation`` actions (botocore's model
+    has each operation) and no wildcard action; ``"*"`` only for the actions the table gives no resource type."""
+    extra = ["--stack", stack, "--cwd", str(ROOT)] if stack else []
+    documents = printed(capsys, command, *extra)
+    assert set(documents) == {"source", "destination"}
+    unscoped = {call.action for call in CALLS if call.resource is Resource.REGISTRY}
+    for document in filter(None, documents.values()):
+        assert document["Version"] == "2012-10-17"
+        sids = [statement["Sid"] for statement in document["Statement"]]
+        assert len(sids) == len(set(sids)) and all(re.fullmatch(r"[A-Za-z0-9]+", sid) for sid in sids)
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow" and statement["Action"] and statement["Resource"]
+            for action in statement["Action"]:
+                assert ACTION.match(action), action
+                service, operation = action.split(":")
+                assert operation in botocore.session.get_session().get_service_model(service).operation_names
+            if "*" in statement["Resource"]:
+                assert statement["Resource"] == ["*"] and set(statement["Action"]) <= unscoped
+
+
+def test_without_a_stack_resources_keep_their_type_in_any_account() -> None:
+    documents = policy_documents("verify", Scope())
+    assert documents["destination"] == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "DestinationCanaryRepositories", "Effect": "Allow",
+        "Action": ["ecr:BatchDeleteImage", "ecr:BatchGetRepositoryScanningConfiguration", "ecr:DescribeImages",
+                   "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+                   "ecr:ListTagsForResource"],
+        "Resource": ["arn:*:ecr:*:*:repository/*ecr-replication-canary"]}]}
+    # The source credentials also read destinations in the source account: those actions are in its document too.
+    assert granted(documents["destination"]) < granted(documents["source"])
+    role = "arn:*:iam::*:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication"
+    assert policy_documents("check", Scope())["source"]["Statement"][1]["Resource"] == [role]
+    assert policy_documents("status", Scope())["destination"] is None
+
+
+def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() -> None:
+    """Source 111111111111/us-east-1 replicates prod/ and shared/ to 222222222222 in us-west-2 and eu-west-1 and to
+    its own account in us-west-2: the source credentials read that one too, the role of 222222222222 the others."""
+    documents = policy_documents("verify", stack_scope(ROOT, "dev"))
+    source = {s["Sid"]: s["Resource"] for s in documents["source"]["Statement"]}
+    assert source == {
+        "RegistryLevel": ["*"],
+        "SourceCanaryRepositories": ["arn:aws:ecr:us-east-1:111111111111:repository/prod/*ecr-replication-canary",
+                                     "arn:aws:ecr:us-east-1:111111111111:repository/shared/*ecr-replication-canary"],
+        "SameAccountDestinationsCanaryRepositories": [
+            "arn:aws:ecr:us-west-2:111111111111:repository/prod/*ecr-replication-canary",
+            "arn:aws:ecr:us-west-2:111111111111:repository/shared/*ecr-replication-canary"],
+    }
+    [destination] = documents["destination"]["Statement"]
+    assert destination["Resource"] == [f"arn:aws:ecr:{region}:222222222222:repository/{prefix}/*ecr-replication-canary"
+                                       for region in ("eu-west-1", "us-west-2") for prefix in ("prod", "shared")]
+    assert not allows(documents["destination"], "ecr:DescribeImages",
+                      "arn:aws:ecr:us-west-2:222222222222:repository/dev/ecr-replication-canary")
+    check = policy_documents("check", stack_scope(ROOT, "dev"))
+    assert check["source"]["Statement"][1]["Resource"] == [
+        "arn:aws:iam::111111111111:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication"]
+    status = policy_documents("status", stack_scope(ROOT, "dev"))["source"]["Statement"]
+    assert [(s["Sid"], s["Resource"]) for s in status] == [
+        ("RegistryLevel", ["*"]),
+        ("SourceRepositoryList", ["arn:aws:ecr:us-east-1:111111111111:repository/*"]),
+        ("SourceReplicatedRepositories", ["arn:aws:ecr:us-east-1:111111111111:repository/prod/*",
+                                          "arn:aws:ecr:us-east-1:111111111111:repository/shared/*"])]
+
+
+@pytest.mark.parametrize(("source", "destination", "partition"), [
+    ("cn-north-1", "cn-northwest-1", "aws-cn"), ("us-gov-west-1", "us-gov-east-1", "aws-us-gov")])
+def test_arns_are_in_the_stack_partition(tmp_path: Path, source: str, destination: str, partition: str) -> None:
+    project = stack_project(tmp_path, "part", replication_config((SOURCE, source), [(DEST_A, destination)], ["prod/"]))
+    check = policy_documents("check", stack_scope(project, "part"))
+    assert check["source"]["Statement"][1]["Resource"] == [
+        f"arn:{partition}:iam::{SOURCE}:role/aws-service-role/replication.ecr.amazonaws.com/"
+        "AWSServiceRoleForECRReplication"]
+    verify = policy_documents("verify", stack_scope(project, "part"))
+    assert verify["destination"]["Statement"][0]["Resource"] == [
+        f"arn:{partition}:ecr:{destination}:{DEST_A}:repository/prod/*ecr-replication-canary"]
+
+
+def test_a_stack_with_only_same_account_destinations_needs_no_destination_role(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = stack_project(tmp_path, "one", replication_config((SOURCE, REGION), [(SOURCE, WEST)], ["prod/"]))
+    assert main(["permissions", "import", "--stack", "one", "--cwd", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "destination: none: every destination registry of stack one is in the source account" in out
+    assert re.search(r"\n  ecr:GetRegistryScanningConfiguration +the registry of destinations in the source account +"
+                     r"reads the registry scanning configuration to adopt\n", out)
+
+
+def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["permissions", "check", "--stack", "dev", "--cwd", str(ROOT)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("IAM policies for `ecr-replication check` in stack dev (source registry "
+                          "111111111111/us-east-1)\n\nsource: for the credentials `check` reads account 111111111111")
+    assert ("destination: for the role `check` reads destination account 222222222222 with (--destination-role-arn, "
+            "--destination-profile)") in out
+    assert "  ecr:GetRegistryPolicy  the registry  reads the registry policy that must let the source account" in out
+    assert "  sts:GetCallerIdentity: every command calls it" in out and "  sts:AssumeRole on each role" in out
+    assert main(["permissions", "backfill"]) == 0
+    assert "destination: none: `backfill` reads no other account" in capsys.readouterr().out
+
+
+def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/operations.md shows the dev stack's documents for `check` as the command prints them."""
+    shown = re.search(r"```sh\n(ecr-replication permissions check --stack dev --json)\n```\n\n```json\n(.*?)```",
+                      (ROOT / "docs" / "operations.md").read_text(), re.S)
+    assert shown is not None, "docs/operations.md no longer shows `ecr-replication permissions check --stack dev --json`"
+    assert main([*shown[1].split()[1:], "--cwd", str(ROOT)]) == 0
+    assert capsys.readouterr().out == shown[2], "paste the command's output into docs/operations.md"
+
+
+def test_documents_too_large_for_iam_are_widened_registry_by_registry() -> None:
+    """100 prefixes to three registries: their canary ARNs don't fit a role's 10,240 characters, so registries
+    are named by every repository, the one with the most prefixes first, until the documents fit."""
+    prefixes = frozenset(f"team-{n:03d}/" for n in range(100))
+    destinations = {At(DEST_A, WEST): prefixes, At(DEST_A, EU): prefixes, At(DEST_B, WEST): frozenset({"prod/"})}
+    scope = Scope(At(SOURCE, REGION), destinations, "big")
+    assert permissions.iam_size(policy_documents("verify", scope)["destination"]) > MAX_ROLE_INLINE_POLICY_CHARS
+    documents, notes = fitted_documents("verify", scope)
+    assert all(permissions.iam_size(d) <= MAX_ROLE_INLINE_POLICY_CHARS for d in documents.values())
+    assert notes == [f"registry {SOURCE}/{REGION}: every repository instead of each replicated prefix, so that the "
+                     "documents fit IAM's 10,240 characters",
+                     f"registry {DEST_A}/{EU}: every repository instead of each replicated prefix, so that the "
+                     "documents fit IAM's 10,240 characters"]
+    resources = documents["destination"]["Statement"][0]["Resource"]
+    assert f"arn:aws:ecr:{EU}:{DEST_A}:repository/*ecr-replication-canary" in resources
+    assert f"arn:aws:ecr:{WEST}:{DEST_B}:repository/prod/*ecr-replication-canary" in resources
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["permissions", "check", "--cwd", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == ("ecr-replication permissions: error: --cwd needs --stack (without a stack the "
+                                       "policies name no registry)\n")
+    assert main(["permissions", "plan"]) == 2
+    assert "argument COMMAND: invalid choice: 'plan'" in capsys.readouterr().err
+    assert main(["permissions", "check", "--stack", "dev", "--cwd", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("ecr-replication permissions: error: ")
+
+
+CUSTOM_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+from replication import EcrReplication
+
+source = aws.Provider("source", region="us-east-1"{source_accounts})
+destination = aws.Provider("destination", region="us-west-2", allowed_account_ids=["222222222222"])
+EcrReplication("images", {{"source_provider": source, "source_account_id": "123456789012",
+                          "destinations": [{{"provider": destination, "account_id": {destination_account}}}]}})
+"""
+"""A program of one's own: the source provider names its account or not, the destination account is given as
+written (none of it: a program declaring no replication)."""
+
+
+@pytest.mark.parametrize(("source_accounts", "destination_account", "error"), [
+    (', allowed_account_ids=["123456789012"]', 'pulumi.Output.secret("222222222222")',
+     "stack own: its replication configuration names a secret (an account id given as a secret), which the offline "
+     "plan can't show, so the policies can't name its registries; run permissions without --stack for policies that "
+     "name none"),
+    ("", '"222222222222"',
+     "stack own: the source registry's account is not known offline (provider source): give its provider "
+     "allowedAccountIds, or run permissions without --stack"),
+    (None, None, "stack own declares 0 replication configurations; the live commands read one source registry, so "
+                 "permissions --stack needs exactly one"),
+])
+def test_a_stack_whose_registries_the_plan_cannot_name_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], source_accounts: str | None,
+        destination_account: str | None, error: str) -> None:
+    project = stack_project(tmp_path, "own", {})
+    program = "import pulumi\n" if source_accounts is None else CUSTOM_PROGRAM.format(
+        source_accounts=source_accounts, destination_account=destination_account)
+    (project / "__main__.py").write_text(program)
+    assert main(["permissions", "check", "--stack", "own", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == f"ecr-replication permissions: error: {error}\n"
+
+
+# The documents against the calls a command makes on a live setup that matches a stack.
+
+STACK_SETUP = replication_config((SOURCE, REGION), [(DEST_A, WEST), (SOURCE, EU)], ["prod/"],
+                                 repositorySettings={"imageTagMutability": "IMMUTABLE", "scanOnPush": True})
+"""prod/ replicated from the source to DEST_A/us-west-2 and to the source's own account in eu-west-1."""
+
+
+@pytest.fixture
+def stack_setup(tmp_path: Path, registry: Registry) -> tuple[Path, Scope]:
+    """The live rule :data:`STACK_SETUP` declares, and the stack."""
+    registry.replicate([(WEST, DEST_A), (EU, SOURCE)], ["prod/"])
+    project = stack_project(tmp_path / "project", "live", STACK_SETUP)
+    return project, stack_scope(project, "live")
+
+
+def calls_of_this_test(request: pytest.FixtureRequest) -> list[RecordedCall]:
+    return [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+
+
+def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(
+        cli: Cli, stack_setup: tuple[Path, Scope], registry: Registry, hooks: list[ClientHook],
+        request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    """verify with the stack's plan reads the canary's settings in both destinations, DEST_A's with its own role and
+    eu-west-1's with the source credentials: the documents grant each call on the resources it names, and
+    nothing outside the stack's registries and prefixes."""
+    project, scope = stack_setup
+    statuses = ReplicationStatuses()
+    replication = FakeReplication(statuses, registry.account_session)
+    hooks.extend([statuses.hook, replication.hook])
+    as_declared = {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}}
+    replication.deliver(DEST_A, WEST, Delivery(repository=as_declared))
+    replication.deliver(SOURCE, EU, Delivery(repository=as_declared))
+    plan = project / "plan.json"
+    assert main(["plan", "--stack", "live", "--cwd", str(project), "--no-policies", "--json"]) == 0
+    plan.write_text(capsys.readouterr().out)
+    assert run_verify(cli, Clock(replication), "--expected", str(plan), "--destination-role-arn",
+                      f"{DEST_A}=arn:aws:iam::{DEST_A}:role/verify", "--json") == 0, capsys.readouterr().out
+    calls = calls_of_this_test(request)
+    settings_reads = {(c.credentials, str(c.registry)) for c in calls if c.action == "ecr:ListTagsForResource"}
+    assert settings_reads == {(DESTINATION_CREDENTIALS, f"{DEST_A}/{WEST}"), (SOURCE_CREDENTIALS, f"{SOURCE}/{EU}")}
+    documents = policy_documents("verify", scope)
+    assert refusals(calls, documents, "verify") == []
+    outside = At(DEST_B, WEST).repository_arn("prod/ecr-replication-canary")
+    assert not allows(documents["destination"], "ecr:DescribeImages", outside)
+
+
+def test_the_stack_documents_grant_every_call_status_makes(
+        cli: Cli, stack_setup: tuple[Path, Scope], registry: Registry, hooks: list[ClientHook],
+        request: pytest.FixtureRequest) -> None:
+    _, scope = stack_setup
+    statuses = ReplicationStatuses()
+    hooks.append(statuses.hook)
+    digest = registry.push("prod/api", "v1")
+    registry.push("dev/tool", "v1")
+    statuses.set("prod/api", digest, status(WEST, DEST_A, "COMPLETE"), status(EU, SOURCE, "COMPLETE"))
+    assert cli.main(["status", "--json"]) == 0
+    documents = policy_documents("status", scope)
+    assert refusals(calls_of_this_test(request), documents, "status") == []
+    assert not allows(documents["source"], "ecr:DescribeImages", At(SOURCE, REGION).repository_arn("dev/tool"))
+
+
+# The documents against every call the CLI tests made.
+
+@pytest.mark.after_cli_tests
+def test_every_call_the_cli_tests_make_is_granted(request: pytest.FixtureRequest) -> None:
+    """Each call any test of this folder saw a command make is granted by the command's printed document for the
+    credentials that made it, on the resources the request names (the documents without a stack: any account and
+    region, resource types kept)."""
+    calls = request.config.stash[RECORDED_CALLS].calls
+    if not calls:
+        pytest.skip("no command ran in this session: run tests/cli as a whole")
+    documents = {command: policy_documents(command, Scope()) for command in LIVE_COMMANDS}
+    problems = refusals(calls, documents)
+    assert not problems, "\n".join(problems)
+
+
+def _whole_folder_ran(request: pytest.FixtureRequest) -> bool:
+    """Whether every test of this folder was collected and none deselected or picked out by node id."""
+    folder = Path(__file__).parent
+    files = {item.path for item in request.session.items if item.path.parent == folder}
+    picked = any("::" in arg for arg in request.config.invocation_params.args)
+    return files == set(folder.glob("test_*.py")) and not request.config.stash.get(DESELECTED, False) and not picked
+
+
+@pytest.mark.after_cli_tests
+def test_every_granted_action_was_called_by_some_test(request: pytest.FixtureRequest) -> None:
+    """No document grants an action that no test saw its command call with those credentials."""
+    if not _whole_folder_ran(request):
+        pytest.skip("only part of tests/cli ran, so its record can't say what no test calls")
+    seen = {(c.command, c.credentials, c.action) for c in request.config.stash[RECORDED_CALLS].calls}
+    problems = []
+    for command in LIVE_COMMANDS:
+        for credentials, document in policy_documents(command, Scope()).items():
+            for action in sorted(granted(document)):
+                if (command, credentials, action) not in seen:
+                    problems.append(f"`ecr-replication permissions {command}` grants {action} to the {credentials} "
+                                    f"credentials, but no test in tests/cli saw `{command}` call it with them: "
+                                    "remove its row from replication/cli/command_calls.py, or add the test that "
+                                    "makes the call")
+    assert not problems, "\n".join(problems)
+
