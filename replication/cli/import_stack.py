@@ -103,7 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the Pulumi project folder of the example program; without a Pulumi.yaml, import "
                              "creates the project (default: here)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write)")
+                        help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write, and a "
+                             "copy of the file)")
     options.add_destination_access(parser)
 
 
@@ -189,8 +190,11 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     ]
     text = stack_file_text(values, header, project.namespace, replaced.settings if replaced else None,
                            replaced.config if replaced else None)
-    with _offline_project(project, args.stack, text) as files:
-        checked = _declared(files, imported)
+    try:
+        with _offline_project(project, args.stack, text) as files:
+            checked = _declared(files, imported)
+    except StackFileError as error:  # what the replaced file kept that the Pulumi CLI can't load (.inf in config)
+        raise CliError(f"the stack file import would write can't be read: {error}") from None
     if isinstance(checked, str):
         outcome.refused.append(checked)
         return

@@ -127,13 +127,13 @@ def misread(token: str) -> str | None:
     if isinstance(value, go_yaml.GoTime):
         return (f"{token} is a timestamp to the Pulumi CLI (go-yaml v3), which passes the program '{value.string()}', "
                 f'not what was written: quote it ("{token}")')
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # unloadable() says what is wrong with it
-    text = go_yaml.go_json(value)
+    finite = not isinstance(value, float) or math.isfinite(value)  # a map key: Pulumi spells an infinity +Inf
+    text = go_yaml.go_json(value) if finite else go_yaml.go_float_text(value, json_style=False)
     if text == token:
         return None
+    number = f", or write {text} if it is that number" if finite else ""
     return (f"{token} is read by the Pulumi CLI (go-yaml v3) as the number {text}, not as written: quote it "
-            f'("{token}") if it is text, such as an account id, or write {text} if it is that number')
+            f'("{token}") if it is text, such as an account id{number}')
 
 
 def _unloadable(value: Any, token: str) -> str | None:

@@ -532,6 +532,21 @@ def test_a_failed_write_leaves_the_file_as_it_was(
                                                          "__main__.py"]
 
 
+def test_a_kept_value_the_cli_cannot_load_stops_the_import(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Another namespace's `.inf` is kept as it is, and Pulumi's config can't hold it: one line, nothing written."""
+    stack_file(project).write_text("config:\n  other:limit: .inf\n")
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ecr-replication import: error: the stack file import would write can't be read: {stack_file(project)}: "
+        "line 9: other:limit: .inf is an infinity to the Pulumi CLI (go-yaml v3), which its config can't hold (it keeps "
+        "numbers as JSON): the CLI can't load this file; quote it if it is text")
+    assert stack_file(project).read_text() == "config:\n  other:limit: .inf\n"
+    assert not (project / f"Pulumi.{STACK}.yaml.bak").exists()
+
+
 def test_import_writes_where_stack_config_dir_says_and_plan_reads_it_back(
         cli: Cli, registry: Registry, templates: Stubber, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 19 item 6: repositories named like numbers (ECR allows `0o17`, `1e3`, `012`) are written quoted, so

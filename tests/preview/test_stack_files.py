@@ -275,3 +275,17 @@ def test_a_missing_stack_file_names_where_it_was_looked_for(tmp_path: Path, caps
     assert capsys.readouterr().err.splitlines()[0] == (
         f"note: {tmp_path} has no stacks/Pulumi.prod.yaml: the stack's config is empty, as for the Pulumi CLI (the "
         "project's defaults apply)")
+
+
+def test_project_level_values_become_text_as_pulumi_makes_them(tmp_path: Path) -> None:
+    """pkg/workspace/config.go: a non-null default wins over value; strings, ints and booleans become %v text, the
+    rest JSON (a timestamp as its RFC 3339 JSON string)."""
+    project(tmp_path)
+    with (tmp_path / "Pulumi.yaml").open("a") as project_file:
+        project_file.write("config:\n  other:n: {value: 0o17}\n  other:when: {value: 2001-12-14}\n"
+                           "  other:both: {default: a, value: b}\n  other:unset: {default: ~, value: b}\n"
+                           "  other:list: [0x10, 1e3]\n")
+    config = load_stack(tmp_path, "test").config
+    assert {k: v for k, v in config.items() if k.startswith("other:")} == {
+        "other:n": "15", "other:when": '"2001-12-14T00:00:00Z"', "other:both": "a", "other:unset": "b",
+        "other:list": "[16,1000]"}
