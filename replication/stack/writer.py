@@ -33,10 +33,14 @@ class _Dumper(yaml.SafeDumper):
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     """A string plain when a plain scalar keeps it (:func:`plain_keeps`; the emitter still quotes what YAML's
     syntax needs quoted), else quoted: double quotes, or single ones around JSON text (a policy document) so its
-    own quotes stay readable."""
+    own quotes stay readable. Text with a line break or another unprintable character is double-quoted, the one
+    style that escapes it (``\\n``, ``\\N``): YAML 1.1 takes U+0085 for a line break and YAML 1.2 doesn't, so
+    any other style reads back differently."""
+    if not value.isprintable():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if plain_keeps(value) and value.strip() == value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-    style = "'" if '"' in value and "'" not in value and "\n" not in value else '"'
+    style = "'" if '"' in value and "'" not in value else '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -28,6 +28,7 @@ SHAPES = [written for written, _ in READINGS] + [
     "0o17/", "1e3/", "true", "null", "2001-12-14", "2001-12-14T21:59:43Z", "1:30", "yes", "No", "012", "0x1F",
     "- item", "a: b", "#hash", "@at", "`tick", "'single'", '"double"', "{flow}", "[list]", "a #b", " lead", "trail ",
     "line\nbreak", "tab\tinside", "*alias", "&anchor", "!tag", "%percent", "?", ":", "|", ">",
+    "next\x85line", '"\x85', "line\u2028separator", "\r",
 ]
 """Texts a plain scalar changes, or YAML syntax needs quoted."""
 
@@ -92,6 +93,16 @@ def test_a_prefix_sid_or_condition_value_of_another_type_s_shape_is_quoted(proje
     assert f'          Sid: "{shape}"' in text.splitlines()
     assert f'              aws:PrincipalTag/team: "{shape}"' in text.splitlines()
     assert read_back(project, values)["ecr-replication:repositoryPrefixes"] == [shape]
+
+
+def test_a_line_break_only_yaml_1_1_knows_is_escaped(project: Path) -> None:
+    """U+0085 is a line break to YAML 1.1 (PyYAML's emitter folds it inside single quotes) and not to YAML 1.2:
+    only a double-quoted escape reads back the same to both (found by the property above)."""
+    values = config(["next\x85line"], "s", "c", "team", '"\x85', "111111111111", 1, True)
+    assert '"next\\Nline"' in stack_file_text(values)
+    read = read_back(project, values)
+    assert read["ecr-replication:repositoryPrefixes"] == ["next\x85line"]
+    assert read["ecr-replication:repositorySettings"]["tags"] == {"team": '"\x85'}
 
 
 def test_values_kept_from_other_namespaces_keep_their_meaning(project: Path) -> None:
