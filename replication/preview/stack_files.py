@@ -105,8 +105,9 @@ def _read_yaml(path: Path, text: str | None = None) -> _Document:
     return _Document(path, document, node)
 
 
-def misread(token: str) -> str | None:
-    """Why a plain scalar written ``token`` in the program's namespace is not read as written, or ``None``.
+def misread(token: str, project_level: bool = False) -> str | None:
+    """Why a plain scalar written ``token`` in the program's namespace (of ``Pulumi.yaml`` when ``project_level``)
+    is not read as written, or ``None``.
 
     One rule, on :func:`go_yaml.resolve`'s reading (what the Pulumi CLI reads): text must be text to YAML 1.1
     readers too (``yes``, ``1:30``, ``2001-12-14 21:59:43.10 -5`` aren't); a number or timestamp must reach the
@@ -125,8 +126,8 @@ def misread(token: str) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, go_yaml.GoTime):
-        return (f"{token} is a timestamp to the Pulumi CLI (go-yaml v3), which passes the program '{value.string()}', "
-                f'not what was written: quote it ("{token}")')
+        return (f"{token} is a timestamp to the Pulumi CLI (go-yaml v3), which passes the program "
+                f"'{_config_text(value, project_level)}', not what was written: quote it (\"{token}\")")
     finite = not isinstance(value, float) or math.isfinite(value)  # a map key: Pulumi spells an infinity +Inf
     text = go_yaml.go_json(value) if finite else go_yaml.go_float_text(value, json_style=False)
     if text == token:
@@ -146,23 +147,23 @@ def _unloadable(value: Any, token: str) -> str | None:
 
 
 def _check_scalars(document: _Document, key: str, node: yaml.Node | None, own: bool,
-                   path: tuple[str | int, ...] = (), map_key: bool = False) -> None:
+                   path: tuple[str | int, ...] = (), map_key: bool = False, project_level: bool = False) -> None:
     """Stop at the first value under config ``key`` the Pulumi CLI can't load, or, in the program's ``own``
     namespace, the first plain scalar (a value or a ``map_key``) :func:`misread` objects to."""
     if isinstance(node, yaml.ScalarNode):
         problem = None if map_key else _unloadable(go_yaml.scalar_value(node), node.value)
         if problem is None and own and getattr(node, "plain", False):
-            problem = misread(node.value)
+            problem = misread(node.value, project_level)
         if problem is not None:
             raise StackFileError(f"{document.path}: line {node.start_mark.line + 1}: {property_path(key, path)}: {problem}")
     elif isinstance(node, yaml.MappingNode):
         for name, value in node.value:
             inner = (*path, go_yaml.key_text(go_yaml.scalar_value(name)) if isinstance(name, yaml.ScalarNode) else "")
-            _check_scalars(document, key, name, own, inner, map_key=True)
-            _check_scalars(document, key, value, own, inner)
+            _check_scalars(document, key, name, own, inner, True, project_level)
+            _check_scalars(document, key, value, own, inner, False, project_level)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            _check_scalars(document, key, value, own, (*path, index))
+            _check_scalars(document, key, value, own, (*path, index), False, project_level)
 
 
 def _config_text(value: Any, project_level: bool) -> str:
@@ -291,7 +292,7 @@ def _project_config(document: _Document, project: str) -> dict[str, str]:
             name = "default" if entry.get("default") is not None else "value"
             entry = entry.get(name)
             node = next((v for k, v in node.value if k.value == name), None) if isinstance(node, yaml.MappingNode) else None
-        _check_scalars(document, qualified, node, qualified.startswith(f"{project}:"))
+        _check_scalars(document, qualified, node, qualified.startswith(f"{project}:"), project_level=True)
         if entry is not None:
             config[qualified] = _config_text(entry, project_level=True)
     return config

@@ -289,3 +289,13 @@ def test_project_level_values_become_text_as_pulumi_makes_them(tmp_path: Path) -
     assert {k: v for k, v in config.items() if k.startswith("other:")} == {
         "other:n": "15", "other:when": '"2001-12-14T00:00:00Z"', "other:both": "a", "other:unset": "b",
         "other:list": "[16,1000]"}
+
+
+def test_a_project_level_timestamp_says_what_pulumi_yaml_gives_the_program(tmp_path: Path) -> None:
+    """createConfigValue: a time.Time isn't a primitive, so it reaches the program as JSON (its RFC 3339 string)."""
+    project(tmp_path)
+    with (tmp_path / "Pulumi.yaml").open("a") as project_file:
+        project_file.write("config:\n  adopt:\n    default: 2030-01-01\n")
+    assert load_error(tmp_path).endswith(
+        "line 10: ecr-replication:adopt: 2030-01-01 is a timestamp to the Pulumi CLI (go-yaml v3), which passes the "
+        "program '\"2030-01-01T00:00:00Z\"', not what was written: quote it (\"2030-01-01\")")
