@@ -5,8 +5,9 @@ registry its rules name, the registry policy (cross-account destinations), the r
 the registry scanning configuration: each registry only with credentials verified (STS) to be in its own account
 (--destination-role-arn / --destination-profile for other accounts, as for `check`).
 
-Then it writes DIR/Pulumi.STACK.yaml for the example program (replication.stack.program) in the project in DIR,
-or, in a folder without Pulumi.yaml, creates that project too (Pulumi.yaml named ecr-replication, python runtime,
+Then it writes Pulumi.STACK.yaml for the example program (replication.stack.program) in the project in DIR
+(in the project's stackConfigDir, as the Pulumi CLI reads it), or, in a folder without Pulumi.yaml, creates that
+project too (Pulumi.yaml named ecr-replication, python runtime,
 and a __main__.py running the installed package's program): the source, the destinations grouped by account with
 their regions and prefixes (what each destination receives, not the rule layout), the repository settings the
 creation templates and scanning configuration express, every other statement of each registry policy as
@@ -15,8 +16,9 @@ imports the live resources instead of creating them. Before writing it runs the 
 and compares what it declares with what was read: each resource is adopted as is, or rewritten into a document
 that keeps everything live (said per resource), and nothing live is removed. An existing stack file is only
 replaced with --force, which replaces the program's namespace and keeps the rest: the stack's secrets settings,
-other namespaces' keys, and each account's profile and roleArn (matched by accountId); stderr says what it kept
-and what it replaced.
+other namespaces' keys, and each account's profile and roleArn (matched by accountId, else by the account a
+roleArn names, and the source entry's to the source); it copies the old file to Pulumi.STACK.yaml.bak (or .bak.2,
+...) first, then replaces it in one step, and stderr says what it kept, what it replaced and where the copy is.
 
 Refused, with one line per item and nothing written: a filter other than PREFIX_MATCH, deleteReplication,
 creation template settings the component has no argument for (a custom role, resource tags, KMS, another
@@ -57,6 +59,7 @@ from replication.stack.adoption_review import Review, review
 from replication.stack.importer import ImportedConfig, LiveSetup, config_from_live
 from replication.stack.replaced_file import (ReplacedFile, accounts_without_credentials, read_replaced, summary,
                                              with_credentials)
+from replication.stack.safe_write import back_up, write_atomically
 from replication.stack.schema import NAMESPACE
 from replication.stack.writer import stack_file_text
 
@@ -80,6 +83,8 @@ class Outcome:
     written: bool = False
     created: list[Path] = field(default_factory=list)
     """The project files written besides the stack file (a folder without a project)."""
+    backup: Path | None = None
+    """The copy of the stack file ``--force`` replaced."""
 
     @property
     def exit_code(self) -> int:
@@ -98,7 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the Pulumi project folder of the example program; without a Pulumi.yaml, import "
                              "creates the project (default: here)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write)")
+                        help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write, and a "
+                             "copy of the file)")
     options.add_destination_access(parser)
 
 
@@ -111,6 +117,8 @@ class Project:
     """The project's name: the config namespace the program reads."""
     files: dict[str, str]
     """The project files to create (``Pulumi.yaml``, ``__main__.py``): none for an existing project."""
+    stack_file: Path
+    """Where the project keeps the stack's file (its ``stackConfigDir`` honoured)."""
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -121,13 +129,14 @@ def _project(args: argparse.Namespace) -> Project:
             raise CliError(f"{directory} has a __main__.py but no Pulumi.yaml: run import in the project's folder, "
                            "or in one without a program (import creates the project)")
         return Project(directory, NAMESPACE, {"Pulumi.yaml": program.project_file(NAMESPACE),
-                                              "__main__.py": program.PROGRAM_FILE})
+                                              "__main__.py": program.PROGRAM_FILE},
+                       directory / f"Pulumi.{args.stack}.yaml")
     try:
         files = load_stack(directory, args.stack, stack_text="")
     except StackFileError as error:
         raise CliError(f"{error}; run import in the example program's project folder, or in a folder without "
                        "Pulumi.yaml (import creates the project)") from None
-    return Project(directory, files.project, {})
+    return Project(directory, files.project, {}, files.path)
 
 
 def _check_target(path: Path, force: bool) -> None:
@@ -145,9 +154,8 @@ def _replaced(path: Path, namespace: str) -> ReplacedFile | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``import``, print what it found and did, and return its exit code."""
     project = _project(args)
-    target = project.directory / f"Pulumi.{args.stack}.yaml"
-    _check_target(target, args.force)
-    outcome = Outcome(target)
+    _check_target(project.stack_file, args.force)
+    outcome = Outcome(project.stack_file)
     result = read_setup(Sessions.from_args(args))
     live = result.setup
     outcome.read = [f"registry {live.source}: replication configuration with {len(live.rules)} rule(s)"]
@@ -171,7 +179,7 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     kept: list[str] = []
     gone: list[str] = []
     if replaced is not None:
-        values, kept, gone = with_credentials(imported.values, replaced.credentials, project.namespace)
+        values, kept, gone = with_credentials(imported.values, replaced, project.namespace)
     to_add = accounts_without_credentials(values, project.namespace)
     header = [
         f"Stack {args.stack} of the EcrReplication example program, written by `ecr-replication import` from the",
@@ -182,8 +190,11 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     ]
     text = stack_file_text(values, header, project.namespace, replaced.settings if replaced else None,
                            replaced.config if replaced else None)
-    with _offline_project(project, args.stack, text) as files:
-        checked = _declared(files, imported)
+    try:
+        with _offline_project(project, args.stack, text) as files:
+            checked = _declared(files, imported)
+    except StackFileError as error:  # what the replaced file kept that the Pulumi CLI can't load (.inf in config)
+        raise CliError(f"the stack file import would write can't be read: {error}") from None
     if isinstance(checked, str):
         outcome.refused.append(checked)
         return
@@ -196,12 +207,26 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     for name, content in project.files.items():
         (project.directory / name).write_text(content, encoding="utf-8")
         outcome.created.append(project.directory / name)
-    outcome.stack_file.write_text(text, encoding="utf-8")
+    _write(outcome, text)
     outcome.written = True
     outcome.to_add = to_add
-    if replaced is not None:
-        for line in summary(replaced, outcome.stack_file, kept, [*replaced.unmatched, *gone]):
+    if replaced is not None and outcome.backup is not None:
+        for line in summary(replaced, outcome.stack_file, kept, [*replaced.unmatched, *gone], outcome.backup):
             output.note(line)
+
+
+def _write(outcome: Outcome, text: str) -> None:
+    """Write the stack file in one step (its folder made if it is a stackConfigDir not made yet, as the Pulumi CLI
+    makes it), after copying the file it replaces: nothing the user wrote is lost without a copy."""
+    path = outcome.stack_file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            outcome.backup = back_up(path)
+        write_atomically(path, text)
+    except OSError as error:
+        kept = f", and a copy is in {outcome.backup}" if outcome.backup else ""
+        raise CliError(f"{path} could not be written ({error.strerror or error}): it is as it was{kept}") from None
 
 
 @contextlib.contextmanager
@@ -249,6 +274,7 @@ def _print(outcome: Outcome, as_json: bool) -> None:
             "toAdd": outcome.to_add,
             "notes": outcome.notes,
             "created": [str(path) for path in outcome.created],
+            "backup": str(outcome.backup) if outcome.backup else None,
         }
         output.print_json(document)
         return

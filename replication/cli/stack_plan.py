@@ -8,6 +8,7 @@ The program runs in the Pulumi SDK's mock mode with the stack's config; every fa
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ def stack_files(project: Path, stack: str) -> Any:
     except StackFileError as error:
         raise CliError(str(error)) from None
     if files.stack_file is None:
-        note(f"note: {project} has no Pulumi.{stack}.yaml: the stack's config is empty, as for the Pulumi CLI "
-             "(the project's defaults apply)")
+        note(f"note: {project} has no {os.path.relpath(files.path, project)}: the stack's config is empty, as for the "
+             "Pulumi CLI (the project's defaults apply)")
     return files
 
 

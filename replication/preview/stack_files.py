@@ -10,17 +10,23 @@ secret, as the CLI marks a key holding a secret anywhere. The ciphertext is drop
 secret keys also name each encrypted value inside a key by its path (``ns:source.roleArn``), which the CLI can't
 tell a program.
 
-PyYAML reads YAML 1.1; the Pulumi CLI reads stack files with go-yaml v3 (``sdk/go/common/encoding/marshal.go``),
-which resolves plain scalars differently (go-yaml ``resolve.go``): only ``true``/``false`` (any case form) are
-booleans, and an unquoted number with a leading 0 is octal when its digits allow and otherwise a float (PyYAML:
-the string as written). In the program's own namespace, a plain scalar the two read differently, or a number
-not read as written (``accountId: 022222222222`` is 2454267026 to both), is an error naming the file, line, key
-and what was written, so the offline plan never reads a config other than the one ``pulumi up`` gets.
+The files are read as the Pulumi CLI reads them (:mod:`replication.preview.go_yaml`: go-yaml v3's resolution, and
+the text Pulumi's config makes of each value): ``0o17`` is 15, ``1e3`` 1000, ``yes`` the text "yes", a date a
+timestamp; a key given twice, or a NaN or infinity in the config (which Pulumi keeps as JSON), is an error the
+CLI makes too. In the program's own namespace a plain scalar must also be read as written
+(:func:`misread`): one YAML 1.1 readers take for another type (``yes``, ``1:30``), or a number or timestamp the
+program would get as other text than was written (``022222222222`` is 2454267026, ``1e3`` is 1000), is an error
+naming the file, line, key and what was written, so the offline plan never reads a config other than the one
+``pulumi up`` gets, nor one the user didn't mean.
+
+The stack file is ``Pulumi.<stack>.yaml`` in the project's ``stackConfigDir`` (relative to the project folder;
+the older ``config: <dir>`` spelling too), else beside ``Pulumi.yaml``: :func:`stack_file_path`.
 """
 
 from __future__ import annotations
 
-import json
+import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,32 +36,15 @@ from typing import Any
 import yaml
 
 from replication.errors import SECRET
+from replication.preview import go_yaml
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-_LEADING_ZERO = re.compile(r"([-+]?)0([0-9]+)")
-"""An unquoted number with a leading 0: octal to YAML 1.1 and go-yaml v3 when its digits are 0-7; with an 8 or 9
-a float to go-yaml v3 (``strconv.ParseFloat``) and a string to PyYAML."""
-
-_YAML11_ONLY_BOOLEANS = frozenset(form for word in ("yes", "no", "on", "off")
-                                  for form in (word, word.capitalize(), word.upper()))
-"""Booleans to PyYAML's YAML 1.1 resolver (``yes|Yes|YES|no|…|off|Off|OFF`` besides the true/false forms) that
-go-yaml v3 reads as strings (its resolve table holds only the true/false forms)."""
+PROJECT_FILE = "Pulumi.yaml"
 
 
 class StackFileError(Exception):
     """A missing or malformed project or stack file; the message names the file."""
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, marking each scalar node written plain (unquoted and untagged): only those are
-    resolved by the readers' rules, which differ."""
-
-    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
-        event = self.peek_event()
-        node = super().compose_scalar_node(anchor)
-        node.plain = bool(event.implicit[0]) and event.style is None  # type: ignore[attr-defined]
-        return node
 
 
 @dataclass(frozen=True)
@@ -66,11 +55,14 @@ class StackFiles:
     stack: str
     program: Path
     config: dict[str, str]
-    """``namespace:key`` -> value as the program reads it (JSON text for objects and lists)."""
+    """``namespace:key`` -> value as the program reads it (JSON text for objects, lists and numbers)."""
     secret_keys: list[str]
     """Keys holding an encrypted value, then the path of each encrypted value nested inside a key."""
+    path: Path
+    """Where the project keeps the stack's file (:func:`stack_file_path`), whether or not it exists."""
     stack_file: Path | None = None
-    """The stack file read; ``None`` when there is none (an empty stack config)."""
+    """The stack file read (``path``, or the one given as text); ``None`` when there is none (an empty stack
+    config)."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +85,15 @@ class _Document:
 
 
 def _read_yaml(path: Path, text: str | None = None) -> _Document:
-    """The YAML mapping in ``path`` (or ``text``, what ``path`` would hold)."""
+    """The YAML mapping in ``path`` (or ``text``, what ``path`` would hold), as the Pulumi CLI decodes it."""
     if text is None and not path.is_file():
         raise StackFileError(f"{path}: no such file")
-    loader = _Loader(path.read_text(encoding="utf-8") if text is None else text)
+    loader = go_yaml.Loader(path.read_text(encoding="utf-8") if text is None else text)
     try:
         node = loader.get_single_node()
         document = (loader.construct_document(node) if node is not None else None) or {}
+    except go_yaml.GoYamlError as error:
+        raise StackFileError(f"{path}: line {error.line}: {error.problem}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -111,42 +105,76 @@ def _read_yaml(path: Path, text: str | None = None) -> _Document:
     return _Document(path, document, node)
 
 
-def _misread(token: str) -> str | None:
-    """Why a plain scalar written as ``token`` is not what the Pulumi CLI reads, or read differently offline."""
-    number = _LEADING_ZERO.fullmatch(token)
-    if number is not None:
-        sign, digits = number.groups()
-        octal = not set(digits) & {"8", "9"}
-        read = int(sign + digits, 8 if octal else 10)
-        how = f"the octal number {read}" if octal else f"the number {read} (a float to go-yaml v3; PyYAML keeps the text)"
-        return (f"{token} is an unquoted number with a leading 0, which the Pulumi CLI reads as {how}, not as "
-                f'written: quote it ("{token}") if it is text, such as an account id, or drop the leading 0 if it is '
-                "a number")
-    if token in _YAML11_ONLY_BOOLEANS:
-        return (f"{token} is a boolean to YAML 1.1 but the string '{token}' to the Pulumi CLI (go-yaml v3 reads only "
-                "true and false as booleans): write true or false, or quote it if it is text")
+def misread(token: str, project_level: bool = False) -> str | None:
+    """Why a plain scalar written ``token`` in the program's namespace (of ``Pulumi.yaml`` when ``project_level``)
+    is not read as written, or ``None``.
+
+    One rule, on :func:`go_yaml.resolve`'s reading (what the Pulumi CLI reads): text must be text to YAML 1.1
+    readers too (``yes``, ``1:30``, ``2001-12-14 21:59:43.10 -5`` aren't); a number or timestamp must reach the
+    program as the text written (``0o17``, ``017``, ``0x1F``, ``1_000``, ``+12``, ``1e3`` and dates don't).
+    Booleans and null read the same to both (go-yaml's forms are YAML 1.1's)."""
+    value = go_yaml.resolve(token)
+    if isinstance(value, str):
+        other = go_yaml.yaml11_tag(token)
+        if go_yaml.short_tag(other) == go_yaml.STR:
+            return None
+        kind = {go_yaml.BOOL: "a boolean", go_yaml.INT: "a number", go_yaml.FLOAT: "a number",
+                go_yaml.TIMESTAMP: "a timestamp", go_yaml.NULL: "null"}.get(go_yaml.short_tag(other), "not text")
+        fix = ("it reads only true and false as booleans: write true or false, or quote it if it is text"
+               if kind == "a boolean" else "quote it if it is text")
+        return f"{token} is {kind} to YAML 1.1 but the text '{token}' to the Pulumi CLI (go-yaml v3): {fix}"
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, go_yaml.GoTime):
+        return (f"{token} is a timestamp to the Pulumi CLI (go-yaml v3), which passes the program "
+                f"'{_config_text(value, project_level)}', not what was written: quote it (\"{token}\")")
+    finite = not isinstance(value, float) or math.isfinite(value)  # a map key: Pulumi spells an infinity +Inf
+    text = go_yaml.go_json(value) if finite else go_yaml.go_float_text(value, json_style=False)
+    if text == token:
+        return None
+    number = f", or write {text} if it is that number" if finite else ""
+    return (f"{token} is read by the Pulumi CLI (go-yaml v3) as the number {text}, not as written: quote it "
+            f'("{token}") if it is text, such as an account id{number}')
+
+
+def _unloadable(value: Any, token: str) -> str | None:
+    """Why the Pulumi CLI can't load a config value: it keeps every value as JSON text (``config/object.go``
+    ``MarshalString``), which has no NaN nor infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return (f"{token} is {'NaN' if math.isnan(value) else 'an infinity'} to the Pulumi CLI (go-yaml v3), which its "
+                "config can't hold (it keeps numbers as JSON): the CLI can't load this file; quote it if it is text")
     return None
 
 
-def _check_scalars(document: _Document, key: str, node: yaml.Node | None, path: tuple[str | int, ...] = ()) -> None:
-    """Stop at the first plain scalar under ``key`` that :func:`_misread` objects to."""
+def _check_scalars(document: _Document, key: str, node: yaml.Node | None, own: bool,
+                   path: tuple[str | int, ...] = (), map_key: bool = False, project_level: bool = False) -> None:
+    """Stop at the first value under config ``key`` the Pulumi CLI can't load, or, in the program's ``own``
+    namespace, the first plain scalar (a value or a ``map_key``) :func:`misread` objects to."""
     if isinstance(node, yaml.ScalarNode):
-        problem = _misread(node.value) if getattr(node, "plain", False) else None
+        problem = None if map_key else _unloadable(go_yaml.scalar_value(node), node.value)
+        if problem is None and own and getattr(node, "plain", False):
+            problem = misread(node.value, project_level)
         if problem is not None:
             raise StackFileError(f"{document.path}: line {node.start_mark.line + 1}: {property_path(key, path)}: {problem}")
     elif isinstance(node, yaml.MappingNode):
         for name, value in node.value:
-            _check_scalars(document, key, value, (*path, str(name.value)))
+            inner = (*path, go_yaml.key_text(go_yaml.scalar_value(name)) if isinstance(name, yaml.ScalarNode) else "")
+            _check_scalars(document, key, name, own, inner, True, project_level)
+            _check_scalars(document, key, value, own, inner, False, project_level)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            _check_scalars(document, key, value, (*path, index))
+            _check_scalars(document, key, value, own, (*path, index), False, project_level)
 
 
-def _config_text(value: Any) -> str:
-    """A config value as the program receives it."""
+def _config_text(value: Any, project_level: bool) -> str:
+    """A config value as the program receives it: a string as it is, anything else as Go's JSON; from a stack
+    file a timestamp is ``Time.String()`` (``config/object.go``), from ``Pulumi.yaml`` ints and booleans are
+    ``%v`` (the same text) and the rest JSON (``pkg/workspace/config.go`` ``createConfigValue``)."""
     if isinstance(value, str):
         return value
-    return json.dumps(value) if isinstance(value, (Mapping, list)) else json.dumps(value).strip('"')
+    if isinstance(value, go_yaml.GoTime) and not project_level:
+        return value.string()
+    return go_yaml.go_json(value, project_level=project_level)
 
 
 def property_path(key: str, segments: Sequence[str | int]) -> str:
@@ -164,7 +192,8 @@ def property_path(key: str, segments: Sequence[str | int]) -> str:
 
 
 def _is_secure(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"secure"}
+    """Pulumi's ``isSecureValue``: a map of exactly one ``secure`` key holding a string."""
+    return isinstance(value, Mapping) and set(value) == {"secure"} and isinstance(value["secure"], str)
 
 
 def _without_ciphertext(value: Any, key: str, path: tuple[str | int, ...], secrets: list[str]) -> Any:
@@ -183,16 +212,51 @@ def _qualified(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
+def _stack_file_path(project: _Document, stack: str) -> Path:
+    """Where ``project`` keeps ``stack``'s file: pulumi/pulumi ``sdk/go/common/workspace/paths.go``
+    ``ProjectStackPath`` joins the project folder, ``stackConfigDir`` and ``Pulumi.<stack>.yaml`` with Go's
+    ``filepath.Join``, which cleans the result (``..`` taken lexically) and keeps an absolute ``stackConfigDir``
+    inside the project folder; ``project.go`` ``RewriteConfigPathIntoStackConfigDir`` reads ``config: <dir>`` as
+    ``stackConfigDir`` and refuses both. The project file reference: "Config directory location relative to the
+    location of Pulumi.yaml"."""
+    data = project.data
+    folder = data.get("stackConfigDir")
+    legacy = data.get("config")
+    if isinstance(legacy, str):
+        if "stackConfigDir" in data:
+            raise StackFileError(f"{project.path}: config and stackConfigDir both name the stack files' folder; the "
+                                 "Pulumi CLI refuses that: use only stackConfigDir")
+        folder = legacy
+    if folder is not None and not isinstance(folder, str):
+        raise StackFileError(f"{project.path}: stackConfigDir must be a folder name (got {folder!r})")
+    name = f"Pulumi.{stack}.yaml"
+    if not folder:
+        return project.path.parent / name
+    return Path(os.path.normpath(f"{project.path.parent}/{folder}/{name}"))
+
+
+def _project(directory: Path) -> tuple[_Document, str]:
+    """``Pulumi.yaml`` in ``directory``, and the project's name."""
+    document = _read_yaml(directory / PROJECT_FILE)
+    name = document.data.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError(f"{document.path}: 'name' is missing")
+    return document, name
+
+
+def stack_file_path(directory: Path, stack: str) -> Path:
+    """Where the project in ``directory`` keeps ``stack``'s ``Pulumi.<stack>.yaml``: in its ``stackConfigDir``,
+    relative to the project folder, else beside ``Pulumi.yaml``."""
+    return _stack_file_path(_project(directory)[0], stack)
+
+
 def load_stack(directory: Path, stack: str, stack_text: str | None = None) -> StackFiles:
-    """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` in ``directory`` (none: an empty stack config); with
-    ``stack_text``, that is the stack file's content (a stack file not written yet, as ``ecr-replication import``
-    checks one before writing it)."""
-    project_file = directory / "Pulumi.yaml"
-    project_read = _read_yaml(project_file)
+    """Read ``Pulumi.yaml`` in ``directory`` and the stack's file (:func:`stack_file_path`; none: an empty stack
+    config); with ``stack_text``, that is the stack file's content (a stack file not written yet, as
+    ``ecr-replication import`` checks one before writing it)."""
+    project_read, project = _project(directory)
+    project_file = project_read.path
     project_doc = project_read.data
-    project = project_doc.get("name")
-    if not isinstance(project, str) or not project:
-        raise StackFileError(f"{project_file}: 'name' is missing")
     runtime = project_doc.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
@@ -204,30 +268,33 @@ def load_stack(directory: Path, stack: str, stack_text: str | None = None) -> St
     if not program.is_file():
         raise StackFileError(f"{project_file}: the program {program} does not exist")
 
+    stack_path = _stack_file_path(project_read, stack)
     config = _project_config(project_read, project)
-    stack_file = directory / f"Pulumi.{stack}.yaml"
-    found = stack_text is not None or stack_file.is_file()
+    found = stack_text is not None or stack_path.is_file()
     secret_keys: list[str] = []
     if found:
-        secret_keys = _stack_config(_read_yaml(stack_file, stack_text), project, config)
-    return StackFiles(project, stack, program, config, secret_keys, stack_file if found else None)
+        secret_keys = _stack_config(_read_yaml(stack_path, stack_text), project, config)
+    return StackFiles(project, stack, program, config, secret_keys, stack_path, stack_path if found else None)
 
 
 def _project_config(document: _Document, project: str) -> dict[str, str]:
-    """The project-level config defaults of ``Pulumi.yaml`` (a declaration gives its ``default`` or ``value``)."""
+    """The project-level config of ``Pulumi.yaml``: a declaration gives its ``default``, else its ``value``
+    (``pkg/workspace/config.go``: a non-null default wins); a short form ``key: value`` is that value."""
+    entries = document.data.get("config")
+    if not isinstance(entries, Mapping):  # none, or the older spelling of stackConfigDir
+        return {}
     nodes = document.config_nodes()
     config: dict[str, str] = {}
-    for key, entry in (document.data.get("config") or {}).items():
+    for key, entry in entries.items():
         qualified = _qualified(project, str(key))
         node = nodes.get(str(key))
         if isinstance(entry, Mapping):
-            name = "default" if "default" in entry else "value"
+            name = "default" if entry.get("default") is not None else "value"
             entry = entry.get(name)
             node = next((v for k, v in node.value if k.value == name), None) if isinstance(node, yaml.MappingNode) else None
-        if qualified.startswith(f"{project}:"):
-            _check_scalars(document, qualified, node)
+        _check_scalars(document, qualified, node, qualified.startswith(f"{project}:"), project_level=True)
         if entry is not None:
-            config[qualified] = _config_text(entry)
+            config[qualified] = _config_text(entry, project_level=True)
     return config
 
 
@@ -239,10 +306,9 @@ def _stack_config(document: _Document, project: str, config: dict[str, str]) -> 
     nested: list[str] = []
     for key, value in (document.data.get("config") or {}).items():
         qualified = _qualified(project, str(key))
-        if qualified.startswith(f"{project}:"):
-            _check_scalars(document, qualified, nodes.get(str(key)))
+        _check_scalars(document, qualified, nodes.get(str(key)), qualified.startswith(f"{project}:"))
         inside: list[str] = []
-        config[qualified] = _config_text(_without_ciphertext(value, qualified, (), inside))
+        config[qualified] = _config_text(_without_ciphertext(value, qualified, (), inside), project_level=False)
         if inside:
             secret_keys.append(qualified)
             nested += [path for path in inside if path != qualified]

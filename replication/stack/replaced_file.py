@@ -8,18 +8,22 @@ Everything else in the file is the user's, and is kept:
 * config keys of other namespaces (``aws:region``, ``pulumi:tags``, other libraries'), as they are, and the other
   providers ``pulumi:disable-default-providers`` names besides ``aws``;
 * each account's credentials (``profile`` and ``roleArn``; encrypted ones as their ciphertext, which the kept
-  settings still decrypt), matched by ``accountId`` and given to the entry the account's provider takes them from
-  (:func:`provider_entries`).
+  settings still decrypt), given to the entry the account's provider takes them from (:func:`provider_entries`).
+  The account is the entry's ``accountId``; where that is encrypted or not an account id, the one a plaintext
+  ``roleArn`` names (a provider assuming it acts in that account, which the program pins it to), or, for
+  ``source``, the source account (a stack has one source).
 
 Replaced: every key of the program's namespace, and keys the program would reject as meant for it
 (:func:`~replication.stack.schema.stray_key_problem`). Credentials that can't be matched to an account the import
-writes (an encrypted or malformed ``accountId``, an account no longer replicated to) are reported, not kept.
-Comments are not kept (the file is read as data).
+writes (a destination whose account nothing in its entry spells, an account no longer replicated to, a second
+entry of an account naming other credentials) are reported, not kept. Comments are not kept (the file is read as
+data, as the Pulumi CLI reads it: :mod:`replication.preview.go_yaml`); the import keeps a copy of the file.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +32,16 @@ from typing import Any
 import yaml
 
 from replication import limits
+from replication.preview import go_yaml
 from replication.preview.stack_files import StackFileError
 from replication.stack.schema import Segment, render_path, stray_key_problem
 from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
 
 CREDENTIAL_KEYS = ("profile", "roleArn")
 """The keys of a ``source`` or ``destinations`` entry that say how the program reaches its account."""
+
+_ROLE_ACCOUNT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):role/")
+"""The account in a role ARN (``arn:aws:iam::222222222222:role/deployer``)."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,16 @@ class Credentials:
     """``profile`` and/or ``roleArn``: a string, or ``{secure: …}`` (never printed)."""
     entry: str
     """The config path of the entry they came from."""
+    matched_by: str = ""
+    """How their account is known when the entry's ``accountId`` doesn't say it; empty when it does."""
+
+    def keys(self) -> str:
+        """``profile and roleArn (encrypted)``: which keys, never their values."""
+        return " and ".join(f"{k} (encrypted)" if isinstance(v, Mapping) else k for k, v in self.values.items())
 
     def describe(self) -> str:
-        """``roleArn (encrypted), from ns:destinations[1]``: which keys, never their values."""
-        keys = [f"{k} (encrypted)" if isinstance(v, Mapping) else k for k, v in self.values.items()]
-        return f"{' and '.join(keys)}, from {self.entry}"
+        """``roleArn (encrypted), from ns:destinations[1]``, and how their account is known if not by ``accountId``."""
+        return f"{self.keys()}, from {self.entry}" + (f" ({self.matched_by})" if self.matched_by else "")
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,8 @@ class ReplacedFile:
     names more than ``aws``, with ``aws``)."""
     credentials: dict[str, Credentials]
     """Account id -> the credentials its entries gave (the first entry naming any)."""
+    source: Credentials | None
+    """The ``source`` entry's credentials when nothing in it spells its account: the source account's."""
     replaced: tuple[str, ...]
     """The config keys the import replaces."""
     unmatched: tuple[str, ...]
@@ -83,9 +98,24 @@ def _entries(config: Mapping[str, Any], namespace: str) -> list[tuple[tuple[Segm
     return entries
 
 
-def _credentials(config: Mapping[str, Any], namespace: str) -> tuple[dict[str, Credentials], list[str]]:
-    """The credentials of each account the replaced file names, and those that can't be matched to one."""
+def _owner(entry: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The account an entry's credentials are for, and how that is known when not by its ``accountId``: the
+    account a plaintext ``roleArn`` names (the program requires it to be the entry's own)."""
+    account = _account(entry.get("accountId"))
+    if account is not None:
+        return account, ""
+    why = "is encrypted" if isinstance(entry.get("accountId"), Mapping) else "is not an account id"
+    role = entry.get("roleArn")
+    named = _ROLE_ACCOUNT.match(role) if isinstance(role, str) else None
+    return (named[1], f"its accountId {why}: the account its roleArn names") if named else (None, why)
+
+
+def _credentials(config: Mapping[str, Any], namespace: str
+                 ) -> tuple[dict[str, Credentials], Credentials | None, list[str]]:
+    """The credentials of each account the replaced file names, the source entry's when nothing in it names its
+    account, and one line per credentials that can't be kept."""
     found: dict[str, Credentials] = {}
+    source: Credentials | None = None
     unmatched: list[str] = []
     for path, entry in _entries(config, namespace):
         if not isinstance(entry, Mapping):
@@ -94,14 +124,19 @@ def _credentials(config: Mapping[str, Any], namespace: str) -> tuple[dict[str, C
         if not values:
             continue
         where = render_path(path, namespace)
-        account = _account(entry.get("accountId"))
-        if account is None:
-            why = "is encrypted" if isinstance(entry.get("accountId"), Mapping) else "is not an account id"
-            unmatched.append(f"{where}: {' and '.join(values)}: its accountId {why}, so they can't be matched to an "
-                             "account")
+        account, how = _owner(entry)
+        if account is None and path == ("source",):
+            source = Credentials(values, where, f"its accountId {how}: the stack's one source")
             continue
-        found.setdefault(account, Credentials(values, where))
-    return found, unmatched
+        if account is None:
+            unmatched.append(f"{where}: {' and '.join(values)}: its accountId {how} and no plaintext roleArn names its "
+                             "account, so they can't be matched to an account")
+            continue
+        credentials = Credentials(values, where, how)
+        first = found.setdefault(account, credentials)
+        if first is not credentials and first.values != values:
+            unmatched.append(f"{where}: {credentials.keys()}: account {account}'s credentials come from {first.entry}")
+    return found, source, unmatched
 
 
 def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
@@ -110,7 +145,7 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
     if not path.exists():
         return None
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = go_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
     config = (document.get("config") or {}) if isinstance(document, Mapping) else None
@@ -127,9 +162,9 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
             replaced.append(name)
         else:
             kept[name] = value
-    credentials, unmatched = _credentials(config, namespace)
+    credentials, source, unmatched = _credentials(config, namespace)
     settings = {str(k): v for k, v in document.items() if k != "config"}
-    return ReplacedFile(settings, kept, credentials, tuple(replaced), tuple(unmatched))
+    return ReplacedFile(settings, kept, credentials, source, tuple(replaced), tuple(unmatched))
 
 
 def provider_entries(values: Mapping[str, Any]) -> list[tuple[tuple[Segment, ...], str]]:
@@ -145,23 +180,31 @@ def provider_entries(values: Mapping[str, Any]) -> list[tuple[tuple[Segment, ...
     return entries
 
 
-def with_credentials(values: Mapping[str, Any], credentials: Mapping[str, Credentials], namespace: str
+def with_credentials(values: Mapping[str, Any], replaced: ReplacedFile, namespace: str
                      ) -> tuple[dict[str, Any], list[str], list[str]]:
-    """``values`` with each account's kept credentials in its provider's entry; a line per account given them,
-    and a line per kept credentials whose account the import doesn't write."""
+    """``values`` with each account's kept credentials in its provider's entry (the source's: those matched to
+    its account, else the replaced source entry's); a line per account given them, and a line per kept
+    credentials the import doesn't place."""
     placed = copy.deepcopy(dict(values))
     lines: list[str] = []
+    gone: list[str] = []
     accounts = set()
     for path, account in provider_entries(placed):
         accounts.add(account)
-        found = credentials.get(account)
+        found = replaced.credentials.get(account)
+        if path == ("source",) and replaced.source is not None:
+            if found is None:
+                found = replaced.source
+            elif found.values != replaced.source.values:
+                gone.append(f"{replaced.source.entry}: {replaced.source.keys()}: account {account}'s credentials come "
+                            f"from {found.entry}")
         if found is None:
             continue
         entry: dict[str, Any] = placed[str(path[0])] if len(path) == 1 else placed[str(path[0])][int(path[1])]
         entry.update(found.values)
         lines.append(f"account {account}: {found.describe()}, now in {render_path(path, namespace)}")
-    gone = [f"{found.entry}: {' and '.join(found.values)}: account {account} is no longer replicated to"
-            for account, found in credentials.items() if account not in accounts]
+    gone += [f"{found.entry}: {found.keys()}: account {account} is no longer replicated to"
+             for account, found in replaced.credentials.items() if account not in accounts]
     return placed, lines, gone
 
 
@@ -175,9 +218,10 @@ def accounts_without_credentials(values: Mapping[str, Any], namespace: str) -> l
     return lines
 
 
-def summary(replaced: ReplacedFile, path: Path, kept_credentials: Sequence[str], not_kept: Sequence[str]) -> list[str]:
-    """What an import keeps of the file at ``path`` and what it replaces, in lines for stderr (key names only,
-    never a value)."""
+def summary(replaced: ReplacedFile, path: Path, kept_credentials: Sequence[str], not_kept: Sequence[str],
+            backup: Path) -> list[str]:
+    """What an import keeps of the file at ``path``, what it replaces, and where the copy of the file as it was
+    is (``backup``), in lines for stderr (key names only, never a value)."""
     lines = []
     if replaced.settings:
         lines.append(f"keeping from {path}: {', '.join(replaced.settings)} (the stack's own settings)")
@@ -188,4 +232,5 @@ def summary(replaced: ReplacedFile, path: Path, kept_credentials: Sequence[str],
     if replaced.replaced:
         lines.append(f"replacing in {path}: {', '.join(replaced.replaced)}, with what was read from AWS")
     lines.append(f"not keeping the comments of {path}")
+    lines.append(f"the replaced {path}, as it was, is in {backup}")
     return lines

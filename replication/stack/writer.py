@@ -1,9 +1,12 @@
 """Write a ``Pulumi.<stack>.yaml`` for the example program from config values, walking the same schema the reader
 checks (:data:`replication.stack.schema.STACK_KEYS`): a key the schema doesn't declare can't be written.
 
-The text is deterministic: keys in the schema's order, the keys of maps and policy statements sorted, account
-ids double-quoted (a YAML number would drop leading zeros), nothing that depends on time or the machine. The
-stack disables the default aws provider (``pulumi:disable-default-providers: [aws]``) like the bundled one.
+The text is deterministic: keys in the schema's order, the keys of maps and policy statements sorted, nothing
+that depends on time or the machine. Every string a plain scalar would not keep as that string is quoted: to the
+Pulumi CLI's go-yaml v3 (``0o17``, ``1e3``, ``012``, ``true``, ``null``, an account id) and to YAML 1.1 readers
+(``yes``, ``1:30``), as go-yaml's own encoder does (:func:`replication.preview.go_yaml.plain_keeps`); what the
+writer writes reads back, as the CLI reads it, as the values given. The stack disables the default aws provider
+(``pulumi:disable-default-providers: [aws]``) like the bundled one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from replication.preview.go_yaml import GoTime, plain_keeps
 from replication.stack.schema import NAMESPACE, STACK_KEYS, Key, ValueType
 
 DISABLE_DEFAULT_PROVIDERS = {"pulumi:disable-default-providers": ["aws"]}
@@ -27,19 +31,27 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """A string plain when YAML reads it back as that string, else quoted: double quotes, or single ones around
-    JSON text (a policy document) so its own quotes stay readable."""
-    try:
-        plain = yaml.safe_load(value) == value  # "222222222222", "true", "{...}" would come back as another type
-    except yaml.YAMLError:
-        plain = False
-    if plain and value.strip() == value:
+    """A string plain when a plain scalar keeps it (:func:`plain_keeps`; the emitter still quotes what YAML's
+    syntax needs quoted), else quoted: double quotes, or single ones around JSON text (a policy document) so its
+    own quotes stay readable. Text with a line break or another unprintable character is double-quoted, the one
+    style that escapes it (``\\n``, ``\\N``): YAML 1.1 takes U+0085 for a line break and YAML 1.2 doesn't, so
+    any other style reads back differently."""
+    if not value.isprintable():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    if plain_keeps(value) and value.strip() == value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-    style = "'" if '"' in value and "'" not in value and "\n" not in value else '"'
+    style = "'" if '"' in value and "'" not in value else '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _timestamp(dumper: yaml.SafeDumper, value: GoTime) -> yaml.ScalarNode:
+    """A timestamp kept from a replaced file, as it was written: go-yaml reads it back as the same timestamp
+    (tagged ``!!timestamp`` by the emitter where PyYAML's YAML 1.1 resolver wouldn't take it for one)."""
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.written)
+
+
 _Dumper.add_representer(str, _string)
+_Dumper.add_representer(GoTime, _timestamp)
 
 
 def _ordered(key: Key, value: Any) -> Any:

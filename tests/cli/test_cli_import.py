@@ -25,6 +25,7 @@ import yaml
 from botocore.stub import Stubber
 
 from replication.cli.main import main
+from replication.stack import safe_write
 from replication.ecr_semantics import Registry as Destination
 from replication.ecr_semantics import replicated_prefixes, rules_from_api
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
@@ -403,29 +404,32 @@ config:
   pulumi:tags: {{team: platform}}
   ecr_replication:repositoryPrefix: [legacy/]
   ecr-replication:source:
-    accountId: "{SOURCE}"
+    accountId: {{secure: {CIPHERTEXT}}}
     region: {REGION}
     profile: ecr-source
   ecr-replication:destinations:
     - accountId: {{secure: {CIPHERTEXT}}}
       regions: [{WEST}]
-      roleArn: arn:aws:iam::{DEST_B}:role/lost
-    - accountId: "{DEST_A}"
+      profile: whose
+    - accountId: {{secure: {CIPHERTEXT}}}
       regions: [{WEST}]
-      roleArn:
-        secure: {CIPHERTEXT}
+      roleArn: arn:aws:iam::{DEST_A}:role/deployer
     - accountId: "{DEST_B}"
       regions: [{EU}]
       profile: retired
+  # the team's note
   ecr-replication:adopt: true
 """
-"""A stack file the user edited after a first import: credentials per account (one encrypted), other namespaces,
-a misspelt namespace, an entry whose account id is encrypted, an account no longer replicated to."""
+"""A stack file the user edited after a first import: account ids encrypted (``pulumi config set --secret
+--path``), each account's credentials, other namespaces, a misspelt namespace, an entry nothing in which says its
+account, an account no longer replicated to, a comment."""
 
 
 def test_force_keeps_what_the_user_added_and_says_what_it_replaces(
         cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19 item 7: with accountId encrypted, the source's profile stays the source's (a stack has one source)
+    and a roleArn goes to the account it names; what can't be placed is said; the file as it was is kept."""
     stack_file(project).write_text(EDITED)
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
     code = run_import(cli, project, "--json", "--force")
@@ -443,31 +447,134 @@ def test_force_keeps_what_the_user_added_and_says_what_it_replaces(
     assert config["pulumi:tags"] == {"team": "platform"}
     assert config["ecr-replication:source"] == {"accountId": SOURCE, "region": REGION, "profile": "ecr-source"}
     assert config["ecr-replication:destinations"][0] == {
-        "accountId": DEST_A, "regions": [WEST], "roleArn": {"secure": CIPHERTEXT},
+        "accountId": DEST_A, "regions": [WEST], "roleArn": f"arn:aws:iam::{DEST_A}:role/deployer",
         "registryPolicyStatements": config["ecr-replication:destinations"][0]["registryPolicyStatements"]}
     assert "profile" not in config["ecr-replication:destinations"][1]  # the source account's: its provider is source's
-    err = captured.err
+    backup = project / f"Pulumi.{STACK}.yaml.bak"
+    assert backup.read_text() == EDITED and report["backup"] == str(backup)
     path = stack_file(project)
-    assert err.splitlines() == [
+    assert captured.err.splitlines() == [
         f"keeping from {path}: encryptionsalt (the stack's own settings)",
         f"keeping from {path}: pulumi:disable-default-providers, aws:region, pulumi:tags (config the import doesn't "
         "write)",
-        f"keeping the credentials of account {SOURCE}: profile, from ecr-replication:source, now in "
-        "ecr-replication:source",
-        f"keeping the credentials of account {DEST_A}: roleArn (encrypted), from ecr-replication:destinations[1], now "
-        "in ecr-replication:destinations[0]",
-        "not keeping ecr-replication:destinations[0]: roleArn: its accountId is encrypted, so they can't be matched "
-        "to an account",
+        f"keeping the credentials of account {SOURCE}: profile, from ecr-replication:source (its accountId is "
+        "encrypted: the stack's one source), now in ecr-replication:source",
+        f"keeping the credentials of account {DEST_A}: roleArn, from ecr-replication:destinations[1] (its accountId is "
+        "encrypted: the account its roleArn names), now in ecr-replication:destinations[0]",
+        "not keeping ecr-replication:destinations[0]: profile: its accountId is encrypted and no plaintext roleArn "
+        "names its account, so they can't be matched to an account",
         f"not keeping ecr-replication:destinations[2]: profile: account {DEST_B} is no longer replicated to",
         f"replacing in {path}: ecr_replication:repositoryPrefix, ecr-replication:source, ecr-replication:destinations, "
         "ecr-replication:adopt, with what was read from AWS",
         f"not keeping the comments of {path}",
+        f"the replaced {path}, as it was, is in {backup}",
     ]
-    assert CIPHERTEXT not in err
+    assert CIPHERTEXT not in captured.err
     code, plan_json = plan(project, capsys, "--json", "--no-policies")
     assert code == 0
     providers = {p["name"]: p for p in json.loads(plan_json)["providers"]}
-    assert CIPHERTEXT not in plan_json and "[secret]" in json.dumps(providers[f"destination-{DEST_A}"])
+    assert f"arn:aws:iam::{DEST_A}:role/deployer" in json.dumps(providers[f"destination-{DEST_A}"])
+
+
+def test_an_encrypted_role_is_kept_for_the_account_id_beside_it(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The ciphertext is kept as it is (the kept encryptionsalt still decrypts it), and never printed."""
+    stack_file(project).write_text(f"encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB\nconfig:\n"
+                                   f"  ecr-replication:destinations:\n"
+                                   f"    - {{accountId: '{DEST_A}', regions: [{WEST}], roleArn: {{secure: {CIPHERTEXT}}}}}\n")
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 0
+    err = capsys.readouterr().err
+    assert f"keeping the credentials of account {DEST_A}: roleArn (encrypted), from ecr-replication:destinations[0], " \
+           "now in ecr-replication:destinations[0]" in err.splitlines()
+    assert CIPHERTEXT not in err
+    destination = yaml.safe_load(stack_file(project).read_text())["config"]["ecr-replication:destinations"][0]
+    assert destination["roleArn"] == {"secure": CIPHERTEXT}
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
+    assert code == 0 and CIPHERTEXT not in plan_json
+    assert "[secret]" in json.dumps({p["name"]: p for p in json.loads(plan_json)["providers"]}[f"destination-{DEST_A}"])
+
+
+def test_each_force_keeps_its_own_copy(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A second --force never overwrites the first copy: each replaced file has one, with its permissions."""
+    stack_file(project).write_text("config: {}\n# first\n")
+    stack_file(project).chmod(0o600)
+    for _ in range(2):
+        no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+        assert run_import(cli, project, "--force") == 0
+    first, second = project / f"Pulumi.{STACK}.yaml.bak", project / f"Pulumi.{STACK}.yaml.bak.2"
+    assert first.read_text() == "config: {}\n# first\n"
+    assert second.read_text() == stack_file(project).read_text()  # the second run replaced the first's output
+    assert oct(first.stat().st_mode & 0o777) == oct(stack_file(project).stat().st_mode & 0o777) == "0o600"
+    assert capsys.readouterr().err.splitlines()[-1] == f"the replaced {stack_file(project)}, as it was, is in {second}"
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+
+
+def test_a_failed_write_leaves_the_file_as_it_was(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The new file is written beside the old one and renamed over it (os.replace) only once complete, after the
+    copy exists: a failing rename (a full disk, a read-only folder) leaves the old file whole."""
+    stack_file(project).write_text(EDITED)
+    seen: list[bool] = []
+
+    def failing_replace(source: str, target: str) -> None:
+        seen.append((project / f"Pulumi.{STACK}.yaml.bak").exists())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safe_write.os, "replace", failing_replace)
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 2
+    assert seen == [True]
+    assert stack_file(project).read_text() == EDITED
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ecr-replication import: error: {stack_file(project)} could not be written (No space left on device): it is "
+        f"as it was, and a copy is in {project / f'Pulumi.{STACK}.yaml.bak'}")
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.adopted.yaml", "Pulumi.adopted.yaml.bak", "Pulumi.yaml",
+                                                         "__main__.py"]
+
+
+def test_a_kept_value_the_cli_cannot_load_stops_the_import(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Another namespace's `.inf` is kept as it is, and Pulumi's config can't hold it: one line, nothing written."""
+    stack_file(project).write_text("config:\n  other:limit: .inf\n")
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ecr-replication import: error: the stack file import would write can't be read: {stack_file(project)}: "
+        "line 9: other:limit: .inf is an infinity to the Pulumi CLI (go-yaml v3), which its config can't hold (it keeps "
+        "numbers as JSON): the CLI can't load this file; quote it if it is text")
+    assert stack_file(project).read_text() == "config:\n  other:limit: .inf\n"
+    assert not (project / f"Pulumi.{STACK}.yaml.bak").exists()
+
+
+def test_import_writes_where_stack_config_dir_says_and_plan_reads_it_back(
+        cli: Cli, registry: Registry, templates: Stubber, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19 item 6: repositories named like numbers (ECR allows `0o17`, `1e3`, `012`) are written quoted, so
+    the Pulumi CLI reads the same prefixes; the file goes to the project's stackConfigDir, where `plan` (and the
+    CLI) read it, instead of a file the CLI never reads."""
+    rule = {"destinations": [{"region": WEST, "registryId": DEST_A}],
+            "repositoryFilters": [{"filter": p, "filterType": "PREFIX_MATCH"} for p in ("0o17", "1e3", "012")]}
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    destination_policy(registry, policy(CONSOLE_GRANT))
+    service_linked_role(registry)
+    with (project / "Pulumi.yaml").open("a") as project_file:
+        project_file.write("stackConfigDir: stacks\n")
+    no_templates(templates, Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert code == 0, report
+    written = project / "stacks" / f"Pulumi.{STACK}.yaml"
+    assert report["stackFile"] == str(written) and not stack_file(project).exists()
+    lines = written.read_text().splitlines()
+    assert lines[lines.index("  ecr-replication:repositoryPrefixes:") + 1:][:3] == [
+        '    - "0o17"', '    - "1e3"', '    - "012"']
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(plan_json)["replicationConfiguration"] == {"rules": [rule]}
 
 
 def test_a_folder_without_a_project_gets_one_that_plans(
