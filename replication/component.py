@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.adoption import Adoption
+from replication.argument_names import check_argument_names
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
@@ -42,6 +43,7 @@ class EcrReplication(pulumi.ComponentResource):
     """The registry policy document the component manages in each destination registry, keyed by registry host."""
 
     def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_names(args, EcrReplicationArgs)
         source_provider = args.get("source_provider")
         # A destination is same-account when it passes the very source_provider object (identity, not equality:
         # two provider objects may reach one account, which only their looked-up account ids can tell; the model

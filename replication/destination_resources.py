@@ -16,7 +16,8 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.adoption import Adoption
-from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name
+from replication.model import (DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name,
+                               template_role_policy_name)
 from replication.repository_settings import RepositorySettings, template_prefixes
 
 ModelInput = Callable[[Callable[[ReplicationModel], Any]], Any]
@@ -75,7 +76,7 @@ def _template_roles(
             opts=opts,
         )
         role_policy = aws.iam.RolePolicy(
-            f"{name}-template-role-policy-{first.account_label}",
+            template_role_policy_name(name, first),
             role=role.name,
             policy=model_input(lambda m, ps=positions: documents.template_role_policy([m.destinations[i] for i in ps])),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),

@@ -21,5 +21,14 @@ REPOSITORY_CREATION_TEMPLATE: Final = "aws:ecr/repositoryCreationTemplate:Reposi
 REPOSITORY: Final = "aws:ecr/repository:Repository"
 """Type token of a repository."""
 
+LIFECYCLE_POLICY: Final = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+"""Type token of a repository's lifecycle policy."""
+
+REPOSITORY_POLICY: Final = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+"""Type token of a repository's permissions policy."""
+
 ROLE: Final = "aws:iam/role:Role"
 """Type token of an IAM role (the creation templates' role)."""
+
+ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
+"""Type token of an IAM role's inline policy (the creation templates' role's)."""
