@@ -13,6 +13,7 @@ from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
+from replication.provider_facts import provider_check, provider_claims
 
 TYPE_TOKEN = "ecr-replication:index:EcrReplication"
 """The component's Pulumi type token."""
@@ -54,6 +55,8 @@ class EcrReplication(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, {}, opts)
         if validated is None:
             validated = _Validated.after_lookups(spec, args, self)
+        # Every child waits for the explicit account ids and regions to agree with their providers.
+        checked = provider_check(provider_claims(spec, args), self)
 
         providers = [destination["provider"] for destination in args["destinations"]]
         adoption = Adoption(spec.adopt_existing)
@@ -69,11 +72,12 @@ class EcrReplication(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         provider=providers[slot.index],
+                        depends_on=[checked],
                         import_=adoption.registry_document(slot.account_id, slot.region),
                     ),
                 )
             )
-        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption)
+        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption, checked)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
             replication_configuration=validated.input(documents.replication_configuration_input),
@@ -81,7 +85,7 @@ class EcrReplication(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=source_provider,
-                depends_on=policies + settings,
+                depends_on=[*policies, *settings, checked],
                 import_=adoption.registry_document(spec.source_account_id, spec.source_region),
             ),
         )

@@ -257,9 +257,12 @@ def _plain(principal: object) -> bool:
     return principal is None or isinstance(principal, str)
 
 
-def _explicit_str(value: object) -> str | None:
-    """A plain string stays, anything else (absent, or a Pulumi output) is resolved later."""
-    return value if isinstance(value, str) else None
+def _explicit_account(field: str, value: object) -> str | None:
+    """An explicit account id, checked; ``None`` when it is absent or a Pulumi output, resolved later. A number is
+    refused here: it would only fail once looked-up values resolve, with a less helpful message."""
+    if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return check_account_id(field, value)
+    return None
 
 
 ProviderCheck = Callable[[str, object], bool]
@@ -278,9 +281,7 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
     if not isinstance(destinations, Sequence) or not destinations:
         raise ReplicationConfigError("destinations", destinations, "name at least one destination")
 
-    source_account = _explicit_str(args.get("source_account_id"))
-    if source_account is not None:
-        check_account_id("source_account_id", source_account)
+    source_account = _explicit_account("source_account_id", args.get("source_account_id"))
     source_region = args.get("source_region")
     if source_region is not None:
         check_region("source_region", source_region)
@@ -352,9 +353,8 @@ def _destination_slots(
 ) -> list[DestinationSlot]:
     """The slots (one per region) of destination ``index``."""
     field = f"destinations[{index}]"
-    account = _explicit_str(destination.get("account_id"))
+    account = _explicit_account(f"{field}.account_id", destination.get("account_id"))
     if account is not None:
-        check_account_id(f"{field}.account_id", account)
         if same_provider and source_account is not None and account != source_account:
             raise ReplicationConfigError(
                 f"{field}.account_id",
