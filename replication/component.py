@@ -14,8 +14,9 @@ from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
 from replication.provider_facts import provider_check, provider_claims
+from replication.resource_types import ECR_REPLICATION
 
-TYPE_TOKEN = "ecr-replication:index:EcrReplication"
+TYPE_TOKEN = ECR_REPLICATION
 """The component's Pulumi type token."""
 
 T = TypeVar("T")

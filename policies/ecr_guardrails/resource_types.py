@@ -3,6 +3,9 @@ read. Copied byte for byte to ``policies/ecr_guardrails/`` (``tests/test_shared_
 
 from typing import Final
 
+ECR_REPLICATION: Final = "ecr-replication:index:EcrReplication"
+"""Type token of the EcrReplication component (the parent of everything it declares)."""
+
 AWS_PROVIDER_TYPE: Final = "pulumi:providers:aws"
 """Type token of the AWS provider resource."""
 
