@@ -10,11 +10,13 @@ and tests each constraint at its bound). Limits both products share live in :mod
 value, citing both); the checks only the component needs live here: the IAM names pulumi-aws generates, destination
 region names, and the region-in-partition check.
 
-Sources (terraform-provider-aws, as pulumi-aws 7.51.1 bridges it): ``internal/service/ecr/*.go``,
-``internal/service/iam/role.go``, ``role_policy.go`` and ``validate.go``, ``internal/verify/validate.go``,
-``internal/provider/sdkv2/region.go``; pulumi-aws ``provider/resources.go`` and ``provider/autonaming.go``
-(autonaming). The figures a test can read from the installed pulumi-aws (its SDK docstrings) are compared there, so
-an upgrade that changes them is noticed.
+Sources: terraform-provider-aws v6 ``internal/service/ecr/*.go``, ``internal/service/iam/role.go``,
+``role_policy.go`` and ``validate.go``, ``internal/verify`` (``regionRegexp``, ``ValidAccountID``),
+``internal/provider/sdkv2/region.go``; pulumi-aws ``provider/resource_overrides.go`` and ``provider/autonaming.go``
+(autonaming). They were read in the 2026 sources of both repositories: the commit pulumi-aws 7.51.1's ``upstream``
+submodule pins could not be resolved here, so the figures the installed pulumi-aws states itself (its SDK
+docstrings: rules, destinations per rule, tag filter length and wildcards) are compared by a test, and an upgrade
+that changes them fails it.
 """
 
 import re
@@ -209,17 +211,19 @@ CONSTRAINTS: Final[dict[str, tuple[SchemaConstraint, ...]]] = {
         _REGION,
     ),
     ROLE: (
-        SchemaConstraint("name", "1 to 64 of `[\\w+=,.@-]` (`validResourceName(roleNameMaxLen)`); pulumi-aws "
-                         "generates `<resource name>-<7 random>` within 64", "1 to 64, same characters",
-                         "the component's name checked: the role's resource name plus 8 fits, without spaces"),
+        SchemaConstraint("name", "1 to 64 of `[\\w+=,.@-]` (`validResourceName(roleNameMaxLen)`), `ConflictsWith` "
+                         "`namePrefix`; pulumi-aws generates `<resource name>-<7 random>` within 64",
+                         "1 to 64, same characters", "neither given: the component's name is checked so that the "
+                         "role's resource name plus 8 fits, without spaces"),
         SchemaConstraint("description", "0 to 1,000 characters, no `“` or `‘`", "at most 1,000",
                          "a fixed text, well within"),
         SchemaConstraint("assumeRolePolicy", _POLICY_JSON, "an IAM policy", "the ECR user guide's trust policy"),
     ),
     ROLE_POLICY: (
-        SchemaConstraint("name", "1 to 128 of `[\\w+=,.@-]` (`validRolePolicyName`); pulumi-aws generates "
-                         "`<resource name>-<7 random>` within 255", "1 to 128, same characters",
-                         "the component's name checked: the policy's resource name plus 8 fits in 128"),
+        SchemaConstraint("name", "1 to 128 of `[\\w+=,.@-]` (`validRolePolicyName`), `ConflictsWith` `namePrefix`; "
+                         "pulumi-aws generates `<resource name>-<7 random>` within 255", "1 to 128, same characters",
+                         "neither given: the component's name is checked so that the policy's resource name plus 8 "
+                         "fits in 128"),
         SchemaConstraint("policy", "an IAM policy document (`verify.ValidIAMPolicyJSON`)", "a role's inline policies "
                          "total 10,240 characters (IAM quotas)", "`limits.MAX_ROLE_INLINE_POLICY_CHARS`: resources "
                          "widened to fit"),
