@@ -8,12 +8,15 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.adoption import Adoption
+from replication.argument_names import check_argument_names
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_destination_settings
 from replication.errors import ReplicationConfigError
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
+from replication.provider_facts import provider_check, provider_claims
+from replication.resource_types import ECR_REPLICATION
 
-TYPE_TOKEN = "ecr-replication:index:EcrReplication"
+TYPE_TOKEN = ECR_REPLICATION
 """The component's Pulumi type token."""
 
 T = TypeVar("T")
@@ -42,6 +45,7 @@ class EcrReplication(pulumi.ComponentResource):
     """The registry policy document the component manages in each destination registry, keyed by registry host."""
 
     def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_argument_names(args, EcrReplicationArgs)
         source_provider = args.get("source_provider")
         # A destination is same-account when it passes the very source_provider object (identity, not equality:
         # two provider objects may reach one account, which only their looked-up account ids can tell; the model
@@ -52,6 +56,8 @@ class EcrReplication(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, {}, opts)
         if validated is None:
             validated = _Validated.after_lookups(spec, args, self)
+        # Every child waits for the explicit account ids and regions to agree with their providers.
+        checked = provider_check(provider_claims(spec, args), self)
 
         providers = [destination["provider"] for destination in args["destinations"]]
         adoption = Adoption(spec.adopt_existing)
@@ -67,11 +73,12 @@ class EcrReplication(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         provider=providers[slot.index],
+                        depends_on=[checked],
                         import_=adoption.registry_document(slot.account_id, slot.region),
                     ),
                 )
             )
-        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption)
+        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption, checked)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
             replication_configuration=validated.input(documents.replication_configuration_input),
@@ -79,7 +86,7 @@ class EcrReplication(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=source_provider,
-                depends_on=policies + settings,
+                depends_on=[*policies, *settings, checked],
                 import_=adoption.registry_document(spec.source_account_id, spec.source_region),
             ),
         )

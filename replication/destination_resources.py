@@ -16,7 +16,8 @@ import pulumi_aws as aws
 
 from replication import documents
 from replication.adoption import Adoption
-from replication.model import DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name
+from replication.model import (DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name,
+                               template_role_policy_name)
 from replication.repository_settings import RepositorySettings, template_prefixes
 
 ModelInput = Callable[[Callable[[ReplicationModel], Any]], Any]
@@ -31,14 +32,16 @@ def declare_destination_settings(
     model_input: ModelInput,
     providers: Sequence[pulumi.ProviderResource],
     adoption: Adoption,
+    checked: pulumi.Output[None],
 ) -> list[pulumi.Resource]:
     """Declare every settings resource of every destination registry and return them; with ``adoption`` the
-    templates and scanning configurations are imported (the role and pre-created repositories never are)."""
-    roles, declared = _template_roles(parent, name, spec, model_input, providers)
+    templates and scanning configurations are imported (the role and pre-created repositories never are). Each
+    waits for ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``)."""
+    roles, declared = _template_roles(parent, name, spec, model_input, providers, checked)
     for position, slot in enumerate(spec.slots):
         if slot.settings is None:
             continue
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index])
+        opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index], depends_on=[checked])
         declared += _declare_registry_settings(
             name, position, slot, slot.settings, model_input, opts, roles.get(position), adoption
         )
@@ -51,6 +54,7 @@ def _template_roles(
     spec: ReplicationSpec,
     model_input: ModelInput,
     providers: Sequence[pulumi.ProviderResource],
+    checked: pulumi.Output[None],
 ) -> tuple[dict[int, aws.iam.Role], list[pulumi.Resource]]:
     """One role per destination account whose templates need ``custom_role_arn``.
 
@@ -67,7 +71,7 @@ def _template_roles(
     for positions in positions_by_account.values():
         first = spec.slots[positions[0]]
         role_name = template_role_name(name, first)
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index])
+        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index], depends_on=[checked])
         role = aws.iam.Role(
             role_name,
             description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
@@ -75,7 +79,7 @@ def _template_roles(
             opts=opts,
         )
         role_policy = aws.iam.RolePolicy(
-            f"{name}-template-role-policy-{first.account_label}",
+            template_role_policy_name(name, first),
             role=role.name,
             policy=model_input(lambda m, ps=positions: documents.template_role_policy([m.destinations[i] for i in ps])),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),

@@ -2,7 +2,10 @@
 
 Where botocore's ECR service model (``botocore/data/ecr/2015-09-21/service-2.json``, the API model AWS publishes)
 states a limit or a pattern, the value here is that one, word for word: ``tests/component/test_limits.py`` fails
-when the model and this file disagree. Limits the model doesn't state cite the AWS document they come from.
+when the model and this file disagree. Limits the model doesn't state cite the AWS document they come from. Where the
+Terraform schema that pulumi-aws bridges is stricter than the API (what ``pulumi preview`` refuses before any request
+is sent), the value is the stricter one, citing both (``replication/provider_schema.py`` lists that schema's
+constraints for every resource type the component declares).
 Nothing here imports Pulumi. The policy pack carries a byte-identical copy (``policies/ecr_guardrails/limits.py``,
 kept so by ``tests/test_shared_copies.py``; ``make pack-copies`` refreshes it).
 """
@@ -14,8 +17,11 @@ MAX_UNIQUE_DESTINATIONS: Final = 25
 """Unique (region, registry id) destinations across all rules of one source registry. A service quota, not in the
 API model: ECR user guide, "Private image replication in Amazon ECR", considerations."""
 
-MAX_RULES: Final = 25
-"""Rules in one replication configuration (model: ``ReplicationRuleList`` max)."""
+MAX_RULES: Final = 10
+"""Rules in one replication configuration: the stricter of the two contracts. The API allows 25 (model:
+``ReplicationRuleList`` max); the Terraform schema pulumi-aws 7.51.1 bridges allows 10 (terraform-provider-aws,
+``internal/service/ecr/replication_configuration.go``, ``rule`` ``MaxItems: 10``; pulumi-aws's SDK docstring: "A
+maximum of 10 are allowed per `replication_configuration`"), so an 11th rule fails ``pulumi preview``."""
 
 MAX_FILTERS_PER_RULE: Final = 100
 """Repository filters in one rule (model: ``RepositoryFilterList`` max)."""

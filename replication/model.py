@@ -22,18 +22,13 @@ from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import (PolicyDocumentError, PolicyKind, Requirement, parse_policy, principal_problems,
                                     replication_requirements, unmet)
+from replication.provider_schema import (ROLE_NAME_MAX_LENGTH, ROLE_POLICY_NAME_MAX_LENGTH, check_autonamed_iam_name,
+                                         check_destination_region)
 from replication.regions import unknown_region_problem
 from replication.repository_settings import RepositorySettings, normalize_settings
 
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
-
-ROLE_NAME_SUFFIX_LENGTH = 8
-"""pulumi-aws names a role ``<resource name>-<7 random characters>`` and fails when that exceeds IAM's 64
-characters (pulumi-aws ``provider/resources.go``: ``tfbridge.AutoName("name", 64, "-")``)."""
-
-MAX_ROLE_NAME_LENGTH = 64
-"""IAM role names (botocore's IAM model, ``roleNameType``)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +85,11 @@ class DestinationSlot:
 def template_role_name(component_name: str, slot: DestinationSlot) -> str:
     """The resource name of the creation templates' role in the slot's account (one role per account)."""
     return f"{component_name}-template-role-{slot.account_label}"
+
+
+def template_role_policy_name(component_name: str, slot: DestinationSlot) -> str:
+    """The resource name of the inline policy of the creation templates' role in the slot's account."""
+    return f"{component_name}-template-role-policy-{slot.account_label}"
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,10 @@ class ReplicationModel:
 
 def check_account_id(field: str, value: object) -> str:
     """Return ``value`` when it is a 12-digit account id, else raise naming ``field``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ReplicationConfigError(
+            field, value, "an AWS account id is a string of 12 digits, not a number: quote it ('012345678901')"
+        )
     if not isinstance(value, str) or not limits.ACCOUNT_ID_PATTERN.match(value):
         raise ReplicationConfigError(field, value, "an AWS account id is exactly 12 digits")
     return value
@@ -181,6 +185,13 @@ def check_region(field: str, value: object) -> str:
     if problem is not None:
         raise ReplicationConfigError(field, value, problem)
     return value
+
+
+def _check_destination_region(field: str, value: object) -> str:
+    """A region ECR serves that pulumi-aws's schema also takes as a replication destination."""
+    region = check_region(field, value)
+    check_destination_region(field, region)
+    return region
 
 
 def check_prefixes(field: str, value: object) -> tuple[str, ...]:
@@ -246,9 +257,12 @@ def _plain(principal: object) -> bool:
     return principal is None or isinstance(principal, str)
 
 
-def _explicit_str(value: object) -> str | None:
-    """A plain string stays, anything else (absent, or a Pulumi output) is resolved later."""
-    return value if isinstance(value, str) else None
+def _explicit_account(field: str, value: object) -> str | None:
+    """An explicit account id, checked; ``None`` when it is absent or a Pulumi output, resolved later. A number is
+    refused here: it would only fail once looked-up values resolve, with a less helpful message."""
+    if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return check_account_id(field, value)
+    return None
 
 
 ProviderCheck = Callable[[str, object], bool]
@@ -267,9 +281,7 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
     if not isinstance(destinations, Sequence) or not destinations:
         raise ReplicationConfigError("destinations", destinations, "name at least one destination")
 
-    source_account = _explicit_str(args.get("source_account_id"))
-    if source_account is not None:
-        check_account_id("source_account_id", source_account)
+    source_account = _explicit_account("source_account_id", args.get("source_account_id"))
     source_region = args.get("source_region")
     if source_region is not None:
         check_region("source_region", source_region)
@@ -292,11 +304,12 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
         raise ReplicationConfigError(
             "destinations",
             f"{len(prefix_sets)} distinct prefix sets",
-            f"each distinct set of prefixes is one rule and a configuration holds at most {limits.MAX_RULES} rules",
+            f"each distinct set of prefixes is one rule, and pulumi-aws takes at most {limits.MAX_RULES} rules in a "
+            "configuration (its Terraform schema; ECR's API allows more): give more destinations the same prefixes",
         )
     for slot in slots:
         if slot.settings is not None and slot.settings.needs_role:
-            _check_role_name(template_role_name(name, slot), slot)
+            _check_role_names(name, slot)
     adopt = args.get("adopt_existing", False)
     if not isinstance(adopt, bool):
         raise ReplicationConfigError("adopt_existing", adopt, "must be true or false")
@@ -320,17 +333,14 @@ def _check_adoptable(spec: ReplicationSpec) -> None:
         check_import_region(slot.region_field, slot.region or "")
 
 
-def _check_role_name(role_name: str, slot: DestinationSlot) -> None:
-    longest = MAX_ROLE_NAME_LENGTH - ROLE_NAME_SUFFIX_LENGTH
-    if len(role_name) > longest:
-        shorter_by = len(role_name) - longest
-        raise ReplicationConfigError(
-            "name",
-            role_name,
-            f"the creation templates of {slot.field} need a role, and pulumi-aws names it after the component with "
-            f"{ROLE_NAME_SUFFIX_LENGTH} random characters appended, within IAM's {MAX_ROLE_NAME_LENGTH}-character role "
-            f"names: give the component a name {shorter_by} character(s) shorter",
-        )
+def _check_role_names(name: str, slot: DestinationSlot) -> None:
+    """The templates' role and its policy get names pulumi-aws generates from their resource names, which carry the
+    component's name: both must be IAM names (``provider_schema.check_autonamed_iam_name``)."""
+    needed_by = f"the creation templates of {slot.field} need a role"
+    check_autonamed_iam_name("name", template_role_name(name, slot), ROLE_NAME_MAX_LENGTH, needed_by)
+    check_autonamed_iam_name(
+        "name", template_role_policy_name(name, slot), ROLE_POLICY_NAME_MAX_LENGTH, needed_by
+    )
 
 
 def _destination_slots(
@@ -343,9 +353,8 @@ def _destination_slots(
 ) -> list[DestinationSlot]:
     """The slots (one per region) of destination ``index``."""
     field = f"destinations[{index}]"
-    account = _explicit_str(destination.get("account_id"))
+    account = _explicit_account(f"{field}.account_id", destination.get("account_id"))
     if account is not None:
-        check_account_id(f"{field}.account_id", account)
         if same_provider and source_account is not None and account != source_account:
             raise ReplicationConfigError(
                 f"{field}.account_id",
@@ -372,7 +381,7 @@ def _destination_slots(
     elif not isinstance(regions, Sequence) or isinstance(regions, str) or not regions:
         raise ReplicationConfigError(f"{field}.regions", regions, "must be a non-empty list of regions, or left out")
     else:
-        region_entries = [(i, check_region(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)]
+        region_entries = [(i, _check_destination_region(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)]
         for i, region in region_entries:
             if regions.index(region) != i:
                 raise ReplicationConfigError(f"{field}.regions[{i}]", region, "duplicate region")
@@ -421,7 +430,9 @@ def build_model(
     seen: dict[Registry, DestinationSlot] = {}
     destinations: list[DestinationRegistry] = []
     for slot, (account, region) in zip(spec.slots, resolved, strict=True):
-        registry = Registry(check_account_id(f"{slot.field}.account_id", account), check_region(slot.region_field, region))
+        registry = Registry(
+            check_account_id(f"{slot.field}.account_id", account), _check_destination_region(slot.region_field, region)
+        )
         if registry.partition != source.partition:
             raise ReplicationConfigError(
                 slot.region_field, region, f"ECR replicates only within a partition, and the source is in {source.partition}"

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replication import limits
+from replication.args import RepositorySettingsArgs
+from replication.argument_names import declared_fields
 from replication.ecr_semantics import canonical_json
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import PolicyDocumentError, PolicyKind, parse_policy, policy_statements, principal_problems
@@ -28,25 +30,9 @@ from replication.lifecycle_policy import check_lifecycle_length, check_lifecycle
 ROOT_TEMPLATE = "ROOT"
 """The creation template prefix that matches every repository."""
 
-SETTING_NAMES = frozenset(
-    {
-        "image_tag_mutability",
-        "image_tag_mutability_exclusion_filters",
-        "scan_on_push",
-        "encryption_type",
-        "kms_key",
-        "kms_keys",
-        "lifecycle_policy",
-        "expire_untagged_after_days",
-        "keep_last_images",
-        "repository_policy",
-        "tags",
-        "repositories",
-        "allow_repository_creation",
-    }
-)
-"""The fields of ``RepositorySettingsArgs``, written out so that this module (and the CLI that uses it) imports no
-Pulumi; ``tests/component/test_repository_settings.py`` keeps the two equal."""
+SETTING_NAMES = frozenset(declared_fields(RepositorySettingsArgs))
+"""The fields of ``RepositorySettingsArgs`` (a setting given under another name is refused before these settings are
+read: ``replication.argument_names``)."""
 
 SETTING_GROUPS = (
     frozenset({"encryption_type", "kms_key", "kms_keys"}),
@@ -292,8 +278,6 @@ def normalize_settings(
                     merged.pop(key, None)
                     paths.pop(key, None)
         for key, value in values.items():
-            if key not in SETTING_NAMES:
-                raise ReplicationConfigError(f"{base}.{key}", value, "is not a repository setting")
             merged[key] = value
             paths[key] = f"{base}.{key}"
     if not merged:

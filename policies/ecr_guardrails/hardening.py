@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 from .limits import (APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE, DEFAULT_IMAGE_TAG_MUTABILITY,
                      IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES)
 from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
+from .component_children import IMMUTABLE_TAGS, KMS_ENCRYPTION, SCAN_ON_PUSH, is_component_child
 from .declare import stack_policy
 from .ecr_semantics import scanning_filter_covers
 from .props import UNKNOWN, elements, field, first, text
@@ -25,19 +26,21 @@ REQUIRE_SCAN_ON_PUSH_OPTION = PolicyOption("requireScanOnPush", True,
 """Whether replicated prefixes must be scanned on push in their destination registry."""
 
 
-def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig) -> Iterator[str]:
-    """Tag mutability and encryption problems of a template's or repository's props."""
+def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig, child: bool) -> Iterator[str]:
+    """Tag mutability and encryption problems of a template's or repository's props; the remedy is in the
+    component's words when the resource is a child of an EcrReplication component."""
     mutability = text(props, "imageTagMutability")
     if mutability is not UNKNOWN and (mutability or DEFAULT_IMAGE_TAG_MUTABILITY) not in IMMUTABLE_TAG_SETTINGS:
         shown = mutability or f"{DEFAULT_IMAGE_TAG_MUTABILITY} (default)"
-        yield (f"{kind} has imageTagMutability {shown}; set it to IMMUTABLE or IMMUTABLE_WITH_EXCLUSION so a "
-               f"replicated tag can't be moved to another image.")
+        remedy = IMMUTABLE_TAGS.remedy() if child else "set it to IMMUTABLE or IMMUTABLE_WITH_EXCLUSION"
+        yield f"{kind} has imageTagMutability {shown}; {remedy} so a replicated tag can't be moved to another image."
     encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
     accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_OPTION.read(args) else ())
     if encryption is not UNKNOWN and (encryption or DEFAULT_ENCRYPTION_TYPE) not in accepted:
         shown = encryption or f"{DEFAULT_ENCRYPTION_TYPE} (default)"
-        yield (f"{kind} is encrypted with {shown}; set encryptionConfigurations to "
-               f"[{{encryptionType: 'KMS', kmsKey: <key in the same region>}}] (or KMS_DSSE).")
+        remedy = KMS_ENCRYPTION.remedy() if child else (
+            "set encryptionConfigurations to [{encryptionType: 'KMS', kmsKey: <key in the same region>}] (or KMS_DSSE)")
+        yield f"{kind} is encrypted with {shown}; {remedy}."
 
 
 def _is_replication_template(props: Mapping[str, Any]) -> bool:
@@ -73,38 +76,41 @@ def _scan_on_push_covers(configurations: list[RegistryResource], prefix: str) ->
     return False
 
 
-def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryResource]]) -> Iterator[str]:
-    """One problem per destination where some of the rule's prefixes aren't scanned on push."""
+def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryResource]], child: bool) -> Iterator[str]:
+    """One problem per destination where some of the rule's prefixes aren't scanned on push; the remedy is in the
+    component's words when the replication configuration is a child of an EcrReplication component."""
     for destination in rule.destinations:
         configurations = scanning.get(destination, [])
         uncovered = [p for p in rule.prefixes if not _scan_on_push_covers(configurations, p)]
         if uncovered:
             shown = ", ".join(repr(p) for p in uncovered) if uncovered != [""] else "every repository"
             filters = ", ".join(f"'{p}*'" for p in uncovered)
+            remedy = SCAN_ON_PUSH.remedy() if child else (
+                f"add one in that registry with a SCAN_ON_PUSH rule with the WILDCARD filter(s) {filters}")
             yield (f"rule {rule.number} replicates {shown} to {destination}, where no "
-                   f"RegistryScanningConfiguration in this stack scans it on push; add one in that registry with "
-                   f"a SCAN_ON_PUSH rule with the WILDCARD filter(s) {filters}.")
+                   f"RegistryScanningConfiguration in this stack scans it on push; {remedy}.")
 
 
 def _hardening_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
     for template in index.raw(REPOSITORY_CREATION_TEMPLATE):
         if _is_replication_template(template.props):
             kind = f"replication template for prefix {text(template.props, 'prefix')!r}"
-            for problem in (*_settings_problems(kind, template.props, args),
+            for problem in (*_settings_problems(kind, template.props, args, is_component_child(template.urn)),
                             *_template_role_problems(kind, template.props)):
                 yield problem, template.urn
     rules = [rule for source in index.replication_sources for rule in source.rules]
     for repository in index.raw(REPOSITORY):
         name = text(repository.props, "name")
         if isinstance(name, str) and any(rule.replicates(name) for rule in rules):
-            for problem in _settings_problems(f"replicated repository {name!r}", repository.props, args):
+            kind = f"replicated repository {name!r}"
+            for problem in _settings_problems(kind, repository.props, args, is_component_child(repository.urn)):
                 yield problem, repository.urn
     if not REQUIRE_SCAN_ON_PUSH_OPTION.read(args):
         return
     scanning = group_by_registry(r for r in index.of_type(REGISTRY_SCANNING_CONFIGURATION) if r.registry)
     for source in index.replication_sources:
         for rule in source.rules:
-            for problem in _scan_problems(rule, scanning):
+            for problem in _scan_problems(rule, scanning, is_component_child(source.resource.urn)):
                 yield problem, source.resource.urn
 
 

@@ -22,7 +22,8 @@ MAX_DESTINATIONS_OPTION = PolicyOption("maxDestinations", MAX_UNIQUE_DESTINATION
 """How many unique destinations one source registry may replicate to."""
 
 MAX_RULES_OPTION = PolicyOption("maxRules", MAX_RULES, "Most rules in one replication configuration.", "maximum")
-"""How many rules a replication configuration may have."""
+"""How many rules a replication configuration may have: pulumi-aws's schema allows fewer than the API
+(``limits.MAX_RULES``), and its limit is the one a stack meets first."""
 
 MAX_FILTERS_OPTION = PolicyOption("maxFiltersPerRule", MAX_FILTERS_PER_RULE, "Most repository filters in one rule.",
                                   "maximum")
@@ -80,7 +81,7 @@ def _filter_problems(rule: ReplicationRule, args: ResourceValidationArgs) -> Ite
 
 
 def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
-    most, allowed = MAX_RULES_OPTION.most(args)
+    most, allowed = MAX_RULES_OPTION.most(args, "pulumi-aws allows")
     if (declared := declared_rule_count(args.props)) > most:
         yield f"the configuration has {declared} rules; {allowed}: merge rules that share destinations."
     source = resource_registry(args.props, args.provider)
@@ -98,8 +99,8 @@ def _rule_limit_problems(args: ResourceValidationArgs) -> Iterator[str]:
 
 rule_limits = resource_policy(
     name="ecr-replication-rule-limits",
-    description=f"Replication rules stay within AWS's limits: at most {MAX_RULES} rules, {MAX_FILTERS_PER_RULE} "
-                f"PREFIX_MATCH filters per rule with valid {FILTER_MIN_LENGTH}..{FILTER_MAX_LENGTH} character values, "
+    description=f"Replication rules stay within what AWS and pulumi-aws accept: at most {MAX_RULES} rules, "
+                f"{MAX_FILTERS_PER_RULE} PREFIX_MATCH filters per rule with valid {FILTER_MIN_LENGTH}..{FILTER_MAX_LENGTH} character values, "
                 "and no destination equal to the source registry.",
     level=EnforcementLevel.MANDATORY,
     check=_rule_limit_problems,

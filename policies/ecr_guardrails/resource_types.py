@@ -3,6 +3,9 @@ read. Copied byte for byte to ``policies/ecr_guardrails/`` (``tests/test_shared_
 
 from typing import Final
 
+ECR_REPLICATION: Final = "ecr-replication:index:EcrReplication"
+"""Type token of the EcrReplication component (the parent of everything it declares)."""
+
 AWS_PROVIDER_TYPE: Final = "pulumi:providers:aws"
 """Type token of the AWS provider resource."""
 
@@ -21,5 +24,14 @@ REPOSITORY_CREATION_TEMPLATE: Final = "aws:ecr/repositoryCreationTemplate:Reposi
 REPOSITORY: Final = "aws:ecr/repository:Repository"
 """Type token of a repository."""
 
+LIFECYCLE_POLICY: Final = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+"""Type token of a repository's lifecycle policy."""
+
+REPOSITORY_POLICY: Final = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+"""Type token of a repository's permissions policy."""
+
 ROLE: Final = "aws:iam/role:Role"
 """Type token of an IAM role (the creation templates' role)."""
+
+ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
+"""Type token of an IAM role's inline policy (the creation templates' role's)."""

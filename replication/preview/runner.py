@@ -133,10 +133,16 @@ class OfflineMocks(mocks.Mocks):
             )
         return self.providers[reference]
 
-    def account_id(self, reference: str) -> str:
-        """The account of the provider ``reference``, or an error saying which setting it needs."""
+    def account_id(self, reference: str, expected: str | None = None) -> str:
+        """The account of the provider ``reference``, or an error saying which setting it needs.
+
+        A lookup that names the account it ``expected`` (the component checking an explicit account id against its
+        provider: ``replication.provider_facts``) gets that account when the provider's configuration names none:
+        nothing offline says otherwise."""
         name, inputs = self._provider(reference)
         account = provider_account(inputs)
+        if account.account_id is None and expected is not None:
+            return expected
         if account.account_id is None:
             raise OfflineLookupError(
                 f"aws provider '{name}': its account can't be known offline ({account.reason}); give it "
@@ -156,7 +162,7 @@ class OfflineMocks(mocks.Mocks):
     def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer ``getCallerIdentity`` and ``getRegion`` like AWS would for that provider."""
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            account = self.account_id(args.provider)
+            account = self.account_id(args.provider, args.args.get("id"))
             return {
                 "accountId": account,
                 "arn": account_root_arn(account, self._partition(args.provider).name),
@@ -278,6 +284,7 @@ def run_offline(
     # A fresh event loop per run, closed at its end: a loop left to the garbage collector at interpreter exit
     # reports "Exception ignored in BaseEventLoop.__del__" on stderr once in a while.
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_report_unless_unretrieved)
     asyncio.set_event_loop(loop)
     offline_mocks = OfflineMocks()
     monitor = RecordingMonitor(offline_mocks)
@@ -312,6 +319,16 @@ def run_offline(
     return OfflineRun(monitor.registered, result, exports)
 
 
+def _report_unless_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The run's exception handler. When a program fails, the SDK re-raises the first failed registration and leaves
+    the others (often the same error, in every child waiting on one output) unretrieved; asyncio would log each with
+    its traceback whenever the garbage collector meets it: noise after the error the run raised, and on CPython 3.11
+    (whose tracebacks parse source lines with ``ast``) a collection during another ``ast`` call then broke every later
+    one ("AST constructor recursion depth mismatch" under pytest). Everything else goes to asyncio's default handler."""
+    if "exception was never retrieved" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
+
+
 def _close(loop: asyncio.AbstractEventLoop, thread_loops: set[asyncio.AbstractEventLoop]) -> None:
     """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own."""
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
@@ -328,10 +345,17 @@ def _close(loop: asyncio.AbstractEventLoop, thread_loops: set[asyncio.AbstractEv
 
 
 def _original_error(error: BaseException) -> BaseException:
-    """The error a program raised inside an output, without the SDK's "While processing input" wrappers."""
+    """The error a program raised inside an output, without the SDK's "While processing input" wrappers.
+
+    Each wrapper names what it wraps as its cause, and also as its context (it is raised while handling it). The
+    context is followed when the cause leads back: the SDK re-raises the first failed RPC ``from`` the failure it
+    recorded, which is the same exception when that RPC failed first, making it its own cause."""
     seen = {id(error)}
-    while error.__cause__ is not None and id(error.__cause__) not in seen:
-        error = error.__cause__
+    while error.__cause__ is not None:
+        cause = error.__cause__ if id(error.__cause__) not in seen else error.__context__
+        if cause is None or id(cause) in seen:
+            return error
+        error = cause
         seen.add(id(error))
     return error
 

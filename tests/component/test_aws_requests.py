@@ -2,7 +2,7 @@
 botocore's ECR and IAM models, and every role's policies fit IAM's quotas.
 
 Two configurations between them reach every limit: the largest replication (25 destination registries in 5
-accounts, 25 rules of 100 filters, managed registry policies with an extra statement, tags, KMS, every repository
+accounts, 10 rules of 100 filters, managed registry policies with an extra statement, tags, KMS, every repository
 setting), and the longest values (25 regions of one account, 100 filters of 256 characters each, KMS key ARNs of
 2,048 characters, a lifecycle policy near 30,720 characters, a repository policy near 10,240).
 """
@@ -73,14 +73,14 @@ TAGS = {f"tag-{i}": f"value-{i}" for i in range(10)}
 
 
 def largest_replication() -> None:
-    """25 cross-account destination registries (5 accounts x 5 regions), one rule each of 100 filters, everything set."""
+    """25 cross-account destination registries (5 accounts x 5 regions) in 10 rules of 100 filters, everything set."""
     source = aws.Provider("source", region="us-east-1", allowed_account_ids=[SOURCE_ACCOUNT])
     regions = DESTINATION_REGIONS[:5]
     destinations = []
     for a, account in enumerate(ACCOUNTS):
         provider = aws.Provider(f"destination-{a}", region=regions[0], allowed_account_ids=[account])
         for r, region in enumerate(regions):
-            rule = a * len(regions) + r
+            rule = (a * len(regions) + r) % limits.MAX_RULES
             # As long as a registry policy with 100 of them stays within 10,240 characters; two are whole path
             # segments (a template each), the others share the ROOT template.
             prefixes = [f"r{rule:02}/team-{i:03}/{'s' * 25}" + ("/" if i < 2 else "-") for i in range(100)]
@@ -154,6 +154,8 @@ def test_the_configuration_reaches_the_limits(largest: tuple[OfflineRun, list[Ap
     rules = replication.params["replicationConfiguration"]["rules"]
     assert sum(len(rule["destinations"]) for rule in rules) == limits.MAX_UNIQUE_DESTINATIONS
     assert all(len(rule["repositoryFilters"]) == limits.MAX_FILTERS_PER_RULE for rule in rules)
+    if len(rules) > 1:
+        assert len(rules) == limits.MAX_RULES
     assert {r.operation for r in requests} >= {
         "PutReplicationConfiguration", "CreateRepositoryCreationTemplate", "CreateRepository", "PutLifecyclePolicy",
         "SetRepositoryPolicy", "CreateRole", "PutRolePolicy",

@@ -30,7 +30,6 @@ def whole(pattern: str) -> str:
 @pytest.mark.parametrize(
     ("ours", "shape_name", "bound"),
     [
-        (limits.MAX_RULES, "ReplicationRuleList", "max"),
         (limits.MAX_FILTERS_PER_RULE, "RepositoryFilterList", "max"),
         (limits.FILTER_MIN_LENGTH, "RepositoryFilterValue", "min"),
         (limits.FILTER_MAX_LENGTH, "RepositoryFilterValue", "max"),

@@ -344,7 +344,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     "prefix that can't be a scanning filter": (
         {"scan_on_push": True}, {"repository_prefixes_for_test": ["my__team/"]}, "repository_settings.scan_on_push", "'my__team/*'",
     ),
-    "unknown setting": ({"scan_on_pull": True}, {}, "repository_settings.scan_on_pull", "is not a repository setting"),
+    "unknown setting": ({"scan_on_pull": True}, {}, "repository_settings.scan_on_pull",
+                        "RepositorySettingsArgs has no argument of this name; did you mean 'scan_on_push'?"),
+    "unknown destination setting": ({}, {"tagz": {}}, "destinations[0].repository_settings.tagz",
+                                    "did you mean 'tags'?"),
 }
 
 
@@ -400,9 +403,3 @@ def test_template_and_repository_names_are_unique_for_look_alike_prefixes() -> N
     names = [r.name for r in run.resources]
     assert len(names) == len(set(names))
 
-
-def test_the_setting_names_are_the_args_fields() -> None:
-    """repository_settings lists RepositorySettingsArgs' fields to stay free of Pulumi imports: the same names."""
-    from replication.repository_settings import SETTING_NAMES
-
-    assert SETTING_NAMES == set(RepositorySettingsArgs.__annotations__)

@@ -285,15 +285,20 @@ def test_resource_names_stay_unique_when_regions_are_looked_up() -> None:
     assert len(run.of_type("aws:iam/role:Role")) == 1, "one template role per account"
 
 
-def test_the_rule_limit_applies_when_aws_allows_fewer_rules_than_destinations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Today both limits are 25, so 26 prefix sets always exceed the destination limit first; the rule check stays
-    for the day they differ."""
-    monkeypatch.setattr(limits, "MAX_RULES", 2)
-    error = rejected_before_any_resource(
-        lambda s, d: base(s, [dest(d, regions=[r], repository_prefixes=[f"team-{i}/"]) for i, r in enumerate(DESTINATION_REGIONS[:3])])
-    )
-    assert (error.field, error.value) == ("destinations", "3 distinct prefix sets")
-    assert "at most 2 rules" in str(error)
+def eleven_rules(s: aws.Provider, d: aws.Provider, rules: int = limits.MAX_RULES + 1) -> EcrReplicationArgs:
+    """One destination registry per region, each with a prefix set of its own: one rule each."""
+    return base(s, [dest(d, regions=[r], repository_prefixes=[f"team-{i}/"]) for i, r in enumerate(DESTINATION_REGIONS[:rules])])
+
+
+def test_more_rules_than_pulumi_aws_takes_are_refused_before_any_resource() -> None:
+    """Issue 19, item 1: the API takes 25 rules, pulumi-aws's Terraform schema 10 (``MaxItems: 10``)."""
+    error = rejected_before_any_resource(eleven_rules)
+    assert (error.field, error.value) == ("destinations", "11 distinct prefix sets")
+    assert "pulumi-aws takes at most 10 rules" in error.problem
+    error, registered = attempt(lambda s, d: eleven_rules(s, d, limits.MAX_RULES))
+    assert error is None, str(error)
+    (configuration,) = [r for r in registered if r.type == "aws:ecr/replicationConfiguration:ReplicationConfiguration"]
+    assert len(configuration.inputs["replicationConfiguration"]["rules"]) == 10
 
 
 def registry_policy_with(statement: dict[str, Any], **fields: Any) -> list[str]:
@@ -376,4 +381,20 @@ def test_a_component_name_too_long_for_the_template_role_is_rejected() -> None:
     assert "3 character(s) shorter" in str(error)
     assert {r.type for r in registered} == {PROVIDERS}
     error, _ = attempt(lambda s, d: base(s, [dest(d)], repository_settings={"tags": {"team": "platform"}}), name=name[:-3])
+    assert error is None
+
+
+@pytest.mark.parametrize("name", ["ecr images", "images/prod", "imágenes"], ids=["space", "slash", "not ASCII"])
+def test_a_component_name_iam_can_not_spell_is_refused_when_templates_need_a_role(name: str) -> None:
+    """Issue 19, item 2: the role and role policy pulumi-aws names after the component must match IAM's (and the
+    Terraform schema's) ``[\\w+=,.@-]``, ASCII only."""
+    error, registered = attempt(lambda s, d: base(s, [dest(d)], repository_settings={"tags": {"team": "platform"}}),
+                                name=name)
+    assert error is not None and (error.field, error.value) == ("name", f"{name}-template-role-{DEST_ACCOUNT}")
+    assert "take only letters, digits and '+=,.@_-'" in error.problem
+    assert {r.type for r in registered} == {PROVIDERS}
+
+
+def test_a_component_name_with_a_space_is_fine_when_no_role_is_needed() -> None:
+    error, _ = attempt(lambda s, d: base(s, [dest(d)], repository_settings={"scan_on_push": True}), name="ecr images")
     assert error is None

@@ -173,3 +173,25 @@ def test_invalid_values_fail_with_the_component_s_message(
         construct(plugin_stub, monitor, "images", inputs)
     assert "destinations[0].account_id: an AWS account id is exactly 12 digits (got '2222')" in raised.value.details()
     assert {r.type for r in servicer.recording.registered} == {"pulumi:providers:aws"}
+
+
+def test_misspelled_inputs_are_refused_by_name_with_the_closest_one(
+    plugin_stub: provider_pb2_grpc.ResourceProviderStub, monitor: tuple[EngineMonitor, str]
+) -> None:
+    """Issue 19, item 4: the SDK maps the inputs the schema declares and would drop the rest; the plugin refuses
+    them first, every one, in the program's own spelling, before anything is created."""
+    servicer, _ = monitor
+    program = yaml_program()
+    references = register_yaml_providers(servicer, program)
+    inputs = interpolate(program["resources"]["images"]["properties"], references)
+    inputs["repositoryPrefix"] = ["prod/"]
+    inputs["destinations"][0]["manageRegistryPolicies"] = False
+    with pytest.raises(grpc.RpcError) as raised:
+        construct(plugin_stub, monitor, "images", inputs)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert sorted(input_property_errors(raised.value)) == [
+        ("destinations[0].manageRegistryPolicies",
+         "ReplicationDestinationArgs has no argument of this name; did you mean 'manageRegistryPolicy'?"),
+        ("repositoryPrefix", "EcrReplicationArgs has no argument of this name; did you mean 'repositoryPrefixes'?"),
+    ]
+    assert {r.type for r in servicer.recording.registered} == {"pulumi:providers:aws"}

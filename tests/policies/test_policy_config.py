@@ -14,7 +14,7 @@ from replication.preview.analyzer import PolicyConfigError, PolicyPackError
 from replication.preview.analyzer.messages import _struct
 from tests.policies.conftest import BothPaths
 from tests.policies.policy_args import run_policy, violation_messages
-from tests.policies.policy_stacks import (destination, many_destinations, registry_policy,
+from tests.policies.policy_stacks import (creation_template, destination, many_destinations, registry_policy,
                                           replication_configuration, rule, statement)
 
 
@@ -64,8 +64,20 @@ def test_every_problem_is_named_at_once(pack: BothPaths) -> None:
 
 
 def test_numbers_arrive_as_json_numbers(pack: BothPaths) -> None:
-    pack.configure({"ecr-replication-destination-limit": {"maxDestinations": 20.0},
-                    "ecr-replicated-repositories-hardened": {"aes256Counts": False}})
+    """A policy config's numbers cross the analyzer protocol as JSON numbers (protobuf doubles, ``20`` arrives as
+    ``20.0``) and its switches as booleans: each takes effect as the setting's type, on both SDK paths, and a
+    message shows the number as the user wrote it."""
+    pack.configure({"ecr-replication-destination-limit": {"maxDestinations": 20},
+                    "ecr-replication-rule-limits": {"maxRules": 2},
+                    "ecr-replicated-repositories-hardened": {"aes256Counts": True, "requireScanOnPush": False}})
+    over = replication_configuration(rules=[rule(many_destinations(21))])
+    [limit] = [d for d in pack.analyze_stack([over]) if d.policy_name == "ecr-replication-destination-limit"]
+    assert "your limit is 20 (maxDestinations in the policy config; AWS allows 25). Remove 1" in limit.message
+    assert not [d for d in pack.analyze_stack([replication_configuration(rules=[rule(many_destinations(20))])])
+                if d.policy_name == "ecr-replication-destination-limit"]
+    [rules] = pack.analyze(replication_configuration(rules=[rule([destination()])] * 3))
+    assert "the configuration has 3 rules; your limit is 2 (maxRules in the policy config;" in rules.message
+    assert pack.analyze_stack([creation_template(encryption="AES256")]) == []
 
 
 def _raw_configure(pack: BothPaths, policy: str, settings: dict[str, Any]) -> None:
@@ -122,8 +134,8 @@ def test_a_violation_of_a_chosen_destination_limit_says_your_limit() -> None:
 def test_chosen_rule_and_filter_limits_say_your_limit() -> None:
     config = replication_configuration(rules=[rule([destination()], ["prod/", "team/", "base/"])] * 3)
     messages = violation_messages(rule_limits, config, {"maxRules": 2.0, "maxFiltersPerRule": 2.0})
-    assert (f"the configuration has 3 rules; your limit is 2 (maxRules in the policy config; AWS allows {MAX_RULES})"
-            in messages[0])
+    assert (f"the configuration has 3 rules; your limit is 2 (maxRules in the policy config; pulumi-aws allows "
+            f"{MAX_RULES})") in messages[0]
     assert ("rule 1 has 3 repository filters; your limit is 2 (maxFiltersPerRule in the policy config; AWS allows "
             f"{MAX_FILTERS_PER_RULE})") in messages[1]
     assert not any("AWS allows at most" in message for message in messages)

@@ -132,3 +132,43 @@ def test_an_unknown_first_encryption_configuration_is_skipped() -> None:
 def test_an_unknown_filter_list_covers_nothing_known() -> None:
     config = replication_configuration(rules=[{"destinations": [destination()], "repositoryFilters": UNKNOWN}])
     assert messages([config, repository("prod/api", mutability="MUTABLE")]) == []
+
+
+def component_child(resource: dict) -> dict:
+    """``resource`` as the EcrReplication component declares it: its URN's type chain starts with the component."""
+    head, name = resource["urn"].rsplit("::", 1)
+    prefix, resource_type = head.rsplit("::", 1)
+    return {**resource, "urn": f"{prefix}::ecr-replication:index:EcrReplication${resource_type}::{name}"}
+
+
+def test_a_component_s_children_hear_the_component_s_argument_and_stack_key() -> None:
+    """Issue 19, item 8: a component user sets repository_settings, not encryptionConfigurations."""
+    template = component_child(creation_template(mutability="MUTABLE", encryption="AES256"))
+    repository_found = messages([component_child(replication_configuration()),
+                                 component_child(repository("prod/api", mutability="MUTABLE"))])
+    found = messages([template]) + repository_found
+    assert ("replication template for prefix 'prod' has imageTagMutability MUTABLE; set "
+            "repository_settings.image_tag_mutability to 'IMMUTABLE' (or 'IMMUTABLE_WITH_EXCLUSION' with "
+            "image_tag_mutability_exclusion_filters) in the EcrReplication component's arguments or a destination's "
+            "(stack config: repositorySettings.imageTagMutability: IMMUTABLE) so a replicated tag can't be moved to "
+            "another image.") in found
+    assert ("replication template for prefix 'prod' is encrypted with AES256; set repository_settings.encryption_type "
+            "to 'KMS' (or 'KMS_DSSE') with kms_key, or kms_keys by region in the EcrReplication component's arguments "
+            "or a destination's (stack config: repositorySettings.encryptionType: KMS with "
+            "repositorySettings.kmsKeys).") in found
+    assert any(m.startswith("replicated repository 'prod/api' has imageTagMutability MUTABLE; set "
+                            "repository_settings.image_tag_mutability") for m in repository_found)
+    assert ("rule 1 replicates 'prod/' to 222222222222/us-west-2, where no RegistryScanningConfiguration in this "
+            "stack scans it on push; set repository_settings.scan_on_push to True in the EcrReplication component's "
+            "arguments or a destination's (stack config: repositorySettings.scanOnPush: true).") in repository_found
+    assert not any("encryptionConfigurations" in m or "add one in that registry" in m for m in found)
+
+
+def test_the_settings_remedies_name_are_the_component_s_and_the_stack_schema_s() -> None:
+    from policies.ecr_guardrails.component_children import SETTINGS
+    from replication import RepositorySettingsArgs
+    from replication.stack.schema import ARG_NAMES
+
+    for setting in SETTINGS:
+        assert setting.argument in RepositorySettingsArgs.__annotations__
+        assert ARG_NAMES[setting.argument] == setting.config_key

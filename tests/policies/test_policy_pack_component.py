@@ -61,6 +61,10 @@ def test_the_example_stack_only_hears_that_its_templates_lack_kms(pack: PolicyPa
         for registry in ("222222222222-us-west-2", "222222222222-eu-west-1", "111111111111-us-west-2")}
     assert all("encrypted with AES256 (default)" in d.message and d.enforcement_level == "advisory"
                for d in hardening)
+    # They are the component's children: the remedy is its argument and the stack key (issue 19, item 8).
+    assert all("set repository_settings.encryption_type to 'KMS'" in d.message
+               and "stack config: repositorySettings.encryptionType: KMS" in d.message
+               and "encryptionConfigurations" not in d.message for d in hardening)
 
 
 def test_the_example_stack_is_clean_when_aes256_counts(pack: PolicyPackServer) -> None:

@@ -33,7 +33,7 @@ def test_analyzer_info_names_the_pack_its_policies_levels_and_settings(pack: Pol
     assert levels == EXPECTED_LEVELS
     schemas = {p.name: dict(p.configSchema.properties) for p in pack.info.policies}
     assert schemas["ecr-replication-destination-limit"]["maxDestinations"]["default"] == 25
-    assert schemas["ecr-replication-rule-limits"]["maxRules"]["default"] == 25
+    assert schemas["ecr-replication-rule-limits"]["maxRules"]["default"] == 10  # pulumi-aws's, not the API's 25
     assert schemas["ecr-replication-rule-limits"]["maxFiltersPerRule"]["default"] == 100
 
 

@@ -20,9 +20,10 @@ def test_a_valid_configuration_passes() -> None:
     assert messages(replication_configuration(rules=rules)) == []
 
 
-def test_more_than_25_rules_are_reported() -> None:
-    [message] = messages(replication_configuration(rules=[rule([destination()])] * 26))
-    assert "26 rules" in message and "at most 25" in message
+def test_more_rules_than_pulumi_aws_takes_are_reported() -> None:
+    """The API takes 25 rules, pulumi-aws's Terraform schema 10: an 11th fails `pulumi preview` (issue 19, item 1)."""
+    [message] = messages(replication_configuration(rules=[rule([destination()])] * 11))
+    assert message == "the configuration has 11 rules; pulumi-aws allows at most 10: merge rules that share destinations."
 
 
 def test_more_than_100_filters_in_a_rule_are_reported() -> None:

@@ -65,3 +65,27 @@ def test_allowed_ids_refusing_the_chain_s_last_role_stop_the_plan(tmp_path: Path
         "in an account allowedAccountIds doesn't allow, so the provider refuses to run); give it allowed_account_ids "
         "with its one account (or assume_roles ending in a role of that account), or pass the account id to the "
         "component\n")
+
+
+def test_an_explicit_account_id_its_provider_contradicts_stops_the_plan(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19, item 5: the provider is pinned to 444444444444, the component is told 222222222222. Before, the plan
+    listed the registry policy under 222222222222 and only a misdiagnosing advisory hinted at it."""
+    folder = write_project(
+        tmp_path,
+        f"""
+        import pulumi_aws as aws
+        from replication import EcrReplication
+        src = aws.Provider("src", region="us-east-1", allowed_account_ids=["{SOURCE}"])
+        dst = aws.Provider("dst", region="us-west-2", allowed_account_ids=["444444444444"])
+        EcrReplication("images", {{"source_provider": src, "source_account_id": "{SOURCE}",
+                                  "destinations": [{{"provider": dst, "account_id": "{DESTINATION}"}}]}})
+        """,
+        "config: {}\n",
+    )
+    code, out, err = plan(capsys, "--cwd", str(folder), "--stack", "test")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ecr-replication plan: error: destinations[0].account_id: the provider given for it deploys into account "
+        f"444444444444 (its allowed_account_ids, the role it assumes last, or its credentials), so the resources "
+        f"would land there: give that account's id, or a provider of this account (got '{DESTINATION}')\n")
