@@ -5,12 +5,19 @@ Covers what a registry policy can contain (IAM JSON policy reference, "Policy ev
 
 * an explicit ``Deny`` wins over any ``Allow``; nothing allowed is an implicit deny;
 * actions match case-insensitively, resources case-sensitively, both with the ``*`` and ``?`` wildcards;
-* principals: ``"*"``, ``{"AWS": ...}`` with an account id or that account's root ARN (one or a list), and
-  ``NotPrincipal``; other principal kinds (``Service``, ...) never stand for an account;
+* the request comes from one principal, a :class:`Caller`: for replication, the source account's service-linked role
+  (:func:`replication_caller`; ECR replicates as that role). ``"*"``, ``{"AWS": ...}`` naming its account (the
+  account id or root ARN: IAM then leaves the decision to the account's own policies) or the caller's own ARN apply
+  to it; another role's ARN doesn't. ``NotPrincipal`` exempts it from a ``Deny`` only when it names both its account
+  and its own ARN; an ``Allow`` with ``NotPrincipal`` (which IAM doesn't support) grants nothing. Other principal
+  kinds (``Service``, ...) never stand for an account's principal;
 * a ``Condition`` is not evaluated: a grant that depends on one is *conditional*, never reported as allowed.
 
 :func:`principal_problems` is the one rule for whom an ``Allow`` may name, in a registry policy and in a repository
 policy alike (the component, ``ecr-replication import`` and the policy pack all ask it).
+
+:func:`replication_caller` is the one rule for whom ECR replicates as: ``check``, the component and the pack ask
+the evaluator about it, so a ``Deny`` naming the replication role counts as much as one naming the account.
 
 The resources asked about are one ARN, or every ARN that starts with a prefix (a replicated repository prefix:
 ``arn:aws:ecr:us-west-2:222222222222:repository/prod/`` stands for every repository replication may create
@@ -28,7 +35,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes
+from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes, replication_role_arn
 from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
 
 
@@ -127,6 +134,34 @@ def _strings(value: Any, element: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """The principal a request comes from, as a resource policy's ``Principal`` element can name it: by its account
+    (the account id or the account's root ARN) or by its own ARN (the root ARN itself for the account's root)."""
+
+    account_id: str
+    partition: str
+    arn: str
+
+    @property
+    def account_root_arn(self) -> str:
+        """The principal ARN of the caller's whole account."""
+        return account_root_arn(self.account_id, self.partition)
+
+    @property
+    def is_account_root(self) -> bool:
+        """Whether the caller is the account itself, not one of its roles."""
+        return self.arn == self.account_root_arn
+
+
+def replication_caller(account_id: str, partition: str) -> Caller:
+    """The principal ECR replicates as out of ``account_id``: the account's service-linked role
+    ``AWSServiceRoleForECRReplication`` (ECR user guide, "Amazon ECR service-linked role for replication";
+    ``ecr_semantics.replication_role_arn``). A grant to the account covers it; a ``Deny`` naming the role, the
+    account or ``"*"`` takes replication away."""
+    return Caller(account_id, partition, replication_role_arn(account_id, partition))
+
+
+@dataclass(frozen=True)
 class Principals:
     """A ``Principal`` or ``NotPrincipal`` element: ``everyone`` for ``"*"``, else its ``AWS`` entries."""
 
@@ -146,9 +181,21 @@ class Principals:
             return cls("*" in aws, tuple(a for a in aws if a != "*"), others)
         raise PolicyDocumentError(f"{element} must be \"*\" or an object such as {{\"AWS\": ...}} (got {value!r})")
 
-    def name_account(self, account_id: str, partition: str) -> bool:
-        """Whether these principals include the whole account (its id or root ARN, or everyone)."""
-        return self.everyone or account_id in self.aws or account_root_arn(account_id, partition) in self.aws
+    def _name_account(self, caller: Caller) -> bool:
+        return caller.account_id in self.aws or caller.account_root_arn in self.aws
+
+    def include(self, caller: Caller) -> bool:
+        """Whether a ``Principal`` element with these principals applies to ``caller``: everyone, its account (IAM
+        JSON policy reference, "Principal", AWS account principals: naming an account delegates to the account, so it
+        covers the account's roles), or its own ARN. Another role's ARN does not apply to it."""
+        return self.everyone or self._name_account(caller) or caller.arn in self.aws
+
+    def exempt(self, caller: Caller) -> bool:
+        """Whether a ``NotPrincipal`` element with these principals exempts ``caller`` from its ``Deny``: it must
+        name everyone, or the caller's account and, for a role, the role's ARN too (IAM JSON policy reference,
+        "NotPrincipal", key points: AWS may validate the account first, then the role, so name "both the ARN for a
+        role and the ARN for the account containing that role"; naming only one leaves the Deny applying)."""
+        return self.everyone or self._name_account(caller) and (caller.is_account_root or caller.arn in self.aws)
 
 
 @dataclass(frozen=True)
@@ -181,11 +228,13 @@ class Statement:
         """Whether the statement has a ``Condition``, which is not evaluated here."""
         return bool(self.conditions)
 
-    def applies_to(self, account_id: str, partition: str, action: str) -> bool:
-        """Whether the statement concerns ``action`` requested by the account."""
-        if self.principals is not None and not self.principals.name_account(account_id, partition):
+    def applies_to(self, caller: Caller, action: str) -> bool:
+        """Whether the statement concerns ``action`` requested by ``caller``. An ``Allow`` with ``NotPrincipal``
+        concerns nobody: IAM supports ``NotPrincipal`` only with ``Deny`` (IAM JSON policy reference,
+        "NotPrincipal"), so no grant rests on it (:func:`principal_problems` reports it)."""
+        if self.principals is not None and not self.principals.include(caller):
             return False
-        if self.not_principals is not None and self.not_principals.name_account(account_id, partition):
+        if self.not_principals is not None and (self.effect == "Allow" or self.not_principals.exempt(caller)):
             return False
         if self.actions is not None:
             return any(_action_matches(pattern, action) for pattern in self.actions)
@@ -351,14 +400,13 @@ def principal_problems(statement: Statement, kind: PolicyKind) -> tuple[str, ...
     return tuple(problems)
 
 
-def evaluate(statements: Sequence[Statement], account_id: str, partition: str, action: str,
-             resources: Resources) -> Decision:
-    """Whether the policy lets ``account_id`` (its root, in ``partition``) do ``action`` on all of ``resources``."""
+def evaluate(statements: Sequence[Statement], caller: Caller, action: str, resources: Resources) -> Decision:
+    """Whether the policy lets ``caller`` do ``action`` on all of ``resources``."""
     denies: list[Statement] = []
     allows: list[Statement] = []
     partial: list[str] = []
     for statement in statements:
-        if not statement.applies_to(account_id, partition, action):
+        if not statement.applies_to(caller, action):
             continue
         if statement.effect == "Deny":
             if statement.touches(resources):
@@ -385,6 +433,13 @@ class Requirement:
     action: str
     resources: Resources
 
+    def covers(self, other: Requirement) -> bool:
+        """Whether meeting this requirement meets ``other`` too: the same action (case-insensitively) on resources
+        that include all of ``other``'s."""
+        mine, theirs = self.resources, other.resources
+        return self.action.lower() == other.action.lower() and (
+            mine == theirs or mine.open_ended and theirs.arn.startswith(mine.arn))
+
     def __str__(self) -> str:
         return f"{self.action} on {self.resources}"
 
@@ -405,25 +460,28 @@ def replication_requirements(destination: Registry, prefixes: Iterable[str],
                  for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(REPLICATION_ACTIONS))
 
 
-def declared_requirements(statements: Sequence[Statement], account_id: str, partition: str) -> tuple[Requirement, ...]:
-    """What a policy explicitly grants the account: each action and resource of its unconditional ``Allow``
-    statements naming it (a resource ending in ``*`` stands for every resource starting with the rest)."""
-    requirements = []
+def declared_requirements(statements: Sequence[Statement], caller: Caller) -> tuple[Requirement, ...]:
+    """What a policy explicitly grants ``caller``: each action and resource of its unconditional ``Allow``
+    statements that apply to it (a resource ending in ``*`` stands for every resource starting with the rest), each
+    once: a grant another one of the same action already covers is left out."""
+    requirements: dict[Requirement, None] = {}
     for statement in statements:
-        if (statement.effect != "Allow" or statement.conditional or statement.principals is None
-                or not statement.principals.name_account(account_id, partition)):
+        if statement.effect != "Allow" or statement.conditional or statement.principals is None:
+            continue
+        if not statement.principals.include(caller):
             continue
         for action in statement.actions or ():
             for resource in statement.resources or ():
                 kept = Resources.starting_with(resource[:-1]) if resource.endswith("*") else Resources.exactly(resource)
-                requirements.append(Requirement(action, kept))
-    return tuple(requirements)
+                requirements[Requirement(action, kept)] = None
+    return tuple(requirement for requirement in requirements if not any(
+        other != requirement and other.covers(requirement) for other in requirements))
 
 
-def unmet(statements: Sequence[Statement], account_id: str, partition: str,
+def unmet(statements: Sequence[Statement], caller: Caller,
           requirements: Iterable[Requirement]) -> list[tuple[Requirement, Decision]]:
-    """Each requirement the policy does not provably meet, with the decision that says why."""
-    decisions = ((requirement, evaluate(statements, account_id, partition, requirement.action, requirement.resources))
+    """Each requirement the policy does not provably meet for ``caller``, with the decision that says why."""
+    decisions = ((requirement, evaluate(statements, caller, requirement.action, requirement.resources))
                  for requirement in requirements)
     return [(requirement, decision) for requirement, decision in decisions if not decision.allowed]
 

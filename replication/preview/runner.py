@@ -278,6 +278,7 @@ def run_offline(
     # A fresh event loop per run, closed at its end: a loop left to the garbage collector at interpreter exit
     # reports "Exception ignored in BaseEventLoop.__del__" on stderr once in a while.
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_unretrieved_errors_dropped)
     asyncio.set_event_loop(loop)
     offline_mocks = OfflineMocks()
     monitor = RecordingMonitor(offline_mocks)
@@ -312,8 +313,25 @@ def run_offline(
     return OfflineRun(monitor.registered, result, exports)
 
 
+def _unretrieved_errors_dropped(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The run's event loop exception handler: "Future exception was never retrieved" is dropped, anything else
+    reported as asyncio does.
+
+    When a program fails inside an output, the SDK leaves copies of that error in futures of resources that never
+    register; :func:`run_offline` raises the error itself. Left to asyncio, each copy is logged with its traceback
+    whenever the garbage collector finds it, and on Python 3.11 formatting a traceback parses source with ``ast``:
+    when that happens inside another ``compile`` (an import), CPython fails the import with "SystemError: AST
+    constructor recursion depth mismatch".
+    """
+    if context.get("message") != "Future exception was never retrieved":
+        loop.default_exception_handler(context)
+
+
 def _close(loop: asyncio.AbstractEventLoop, thread_loops: set[asyncio.AbstractEventLoop]) -> None:
-    """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own."""
+    """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own (each
+    with the run's exception handler, :func:`_unretrieved_errors_dropped`)."""
+    for thread_loop in thread_loops:
+        thread_loop.set_exception_handler(_unretrieved_errors_dropped)
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
