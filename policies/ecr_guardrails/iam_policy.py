@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -240,17 +240,21 @@ class Statement:
             return any(_action_matches(pattern, action) for pattern in self.actions)
         return not any(_action_matches(pattern, action) for pattern in self.not_actions or ())
 
+    @property
+    def resource_patterns(self) -> tuple[tuple[str, ...], bool]:
+        """The patterns of ``Resource`` (``True``: the statement is about what they match) or of ``NotResource``
+        (``False``: about everything else; no patterns at all: about the policy's own repository)."""
+        if self.resources is not None:
+            return self.resources, True
+        return self.not_resources or (), False
+
     def covers(self, resources: Resources) -> bool:
         """Whether every resource asked about is within the statement's resources."""
-        if self.resources is not None:
-            return any(pattern_covers(pattern, resources) for pattern in self.resources)
-        return not any(pattern_overlaps(pattern, resources) for pattern in self.not_resources or ())
+        return covered((self,), resources)
 
     def touches(self, resources: Resources) -> bool:
         """Whether some resource asked about is within the statement's resources."""
-        if self.resources is not None:
-            return any(pattern_overlaps(pattern, resources) for pattern in self.resources)
-        return not any(pattern_covers(pattern, resources) for pattern in self.not_resources or ())
+        return touched((self,), resources)
 
 
 def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any, optional: bool = False) -> tuple[Any, Any]:
@@ -401,29 +405,20 @@ def principal_problems(statement: Statement, kind: PolicyKind) -> tuple[str, ...
 
 
 def evaluate(statements: Sequence[Statement], caller: Caller, action: str, resources: Resources) -> Decision:
-    """Whether the policy lets ``caller`` do ``action`` on all of ``resources``."""
-    denies: list[Statement] = []
-    allows: list[Statement] = []
-    partial: list[str] = []
-    for statement in statements:
-        if not statement.applies_to(caller, action):
-            continue
-        if statement.effect == "Deny":
-            if statement.touches(resources):
-                denies.append(statement)
-        elif statement.covers(resources):
-            allows.append(statement)
-        elif statement.touches(resources):
-            partial.append(statement.label)
+    """Whether the policy lets ``caller`` do ``action`` on all of ``resources``: a resource is allowed when some
+    ``Allow`` includes it and no ``Deny`` does, so the ``Allow`` statements may share the resources between them."""
+    concerned = [s for s in statements if s.applies_to(caller, action) and s.touches(resources)]
+    denies = [s for s in concerned if s.effect == "Deny"]
+    allows = [s for s in concerned if s.effect == "Allow"]
     unconditional_denies = [s.label for s in denies if not s.conditional]
     if unconditional_denies:
         return Decision(Verdict.DENIED, tuple(unconditional_denies))
-    unconditional_allows = [s.label for s in allows if not s.conditional]
-    if unconditional_allows and not denies:
-        return Decision(Verdict.ALLOWED, tuple(unconditional_allows))
-    if allows:
+    unconditional_allows = [s for s in allows if not s.conditional]
+    if not denies and covered(unconditional_allows, resources):
+        return Decision(Verdict.ALLOWED, tuple(s.label for s in unconditional_allows))
+    if covered(allows, resources):
         return Decision(Verdict.CONDITIONAL, tuple(s.label for s in (*denies, *allows) if s.conditional))
-    return Decision(Verdict.NOT_GRANTED, partial=tuple(partial))
+    return Decision(Verdict.NOT_GRANTED, partial=tuple(s.label for s in allows))
 
 
 @dataclass(frozen=True)
@@ -497,36 +492,99 @@ def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
-def _states_after(pattern: str, text: str) -> frozenset[int]:
-    """The positions in ``pattern`` a wildcard match can be at after reading ``text`` (empty: no match possible).
+def _closure(pattern: str, states: Iterable[int]) -> frozenset[int]:
+    """``states`` and every position reached from them by skipping ``*`` (which may match nothing)."""
+    pending, seen = list(states), set(states)
+    while pending:
+        position = pending.pop()
+        if position < len(pattern) and pattern[position] == "*" and position + 1 not in seen:
+            seen.add(position + 1)
+            pending.append(position + 1)
+    return frozenset(seen)
 
-    A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
-    """
 
-    def closure(states: set[int]) -> set[int]:
-        pending, seen = list(states), set(states)
-        while pending:
-            position = pending.pop()
-            if position < len(pattern) and pattern[position] == "*" and position + 1 not in seen:
-                seen.add(position + 1)
-                pending.append(position + 1)
-        return seen
-
-    states = closure({0})
-    for character in text:
-        following = set()
-        for position in states:
-            if position == len(pattern):
-                continue
+def _step(pattern: str, states: frozenset[int], character: str) -> frozenset[int]:
+    """The positions after reading one more character: ``*`` consumes it and stays, ``?`` or the same character
+    consumes it and moves on."""
+    following = set()
+    for position in states:
+        if position < len(pattern):
             token = pattern[position]
             if token == "*":
                 following.add(position)
             elif token == "?" or token == character:
                 following.add(position + 1)
-        states = closure(following)
+    return _closure(pattern, following)
+
+
+def _states_after(pattern: str, text: str) -> frozenset[int]:
+    """The positions in ``pattern`` a wildcard match can be at after reading ``text`` (empty: no match possible).
+
+    A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
+    """
+    states = _closure(pattern, {0})
+    for character in text:
+        states = _step(pattern, states, character)
         if not states:
             break
-    return frozenset(states)
+    return states
+
+
+_UNNAMED_CHARACTER = "\x00"
+"""A character no pattern names (no ARN holds it): every character the patterns don't name reads as this one."""
+
+
+def _match_vectors(patterns: Sequence[str], resources: Resources) -> Iterator[tuple[bool, ...]]:
+    """Which of ``patterns`` match, for each resource asked about: one vector for one ARN; for every ARN starting
+    with a prefix, each combination some continuation gives, found by walking the product of the patterns'
+    automata over the characters they name and one they don't (any other character behaves as that one)."""
+    if not resources.open_ended:
+        yield tuple(_glob(pattern, False).fullmatch(resources.arn) is not None for pattern in patterns)
+        return
+    alphabet = sorted({c for pattern in patterns for c in pattern if c not in "*?"}) + [_UNNAMED_CHARACTER]
+    start = tuple(_states_after(pattern, resources.arn) for pattern in patterns)
+    pending, seen = [start], {start}
+    while pending:
+        states = pending.pop()
+        yield tuple(len(pattern) in positions for pattern, positions in zip(patterns, states))
+        for character in alphabet:
+            following = tuple(_step(pattern, positions, character) for pattern, positions in zip(patterns, states))
+            if following not in seen:
+                seen.add(following)
+                pending.append(following)
+
+
+def _inclusion(statements: Sequence[Statement], resources: Resources) -> Iterator[bool]:
+    """For each distinct way a resource asked about meets the statements' resource patterns, whether some statement
+    includes that resource (``Resource``: one of its patterns matches; ``NotResource``: none does)."""
+    layout = [statement.resource_patterns for statement in statements]
+    patterns = [pattern for listed, _ in layout for pattern in listed]
+    for matches in _match_vectors(patterns, resources):
+        start, inside = 0, False
+        for listed, positive in layout:
+            hit = any(matches[start:start + len(listed)])
+            start += len(listed)
+            inside = inside or hit == positive
+        yield inside
+
+
+def covered(statements: Sequence[Statement], resources: Resources) -> bool:
+    """Whether every resource asked about is within the resources of some of ``statements`` (none: nothing is)."""
+    for statement in statements:  # one statement covering all is the common case, and cheaper to see
+        listed, positive = statement.resource_patterns
+        if (any(pattern_covers(p, resources) for p in listed) if positive
+                else not any(pattern_overlaps(p, resources) for p in listed)):
+            return True
+    return bool(statements) and all(_inclusion(statements, resources))
+
+
+def touched(statements: Sequence[Statement], resources: Resources) -> bool:
+    """Whether some resource asked about is within the resources of one of ``statements``."""
+    for statement in statements:
+        listed, positive = statement.resource_patterns
+        if positive and any(pattern_overlaps(p, resources) for p in listed):
+            return True
+    return any(_inclusion([s for s in statements if not s.resource_patterns[1]], resources))
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:
