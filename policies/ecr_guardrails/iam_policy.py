@@ -522,6 +522,9 @@ def _states_after(pattern: str, text: str) -> frozenset[int]:
 
     A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
     """
+    head = re.split(r"[*?]", pattern, maxsplit=1)[0]
+    if not (text.startswith(head) or head.startswith(text)):
+        return frozenset()  # the literal start differs: no match, seen without reading character by character
     states = _closure(pattern, {0})
     for character in text:
         states = _step(pattern, states, character)
@@ -541,14 +544,19 @@ def _match_vectors(patterns: Sequence[str], resources: Resources) -> Iterator[tu
     if not resources.open_ended:
         yield tuple(_glob(pattern, False).fullmatch(resources.arn) is not None for pattern in patterns)
         return
-    alphabet = sorted({c for pattern in patterns for c in pattern if c not in "*?"}) + [_UNNAMED_CHARACTER]
-    start = tuple(_states_after(pattern, resources.arn) for pattern in patterns)
+    starts = [_states_after(pattern, resources.arn) for pattern in patterns]
+    live = [index for index, states in enumerate(starts) if states]  # a pattern dead after the prefix never matches
+    alphabet = sorted({c for index in live for c in patterns[index] if c not in "*?"}) + [_UNNAMED_CHARACTER]
+    start = tuple(starts[index] for index in live)
     pending, seen = [start], {start}
     while pending:
         states = pending.pop()
-        yield tuple(len(pattern) in positions for pattern, positions in zip(patterns, states))
+        matches = [False] * len(patterns)
+        for index, positions in zip(live, states):
+            matches[index] = len(patterns[index]) in positions
+        yield tuple(matches)
         for character in alphabet:
-            following = tuple(_step(pattern, positions, character) for pattern, positions in zip(patterns, states))
+            following = tuple(_step(patterns[index], positions, character) for index, positions in zip(live, states))
             if following not in seen:
                 seen.add(following)
                 pending.append(following)
@@ -580,11 +588,14 @@ def covered(statements: Sequence[Statement], resources: Resources) -> bool:
 
 def touched(statements: Sequence[Statement], resources: Resources) -> bool:
     """Whether some resource asked about is within the resources of one of ``statements``."""
+    excluding = []
     for statement in statements:
         listed, positive = statement.resource_patterns
         if positive and any(pattern_overlaps(p, resources) for p in listed):
             return True
-    return any(_inclusion([s for s in statements if not s.resource_patterns[1]], resources))
+        if not positive and not any(pattern_covers(p, resources) for p in listed):
+            excluding.append(statement)  # one of its patterns excluding everything asked about excludes it
+    return any(_inclusion(excluding, resources))
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:
