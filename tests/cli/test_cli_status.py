@@ -270,6 +270,7 @@ def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatu
         (["--repository", "prod/none"], "unknown repository in account 123456789012"),
         (["--repository", "prod/api", "--tag", "nope"], "unknown image in account 123456789012"),
         (["--tag", "v1"], "--tag and --digest need --repository"),
+        (["--region", "us-est-1"], "'us-est-1': botocore"),
     ],
 )
 def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
@@ -277,6 +278,8 @@ def test_errors_are_one_line(one_image: str, argv: list[str], message: str, caps
     assert cli.main(["status", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    if "--region" in argv:
+        assert "did you mean 'us-east-1'?" in err and "us-west-1" not in err
 
 
 def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
