@@ -57,7 +57,7 @@ def one_image(registry: Registry, statuses: ReplicationStatuses) -> str:
     return registry.push("prod/api", "v1")
 
 
-BACKFILL_NOTE = (f"1 image(s) NOT_STARTED: AWS reports no replication of them to {{}}; replication copies only images "
+BACKFILL_NOTE = ("1 image(s) NOT_STARTED: AWS reports no replication of them to {}; replication copies only images "
                  "pushed after the rule for a destination existed, so it won't copy these: run `ecr-replication "
                  "backfill {}` (--dry-run first shows what it would copy)")
 
