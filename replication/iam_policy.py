@@ -5,12 +5,19 @@ Covers what a registry policy can contain (IAM JSON policy reference, "Policy ev
 
 * an explicit ``Deny`` wins over any ``Allow``; nothing allowed is an implicit deny;
 * actions match case-insensitively, resources case-sensitively, both with the ``*`` and ``?`` wildcards;
-* principals: ``"*"``, ``{"AWS": ...}`` with an account id or that account's root ARN (one or a list), and
-  ``NotPrincipal``; other principal kinds (``Service``, ...) never stand for an account;
+* the request comes from one principal, a :class:`Caller`: for replication, the source account's service-linked role
+  (:func:`replication_caller`; ECR replicates as that role). ``"*"``, ``{"AWS": ...}`` naming its account (the
+  account id or root ARN: IAM then leaves the decision to the account's own policies) or the caller's own ARN apply
+  to it; another role's ARN doesn't. ``NotPrincipal`` exempts it from a ``Deny`` only when it names both its account
+  and its own ARN; an ``Allow`` with ``NotPrincipal`` (which IAM doesn't support) grants nothing. Other principal
+  kinds (``Service``, ...) never stand for an account's principal;
 * a ``Condition`` is not evaluated: a grant that depends on one is *conditional*, never reported as allowed.
 
 :func:`principal_problems` is the one rule for whom an ``Allow`` may name, in a registry policy and in a repository
 policy alike (the component, ``ecr-replication import`` and the policy pack all ask it).
+
+:func:`replication_caller` is the one rule for whom ECR replicates as: ``check``, the component and the pack ask
+the evaluator about it, so a ``Deny`` naming the replication role counts as much as one naming the account.
 
 The resources asked about are one ARN, or every ARN that starts with a prefix (a replicated repository prefix:
 ``arn:aws:ecr:us-west-2:222222222222:repository/prod/`` stands for every repository replication may create
@@ -22,13 +29,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes
+from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes, replication_role_arn
 from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
 
 
@@ -127,6 +134,34 @@ def _strings(value: Any, element: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """The principal a request comes from, as a resource policy's ``Principal`` element can name it: by its account
+    (the account id or the account's root ARN) or by its own ARN (the root ARN itself for the account's root)."""
+
+    account_id: str
+    partition: str
+    arn: str
+
+    @property
+    def account_root_arn(self) -> str:
+        """The principal ARN of the caller's whole account."""
+        return account_root_arn(self.account_id, self.partition)
+
+    @property
+    def is_account_root(self) -> bool:
+        """Whether the caller is the account itself, not one of its roles."""
+        return self.arn == self.account_root_arn
+
+
+def replication_caller(account_id: str, partition: str) -> Caller:
+    """The principal ECR replicates as out of ``account_id``: the account's service-linked role
+    ``AWSServiceRoleForECRReplication`` (ECR user guide, "Amazon ECR service-linked role for replication";
+    ``ecr_semantics.replication_role_arn``). A grant to the account covers it; a ``Deny`` naming the role, the
+    account or ``"*"`` takes replication away."""
+    return Caller(account_id, partition, replication_role_arn(account_id, partition))
+
+
+@dataclass(frozen=True)
 class Principals:
     """A ``Principal`` or ``NotPrincipal`` element: ``everyone`` for ``"*"``, else its ``AWS`` entries."""
 
@@ -146,9 +181,21 @@ class Principals:
             return cls("*" in aws, tuple(a for a in aws if a != "*"), others)
         raise PolicyDocumentError(f"{element} must be \"*\" or an object such as {{\"AWS\": ...}} (got {value!r})")
 
-    def name_account(self, account_id: str, partition: str) -> bool:
-        """Whether these principals include the whole account (its id or root ARN, or everyone)."""
-        return self.everyone or account_id in self.aws or account_root_arn(account_id, partition) in self.aws
+    def _name_account(self, caller: Caller) -> bool:
+        return caller.account_id in self.aws or caller.account_root_arn in self.aws
+
+    def include(self, caller: Caller) -> bool:
+        """Whether a ``Principal`` element with these principals applies to ``caller``: everyone, its account (IAM
+        JSON policy reference, "Principal", AWS account principals: naming an account delegates to the account, so it
+        covers the account's roles), or its own ARN. Another role's ARN does not apply to it."""
+        return self.everyone or self._name_account(caller) or caller.arn in self.aws
+
+    def exempt(self, caller: Caller) -> bool:
+        """Whether a ``NotPrincipal`` element with these principals exempts ``caller`` from its ``Deny``: it must
+        name everyone, or the caller's account and, for a role, the role's ARN too (IAM JSON policy reference,
+        "NotPrincipal", key points: AWS may validate the account first, then the role, so name "both the ARN for a
+        role and the ARN for the account containing that role"; naming only one leaves the Deny applying)."""
+        return self.everyone or self._name_account(caller) and (caller.is_account_root or caller.arn in self.aws)
 
 
 @dataclass(frozen=True)
@@ -181,27 +228,33 @@ class Statement:
         """Whether the statement has a ``Condition``, which is not evaluated here."""
         return bool(self.conditions)
 
-    def applies_to(self, account_id: str, partition: str, action: str) -> bool:
-        """Whether the statement concerns ``action`` requested by the account."""
-        if self.principals is not None and not self.principals.name_account(account_id, partition):
+    def applies_to(self, caller: Caller, action: str) -> bool:
+        """Whether the statement concerns ``action`` requested by ``caller``. An ``Allow`` with ``NotPrincipal``
+        concerns nobody: IAM supports ``NotPrincipal`` only with ``Deny`` (IAM JSON policy reference,
+        "NotPrincipal"), so no grant rests on it (:func:`principal_problems` reports it)."""
+        if self.principals is not None and not self.principals.include(caller):
             return False
-        if self.not_principals is not None and self.not_principals.name_account(account_id, partition):
+        if self.not_principals is not None and (self.effect == "Allow" or self.not_principals.exempt(caller)):
             return False
         if self.actions is not None:
             return any(_action_matches(pattern, action) for pattern in self.actions)
         return not any(_action_matches(pattern, action) for pattern in self.not_actions or ())
 
+    @property
+    def resource_patterns(self) -> tuple[tuple[str, ...], bool]:
+        """The patterns of ``Resource`` (``True``: the statement is about what they match) or of ``NotResource``
+        (``False``: about everything else; no patterns at all: about the policy's own repository)."""
+        if self.resources is not None:
+            return self.resources, True
+        return self.not_resources or (), False
+
     def covers(self, resources: Resources) -> bool:
         """Whether every resource asked about is within the statement's resources."""
-        if self.resources is not None:
-            return any(pattern_covers(pattern, resources) for pattern in self.resources)
-        return not any(pattern_overlaps(pattern, resources) for pattern in self.not_resources or ())
+        return covered((self,), resources)
 
     def touches(self, resources: Resources) -> bool:
         """Whether some resource asked about is within the statement's resources."""
-        if self.resources is not None:
-            return any(pattern_overlaps(pattern, resources) for pattern in self.resources)
-        return not any(pattern_covers(pattern, resources) for pattern in self.not_resources or ())
+        return touched((self,), resources)
 
 
 def _one_of(raw: Mapping[str, Any], label: str, name: str, parse: Any, optional: bool = False) -> tuple[Any, Any]:
@@ -351,31 +404,21 @@ def principal_problems(statement: Statement, kind: PolicyKind) -> tuple[str, ...
     return tuple(problems)
 
 
-def evaluate(statements: Sequence[Statement], account_id: str, partition: str, action: str,
-             resources: Resources) -> Decision:
-    """Whether the policy lets ``account_id`` (its root, in ``partition``) do ``action`` on all of ``resources``."""
-    denies: list[Statement] = []
-    allows: list[Statement] = []
-    partial: list[str] = []
-    for statement in statements:
-        if not statement.applies_to(account_id, partition, action):
-            continue
-        if statement.effect == "Deny":
-            if statement.touches(resources):
-                denies.append(statement)
-        elif statement.covers(resources):
-            allows.append(statement)
-        elif statement.touches(resources):
-            partial.append(statement.label)
+def evaluate(statements: Sequence[Statement], caller: Caller, action: str, resources: Resources) -> Decision:
+    """Whether the policy lets ``caller`` do ``action`` on all of ``resources``: a resource is allowed when some
+    ``Allow`` includes it and no ``Deny`` does, so the ``Allow`` statements may share the resources between them."""
+    concerned = [s for s in statements if s.applies_to(caller, action) and s.touches(resources)]
+    denies = [s for s in concerned if s.effect == "Deny"]
+    allows = [s for s in concerned if s.effect == "Allow"]
     unconditional_denies = [s.label for s in denies if not s.conditional]
     if unconditional_denies:
         return Decision(Verdict.DENIED, tuple(unconditional_denies))
-    unconditional_allows = [s.label for s in allows if not s.conditional]
-    if unconditional_allows and not denies:
-        return Decision(Verdict.ALLOWED, tuple(unconditional_allows))
-    if allows:
+    unconditional_allows = [s for s in allows if not s.conditional]
+    if not denies and covered(unconditional_allows, resources):
+        return Decision(Verdict.ALLOWED, tuple(s.label for s in unconditional_allows))
+    if covered(allows, resources):
         return Decision(Verdict.CONDITIONAL, tuple(s.label for s in (*denies, *allows) if s.conditional))
-    return Decision(Verdict.NOT_GRANTED, partial=tuple(partial))
+    return Decision(Verdict.NOT_GRANTED, partial=tuple(s.label for s in allows))
 
 
 @dataclass(frozen=True)
@@ -384,6 +427,13 @@ class Requirement:
 
     action: str
     resources: Resources
+
+    def covers(self, other: Requirement) -> bool:
+        """Whether meeting this requirement meets ``other`` too: the same action (case-insensitively) on resources
+        that include all of ``other``'s."""
+        mine, theirs = self.resources, other.resources
+        return self.action.lower() == other.action.lower() and (
+            mine == theirs or mine.open_ended and theirs.arn.startswith(mine.arn))
 
     def __str__(self) -> str:
         return f"{self.action} on {self.resources}"
@@ -405,25 +455,28 @@ def replication_requirements(destination: Registry, prefixes: Iterable[str],
                  for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(REPLICATION_ACTIONS))
 
 
-def declared_requirements(statements: Sequence[Statement], account_id: str, partition: str) -> tuple[Requirement, ...]:
-    """What a policy explicitly grants the account: each action and resource of its unconditional ``Allow``
-    statements naming it (a resource ending in ``*`` stands for every resource starting with the rest)."""
-    requirements = []
+def declared_requirements(statements: Sequence[Statement], caller: Caller) -> tuple[Requirement, ...]:
+    """What a policy explicitly grants ``caller``: each action and resource of its unconditional ``Allow``
+    statements that apply to it (a resource ending in ``*`` stands for every resource starting with the rest), each
+    once: a grant another one of the same action already covers is left out."""
+    requirements: dict[Requirement, None] = {}
     for statement in statements:
-        if (statement.effect != "Allow" or statement.conditional or statement.principals is None
-                or not statement.principals.name_account(account_id, partition)):
+        if statement.effect != "Allow" or statement.conditional or statement.principals is None:
+            continue
+        if not statement.principals.include(caller):
             continue
         for action in statement.actions or ():
             for resource in statement.resources or ():
                 kept = Resources.starting_with(resource[:-1]) if resource.endswith("*") else Resources.exactly(resource)
-                requirements.append(Requirement(action, kept))
-    return tuple(requirements)
+                requirements[Requirement(action, kept)] = None
+    return tuple(requirement for requirement in requirements if not any(
+        other != requirement and other.covers(requirement) for other in requirements))
 
 
-def unmet(statements: Sequence[Statement], account_id: str, partition: str,
+def unmet(statements: Sequence[Statement], caller: Caller,
           requirements: Iterable[Requirement]) -> list[tuple[Requirement, Decision]]:
-    """Each requirement the policy does not provably meet, with the decision that says why."""
-    decisions = ((requirement, evaluate(statements, account_id, partition, requirement.action, requirement.resources))
+    """Each requirement the policy does not provably meet for ``caller``, with the decision that says why."""
+    decisions = ((requirement, evaluate(statements, caller, requirement.action, requirement.resources))
                  for requirement in requirements)
     return [(requirement, decision) for requirement, decision in decisions if not decision.allowed]
 
@@ -439,36 +492,110 @@ def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
-def _states_after(pattern: str, text: str) -> frozenset[int]:
-    """The positions in ``pattern`` a wildcard match can be at after reading ``text`` (empty: no match possible).
+def _closure(pattern: str, states: Iterable[int]) -> frozenset[int]:
+    """``states`` and every position reached from them by skipping ``*`` (which may match nothing)."""
+    pending, seen = list(states), set(states)
+    while pending:
+        position = pending.pop()
+        if position < len(pattern) and pattern[position] == "*" and position + 1 not in seen:
+            seen.add(position + 1)
+            pending.append(position + 1)
+    return frozenset(seen)
 
-    A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
-    """
 
-    def closure(states: set[int]) -> set[int]:
-        pending, seen = list(states), set(states)
-        while pending:
-            position = pending.pop()
-            if position < len(pattern) and pattern[position] == "*" and position + 1 not in seen:
-                seen.add(position + 1)
-                pending.append(position + 1)
-        return seen
-
-    states = closure({0})
-    for character in text:
-        following = set()
-        for position in states:
-            if position == len(pattern):
-                continue
+def _step(pattern: str, states: frozenset[int], character: str) -> frozenset[int]:
+    """The positions after reading one more character: ``*`` consumes it and stays, ``?`` or the same character
+    consumes it and moves on."""
+    following = set()
+    for position in states:
+        if position < len(pattern):
             token = pattern[position]
             if token == "*":
                 following.add(position)
             elif token == "?" or token == character:
                 following.add(position + 1)
-        states = closure(following)
+    return _closure(pattern, following)
+
+
+def _states_after(pattern: str, text: str) -> frozenset[int]:
+    """The positions in ``pattern`` a wildcard match can be at after reading ``text`` (empty: no match possible).
+
+    A small NFA: ``*`` may consume a character and stay, or be skipped; ``?`` consumes any one character.
+    """
+    head = re.split(r"[*?]", pattern, maxsplit=1)[0]
+    if not (text.startswith(head) or head.startswith(text)):
+        return frozenset()  # the literal start differs: no match, seen without reading character by character
+    states = _closure(pattern, {0})
+    for character in text:
+        states = _step(pattern, states, character)
         if not states:
             break
-    return frozenset(states)
+    return states
+
+
+_UNNAMED_CHARACTER = "\x00"
+"""A character no pattern names (no ARN holds it): every character the patterns don't name reads as this one."""
+
+
+def _match_vectors(patterns: Sequence[str], resources: Resources) -> Iterator[tuple[bool, ...]]:
+    """Which of ``patterns`` match, for each resource asked about: one vector for one ARN; for every ARN starting
+    with a prefix, each combination some continuation gives, found by walking the product of the patterns'
+    automata over the characters they name and one they don't (any other character behaves as that one)."""
+    if not resources.open_ended:
+        yield tuple(_glob(pattern, False).fullmatch(resources.arn) is not None for pattern in patterns)
+        return
+    starts = [_states_after(pattern, resources.arn) for pattern in patterns]
+    live = [index for index, states in enumerate(starts) if states]  # a pattern dead after the prefix never matches
+    alphabet = sorted({c for index in live for c in patterns[index] if c not in "*?"}) + [_UNNAMED_CHARACTER]
+    start = tuple(starts[index] for index in live)
+    pending, seen = [start], {start}
+    while pending:
+        states = pending.pop()
+        matches = [False] * len(patterns)
+        for index, positions in zip(live, states):
+            matches[index] = len(patterns[index]) in positions
+        yield tuple(matches)
+        for character in alphabet:
+            following = tuple(_step(patterns[index], positions, character) for index, positions in zip(live, states))
+            if following not in seen:
+                seen.add(following)
+                pending.append(following)
+
+
+def _inclusion(statements: Sequence[Statement], resources: Resources) -> Iterator[bool]:
+    """For each distinct way a resource asked about meets the statements' resource patterns, whether some statement
+    includes that resource (``Resource``: one of its patterns matches; ``NotResource``: none does)."""
+    layout = [statement.resource_patterns for statement in statements]
+    patterns = [pattern for listed, _ in layout for pattern in listed]
+    for matches in _match_vectors(patterns, resources):
+        start, inside = 0, False
+        for listed, positive in layout:
+            hit = any(matches[start:start + len(listed)])
+            start += len(listed)
+            inside = inside or hit == positive
+        yield inside
+
+
+def covered(statements: Sequence[Statement], resources: Resources) -> bool:
+    """Whether every resource asked about is within the resources of some of ``statements`` (none: nothing is)."""
+    for statement in statements:  # one statement covering all is the common case, and cheaper to see
+        listed, positive = statement.resource_patterns
+        if (any(pattern_covers(p, resources) for p in listed) if positive
+                else not any(pattern_overlaps(p, resources) for p in listed)):
+            return True
+    return bool(statements) and all(_inclusion(statements, resources))
+
+
+def touched(statements: Sequence[Statement], resources: Resources) -> bool:
+    """Whether some resource asked about is within the resources of one of ``statements``."""
+    excluding = []
+    for statement in statements:
+        listed, positive = statement.resource_patterns
+        if positive and any(pattern_overlaps(p, resources) for p in listed):
+            return True
+        if not positive and not any(pattern_covers(p, resources) for p in listed):
+            excluding.append(statement)  # one of its patterns excluding everything asked about excludes it
+    return any(_inclusion(excluding, resources))
 
 
 def pattern_covers(pattern: str, resources: Resources) -> bool:

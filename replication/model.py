@@ -21,7 +21,7 @@ from replication.adoption import check_import_region
 from replication.ecr_semantics import EVERY_REPOSITORY, Registry, Rule
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import (PolicyDocumentError, PolicyKind, Requirement, parse_policy, principal_problems,
-                                    replication_requirements, unmet)
+                                    replication_caller, replication_requirements, unmet)
 from replication.provider_schema import (ROLE_NAME_MAX_LENGTH, ROLE_POLICY_NAME_MAX_LENGTH, check_autonamed_iam_name,
                                          check_destination_region)
 from replication.regions import unknown_region_problem
@@ -471,7 +471,8 @@ def build_model(
 
 def check_registry_policy(source: Registry, destination: DestinationRegistry, document: str) -> None:
     """Raise when the rendered registry policy of ``destination`` is larger than ECR accepts, or when one of its
-    extra statements takes away what the replication statement grants (evaluated as IAM does)."""
+    extra statements takes away what the replication statement grants (evaluated as IAM does, for the role ECR
+    replicates as: ``iam_policy.replication_caller``, the rule ``check`` and the pack apply too)."""
     slot = destination.slot
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
         raise ReplicationConfigError(
@@ -483,21 +484,22 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
     if not slot.extra_statements:
         return
     statements = parse_policy(document)
-    account, partition = source.account_id, source.partition
+    caller = replication_caller(source.account_id, source.partition)
     # The replication statement meets every requirement unconditionally: only a Deny can take one away, so the
     # policy is evaluated only for the requirements some Deny concerns.
     denies = [s for s in statements if s.effect == "Deny"]
     concerned = [
         requirement for requirement in destination.requirements
-        if any(s.applies_to(account, partition, requirement.action) and s.touches(requirement.resources) for s in denies)
+        if any(s.applies_to(caller, requirement.action) and s.touches(requirement.resources) for s in denies)
     ]
-    for requirement, decision in unmet(statements, account, partition, concerned):
+    for requirement, decision in unmet(statements, caller, concerned):
         index = _statement_index(slot, decision.statements)
         raise ReplicationConfigError(
             f"{slot.field}.registry_policy_statements[{index}]",
             slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
-            f"takes {requirement} away from the source account {account} ({decision.explain()}), and replication "
-            "needs it: it would fail, with only CloudTrail saying why",
+            f"takes {requirement} away from the source account {source.account_id}, whose role {caller.arn} is "
+            f"what ECR replicates as ({decision.explain()}), and replication needs it: it would fail, with only "
+            "CloudTrail saying why",
         )
 
 

@@ -96,6 +96,22 @@ def account_root_arn(account_id: str, partition: str) -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
+REPLICATION_ROLE_NAME = "AWSServiceRoleForECRReplication"
+REPLICATION_SERVICE = "replication.ecr.amazonaws.com"
+"""The service-linked role ECR replicates as, and the service that assumes it (ECR user guide, "Amazon ECR
+service-linked role for replication": "Amazon ECR uses a service-linked role named AWSServiceRoleForECRReplication
+that allows Amazon ECR to replicate images across multiple accounts"; it trusts ``replication.ecr.amazonaws.com``).
+The first ``PutReplicationConfiguration`` creates it in the source account."""
+
+
+def replication_role_arn(account_id: str, partition: str) -> str:
+    """The ARN of the role ECR replicates as out of ``account_id``: its service-linked role, whose path is
+    ``/aws-service-role/<service principal>/`` (IAM user guide, "Using service-linked roles"; e.g.
+    ``arn:aws:iam::123456789012:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication``).
+    A destination registry policy that denies this ARN denies replication, whatever it grants the account."""
+    return f"arn:{partition}:iam::{account_id}:role/aws-service-role/{REPLICATION_SERVICE}/{REPLICATION_ROLE_NAME}"
+
+
 def parse_registry(text: str) -> Registry | None:
     """A registry written ``<account>/<region>`` (how :class:`Registry` prints), or ``None``."""
     account, slash, region = text.partition("/")

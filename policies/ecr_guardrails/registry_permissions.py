@@ -10,7 +10,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidat
 
 from .ecr_semantics import Registry, registry_of_arn
 from .iam_policy import (PolicyDocumentError, PolicyKind, Requirement, Statement, parse_policy, principal_problems,
-                         replication_requirements, unmet)
+                         replication_caller, replication_requirements, unmet)
 from .limits import MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
 from .policy_config import PolicyOption
 from .props import UNKNOWN, text
@@ -105,7 +105,8 @@ class _PolicyIndex:
 
     def problem(self, source_account: str, destination: Registry, requirements: Sequence[Requirement]) -> Optional[str]:
         """Why the policies of `destination` don't let `source_account` meet `requirements`, or `None` when one of
-        them does (or is unknown during preview, or unreadable, which the least-privilege policy reports)."""
+        them does (or is unknown during preview, or unreadable, which the least-privilege policy reports). Asked for
+        the role ECR replicates as (`iam_policy.replication_caller`): a Deny naming it counts."""
         policies = self._by_registry.get(destination)
         if not policies:
             return "has no registry policy in this stack"
@@ -113,7 +114,7 @@ class _PolicyIndex:
         for statements in policies:
             if statements is None:
                 return None
-            found = unmet(statements, source_account, destination.partition, requirements)
+            found = unmet(statements, replication_caller(source_account, destination.partition), requirements)
             if not found:
                 return None
             gaps = [f"{decision.says(source_account)} {requirement}: {decision.explain()}" for requirement, decision in found]

@@ -7,10 +7,13 @@ Reads, each with credentials verified (by STS) to be in that registry's own acco
    component can't declare it and the next ``pulumi up`` turns it off;
 2. the source account's service-linked role ``AWSServiceRoleForECRReplication``;
 3. each cross-account destination registry's permissions policy, evaluated as IAM does (explicit deny wins,
-   wildcards, ``NotAction``/``NotResource``; a grant that depends on a ``Condition`` is not provable): it must
-   let the source account ``ecr:ReplicateImage`` and ``ecr:CreateRepository`` on every replicated prefix, or
-   grant at least what the expected registry policy grants when the expected file carries one
-   (``registryPolicies``, as the example stack exports and ``plan --json`` prints).
+   wildcards, ``NotAction``/``NotResource``; a grant that depends on a ``Condition`` is not provable) for the role
+   ECR replicates as, the source account's service-linked role (a ``Deny`` naming that role, the account or
+   ``*`` takes replication away): it must let it ``ecr:ReplicateImage`` and ``ecr:CreateRepository`` on every
+   replicated prefix, or grant at least what the expected registry policy grants when the expected file carries
+   one (``registryPolicies``, as the example stack exports and ``plan --json`` prints); and its ``Allow``
+   statements must name AWS accounts only, as the component, the pack and ``import`` require (no ``"*"``, no
+   ``NotPrincipal``, no service).
 
 A registry that can't be read with its own account's credentials is reported as not checked, with the reason
 and the option that would reach it: ``check`` never calls a registry healthy that it did not read.
@@ -31,16 +34,16 @@ from pathlib import Path
 import botocore.exceptions
 
 from replication.cli import options, output
-from replication.cli.command_calls import SERVICE_LINKED_ROLE
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
 from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure,
                                       translated_errors)
 from replication.cli.side_by_side import in_order
-from replication.ecr_semantics import (Registry, Rule, UnsupportedRuleError, account_root_arn, registry_of_host,
+from replication.ecr_semantics import (REPLICATION_ROLE_NAME, Registry, Rule, UnsupportedRuleError, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
-from replication.iam_policy import (PolicyDocumentError, Requirement, declared_requirements, parse_policy,
+from replication.iam_policy import (Caller, Decision, PolicyDocumentError, PolicyKind, Requirement, Verdict,
+                                    declared_requirements, parse_policy, principal_problems, replication_caller,
                                     replication_requirements, unmet)
 
 EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
@@ -177,12 +180,12 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
     try:
         with translated_errors(source.account_id, "iam"):
             try:
-                source.client("iam").get_role(RoleName=SERVICE_LINKED_ROLE)
+                source.client("iam").get_role(RoleName=REPLICATION_ROLE_NAME)
             except botocore.exceptions.ClientError as error:
                 if error_code(error) != "NoSuchEntity":
                     raise
                 report.findings.append(Finding(
-                    where, f"service-linked role {SERVICE_LINKED_ROLE} does not exist, so ECR can't replicate",
+                    where, f"service-linked role {REPLICATION_ROLE_NAME} does not exist, so ECR can't replicate",
                     "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
                     "(the first PutReplicationConfiguration normally creates it)"))
     except CliError as error:
@@ -202,8 +205,10 @@ def check_registry_policy(sessions: Sessions, source_account: str, destination: 
         text = session.client("ecr", destination.region).get_registry_policy()["policyText"]
     except AwsError as error:
         if error_code(error) == "RegistryPolicyNotFoundException":
+            caller = replication_caller(source_account, destination.partition)
+            needed = _requirements(caller, destination, prefixes, expected_policy)
             report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
-                                                  "denied", _grant_fix(source_account, destination, prefixes)))
+                                                  "denied", _grant_fix(caller, destination, needed)))
         else:
             failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "check")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
@@ -214,26 +219,38 @@ def check_registry_policy(sessions: Sessions, source_account: str, destination: 
 
 def registry_policy_findings(policy_text: str, source_account: str, destination: Registry, prefixes: frozenset[str],
                              expected_policy: str | None = None) -> list[Finding]:
-    """What a destination's live registry policy fails to let the source account do, evaluated as IAM does."""
+    """What a destination's live registry policy fails to let the source account's replication role do, evaluated
+    as IAM does (one finding per missing action and reason, naming every resource it is missing on), then each
+    statement whose principals the component, the pack and ``import`` refuse (``iam_policy.principal_problems``)."""
     where = f"registry {destination}"
-    fix = _grant_fix(source_account, destination, prefixes)
+    caller = replication_caller(source_account, destination.partition)
+    requirements = _requirements(caller, destination, prefixes, expected_policy)
     try:
         statements = parse_policy(policy_text)
     except PolicyDocumentError as error:
-        return [Finding(where, f"its registry policy can't be evaluated: {error}", fix)]
-    requirements = _requirements(source_account, destination, prefixes, expected_policy)
-    return [Finding(where, f"the registry policy {decision.says(source_account)} {requirement}: {decision.explain()}",
-                    fix)
-            for requirement, decision in unmet(statements, source_account, destination.partition, requirements)]
+        return [Finding(where, f"its registry policy can't be evaluated: {error}",
+                        _grant_fix(caller, destination, requirements))]
+    missing: dict[tuple[str, Decision], list[Requirement]] = {}
+    for requirement, decision in unmet(statements, caller, requirements):
+        missing.setdefault((requirement.action, decision), []).append(requirement)
+    findings = [Finding(where, f"the registry policy {decision.says(source_account)} {action} on "
+                               f"{_resources(unmet_here)}: {decision.explain()}",
+                        _fix(decision, caller, destination, unmet_here))
+                for (action, decision), unmet_here in missing.items()]
+    findings += [Finding(where, f"registry policy statement {statement.label}: {problem}",
+                         f"name the AWS accounts statement {statement.label} allows in its Principal (e.g. "
+                         f"{{\"AWS\": \"{caller.account_root_arn}\"}}), or remove the statement")
+                 for statement in statements for problem in principal_problems(statement, PolicyKind.REGISTRY)]
+    return findings
 
 
-def _requirements(source_account: str, destination: Registry, prefixes: frozenset[str],
+def _requirements(caller: Caller, destination: Registry, prefixes: frozenset[str],
                   expected_policy: str | None) -> tuple[Requirement, ...]:
-    """What the live policy must grant: what the expected policy grants the source account when there is one (it
+    """What the live policy must grant: what the expected policy grants the replication role when there is one (it
     may be the least-privilege kind), else replication's needs on every replicated prefix."""
     if expected_policy is not None:
         try:
-            declared = declared_requirements(parse_policy(expected_policy), source_account, destination.partition)
+            declared = declared_requirements(parse_policy(expected_policy), caller)
         except PolicyDocumentError:
             declared = ()
         if declared:
@@ -241,11 +258,35 @@ def _requirements(source_account: str, destination: Registry, prefixes: frozense
     return replication_requirements(destination, prefixes)
 
 
-def _grant_fix(source_account: str, destination: Registry, prefixes: frozenset[str]) -> str:
-    resources = ", ".join(destination.repository_arn(f"{p}*") for p in sorted(prefixes))
-    return (f"add to the registry policy of {destination} a statement allowing principal "
-            f"{account_root_arn(source_account, destination.partition)} the actions ecr:ReplicateImage and "
-            f"ecr:CreateRepository on {resources} (the EcrReplication component writes it)")
+def _resources(requirements: list[Requirement]) -> str:
+    return ", ".join(str(requirement.resources) for requirement in requirements)
+
+
+def _fix(decision: Decision, caller: Caller, destination: Registry, requirements: list[Requirement]) -> str:
+    """What makes the policy meet ``requirements`` (one action), given why it doesn't."""
+    action, statements = requirements[0].action, ", ".join(decision.statements)
+    if decision.verdict is Verdict.DENIED:
+        return (f"narrow statement {statements} in the registry policy of {destination} so that it denies "
+                f"{action} on {_resources(requirements)} neither to {caller.account_root_arn} nor to {caller.arn}, "
+                "the role ECR replicates as (an explicit Deny wins over every Allow)")
+    if decision.verdict is Verdict.CONDITIONAL:
+        return (f"conditions are not evaluated here, so statement {statements} proves nothing: grant "
+                f"{caller.account_root_arn} {action} on {_resources(requirements)} in a statement without a "
+                "Condition, and keep Deny statements with a Condition off these repositories")
+    return _grant_fix(caller, destination, requirements)
+
+
+def _grant_fix(caller: Caller, destination: Registry, requirements: tuple[Requirement, ...] | list[Requirement]) -> str:
+    """Add a statement granting ``requirements`` (actions that need the same resources are named together)."""
+    resources_of: dict[str, list[str]] = {}
+    for requirement in requirements:
+        resources_of.setdefault(requirement.action, []).append(str(requirement.resources))
+    actions_on: dict[tuple[str, ...], list[str]] = {}
+    for action, resources in resources_of.items():
+        actions_on.setdefault(tuple(resources), []).append(action)
+    grants = "; ".join(f"{' and '.join(actions)} on {', '.join(resources)}" for resources, actions in actions_on.items())
+    return (f"add to the registry policy of {destination} a statement allowing principal {caller.account_root_arn} "
+            f"{grants} (the EcrReplication component writes it)")
 
 
 def print_report(report: Report, as_json: bool) -> None:

@@ -19,14 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-SERVICE_LINKED_ROLE = "AWSServiceRoleForECRReplication"
-"""The role ECR replication runs as in the source account (ECR user guide, "Amazon ECR service-linked role for
-replication")."""
-
-SERVICE_LINKED_ROLE_PATH = "/aws-service-role/replication.ecr.amazonaws.com/"
-"""The path of that role: IAM puts a service-linked role under ``/aws-service-role/<service principal>/`` (IAM user
-guide, "Using service-linked roles"), so its ARN is ``arn:<partition>:iam::<account>:role/aws-service-role/
-replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication``."""
+from replication.ecr_semantics import REPLICATION_ROLE_NAME
 
 CANARY_NAME = "ecr-replication-canary"
 """The name ``verify`` gives its canary repository, after a rule's first prefix."""
@@ -67,7 +60,8 @@ class Resource(Enum):
     """``verify``'s canary repositories, ``<prefix>`` + :data:`CANARY_NAME` (``repository/<prefix>*ecr-replication-
     canary``)."""
     REPLICATION_ROLE = "the replication service-linked role"
-    """The source account's :data:`SERVICE_LINKED_ROLE` (resource type ``role``)."""
+    """The source account's replication service-linked role (``ecr_semantics.replication_role_arn``; resource type
+    ``role``)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +84,7 @@ _UNLISTED = ("not in the Service Authorization Reference as read (its ECR page l
 CALLS: tuple[Call, ...] = (
     Call("check", Side.SOURCE, "ecr:DescribeRegistry", Resource.REGISTRY, "reads the live replication rules"),
     Call("check", Side.SOURCE, "iam:GetRole", Resource.REPLICATION_ROLE,
-         f"checks that the service-linked role {SERVICE_LINKED_ROLE} exists"),
+         f"checks that the service-linked role {REPLICATION_ROLE_NAME} exists"),
     Call("check", Side.CROSS_ACCOUNT, "ecr:GetRegistryPolicy", Resource.REGISTRY,
          "reads the registry policy that must let the source account replicate"),
 

@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from replication.cli import output
-from replication.cli.command_calls import (CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, SERVICE_LINKED_ROLE,
-                                           SERVICE_LINKED_ROLE_PATH, Call, Resource, Side, calls_of)
+from replication.cli.command_calls import CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
 from replication.cli.errors import CliError
 from replication.cli.options import help_text
 from replication.cli.stack_plan import expected_document
 from replication.documents import iam_policy_size
-from replication.ecr_semantics import EVERY_REPOSITORY, Registry, minimal_prefixes, replicated_prefixes, rules_from_api
+from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, minimal_prefixes, replicated_prefixes, replication_role_arn,
+                                       rules_from_api)
 from replication.errors import SECRET
 from replication.limits import ACCOUNT_ID_PATTERN, MAX_ROLE_INLINE_POLICY_CHARS
 
@@ -205,7 +205,7 @@ def resource_arns(resource: Resource, registry: Registry | None, prefixes: Itera
         return ["*"]
     if resource is Resource.REPLICATION_ROLE:
         partition, account = (registry.partition, registry.account_id) if registry else ("*", "*")
-        return [f"arn:{partition}:iam::{account}:role{SERVICE_LINKED_ROLE_PATH}{SERVICE_LINKED_ROLE}"]
+        return [replication_role_arn(account, partition)]
     if resource is Resource.REPOSITORY_LIST:
         names = ["*"]
     elif resource is Resource.REPLICATED:

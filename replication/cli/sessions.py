@@ -28,10 +28,12 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import boto3
@@ -420,19 +422,50 @@ def describe_error(error: Exception, account: str, action: str) -> str:
     """One readable line for an error a botocore call raised (see :data:`AwsError`)."""
     if isinstance(error, botocore.exceptions.ClientError):
         return describe_client_error(error, account, action)
-    return f"{action} failed: {' '.join(str(error).split())}"
+    return f"{action} failed: {one_line(str(error))}"
+
+
+MAX_MESSAGE_CHARS = 300
+"""The most of an error message a line quotes (AWS's own are shorter; a page some endpoint sent is not)."""
+
+_PAGE = re.compile(r"(?:b['\"])?<\s*(?:!doctype|html|head|body|title)\b.*", re.IGNORECASE | re.DOTALL)
+"""An HTML page (and what follows it), as botocore quotes one an endpoint answered with: the whole message of a
+JSON-protocol error, or the end of a parser error (``... received: b'<html>...'``)."""
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, an HTML page in it named instead of quoted, cut to :data:`MAX_MESSAGE_CHARS`."""
+    flat = _PAGE.sub("(an HTML page)", " ".join(text.split()))
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[:MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def error_message(error: botocore.exceptions.ClientError) -> str:
+    """The AWS error message on one line (:func:`one_line`). When the endpoint answered with nothing but an HTML page
+    (a 500 from AWS or from a proxy on the way: botocore's JSON parser passes the page on as the message), the HTTP
+    status instead."""
+    message = str(error.response.get("Error", {}).get("Message", "")).strip()
+    if _PAGE.match(message):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        try:
+            reason = f"HTTP {status} {HTTPStatus(status).phrase}"
+        except (TypeError, ValueError):
+            reason = f"HTTP {status}"
+        return f"{reason}, answered with an HTML page instead of an AWS error"
+    return one_line(message)
 
 
 def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
     """One readable line for an AWS error: access denials name the account and the action."""
     code = error_code(error)
-    message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
+    message = error_message(error)
     if is_access_denied(error):
         return f"access denied: account {account} is not allowed to call {action} ({message or code})"
     if code in NOT_FOUND:
         return f"{NOT_FOUND[code]} in account {account}: {message}"
     if standard.ThrottledRetryableChecker().is_retryable(_context_of(error)):
         return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
+    if message.startswith(f"HTTP {code} "):  # botocore's code for an error without one is the HTTP status
+        return f"{action} failed in account {account}: {message}"
     return f"{action} failed in account {account}: {code}: {message}"
 
 
@@ -486,4 +519,4 @@ def translated_errors(account: str | None, service: str, action: str | None = No
         named = action or f"{service}:{error.operation_name}"
         raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
     except botocore.exceptions.BotoCoreError as error:
-        raise CliError(f"{action or service}: {' '.join(str(error).split())}") from error
+        raise CliError(f"{action or service}: {one_line(str(error))}") from error

@@ -1,7 +1,11 @@
 """``ecr-replication status``: where each recent image stands in each replication destination.
 
+An image AWS reports no replication status for in a destination is NOT_STARTED: replication copies only images
+pushed after the rule for that destination existed, so it never will (``ecr-replication backfill`` copies such
+images); ``--wait`` waits only for images IN_PROGRESS.
+
 Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
-still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out), or there was no
+still IN_PROGRESS (at once without ``--wait``, or when ``--timeout`` runs out) or NOT_STARTED, or there was no
 image to ask about (no verdict about nothing); 2 usage or AWS errors; 130 interrupted.
 """
 
@@ -27,8 +31,11 @@ COMPLETE, IN_PROGRESS, FAILED, NOT_STARTED = "COMPLETE", "IN_PROGRESS", "FAILED"
 EXIT_COMPLETE, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
 """Exit codes: all complete, a failure, still pending (or nothing to check)."""
 
-NOTHING_TO_CHECK = "NOTHING_TO_CHECK"
-"""The ``--json`` result when no image was found to ask about."""
+NOTHING_TO_CHECK, PENDING = "NOTHING_TO_CHECK", "PENDING"
+"""The ``--json`` results when no image was found to ask about, and when some image is still IN_PROGRESS."""
+
+DEFAULT_TIMEOUT = "30m"
+"""How long ``--wait`` polls unless ``--timeout`` says."""
 
 
 FIRST_POLL_DELAY, MAX_POLL_DELAY = 5.0, 60.0
@@ -76,31 +83,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--latest", type=positive_int, default=1, help="the N most recently pushed images per repository (default 1)")
     parser.add_argument("--max-workers", type=positive_int, default=DEFAULT_MAX_WORKERS, help=f"concurrent status calls (default {DEFAULT_MAX_WORKERS})")
     parser.add_argument("--wait", action="store_true", help="poll with backoff until all complete or one fails")
-    parser.add_argument("--timeout", type=parse_duration, default=parse_duration("30m"), help="how long --wait polls (default 30m)")
+    parser.add_argument("--timeout", type=parse_duration, help=f"how long --wait polls (default {DEFAULT_TIMEOUT}; only "
+                                                              "with --wait)")
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
     """Run ``status``; ``clock`` and ``sleep`` drive ``--wait`` and are replaced in tests."""
     if (args.tag or args.digest) and not args.repository:
         raise CliError("--tag and --digest need --repository")
+    if args.timeout is not None and not args.wait:
+        raise CliError("--timeout needs --wait (it is how long --wait polls)")
+    timeout = args.timeout if args.timeout is not None else parse_duration(DEFAULT_TIMEOUT)
     source = Sessions.from_args(args).source()
     rules = read_live_rules(source)
-    deadline = clock() + args.timeout
+    deadline = clock() + timeout
     cells = select_and_poll(source, rules, args)
     targets = list(cells)
     if not targets:
         output.note("no images in the repositories the replication rules match: nothing to check, so no verdict")
     delay = FIRST_POLL_DELAY
-    while args.wait and outcome(cells) == EXIT_PENDING and clock() < deadline:
-        pending = [t for t in targets if _pending(cells[t])]
+    while args.wait and not _failed(cells) and clock() < deadline:
+        pending = [t for t in targets if _in_progress(cells[t])]
+        if not pending:
+            break
         wait_for = min(delay, max(deadline - clock(), 0.0))
-        output.note(f"{len(pending)} of {len(targets)} images not replicated everywhere yet; next check in {wait_for:.0f}s")
+        output.note(f"{len(pending)} of {len(targets)} images still IN_PROGRESS somewhere; next check in {wait_for:.0f}s")
         sleep(wait_for)
         cells.update(poll(source, pending, args.max_workers))
         delay = min(delay * 2, MAX_POLL_DELAY)
+    _note_not_started(cells)
     code = outcome(cells)
     if args.json:
-        output.print_json(as_json(source, cells, code))
+        output.print_json(as_json(source, cells))
     else:
         print(as_table(cells))
     return code
@@ -174,9 +188,38 @@ def image_cells(source: AccountSession, target: Target) -> list[Cell]:
     return expected + [cell for d, cell in sorted(reported.items()) if d not in target.destinations]
 
 
-def _pending(cells: list[Cell]) -> bool:
-    """Whether an image still waits on some destination (and has not failed anywhere)."""
-    return not any(c.status == FAILED for c in cells) and any(c.status != COMPLETE for c in cells)
+def _in_progress(cells: list[Cell]) -> bool:
+    """Whether an image is still being copied to some destination (and has not failed anywhere): worth waiting for.
+    A NOT_STARTED destination is not: replication never copies an image pushed before its rule existed."""
+    return not any(c.status == FAILED for c in cells) and any(c.status == IN_PROGRESS for c in cells)
+
+
+def _failed(cells: dict[Target, list[Cell]]) -> bool:
+    return any(c.status == FAILED for row in cells.values() for c in row)
+
+
+def _note_not_started(cells: dict[Target, list[Cell]]) -> None:
+    """Say which destinations hold images replication never started, and the command that copies them."""
+    missing = {c.destination: None for row in cells.values() for c in row if c.status == NOT_STARTED}
+    if not missing:
+        return
+    images = sum(any(c.status == NOT_STARTED for c in row) for row in cells.values())
+    destinations = " ".join(f"--destination {d}" for d in missing)
+    output.note(f"{images} image(s) NOT_STARTED: AWS reports no replication of them to {', '.join(map(str, missing))}; "
+                "replication copies only images pushed after the rule for a destination existed, so it won't copy "
+                f"these: run `ecr-replication backfill {destinations}` (--dry-run first shows what it would copy)")
+
+
+def result(cells: dict[Target, list[Cell]]) -> str:
+    """The run's result in one word: FAILED, PENDING (something IN_PROGRESS), NOT_STARTED, COMPLETE, or
+    NOTHING_TO_CHECK."""
+    states = {c.status for row in cells.values() for c in row}
+    if not cells:
+        return NOTHING_TO_CHECK
+    for state, word in ((FAILED, FAILED), (IN_PROGRESS, PENDING), (NOT_STARTED, NOT_STARTED)):
+        if state in states:
+            return word
+    return COMPLETE
 
 
 def outcome(cells: dict[Target, list[Cell]]) -> int:
@@ -197,12 +240,12 @@ def as_table(cells: dict[Target, list[Cell]]) -> str:
     return output.render_table(("REPOSITORY", "IMAGE", "DESTINATION", "STATUS"), rows)
 
 
-def as_json(source: AccountSession, cells: dict[Target, list[Cell]], code: int) -> dict[str, Any]:
+def as_json(source: AccountSession, cells: dict[Target, list[Cell]]) -> dict[str, Any]:
     """The ``--json`` document: registry, overall result and every image with its destinations."""
     return {
         "registryId": source.account_id,
         "region": source.region,
-        "result": NOTHING_TO_CHECK if not cells else {EXIT_COMPLETE: COMPLETE, EXIT_FAILED: FAILED, EXIT_PENDING: "PENDING"}[code],
+        "result": result(cells),
         "images": [
             {
                 "repositoryName": t.image.repository,

@@ -17,6 +17,10 @@ existed before the push (one an earlier run left) the template settings are not 
 Afterwards it deletes the canary image from the source and from every destination it could read (not with
 --keep) and says which canary repositories remain and how to delete them.
 
+A canary none of whose destinations can be read (no credentials given for their accounts, or credentials that reach
+another account) is not pushed: nothing could be verified with it. Each of its destinations is reported not
+verified, with the reason and the option that would reach it; when that is every canary, nothing is pushed at all.
+
 Exit codes: 0 every destination verified; 1 a failure (a FAILED replication status, another digest under the
 canary tag, a setting that differs from the plan); 3 no failure, but some destination not verified (the timeout
 ran out, its credentials are missing or reach another account, or a declared setting was not checked); 2 usage,
@@ -161,6 +165,16 @@ class Push:
     destinations: list[Destination] = field(default_factory=list)
     cleanup: str | None = None
 
+    @property
+    def verifiable(self) -> bool:
+        """Whether some destination can be read with its own account's credentials, so pushing can verify it."""
+        return any(not d.unreachable for d in self.destinations)
+
+    @property
+    def pushed(self) -> bool:
+        """Whether the canary was pushed (it has the digest ECR accepted)."""
+        return bool(self.digest)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``verify`` sub-command."""
@@ -199,22 +213,28 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
     created = now()
     pushes = [Push(c, created.strftime(TAG_FORMAT), destinations=[
         Destination(d, readers[d], declared.get((c.repository, d))) for d in c.destinations]) for c in canaries]
-    pairs = [(push, destination) for push in pushes for destination in push.destinations]
+    # A canary goes only where some destination can be read: nothing else could be verified with it.
+    to_push = [push for push in pushes if push.verifiable]
+    pairs = [(push, destination) for push in to_push for destination in push.destinations]
+    if len(to_push) < len(pushes):
+        output.note(f"not pushing {len(pushes) - len(to_push)} of {len(pushes)} canary image(s): no destination they "
+                    "replicate to can be read with its own account's credentials")
     # Destination registries are read side by side.
     with ThreadPoolExecutor(max_workers=options.DEFAULT_MAX_WORKERS) as pool:
         verification = Verification(source, clock, sleep, pool)
         verification.each(record_existing, pairs)
         try:
-            for push in pushes:
+            for push in to_push:
                 verification.push(push, created)
-            verification.wait(pushes, args.timeout)
+            if to_push:
+                verification.wait(to_push, args.timeout)
         except (CliError, KeyboardInterrupt):
             _abandon(source, pushes)
             raise
         verification.each(compare_settings, pairs)
         if not args.keep:
             verification.each(clean_destination, pairs)
-            for push in pushes:
+            for push in to_push:
                 push.cleanup = _delete_image(source, source_registry(source), push)
     code = exit_code(pushes)
     if args.json:
@@ -502,7 +522,7 @@ def remaining_repositories(source: AccountSession, pushes: Sequence[Push]) -> li
     """The canary repositories verify named that now exist: (registry, repository, how it came to be)."""
     remaining = []
     for push in pushes:
-        if not push.canary.named_by_verify:
+        if not push.canary.named_by_verify or not push.pushed:
             continue
         origin = "created by this run" if push.repository_created else "existed before"
         remaining.append((source_registry(source), push.canary.repository, origin))
@@ -533,7 +553,7 @@ def _duration(seconds: float) -> str:
 
 def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> dict[str, Any]:
     """The ``--json`` report: every canary, every destination with its verdict, and what remains."""
-    def destination_json(canary: Canary, d: Destination) -> dict[str, Any]:
+    def destination_json(canary: Canary, d: Destination, pushed: bool) -> dict[str, Any]:
         text, fix = problem(canary, d)
         return {
             "registry": str(d.registry), **d.registry.as_api(),
@@ -549,7 +569,7 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
             "fix": fix,
             "settings": [asdict(s) for s in d.settings],
             "settingsNote": d.settings_note,
-            "cleanup": "kept" if keep else d.cleanup,
+            "cleanup": "kept" if keep and pushed else d.cleanup,
         }
 
     return {
@@ -557,12 +577,13 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
         "sourceRegistry": str(source_registry(source)),
         "canaries": [{
             "repositoryName": p.canary.repository,
-            "imageTag": p.tag,
-            "imageDigest": p.digest,
+            "pushed": p.pushed,
+            "imageTag": p.tag if p.pushed else None,
+            "imageDigest": p.digest or None,
             "pushedAt": p.pushed_at.isoformat() if p.pushed_at else None,
             "repositoryCreated": p.repository_created,
-            "cleanup": "kept" if keep else p.cleanup,
-            "destinations": [destination_json(p.canary, d) for d in p.destinations],
+            "cleanup": None if not p.pushed else "kept" if keep else p.cleanup,
+            "destinations": [destination_json(p.canary, d, p.pushed) for d in p.destinations],
         } for p in pushes],
         "remainingRepositories": [
             {"registry": str(registry), "repositoryName": name, "origin": origin,
@@ -599,17 +620,23 @@ def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: 
     """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
     lines = []
     for push in pushes:
-        lines.append(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to {source_registry(source)}")
+        if push.pushed:
+            lines.append(f"canary {push.canary.repository}:{push.tag} ({push.digest}) pushed to "
+                         f"{source_registry(source)}")
+        else:
+            lines.append(f"canary {push.canary.repository} not pushed: none of its destinations can be read, so "
+                         "nothing could be verified")
         for d in push.destinations:
             lines += _destination_lines(push.canary, d)
+    pushed = [push for push in pushes if push.pushed]
     lines.append("")
-    if keep:
+    if keep and pushed:
         lines.append("canary images kept (--keep); delete them with:")
-        for push in pushes:
+        for push in pushed:
             for registry in [source_registry(source)] + [d.registry for d in push.destinations if d.image == "present"]:
                 lines.append(f"  {_delete_image_command(push, registry)}")
-    else:
-        for push in pushes:
+    elif not keep:
+        for push in pushed:
             deleted = [str(source_registry(source))] * (push.cleanup == "deleted") + [
                 str(d.registry) for d in push.destinations if d.cleanup == "deleted"]
             lines.append(f"canary image deleted from {', '.join(deleted) or 'nowhere'}")

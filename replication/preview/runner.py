@@ -330,7 +330,10 @@ def _report_unless_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[st
 
 
 def _close(loop: asyncio.AbstractEventLoop, thread_loops: set[asyncio.AbstractEventLoop]) -> None:
-    """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own."""
+    """Cancel what the run left pending, stop the run's worker threads, close their loops and the run's own (each
+    with the run's exception handler, :func:`_report_unless_unretrieved`)."""
+    for thread_loop in thread_loops:
+        thread_loop.set_exception_handler(_report_unless_unretrieved)
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()

@@ -29,7 +29,8 @@ class ScriptedAws:
 
     def __init__(self) -> None:
         """Nothing scripted, nothing received."""
-        self.script: dict[str, list[tuple[int, dict[str, object]]]] = {}
+        self.script: dict[str, list[tuple[int, dict[str, object] | str]]] = {}
+        """Per operation, the answers: a JSON error or result, or a page of text/html (as a failing proxy sends)."""
         self.received: list[str] = []
         self.echo_credentials = False
         """Whether error messages quote the credentials the request carried, as a careless endpoint might."""
@@ -52,6 +53,9 @@ class ScriptedAws:
                 operation = target.rsplit(".", 1)[1]
                 scripted.received.append(operation)
                 status, body = scripted.script[operation].pop(0) if len(scripted.script[operation]) > 1 else scripted.script[operation][0]
+                if isinstance(body, str):
+                    self.reply(status, body, "text/html")
+                    return
                 if scripted.echo_credentials and status >= 400:
                     sent = f"{self.headers.get('Authorization')} token {self.headers.get('X-Amz-Security-Token')}"
                     body = {**body, "message": f"{body['message']}: request signed with {sent}"}
@@ -114,6 +118,32 @@ def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, monke
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"ecr-replication status: error: ecr:DescribeRegistry in account {SOURCE} is still throttled after retries "
         "(ThrottlingException); retry later or raise AWS_MAX_ATTEMPTS")
+
+
+ERROR_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>500 Internal Server Error</title></head>\n<body>\n"
+              "<h1>Internal Server Error</h1>\n" + "<p>The server encountered an internal error.</p>\n" * 40 +
+              "</body>\n</html>\n")
+"""What a load balancer or proxy in front of an endpoint sends for a 500: a page, not AWS's JSON error."""
+
+
+def test_a_server_error_page_is_one_short_line(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """botocore retries the 500 (standard mode), then passes the page on as the error message: the user sees the
+    HTTP status in one line, not the page."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    scripted.script = {"DescribeRegistry": [(500, ERROR_PAGE)]}
+    assert main(["status"]) == 2
+    assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: ecr:DescribeRegistry failed in account {SOURCE}: HTTP 500 Internal Server "
+        "Error, answered with an HTML page instead of an AWS error\n")
+
+
+def test_a_long_aws_message_is_cut(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:
+    scripted.script = {"DescribeRegistry": [(400, {"__type": "ValidationException", "message": "bad " * 200})]}
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.rstrip().endswith("…") and len(err) < 450
 
 
 @pytest.mark.parametrize("command", [["status"], ["backfill", "--dry-run"]])

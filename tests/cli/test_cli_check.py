@@ -218,6 +218,75 @@ def test_live_registry_policy_evaluated_as_iam_does(healthy: Registry, expected_
     assert [f["problem"] for f in report(capsys)["findings"]] == [f"the registry policy {problem}" for problem in problems]
 
 
+REPLICATION_ROLE = (f"arn:aws:iam::{SOURCE}:role/aws-service-role/replication.ecr.amazonaws.com/"
+                    "AWSServiceRoleForECRReplication")
+"""The role ECR replicates cross-account as (ECR user guide, "Amazon ECR service-linked role for replication")."""
+
+
+def deny(principal: Any, sid: str = "NoRole", **extra: Any) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Deny", "Principal": {"AWS": principal}, "Action": "ecr:ReplicateImage",
+            "Resource": f"{PROD}*", **extra}
+
+
+def test_a_deny_naming_the_replication_role_is_a_finding(healthy: Registry, expected_file: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The source account's root is granted, but ECR replicates as the service-linked role, and the explicit Deny
+    naming that role wins: replication fails, so check must not call it healthy."""
+    destination_policy(healthy, policy(allow(f"{PROD}*", BOTH), deny(REPLICATION_ROLE)))
+    assert check(expected_file, "--json") == 1
+    [finding] = report(capsys)["findings"]
+    assert finding == {
+        "where": f"registry {DEST_A}/{WEST}",
+        "problem": f"the registry policy denies {SOURCE} ecr:ReplicateImage on {PROD}*: explicitly denied by "
+                   "statement NoRole",
+        "fix": f"narrow statement NoRole in the registry policy of {DEST_A}/{WEST} so that it denies "
+               f"ecr:ReplicateImage on {PROD}* neither to arn:aws:iam::{SOURCE}:root nor to {REPLICATION_ROLE}, the "
+               "role ECR replicates as (an explicit Deny wins over every Allow)"}
+
+
+def test_a_deny_naming_another_role_of_the_source_account_leaves_replication_healthy(
+        healthy: Registry, expected_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    destination_policy(healthy, policy(allow(f"{PROD}*", BOTH), deny(f"arn:aws:iam::{SOURCE}:role/deployer")))
+    assert check(expected_file) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("healthy:")
+
+
+def test_an_allow_with_not_principal_is_refused_like_the_component_does(healthy: Registry, expected_file: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """IAM supports NotPrincipal only with Deny: such an Allow grants nothing check can rely on (here the only
+    statement), and it is reported in the words the component, the pack and import use."""
+    everyone_else = {"Sid": "AllButOne", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::999999999999:root"},
+                     "Action": BOTH, "Resource": f"{PROD}*"}
+    destination_policy(healthy, policy(everyone_else))
+    assert check(expected_file, "--json") == 1
+    problems = [f["problem"] for f in report(capsys)["findings"]]
+    assert problems == [
+        f"the registry policy does not let {SOURCE} do ecr:CreateRepository on {PROD}*: not granted: no statement "
+        "allows it",
+        f"the registry policy does not let {SOURCE} do ecr:ReplicateImage on {PROD}*: not granted: no statement "
+        "allows it",
+        "registry policy statement AllButOne: an Allow with NotPrincipal grants every principal except those it "
+        "names (IAM supports NotPrincipal only with Deny); name the principals in Principal"]
+
+
+def test_one_missing_action_is_one_finding_whose_fix_names_what_is_missing(healthy: Registry, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The stack's policy grants ReplicateImage twice (its replication statement on prod/*, an extra statement on
+    prod/api*, which prod/* covers); the live policy grants only CreateRepository. That is one missing action, on
+    prod/*, and the fix adds exactly that."""
+    extra = allow(f"{PROD}api*", ["ecr:ReplicateImage"], sid="Api")
+    expected = write(tmp_path / "plan.json", {"replicationConfiguration": EXPECTED, "registryPolicies": {
+        f"{DEST_A}.dkr.ecr.{WEST}.amazonaws.com": policy(allow(f"{PROD}*", BOTH), extra)}})
+    destination_policy(healthy, policy(allow(f"{PROD}*", ["ecr:CreateRepository"])))
+    assert check(expected, "--json") == 1
+    assert report(capsys)["findings"] == [{
+        "where": f"registry {DEST_A}/{WEST}",
+        "problem": f"the registry policy does not let {SOURCE} do ecr:ReplicateImage on {PROD}*: not granted: no "
+                   "statement allows it",
+        "fix": f"add to the registry policy of {DEST_A}/{WEST} a statement allowing principal "
+               f"arn:aws:iam::{SOURCE}:root ecr:ReplicateImage on {PROD}* (the EcrReplication component writes it)"}]
+
+
 def test_least_privilege_policy_from_the_expected_registry_policies(healthy: Registry, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """With the stack's registry policies in the expected file, the live policy must grant what they grant: here

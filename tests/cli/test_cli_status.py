@@ -57,25 +57,75 @@ def one_image(registry: Registry, statuses: ReplicationStatuses) -> str:
     return registry.push("prod/api", "v1")
 
 
+BACKFILL_NOTE = ("1 image(s) NOT_STARTED: AWS reports no replication of them to {}; replication copies only images "
+                 "pushed after the rule for a destination existed, so it won't copy these: run `ecr-replication "
+                 "backfill {}` (--dry-run first shows what it would copy)")
+
+
 def test_empty_status_is_not_started_not_success(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
-    """An empty replicationStatuses list shows NOT_STARTED for every destination and exits 3, not 0."""
+    """An empty replicationStatuses list (an image pushed before the configuration existed: DescribeImageReplicationStatus
+    lists no destination) shows NOT_STARTED for every destination and exits 3, not 0; stderr names the backfill."""
     statuses.set("prod/api", one_image)
     assert run(cli, []) == status.EXIT_PENDING
-    out = capsys.readouterr().out
-    assert f"prod/api    v1     {DEST_B}/{EU}  NOT_STARTED" in out
-    assert f"{DEST_A}/{WEST}  NOT_STARTED" in out
+    captured = capsys.readouterr()
+    assert f"prod/api    v1     {DEST_B}/{EU}  NOT_STARTED" in captured.out
+    assert f"{DEST_A}/{WEST}  NOT_STARTED" in captured.out
+    assert BACKFILL_NOTE.format(f"{DEST_A}/{WEST}, {DEST_B}/{EU}",
+                                f"--destination {DEST_A}/{WEST} --destination {DEST_B}/{EU}") in captured.err
 
 
 def test_destination_missing_from_statuses_is_not_started(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
-    """A configured destination absent from AWS's answer is NOT_STARTED; --json carries every cell."""
+    """A configured destination absent from AWS's answer (added to the configuration after the push) is NOT_STARTED,
+    and so is the result: nothing is on its way; --json carries every cell."""
     statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"))
     assert run(cli, ["--json"]) == status.EXIT_PENDING
-    document = json.loads(capsys.readouterr().out)
-    assert document["result"] == "PENDING"
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["result"] == "NOT_STARTED"
     assert document["images"][0]["destinations"] == [
         {"region": WEST, "registryId": DEST_A, "status": "COMPLETE", "failureCode": None},
         {"region": EU, "registryId": DEST_B, "status": "NOT_STARTED", "failureCode": None},
     ]
+    assert BACKFILL_NOTE.format(f"{DEST_B}/{EU}", f"--destination {DEST_B}/{EU}") in captured.err
+
+
+def test_in_progress_anywhere_is_pending(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str],
+                                         cli: Cli) -> None:
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
+    assert run(cli, ["--json"]) == status.EXIT_PENDING
+    assert json.loads(capsys.readouterr().out)["result"] == "PENDING"
+
+
+def test_wait_does_not_wait_for_an_image_replication_never_started(
+        one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
+    """Nothing is IN_PROGRESS: waiting can't change anything, so --wait ends at once and says to backfill."""
+    statuses.set("prod/api", one_image)
+    clock = FakeClock()
+    assert run(cli, ["--wait", "--timeout", "30m", "--json"], clock) == status.EXIT_PENDING
+    captured = capsys.readouterr()
+    assert clock.sleeps == [] and statuses.calls == 1
+    assert json.loads(captured.out)["result"] == "NOT_STARTED"
+    assert "`ecr-replication backfill --destination" in captured.err
+
+
+def test_wait_waits_for_what_is_in_progress_only(one_image: str, statuses: ReplicationStatuses,
+                                                capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
+    """DEST_A/us-west-2 is on its way, DEST_B/eu-west-1 never started: --wait follows the first until it is COMPLETE,
+    then stops with NOT_STARTED for the second (exit 3), long before the timeout."""
+    steps = Sequence(statuses, one_image, [[entry(WEST, DEST_A, "IN_PROGRESS")], [entry(WEST, DEST_A, "COMPLETE")]])
+    args = cli.parse(["status", "--wait", "--timeout", "30m", "--json"])
+    assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_PENDING
+    assert steps.clock.sleeps == [5.0]
+    assert [d["status"] for d in json.loads(capsys.readouterr().out)["images"][0]["destinations"]] == [
+        "COMPLETE", "NOT_STARTED"]
+
+
+def test_timeout_without_wait_is_a_usage_error(one_image: str, statuses: ReplicationStatuses,
+                                               capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
+    assert cli.main(["status", "--timeout", "10m"]) == 2
+    assert capsys.readouterr().err == ("ecr-replication status: error: --timeout needs --wait (it is how long --wait "
+                                       "polls)\n")
+    assert statuses.calls == 0
 
 
 def test_failure_code_shown_and_exit_1(one_image: str, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
@@ -113,7 +163,7 @@ def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationSt
     """--wait polls with doubling delays until every destination is COMPLETE."""
     both = [entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS")]
     done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
-    steps = Sequence(statuses, one_image, [[], both, both, done])
+    steps = Sequence(statuses, one_image, [both, both, both, done])
     args = cli.parse(["status", "--wait", "--timeout", "30m"])
     assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_COMPLETE
     assert steps.clock.sleeps == [5.0, 10.0, 20.0]
@@ -135,7 +185,7 @@ def test_wait_times_out_pending(one_image: str, statuses: ReplicationStatuses, c
     assert run(cli, ["--wait", "--timeout", "2m"], clock) == status.EXIT_PENDING
     assert sum(clock.sleeps) == pytest.approx(120.0)
     assert max(clock.sleeps) <= status.MAX_POLL_DELAY
-    assert "not replicated everywhere yet" in capsys.readouterr().err
+    assert "1 of 1 images still IN_PROGRESS somewhere; next check in 5s" in capsys.readouterr().err
 
 
 def test_pages_of_repositories_and_images(registry: Registry, statuses: ReplicationStatuses, stub_operations: Any, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
@@ -220,6 +270,7 @@ def test_latest_picks_most_recent(registry: Registry, statuses: ReplicationStatu
         (["--repository", "prod/none"], "unknown repository in account 123456789012"),
         (["--repository", "prod/api", "--tag", "nope"], "unknown image in account 123456789012"),
         (["--tag", "v1"], "--tag and --digest need --repository"),
+        (["--region", "us-est-1"], "'us-est-1': botocore"),
     ],
 )
 def test_errors_are_one_line(one_image: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:
@@ -227,6 +278,8 @@ def test_errors_are_one_line(one_image: str, argv: list[str], message: str, caps
     assert cli.main(["status", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    if "--region" in argv:
+        assert "did you mean 'us-east-1'?" in err and "us-west-1" not in err
 
 
 def test_no_replication_configuration(registry: Registry, statuses: ReplicationStatuses, capsys: pytest.CaptureFixture[str], cli: Cli) -> None:

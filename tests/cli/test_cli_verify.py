@@ -196,6 +196,63 @@ def test_missing_destination_credentials_are_not_verified(cli: Cli, clock: Clock
     assert len(images(registry, DEST_B, EU)) == 1 and images(registry, DEST_A, WEST) == []
 
 
+def test_nothing_is_pushed_when_no_destination_can_be_read(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                           registry: Registry, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both destinations are in other accounts and no credentials reach them: a canary could prove nothing, so verify
+    says so before creating or pushing anything, names the option for each account, and exits 3."""
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock) == verify.EXIT_NOT_VERIFIED
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"canary {CANARY} not pushed: none of its destinations can be read, so nothing could be verified",
+        f"  {DEST_A}/{WEST}: not verified: no credentials were given for account {DEST_A}",
+        f"    fix: pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE",
+        f"  {DEST_B}/{EU}: not verified: no credentials were given for account {DEST_B}",
+        f"    fix: pass --destination-role-arn {DEST_B}=ROLE_ARN or --destination-profile {DEST_B}=PROFILE",
+        "",
+        "not verified: 0 of 2 destination(s) verified"]
+    assert "not pushing 1 of 1 canary image(s)" in captured.err and "done" not in captured.err
+    assert replication.pushes == [] and clock.sleeps == []
+    assert registry.ecr.describe_repositories()["repositories"] == []
+
+
+def test_nothing_pushed_in_json(cli: Cli, clock: Clock, replication: FakeReplication,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, "--json") == verify.EXIT_NOT_VERIFIED
+    document = report(capsys)
+    [canary] = document["canaries"]
+    assert document["result"] == "NOT_VERIFIED" and document["remainingRepositories"] == []
+    assert (canary["pushed"], canary["imageTag"], canary["imageDigest"], canary["cleanup"]) == (False, None, None, None)
+    assert [(d["result"], d["problem"], d["cleanup"]) for d in canary["destinations"]] == [
+        ("NOT_VERIFIED", f"no credentials were given for account {DEST_A}", None),
+        ("NOT_VERIFIED", f"no credentials were given for account {DEST_B}", None)]
+
+
+def test_only_a_canary_with_a_readable_destination_is_pushed(cli: Cli, clock: Clock, replication: FakeReplication,
+                                                             registry: Registry, stub_operations: Callable[..., Stubber],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Two rules (moto keeps one: a Stubber answers DescribeRegistry with AWS's shape): prod/ to DEST_A, which the
+    given role reads, and dev/ to DEST_B, which nothing reads. Only prod/'s canary is pushed."""
+    two_rules = {"rules": [
+        {"destinations": [{"region": WEST, "registryId": DEST_A}],
+         "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]},
+        {"destinations": [{"region": EU, "registryId": DEST_B}],
+         "repositoryFilters": [{"filter": "dev/", "filterType": "PREFIX_MATCH"}]}]}
+    stub_operations("describe_registry").add_response(
+        "describe_registry", {"registryId": SOURCE, "replicationConfiguration": two_rules})
+    replication.deliver(DEST_A, WEST, Delivery(after=3))
+    assert run(cli, clock, *ROLES[:2], "--json") == verify.EXIT_NOT_VERIFIED
+    prod, dev = report(capsys)["canaries"]
+    assert (prod["repositoryName"], prod["pushed"], prod["destinations"][0]["result"]) == (CANARY, True, "VERIFIED")
+    assert (dev["repositoryName"], dev["pushed"], dev["destinations"][0]["result"]) == (
+        "dev/ecr-replication-canary", False, "NOT_VERIFIED")
+    assert [image["repositoryName"] for _, image in replication.pushes] == [CANARY]
+    assert [r["repositoryName"] for r in registry.ecr.describe_repositories()["repositories"]] == [CANARY]
+
+
 def test_unreachable_failed_destination_is_still_a_failure(cli: Cli, clock: Clock, replication: FakeReplication,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     """The source's FAILED is read with the source's credentials: it counts even where the destination can't be

@@ -36,13 +36,15 @@ def test_every_ecr_region_is_accepted_in_its_partition(partition: str, region: s
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("eu-wset-1", "eu-west-1"), ("us-west-3", "us-west-2"), ("ap-southeast-11", "ap-southeast-1"), ("cn-nrth-1", "cn-north-1")],
+    [("eu-wset-1", "'eu-west-1'"), ("ap-southeast-11", "'ap-southeast-1'"), ("cn-nrth-1", "'cn-north-1'"),
+     ("us-est-1", "'us-east-1'"),  # as close to us-west-1, but it starts like us-east-1
+     ("us-west-3", "'us-west-1' or 'us-west-2'")],  # equally close, both start like it: both named
 )
-def test_a_misspelled_region_names_the_closest_known_one(typed: str, meant: str) -> None:
+def test_a_misspelled_region_names_the_closest_known_ones(typed: str, meant: str) -> None:
     with pytest.raises(ReplicationConfigError) as raised:
         check_region("destinations[0].regions[1]", typed)
     assert (raised.value.field, raised.value.value) == ("destinations[0].regions[1]", typed)
-    assert f"did you mean {meant!r}?" in raised.value.problem
+    assert f"knows no ECR region of this name; did you mean {meant}? if the region" in raised.value.problem
 
 
 def test_a_region_newer_than_botocore_says_how_to_proceed() -> None:

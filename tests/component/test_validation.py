@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 from typing import Any
 
@@ -350,7 +352,51 @@ def test_a_deny_that_takes_replication_away_is_rejected(statement: dict[str, Any
     )
     assert error.field == "destinations[0].registry_policy_statements[1]"
     assert explained in str(error)
-    assert f"away from the source account {SOURCE_ACCOUNT} (" in str(error)
+    assert f"away from the source account {SOURCE_ACCOUNT}, whose role {REPLICATION_ROLE} is what ECR replicates as (" \
+        in str(error)
+
+
+REPLICATION_ROLE = (f"arn:aws:iam::{SOURCE_ACCOUNT}:role/aws-service-role/replication.ecr.amazonaws.com/"
+                    "AWSServiceRoleForECRReplication")
+"""The role ECR replicates cross-account as (ECR user guide, "Amazon ECR service-linked role for replication")."""
+
+
+def test_a_deny_naming_the_replication_role_is_rejected() -> None:
+    """The account's root is granted, but ECR replicates as the service-linked role: a Deny naming it blocks
+    replication (an explicit deny wins), so the component refuses it like a Deny naming the account."""
+    statement = {**deny(SOURCE_ACCOUNT, "ecr:ReplicateImage", "*"), "Principal": {"AWS": REPLICATION_ROLE}}
+    error = rejected_before_any_resource(
+        lambda s, d: base(s, [dest(d, registry_policy_statements=[statement])], repository_prefixes=["prod/"]))
+    assert (error.field, error.value) == ("destinations[0].registry_policy_statements[0]", "NoReplication")
+    assert error.problem.startswith(f"takes ecr:ReplicateImage on arn:aws:ecr:us-west-2:{DEST_ACCOUNT}:repository/prod/* "
+                                    "away from the source account")
+    assert "explicitly denied by statement NoReplication" in error.problem
+
+
+def test_a_run_that_failed_in_an_output_leaves_nothing_for_asyncio_to_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Checked inside an output (the destination's region is looked up), a Deny fails the run, which raises the
+    error; the copies of it the SDK leaves in futures of resources that never registered are not logged again when
+    the garbage collector finds them (on Python 3.11, a traceback formatted while an import compiles fails that
+    import with "SystemError: AST constructor recursion depth mismatch")."""
+    with pytest.raises(ReplicationConfigError):
+        replicate_from_source(lambda src: [ReplicationDestinationArgs(
+            provider=destination_provider(), account_id=DEST_ACCOUNT,
+            registry_policy_statements=[deny(SOURCE_ACCOUNT, "ecr:*", "*")])])
+    gc.collect()
+    left = [o for o in gc.get_objects() if isinstance(o, asyncio.Future) and o.done() and not o.cancelled()
+            and o.exception() is not None]
+    assert left, "the SDK left no failed future: nothing to test"
+    for future in left:  # what asyncio does when such a future is collected
+        future.get_loop().call_exception_handler(
+            {"message": "Future exception was never retrieved", "exception": future.exception(), "future": future})
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+def test_a_deny_naming_another_role_of_the_source_account_is_kept() -> None:
+    """A Deny naming some other role of the source account doesn't concern the role ECR replicates as."""
+    statement = {**deny(SOURCE_ACCOUNT, "ecr:*", "*"),
+                 "Principal": {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:role/aws-service-role/other/AWSServiceRoleForECRReplication"}}
+    assert registry_policy_with(statement) == ["AllowEcrReplicationFromSourceAccount", "NoReplication"]
 
 
 def test_a_deny_of_a_pre_created_repository_in_least_privilege_mode_is_rejected() -> None:

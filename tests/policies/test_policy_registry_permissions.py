@@ -111,6 +111,24 @@ def test_a_policy_missing_create_repository_is_warned_about() -> None:
             "not granted: no statement allows it.") in message
 
 
+REPLICATION_ROLE = (f"arn:aws:iam::{SOURCE_ACCOUNT}:role/aws-service-role/replication.ecr.amazonaws.com/"
+                    "AWSServiceRoleForECRReplication")
+"""The role ECR replicates cross-account as (ECR user guide, "Amazon ECR service-linked role for replication")."""
+
+
+def test_a_deny_naming_the_replication_role_is_warned_about() -> None:
+    """The account is granted, but ECR replicates as its service-linked role, and a Deny naming that role wins."""
+    role_deny = statement(principal=REPLICATION_ROLE, actions=["ecr:ReplicateImage"], effect="Deny", sid="NoRole")
+    [message] = permission_messages([replication_configuration(), registry_policy(statements=[statement(), role_deny])])
+    assert (f"has a registry policy that denies 111111111111 ecr:ReplicateImage on {PROD}: explicitly denied by "
+            "statement NoRole.") in message
+
+
+def test_a_deny_naming_another_role_of_the_source_account_leaves_replication_alone() -> None:
+    other = statement(principal=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/deployer", actions=["ecr:*"], effect="Deny")
+    assert permission_messages([replication_configuration(), registry_policy(statements=[statement(), other])]) == []
+
+
 def test_create_repository_can_be_left_out_when_repositories_are_pre_created() -> None:
     policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage"])])
     assert violation_messages(has_permission, [replication_configuration(), policy],

@@ -1,5 +1,7 @@
 """The registry-policy evaluator against IAM's evaluation rules (IAM JSON policy reference: "Policy evaluation
-logic", "Principal", "Action"/"NotAction", "Resource"/"NotResource", "Condition")."""
+logic", "Principal", "NotPrincipal", "Action"/"NotAction", "Resource"/"NotResource", "Condition"), asked for the
+principal ECR replicates as: the source account's service-linked role (ECR user guide, "Amazon ECR service-linked
+role for replication")."""
 
 from __future__ import annotations
 
@@ -10,11 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replication.iam_policy import PolicyDocumentError, Resources, Verdict, pattern_covers, pattern_overlaps, evaluate, parse_policy
+from replication.iam_policy import (PolicyDocumentError, Resources, Verdict, evaluate, parse_policy, pattern_covers,
+                                    pattern_overlaps, replication_caller)
 
 SOURCE = "111111111111"
 REPOSITORIES = "arn:aws:ecr:us-west-2:222222222222:repository/"
 ROOT = f"arn:aws:iam::{SOURCE}:root"
+REPLICATION_ROLE = f"arn:aws:iam::{SOURCE}:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication"
+"""The ARN ECR replicates as, written out here as AWS documents it (not computed by the code under test)."""
+CALLER = replication_caller(SOURCE, "aws")
 
 
 def allow(**fields: Any) -> dict[str, Any]:
@@ -37,7 +43,7 @@ def verdict(statements: list[dict[str, Any]], action: str = "ecr:ReplicateImage"
             account: str = SOURCE, partition: str = "aws", base: str = REPOSITORIES, exact: bool = False) -> Verdict:
     policy = parse_policy({"Version": "2012-10-17", "Statement": statements})
     resources = Resources.exactly(base + prefix) if exact else Resources.starting_with(base + prefix)
-    return evaluate(policy, account, partition, action, resources).verdict
+    return evaluate(policy, replication_caller(account, partition), action, resources).verdict
 
 
 ALLOWED, DENIED, NOT_GRANTED, CONDITIONAL = Verdict.ALLOWED, Verdict.DENIED, Verdict.NOT_GRANTED, Verdict.CONDITIONAL
@@ -50,11 +56,40 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any], Verdict]] = {
     "AWS wildcard": ([replication(Principal={"AWS": "*"})], {}, ALLOWED),
     "wildcard principal": ([replication(Principal="*")], {}, ALLOWED),
     "another account": ([replication(Principal={"AWS": "arn:aws:iam::999999999999:root"})], {}, NOT_GRANTED),
-    "a role of the account is not the account": (
+    "another role of the account is not the replication role": (
         [replication(Principal={"AWS": f"arn:aws:iam::{SOURCE}:role/deployer"})], {}, NOT_GRANTED),
+    "the replication role itself": ([replication(Principal={"AWS": REPLICATION_ROLE})], {}, ALLOWED),
+    "the role without its path is another role": (
+        [replication(Principal={"AWS": f"arn:aws:iam::{SOURCE}:role/AWSServiceRoleForECRReplication"})], {},
+        NOT_GRANTED),
     "a service principal": ([replication(Principal={"Service": "ecr.amazonaws.com"})], {}, NOT_GRANTED),
-    "NotPrincipal deny exempting the account": (
-        [replication(), deny(NotPrincipal={"AWS": ROOT}, Action="ecr:*", Resource="*")], {}, ALLOWED),
+    "the replication service principal is not its role": (
+        [replication(Principal={"Service": "replication.ecr.amazonaws.com"})], {}, NOT_GRANTED),
+    "an Allow with NotPrincipal grants nothing": (
+        [replication(Principal=None, NotPrincipal={"AWS": "arn:aws:iam::999999999999:root"})], {}, NOT_GRANTED),
+    # a Deny naming the account, its root, "*" or the replication role takes replication away; other roles don't
+    "deny naming the replication role": (
+        [replication(), deny(Principal={"AWS": REPLICATION_ROLE}, Action="ecr:ReplicateImage", Resource="*")], {},
+        DENIED),
+    "deny naming the replication role among others": (
+        [replication(), deny(Principal={"AWS": [f"arn:aws:iam::{SOURCE}:role/deployer", REPLICATION_ROLE]},
+                             Action="ecr:*", Resource="*")], {}, DENIED),
+    "deny naming the root": ([replication(), deny(Principal={"AWS": ROOT}, Action="ecr:*", Resource="*")], {}, DENIED),
+    "deny naming another role of the account": (
+        [replication(), deny(Principal={"AWS": f"arn:aws:iam::{SOURCE}:role/deployer"}, Action="ecr:*", Resource="*")],
+        {}, ALLOWED),
+    "deny naming another account": (
+        [replication(), deny(Principal={"AWS": "999999999999"}, Action="ecr:*", Resource="*")], {}, ALLOWED),
+    "NotPrincipal deny exempting only the account still denies its role": (
+        [replication(), deny(NotPrincipal={"AWS": ROOT}, Action="ecr:*", Resource="*")], {}, DENIED),
+    "NotPrincipal deny exempting only the role still denies it": (
+        [replication(), deny(NotPrincipal={"AWS": REPLICATION_ROLE}, Action="ecr:*", Resource="*")], {}, DENIED),
+    "NotPrincipal deny exempting the account and the replication role": (
+        [replication(), deny(NotPrincipal={"AWS": [REPLICATION_ROLE, SOURCE]}, Action="ecr:*", Resource="*")], {},
+        ALLOWED),
+    "NotPrincipal deny exempting the account and another role": (
+        [replication(), deny(NotPrincipal={"AWS": [ROOT, f"arn:aws:iam::{SOURCE}:role/deployer"]}, Action="ecr:*",
+                             Resource="*")], {}, DENIED),
     "NotPrincipal deny naming another account": (
         [replication(), deny(NotPrincipal={"AWS": "arn:aws:iam::999999999999:root"}, Action="ecr:*", Resource="*")],
         {}, DENIED),
@@ -121,6 +156,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any], Verdict]] = {
     "China: an aws root names no account there": (
         [replication(Resource="*")],
         {"partition": "aws-cn", "base": "arn:aws-cn:ecr:cn-northwest-1:222222222222:repository/"}, NOT_GRANTED),
+    "China: a deny naming the aws-cn replication role": (
+        [replication(Principal={"AWS": SOURCE}, Resource="*"),
+         deny(Principal={"AWS": REPLICATION_ROLE.replace("arn:aws:", "arn:aws-cn:")}, Action="ecr:*", Resource="*")],
+        {"partition": "aws-cn", "base": "arn:aws-cn:ecr:cn-northwest-1:222222222222:repository/"}, DENIED),
+    "China: an aws role ARN is no role there": (
+        [replication(Principal={"AWS": SOURCE}, Resource="*"),
+         deny(Principal={"AWS": REPLICATION_ROLE}, Action="ecr:*", Resource="*")],
+        {"partition": "aws-cn", "base": "arn:aws-cn:ecr:cn-northwest-1:222222222222:repository/"}, ALLOWED),
     "China: an aws resource ARN": (
         [replication(Principal={"AWS": SOURCE})],
         {"partition": "aws-cn", "base": "arn:aws-cn:ecr:cn-northwest-1:222222222222:repository/"}, NOT_GRANTED),
@@ -143,14 +186,14 @@ def test_evaluation(case: str) -> None:
 
 def test_a_partial_grant_is_named_in_the_explanation() -> None:
     policy = parse_policy({"Statement": [replication(Resource=f"{REPOSITORIES}prod/api*")]})
-    decision = evaluate(policy, SOURCE, "aws", "ecr:ReplicateImage", Resources.starting_with(f"{REPOSITORIES}prod/"))
+    decision = evaluate(policy, CALLER, "ecr:ReplicateImage", Resources.starting_with(f"{REPOSITORIES}prod/"))
     assert decision.verdict is NOT_GRANTED
     assert decision.explain() == "not granted: statement Replication allows it on only part of these repositories"
 
 
 def test_a_condition_is_named_in_the_explanation() -> None:
     policy = parse_policy({"Statement": [replication(Condition={"Bool": {"aws:SecureTransport": "true"}})]})
-    decision = evaluate(policy, SOURCE, "aws", "ecr:ReplicateImage", Resources.starting_with(REPOSITORIES))
+    decision = evaluate(policy, CALLER, "ecr:ReplicateImage", Resources.starting_with(REPOSITORIES))
     assert "Condition of statement Replication" in decision.explain()
     assert not decision.allowed
 
@@ -194,7 +237,7 @@ CONTINUATIONS = _continuations(4)
 
 
 def _matches(pattern: str, text: str) -> bool:
-    return evaluate(parse_policy({"Statement": [replication(Resource=pattern, Principal="*")]}), SOURCE, "aws",
+    return evaluate(parse_policy({"Statement": [replication(Resource=pattern, Principal="*")]}), CALLER,
                     "ecr:ReplicateImage", Resources.exactly(text)).allowed
 
 
