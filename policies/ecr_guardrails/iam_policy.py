@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes
-from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
+from .limits import ACCOUNT_ID_PATTERN, PULL_THROUGH_UPSTREAM_ACTIONS, REPLICATION_ACTIONS
 
 
 class PolicyDocumentError(ValueError):
@@ -380,7 +380,8 @@ def evaluate(statements: Sequence[Statement], account_id: str, partition: str, a
 
 @dataclass(frozen=True)
 class Requirement:
-    """An action the source account must be allowed on some resources of a destination registry."""
+    """An action an account (the source of replication, or a pull-through spoke's account) must be allowed on some
+    resources of a registry."""
 
     action: str
     resources: Resources
@@ -403,6 +404,16 @@ def replication_requirements(destination: Registry, prefixes: Iterable[str],
                      for name in sorted(pre_created))
     return tuple(Requirement(action, Resources.starting_with(destination.repository_arn(prefix)))
                  for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(REPLICATION_ACTIONS))
+
+
+def pull_through_requirements(upstream: Registry, prefixes: Iterable[str]) -> tuple[Requirement, ...]:
+    """What the upstream registry's policy must let a cross-account pull-through spoke's account do: ECR user guide,
+    "Setting up permissions for cross-account ECR to ECR PTC" ("Creating a resource policy in the upstream Amazon ECR
+    registry"): ``ecr:BatchGetImage``, ``ecr:GetDownloadUrlForLayer``, ``ecr:BatchImportUpstreamImage`` and
+    ``ecr:GetImageCopyStatus`` on the upstream's repositories, here every name under each cached prefix (``""``:
+    every repository)."""
+    return tuple(Requirement(action, Resources.starting_with(upstream.repository_arn(prefix)))
+                 for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(PULL_THROUGH_UPSTREAM_ACTIONS))
 
 
 def declared_requirements(statements: Sequence[Statement], account_id: str, partition: str) -> tuple[Requirement, ...]:

@@ -60,8 +60,8 @@ DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
         ),
         (
             {"widgets": "3"},
-            "ecr-replication:widgets: unknown key; the keys here are source, destinations, repositoryPrefixes, "
-            "repositorySettings, adopt",
+            "ecr-replication:widgets: unknown key; the keys here are source, destinations, pullThroughDestinations, "
+            "manageSourceRegistryPolicy, repositoryPrefixes, repositorySettings, adopt",
         ),
     ],
 )
