@@ -23,3 +23,6 @@ REPOSITORY: Final = "aws:ecr/repository:Repository"
 
 ROLE: Final = "aws:iam/role:Role"
 """Type token of an IAM role (the creation templates' role)."""
+
+PULL_THROUGH_CACHE_RULE: Final = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+"""Type token of a pull-through cache rule (a spoke's)."""
