@@ -16,7 +16,7 @@ from typing import Any
 from replication import limits
 from replication.ecr_semantics import Registry, canonical_json
 from replication.model import POLICY_SID, DestinationRegistry, ReplicationModel
-from replication.pull_through import GRANT_SID_PREFIX, SpokeRegistry, granted
+from replication.pull_through import GRANT_SID, SpokeRegistry, granted
 from replication.repository_settings import RepositorySettings, scanning_filters
 
 TEMPLATE_ROLE_ECR_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource")
@@ -43,24 +43,23 @@ def replication_statement(source: Registry, destination: DestinationRegistry) ->
 
 
 def pull_through_grants(upstream: Registry, spokes: Sequence[SpokeRegistry]) -> list[dict[str, Any]]:
-    """The statements of ``upstream``'s registry policy that let the accounts of its cross-account spokes cache from
-    it, one per account, exactly as the ECR user guide gives it ("Setting up permissions for cross-account ECR to ECR
-    PTC", "Creating a resource policy in the upstream Amazon ECR registry": the account's root,
-    ``limits.PULL_THROUGH_UPSTREAM_ACTIONS``), with ``Resource`` narrowed from ``repository/*`` to the repositories
-    the account's spokes cache."""
-    patterns: dict[str, set[str]] = {}
-    for spoke in granted(spokes, upstream):
-        patterns.setdefault(spoke.registry.account_id, set()).update(spoke.repository_patterns())
-    return [
-        {
-            "Sid": f"{GRANT_SID_PREFIX}{account}",
-            "Effect": "Allow",
-            "Principal": {"AWS": Registry(account, upstream.region).account_root_arn},
-            "Action": list(limits.PULL_THROUGH_UPSTREAM_ACTIONS),
-            "Resource": sorted(upstream.repository_arn(pattern) for pattern in patterns[account]),
-        }
-        for account in sorted(patterns)
-    ]
+    """The statement of ``upstream``'s registry policy that lets the accounts of its cross-account spokes cache from
+    it (none without such spokes), as the ECR user guide gives it ("Setting up permissions for cross-account ECR to
+    ECR PTC", "Creating a resource policy in the upstream Amazon ECR registry": the spoke account's root,
+    ``limits.PULL_THROUGH_UPSTREAM_ACTIONS``), for every spoke account at once (the principal lists them; one
+    account is named alone, as in the guide), with ``Resource`` narrowed from ``repository/*`` to the repositories
+    the spokes cache: every spoke of an upstream caches the prefixes it receives."""
+    spokes = granted(spokes, upstream)
+    if not spokes:
+        return []
+    roots = sorted({Registry(s.registry.account_id, upstream.region).account_root_arn for s in spokes})
+    return [{
+        "Sid": GRANT_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": roots[0] if len(roots) == 1 else roots},
+        "Action": list(limits.PULL_THROUGH_UPSTREAM_ACTIONS),
+        "Resource": sorted({upstream.repository_arn(pattern) for s in spokes for pattern in s.repository_patterns()}),
+    }]
 
 
 def registry_policy_document(source: Registry, destination: DestinationRegistry,

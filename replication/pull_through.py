@@ -40,8 +40,8 @@ from replication.repository_settings import RepositorySettings, normalize_settin
 ARGUMENT = "pull_through_destinations"
 """The component argument that lists the spokes."""
 
-GRANT_SID_PREFIX = "PullThroughCacheFor"
-"""The Sid of the statement that grants one spoke account pull-through access, before the account id."""
+GRANT_SID = "AllowPullThroughCacheToSpokeAccounts"
+"""The Sid of the statement of an upstream's registry policy that grants its spokes' accounts."""
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,6 @@ class SpokeRegistry:
     upstream: Registry
     kms_key: str | None = None
     """The KMS key of cached repositories here (``None`` without KMS encryption), checked to live here."""
-
-    @property
-    def grant_sid(self) -> str:
-        """The Sid of the upstream's statement that grants this spoke's account."""
-        return f"{GRANT_SID_PREFIX}{self.registry.account_id}"
 
     def repository_patterns(self) -> list[str]:
         """The repository part of the ARNs of the cached repositories, the same on both sides (``prod/*``)."""
@@ -333,11 +328,12 @@ def build_spokes(spec: ReplicationSpec, model: ReplicationModel,
 
 
 def _check_reserved_sids(model: ReplicationModel, spokes: Sequence[SpokeRegistry]) -> None:
-    """An extra statement of a destination upstream may not take the Sid of a grant the component adds there."""
+    """An extra statement of a destination upstream may not take the Sid of the grant the component adds there."""
     for destination in model.destinations:
-        sids = {spoke.grant_sid for spoke in granted(spokes, destination.registry)}
+        if not granted(spokes, destination.registry):
+            continue
         for i, statement in enumerate(destination.slot.extra_statements):
-            if statement.get("Sid") in sids:
+            if statement.get("Sid") == GRANT_SID:
                 raise ReplicationConfigError(
                     f"{destination.slot.field}.registry_policy_statements[{i}].Sid", statement["Sid"],
                     "this Sid is reserved for the statement that grants a pull-through spoke's account")

@@ -7,7 +7,9 @@ sends on create (terraform-provider-aws, ``internal/service/ecr`` and ``internal
 (the resource name, ``-`` and 7 random characters).
 
 botocore's ``ParamValidator`` checks required members, types, unknown members and minimums; it leaves maximums,
-patterns and enums to the service, so :func:`problems` checks those too, from the same model.
+patterns and enums to the service, so :func:`problems` checks those too, from the same model. The Terraform provider
+validates some inputs before any request (``pulumi preview`` fails on them): :func:`terraform_problems` checks
+those of the pull-through cache rule, as its schema declares them.
 """
 
 from __future__ import annotations
@@ -96,6 +98,13 @@ def api_requests(run: OfflineRun) -> list[ApiRequest]:
             case "aws:ecr/repositoryPolicy:RepositoryPolicy":
                 params = {"repositoryName": inputs["repository"], "policyText": inputs["policy"]}
                 requests.append(ApiRequest(resource, "ecr", "SetRepositoryPolicy", params))
+            case "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
+                # resourcePullThroughCacheRuleCreate: the prefix and URL always, the others when set.
+                params = _present(ecrRepositoryPrefix=inputs["ecrRepositoryPrefix"],
+                                  upstreamRegistryUrl=inputs["upstreamRegistryUrl"],
+                                  customRoleArn=inputs.get("customRoleArn"),
+                                  upstreamRepositoryPrefix=inputs.get("upstreamRepositoryPrefix"))
+                requests.append(ApiRequest(resource, "ecr", "CreatePullThroughCacheRule", params))
             case "aws:iam/role:Role":
                 params = _present(RoleName=role_name(resource), AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
                                   Description=inputs.get("description"))
@@ -105,6 +114,37 @@ def api_requests(run: OfflineRun) -> list[ApiRequest]:
                           "PolicyName": resource.name + AUTONAME_SUFFIX, "PolicyDocument": inputs["policy"]}
                 requests.append(ApiRequest(resource, "iam", "PutRolePolicy", params))
     return requests
+
+
+TERRAFORM_PREFIX_LENGTH = (2, 30)
+TERRAFORM_PREFIX_PATTERN = re.compile(r"^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$")
+"""``ecr_repository_prefix`` and ``upstream_repository_prefix`` in the schema of ``aws_ecr_pull_through_cache_rule``
+(terraform-provider-aws, ``internal/service/ecr/pull_through_cache_rule.go``: ``validation.StringLenBetween(2, 30)``
+and this ``validation.StringMatch``)."""
+
+ARN_PATTERN = re.compile(r"^arn:[\w-]+:([\w-]+):[\w-]*:(\d{12})?:.+$")
+"""What terraform-provider-aws's ``verify.ValidARN`` accepts, in short: ``arn:<partition>:<service>:<region>:<account>:
+<resource>`` with the account empty or 12 digits (``internal/verify/validate.go``)."""
+
+
+def terraform_problems(request: ApiRequest) -> list[str]:
+    """What the schema of ``aws_ecr_pull_through_cache_rule`` rejects before any request (terraform-provider-aws,
+    ``internal/service/ecr/pull_through_cache_rule.go``): prefixes of 2 to 30 characters matching its pattern, role
+    ARNs that ``verify.ValidARN`` accepts."""
+    if request.operation != "CreatePullThroughCacheRule":
+        return []
+    found = []
+    for member in ("ecrRepositoryPrefix", "upstreamRepositoryPrefix"):
+        value = request.params.get(member)
+        if value is None:
+            continue
+        shortest, longest = TERRAFORM_PREFIX_LENGTH
+        if not shortest <= len(value) <= longest or not TERRAFORM_PREFIX_PATTERN.match(value):
+            found.append(f"{member}: {value!r} fails the Terraform schema")
+    role = request.params.get("customRoleArn")
+    if role is not None and not ARN_PATTERN.match(role):
+        found.append(f"customRoleArn: {role!r} is no ARN")
+    return found
 
 
 def role_name(role: RegisteredResource) -> str:

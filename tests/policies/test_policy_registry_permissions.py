@@ -48,7 +48,7 @@ def test_actions_beyond_replication_are_reported_unless_allowed_in_config() -> N
     assert least_privilege_messages(policy, {"allowedActions": ["ecr:PutImage"]}) == []
 
 
-PULL_THROUGH_GRANT = statement(principal="arn:aws:iam::444444444444:root", sid="PullThroughCacheFor444444444444",
+PULL_THROUGH_GRANT = statement(principal="arn:aws:iam::444444444444:root", sid="AllowPullThroughCacheToSpokeAccounts",
                                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                         "ecr:BatchImportUpstreamImage", "ecr:GetImageCopyStatus"])
 """The statement the ECR user guide documents for a spoke account in the upstream's registry policy ("Setting up
@@ -60,7 +60,7 @@ def test_the_documented_pull_through_grant_passes_unless_switched_off() -> None:
     assert least_privilege_messages(policy) == []
     [message] = least_privilege_messages(policy, {"allowPullThroughGrants": False})
     assert message == (
-        "Allow statement PullThroughCacheFor444444444444 grants ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, "
+        "Allow statement AllowPullThroughCacheToSpokeAccounts grants ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, "
         "ecr:BatchImportUpstreamImage, ecr:GetImageCopyStatus; replication needs only ecr:CreateRepository and "
         "ecr:ReplicateImage (list other actions in allowedActions to permit them).")
 
