@@ -155,7 +155,7 @@ def test_other_sdk_outcomes_are_answered_as_the_sdk_does() -> None:
 
 def test_each_resource_is_deserialized_at_most_once_and_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path's point: the SDK turns every resource's props and provider props into dicts for each of
-    the four stack policies; the fast servicer only those of the resources a policy reads (the ECR ones), once."""
+    the five stack policies; the fast servicer only those of the resources a policy reads (the ECR ones), once."""
     resources = benchmark_stack(1_000)
     request = proto.AnalyzeStackRequest(resources=[to_analyzer_resource(r) for r in resources])
     ecr = [r for r in resources if r["type"].startswith("aws:ecr/")]
@@ -168,7 +168,7 @@ def test_each_resource_is_deserialized_at_most_once_and_only_when_read(monkeypat
                           original(message, *a, **k))
             servicer.AnalyzeStack(request, None)
         converted[label] = len(calls)
-    assert converted["stock"] >= 4 * len(resources)
+    assert converted["stock"] >= 5 * len(resources)
     assert converted["fast"] <= 2 * len(ecr) < len(resources) // 5
 
 
