@@ -224,6 +224,10 @@ def test_a_spoke_in_its_upstreams_account_uses_ecrs_service_linked_role() -> Non
     assert [s["Sid"] for s in policy(destination_policy)["Statement"]] == ["AllowEcrReplicationFromSourceAccount"]
     from_source = run_with(lambda p: [spoke(p, provider=p["source"], account_id=None, upstream=None)])
     assert from_source.of_type(ROLE) == [] and len(from_source.of_type(REGISTRY_POLICY)) == 1
+    # The upstream's own provider, the account left to a lookup: the same account, known before the lookup.
+    looked_up = run_with(lambda p: [spoke(p, provider=p["destination"], account_id=None, regions=["eu-west-1"])])
+    assert looked_up.of_type(ROLE) == [] and [r.inputs.get("customRoleArn") for r in looked_up.of_type(RULE)] == [
+        None, None]
 
 
 def test_a_same_account_destination_upstream_gets_a_policy_holding_only_its_spokes_grant() -> None:
@@ -476,3 +480,15 @@ def test_a_component_name_too_long_for_the_pull_through_role_is_rejected() -> No
     assert error is not None and error.field == "name"
     assert str(error).startswith("name: the pull-through cache rules of pull_through_destinations[0] need a role")
     assert {r.type for r in registered} == {"pulumi:providers:aws"}
+
+
+def test_explicit_spokes_are_checked_before_any_resource_even_while_destinations_are_looked_up() -> None:
+    def build(src: aws.Provider, dst: aws.Provider) -> EcrReplicationArgs:
+        return EcrReplicationArgs(
+            source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=dst)],  # account and region looked up
+            pull_through_destinations=[a_spoke(), a_spoke("spoke-b")])
+
+    error = rejected_before_any_resource(build)
+    assert error.field == "pull_through_destinations[1].regions[0]"
+    assert "already the spoke at pull_through_destinations[0].regions[0]" in str(error)
