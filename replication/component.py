@@ -144,7 +144,7 @@ def _validate(
         document = policies.get(destination.registry.host)
         if document is not None:
             check_registry_policy(model.source, destination, document)
-            check_grants(destination, destination.registry, model.spokes, document)
+            check_grants(destination, model.spokes, document)
     if model.source.host in policies:
         check_source_policy(policies[model.source.host])
     return model, policies

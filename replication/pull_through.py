@@ -86,13 +86,15 @@ def pull_through_role_name(component_name: str, slot: RegistrySlot) -> str:
 
 def cache_prefixes(prefixes_field: str, prefixes: Sequence[str], spoke_field: str) -> tuple[str, ...]:
     """The pull-through cache rule prefixes for the replicated ``prefixes`` (given at ``prefixes_field``): each a
-    whole path segment without its ``/`` (ECR assumes one), the longer ones a shorter one already covers left out;
+    whole path segment without its ``/`` (ECR assumes one), the ones a shorter prefix already covers left out;
     ``ROOT`` when every repository is replicated. Raises, naming the prefix, for one no rule can carry."""
     if not prefixes:
         return (limits.PULL_THROUGH_ROOT_PREFIX,)
     kept = minimal_prefixes(prefixes)
     segments = []
     for i, prefix in enumerate(prefixes):
+        if prefix not in kept:
+            continue  # the rule of the shorter prefix caches these repositories
         if not prefix.endswith("/"):
             raise ReplicationConfigError(
                 f"{prefixes_field}[{i}]",
@@ -111,8 +113,7 @@ def cache_prefixes(prefixes_field: str, prefixes: Sequence[str], spoke_field: st
                 f"{limits.PULL_THROUGH_PREFIX_MAX_LENGTH} characters of a-z and 0-9 parts joined by one '.', '_', '-' "
                 "or '/'",
             )
-        if prefix in kept:
-            segments.append(segment)
+        segments.append(segment)
     if len(segments) > limits.MAX_PULL_THROUGH_RULES:
         raise ReplicationConfigError(
             prefixes_field,
@@ -359,12 +360,12 @@ def destination_policy_needed(spec: ReplicationSpec, position: int) -> bool:
     return slot.manage_registry_policy and (slot.cross_account or spoke_grant)
 
 
-def check_grants(destination: DestinationRegistry | None, upstream: Registry, spokes: Sequence[SpokeRegistry],
-                 document: str) -> None:
-    """Raise when an extra statement of the rendered registry policy of ``upstream`` (the destination's, or the
-    source's when ``destination`` is ``None``) takes away what the policy grants its cross-account spokes."""
-    if destination is None or not destination.slot.extra_statements:
+def check_grants(destination: DestinationRegistry, spokes: Sequence[SpokeRegistry], document: str) -> None:
+    """Raise when an extra statement of the destination's rendered registry policy takes away what the policy grants
+    the cross-account spokes that cache from it (evaluated as IAM does)."""
+    if not destination.slot.extra_statements:
         return
+    upstream = destination.registry
     statements = parse_policy(document)
     for spoke in granted(spokes, upstream):
         account = spoke.registry.account_id

@@ -107,7 +107,8 @@ def test_without_prefixes_one_root_rule_caches_every_repository_and_names_no_ups
 
 
 def test_a_prefix_that_another_prefix_covers_gets_no_rule_of_its_own() -> None:
-    run = run_with(lambda p: [spoke(p)], repository_prefixes=["prod/", "prod/team/", "shared/"])
+    """``prod/team-a`` needs no rule (it could have none: it is no path segment): ``prod``'s rule caches it."""
+    run = run_with(lambda p: [spoke(p)], repository_prefixes=["prod/", "prod/team/", "prod/team-a", "shared/"])
     assert [r["ecrRepositoryPrefix"] for r in rules_by_registry(run)[("spoke", "ap-south-1")]] == ["prod", "shared"]
 
 
