@@ -24,7 +24,7 @@ role if the upstream and downstream Amazon ECR registries belong to different AW
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -32,9 +32,9 @@ from replication import limits
 from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import parse_policy, pull_through_requirements, unmet
-from replication.model import (DestinationRegistry, RegistrySlot, ReplicationModel, ReplicationSpec, check_account_id,
-                               check_prefixes, check_region, check_role_name, explicit_str, extra_statement_index,
-                               region_entries, template_role_name)
+from replication.model import (DestinationRegistry, ProviderCheck, RegistrySlot, ReplicationModel, ReplicationSpec,
+                               check_account_id, check_prefixes, check_region, check_role_name, explicit_str,
+                               extra_statement_index, region_entries, template_role_name)
 from replication.repository_settings import RepositorySettings, normalize_settings
 
 ARGUMENT = "pull_through_destinations"
@@ -136,10 +136,6 @@ def check_pull_through_region(field: str, region: str) -> str:
     return region
 
 
-ProviderCheck = Callable[[str, object], bool]
-"""Validates the provider found at an argument path and tells whether it is the source provider."""
-
-
 @dataclass(frozen=True)
 class _Upstream:
     """A registry a spoke may cache from, as far as the arguments tell before lookups."""
@@ -155,6 +151,7 @@ class _Upstream:
 
     @property
     def name(self) -> str:
+        """``ACCOUNT/REGION``, as a spoke names its upstream."""
         return f"{self.account_id}/{self.region}"
 
 
