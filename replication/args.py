@@ -19,7 +19,8 @@ class RepositorySettingsArgs(TypedDict):
     repository), the registry scanning configuration (scan on push) and, optionally, pre-created repositories."""
 
     image_tag_mutability: NotRequired[str]
-    """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`."""
+    """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`. In a pull-through spoke an
+    immutable tag is never refreshed from the upstream (the component warns): override it per spoke."""
 
     image_tag_mutability_exclusion_filters: NotRequired[list[str]]
     """Tag wildcard filters (e.g. `latest`, `dev-*`) exempt from the mutability setting; only with a
@@ -96,6 +97,33 @@ class ReplicationDestinationArgs(TypedDict):
     of the component's repository settings."""
 
 
+class PullThroughDestinationArgs(TypedDict):
+    """A pull-through spoke: registries of one account that serve the replicated images from an upstream registry
+    of this component through pull-through cache rules, one per replicated prefix, with the upstream's repository
+    names. ECR copies an image into a spoke the first time it is pulled there, so spokes reach any number of
+    registries beyond replication's 25, but hold no copy before that pull: no disaster-recovery copy."""
+
+    provider: aws.Provider
+    """The explicit aws provider of the spoke account. The pull-through cache rules, the role ECR assumes and the
+    repository settings are created through it."""
+
+    regions: NotRequired[list[str]]
+    """Spoke regions in the account (regions ECR serves, but not the China and GovCloud regions, which have no pull
+    through cache). Defaults to the provider's own region."""
+
+    account_id: NotRequired[pulumi.Input[str]]
+    """The spoke account id (12 digits). Looked up through `provider` when absent."""
+
+    upstream: NotRequired[str]
+    """The registry the spoke caches from, `ACCOUNT/REGION`: the source registry (the default) or one of this
+    component's replication destinations, whose replicated prefixes the spoke caches. In another account, the
+    spoke gets a role ECR assumes and the upstream's registry policy grants the spoke account pull access."""
+
+    repository_settings: NotRequired[RepositorySettingsArgs]
+    """Settings for the cached repositories (through creation templates applied for pull-through cache); each field
+    given here overrides the same field of the component's repository settings."""
+
+
 class EcrReplicationArgs(TypedDict):
     """Arguments of EcrReplication: where images are replicated from, to where, and which repositories."""
 
@@ -117,6 +145,17 @@ class EcrReplicationArgs(TypedDict):
 
     repository_settings: NotRequired[RepositorySettingsArgs]
     """Settings for replicated repositories in every destination registry (a destination may override fields)."""
+
+    pull_through_destinations: NotRequired[list[PullThroughDestinationArgs]]
+    """Pull-through spokes: registries in further accounts and regions that cache the replicated images from the
+    source or a replication destination on first pull. They don't count toward replication's 25 destinations."""
+
+    manage_source_registry_policy: NotRequired[bool]
+    """Whether the component owns the source registry's permissions policy when a spoke in another account caches
+    from the source (default true): it then holds exactly the spokes' grants, replacing any other policy there (a
+    registry has one). Set false when that policy is managed elsewhere: it must grant each spoke account
+    `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchImportUpstreamImage` and
+    `ecr:GetImageCopyStatus`."""
 
     adopt_existing: NotRequired[bool]
     """Adopt a live setup (default false): the replication configuration, the registry policies, the creation

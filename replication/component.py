@@ -1,6 +1,7 @@
 """The EcrReplication component: wires the model's documents to aws resources through explicit providers."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pulumi
@@ -10,10 +11,13 @@ from replication import documents
 from replication.adoption import Adoption
 from replication.argument_names import check_argument_names
 from replication.args import EcrReplicationArgs
-from replication.destination_resources import declare_destination_settings
+from replication.destination_resources import declare_repository_settings, destination_targets
 from replication.errors import ReplicationConfigError
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
 from replication.provider_facts import provider_check, provider_claims
+from replication.pull_through import (build_spokes, check_grants, check_source_policy, destination_policy_needed,
+                                      immutable_tag_warnings, normalize_spokes)
+from replication.pull_through_resources import declare_pull_through, declare_source_registry_policy, spoke_targets
 from replication.resource_types import ECR_REPLICATION
 
 TYPE_TOKEN = ECR_REPLICATION
@@ -28,7 +32,9 @@ class EcrReplication(pulumi.ComponentResource):
     registry (granting the source account `ecr:CreateRepository` and `ecr:ReplicateImage`); with
     repository settings, the creation templates, scan-on-push rules, pre-created repositories and template role
     that configure replicated repositories; and the source registry's replication configuration with one rule per
-    distinct prefix set, created after all of those.
+    distinct prefix set, created after all of those. With pull-through spokes, in each spoke registry one
+    pull-through cache rule per replicated prefix and the repository settings for cached repositories; across
+    accounts the role ECR assumes and the upstream registry's grant to the spoke account.
     """
 
     source_registry: pulumi.Output[str]
@@ -42,7 +48,11 @@ class EcrReplication(pulumi.ComponentResource):
     """The replication rules exactly as `aws ecr describe-registry` shows them (camelCase keys)."""
 
     registry_policies: pulumi.Output[dict[str, str]]
-    """The registry policy document the component manages in each destination registry, keyed by registry host."""
+    """The registry policy document the component manages in each registry, keyed by registry host: the destinations',
+    and the source's when it grants pull-through spokes."""
+
+    pull_through_registries: pulumi.Output[list[str]]
+    """The pull-through spoke registry hosts, in declaration order (empty without spokes)."""
 
     def __init__(self, name: str, args: EcrReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_argument_names(args, EcrReplicationArgs)
@@ -50,7 +60,10 @@ class EcrReplication(pulumi.ComponentResource):
         # A destination is same-account when it passes the very source_provider object (identity, not equality:
         # two provider objects may reach one account, which only their looked-up account ids can tell; the model
         # rejects that pair once they resolve).
-        spec = normalize(name, args, lambda field, value: _check_provider(field, value) is source_provider)
+        def is_source_provider(field: str, value: object) -> bool:
+            return _check_provider(field, value) is source_provider
+
+        spec = normalize_spokes(name, args, normalize(name, args, is_source_provider), is_source_provider)
         # A fully explicit configuration is validated here, before this component or any child registers.
         validated = _Validated.now(spec)
         super().__init__(TYPE_TOKEN, name, {}, opts)
@@ -60,25 +73,28 @@ class EcrReplication(pulumi.ComponentResource):
         checked = provider_check(provider_claims(spec, args), self)
 
         providers = [destination["provider"] for destination in args["destinations"]]
+        spoke_providers = [spoke["provider"] for spoke in args.get("pull_through_destinations") or ()]
         adoption = Adoption(spec.adopt_existing)
-        policies: list[pulumi.Resource] = []
+        policies: dict[int | None, pulumi.Resource] = {}
         for position, slot in enumerate(spec.slots):
-            if not (slot.cross_account and slot.manage_registry_policy):
+            if not destination_policy_needed(spec, position):
                 continue
-            policies.append(
-                aws.ecr.RegistryPolicy(
-                    f"{name}-registry-policy-{slot.resource_suffix}",
-                    policy=validated.registry_policy(position),
-                    region=validated.input(lambda m, i=position: m.destinations[i].registry.region),
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        provider=providers[slot.index],
-                        depends_on=[checked],
-                        import_=adoption.registry_document(slot.account_id, slot.region),
-                    ),
-                )
+            policies[position] = aws.ecr.RegistryPolicy(
+                f"{name}-registry-policy-{slot.resource_suffix}",
+                policy=validated.registry_policy(position),
+                region=validated.input(lambda m, i=position: m.destinations[i].registry.region),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=providers[slot.index],
+                    depends_on=[checked],
+                    import_=adoption.registry_document(slot.account_id, slot.region),
+                ),
             )
-        settings = declare_destination_settings(self, name, spec, validated.input, providers, adoption, checked)
+        source_policy = declare_source_registry_policy(self, name, spec, validated.input, source_provider, checked)
+        if source_policy is not None:
+            policies[None] = source_policy
+        targets = destination_targets(spec, providers) + spoke_targets(spec, spoke_providers)
+        settings, by_target = declare_repository_settings(self, name, targets, validated.input, adoption, checked)
         aws.ecr.ReplicationConfiguration(
             f"{name}-replication",
             replication_configuration=validated.input(documents.replication_configuration_input),
@@ -86,21 +102,27 @@ class EcrReplication(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=source_provider,
-                depends_on=[*policies, *settings, checked],
+                depends_on=[*(p for position, p in policies.items() if position is not None), *settings, checked],
                 import_=adoption.registry_document(spec.source_account_id, spec.source_region),
             ),
         )
+        spoke_settings = {id(target.slot): own for target, own in zip(targets, by_target)}
+        declare_pull_through(self, name, spec, validated.input, spoke_providers, policies, spoke_settings, checked)
+        for warning in immutable_tag_warnings(spec):
+            pulumi.log.warn(warning, resource=self)
 
         self.source_registry = validated.output(lambda m: m.source.host)
         self.destination_registries = validated.output(lambda m: [d.registry.host for d in m.destinations])
         self.replication_rules = validated.output(documents.replication_rules)
         self.registry_policies = validated.registry_policies()
+        self.pull_through_registries = validated.output(lambda m: [s.registry.host for s in m.spokes])
         self.register_outputs(
             {
                 "source_registry": self.source_registry,
                 "destination_registries": self.destination_registries,
                 "replication_rules": self.replication_rules,
                 "registry_policies": self.registry_policies,
+                "pull_through_registries": self.pull_through_registries,
             }
         )
 
@@ -113,15 +135,25 @@ def _check_provider(field: str, value: object) -> object:
 
 
 def _validate(
-    spec: ReplicationSpec, source_account_id: str, source_region: str, resolved: list[tuple[str, str]]
+    spec: ReplicationSpec,
+    source_account_id: str,
+    source_region: str,
+    resolved: list[tuple[str, str]],
+    resolved_spokes: list[tuple[str, str]],
 ) -> tuple[ReplicationModel, dict[str, str]]:
-    """Build the model and render and check its registry policies (by registry host): whatever AWS would reject
-    raises here. The policies rendered here are the ones the resources and outputs get."""
+    """Build the model (destinations, then spokes) and render and check its registry policies (by registry host):
+    whatever AWS would reject raises here. The policies rendered here are the ones the resources and outputs get."""
     model = build_model(spec, source_account_id, source_region, resolved)
+    model = replace(model, spokes=build_spokes(spec, model, resolved_spokes),
+                    manage_source_registry_policy=spec.manage_source_registry_policy)
     policies = documents.registry_policies(model)
     for destination in model.destinations:
-        if destination.needs_registry_policy:
-            check_registry_policy(model.source, destination, policies[destination.registry.host])
+        document = policies.get(destination.registry.host)
+        if document is not None:
+            check_registry_policy(model.source, destination, document)
+            check_grants(destination, model.spokes, document)
+    if model.source.host in policies:
+        check_source_policy(policies[model.source.host])
     return model, policies
 
 
@@ -145,6 +177,7 @@ class _Validated:
             spec.source_account_id or "",
             spec.source_region or "",
             [(slot.account_id or "", slot.region or "") for slot in spec.slots],
+            [(slot.account_id or "", slot.region or "") for slot in spec.spokes],
         )
         # Output.from_input would walk the model's values; a plain apply keeps it one output.
         return cls(pulumi.Output.from_input(None).apply(lambda _: values), values)
@@ -157,20 +190,22 @@ class _Validated:
         source_account = _account_input(args.get("source_account_id"), source_provider, lookups)
         source_region = spec.source_region or lookups.region(source_provider)
         slot_values: list[pulumi.Input[str]] = []
-        for slot in spec.slots:
-            destination: Mapping[str, Any] = args["destinations"][slot.index]
-            provider = destination["provider"]
+        entries = [(slot, args["destinations"][slot.index]) for slot in spec.slots]
+        entries += [(slot, args["pull_through_destinations"][slot.index]) for slot in spec.spokes]
+        for slot, entry in entries:
+            provider = entry["provider"]
             if slot.account_id is not None:
                 account: pulumi.Input[str] = slot.account_id
-            elif provider is source_provider and "account_id" not in destination:
+            elif provider is source_provider and "account_id" not in entry:
                 account = source_account
             else:
-                account = _account_input(destination.get("account_id"), provider, lookups)
+                account = _account_input(entry.get("account_id"), provider, lookups)
             slot_values += [account, slot.region or lookups.region(provider)]
 
         def validate(values: list[str]) -> tuple[ReplicationModel, dict[str, str]]:
             source_id, region, *rest = values
-            return _validate(spec, source_id, region, list(zip(rest[::2], rest[1::2], strict=True)))
+            resolved = list(zip(rest[::2], rest[1::2], strict=True))
+            return _validate(spec, source_id, region, resolved[: len(spec.slots)], resolved[len(spec.slots):])
 
         return cls(pulumi.Output.all(source_account, source_region, *slot_values).apply(validate), None)
 

@@ -1,22 +1,24 @@
-"""Declare the destination-side resources that configure replicated repositories.
+"""Declare the resources that configure the repositories replication and pull-through cache create.
 
-Per destination registry, through the destination's provider and in its region: creation templates for the
-replicated prefixes, the registry scanning configuration (scan on push), and pre-created repositories with
-their lifecycle and repository policies; once per destination account, the role that templates need for KMS
-encryption or resource tags. The replication configuration depends on all of them.
+Per registry that receives repository settings (a replication destination, or a pull-through spoke), through its
+provider and in its region: creation templates for its prefixes, applied for replication or for pull-through cache,
+the registry scanning configuration (scan on push), and pre-created repositories with their lifecycle and repository
+policies; once per account, the role that templates need for KMS encryption or resource tags. The replication
+configuration and the pull-through cache rules depend on all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from replication import documents
+from replication import documents, limits
 from replication.adoption import Adoption
-from replication.model import (DestinationSlot, ReplicationModel, ReplicationSpec, template_role_name,
+from replication.model import (DestinationSlot, RegistrySlot, ReplicationModel, ReplicationSpec, template_role_name,
                                template_role_policy_name)
 from replication.repository_settings import RepositorySettings, template_prefixes
 
@@ -25,92 +27,131 @@ ModelInput = Callable[[Callable[[ReplicationModel], Any]], Any]
 the program runs, an output when it waits on lookups (``component._Validated.input``)."""
 
 
-def declare_destination_settings(
+@dataclass(frozen=True)
+class SettingsTarget:
+    """A registry whose repositories get repository settings, as the component declares them."""
+
+    slot: RegistrySlot
+    settings: RepositorySettings
+    prefixes: tuple[str, ...]
+    """The prefixes of the repositories created there (empty: every repository), for scanning rules."""
+    template_prefixes: tuple[str, ...]
+    """The creation templates' prefixes."""
+    applied_for: str
+    """What the templates act for: ``REPLICATION`` or ``PULL_THROUGH_CACHE``."""
+    provider: pulumi.ProviderResource
+    resolved: Callable[[ReplicationModel], Any]
+    """The resolved registry of the slot in the model: it has ``registry`` and ``kms_key``."""
+    role_patterns: Callable[[Any], Sequence[str]]
+    """The repository part of the ARNs the templates may create, from the resolved registry (for the templates' role)."""
+    adopted: bool
+    """Whether the templates and the scanning configuration get import ids when the component adopts a live setup."""
+
+    def role_entry(self, model: ReplicationModel) -> documents.TemplateRoleEntry:
+        """What the templates' role policy needs of this registry."""
+        resolved = self.resolved(model)
+        return resolved.registry, self.role_patterns(resolved), resolved.kms_key
+
+
+def destination_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderResource]) -> list[SettingsTarget]:
+    """The replication destinations with repository settings (``providers`` by destination index)."""
+    return [
+        SettingsTarget(slot, slot.settings, slot.prefixes, template_prefixes(slot.prefixes),
+                       limits.APPLIED_FOR_REPLICATION, providers[slot.index],
+                       lambda m, p=position: m.destinations[p], lambda d: d.grant.name_patterns(), adopted=True)
+        for position, slot in enumerate(spec.slots)
+        if isinstance(slot, DestinationSlot) and slot.settings is not None
+    ]
+
+
+def declare_repository_settings(
     parent: pulumi.Resource,
     name: str,
-    spec: ReplicationSpec,
+    targets: Sequence[SettingsTarget],
     model_input: ModelInput,
-    providers: Sequence[pulumi.ProviderResource],
     adoption: Adoption,
     checked: pulumi.Output[None],
-) -> list[pulumi.Resource]:
-    """Declare every settings resource of every destination registry and return them; with ``adoption`` the
-    templates and scanning configurations are imported (the role and pre-created repositories never are). Each
-    waits for ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``)."""
-    roles, declared = _template_roles(parent, name, spec, model_input, providers, checked)
-    for position, slot in enumerate(spec.slots):
-        if slot.settings is None:
-            continue
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[slot.index], depends_on=[checked])
-        declared += _declare_registry_settings(
-            name, position, slot, slot.settings, model_input, opts, roles.get(position), adoption
-        )
-    return declared
+) -> tuple[list[pulumi.Resource], list[list[pulumi.Resource]]]:
+    """Declare every settings resource of every target registry; with ``adoption`` the templates and scanning
+    configurations of the targets that are adopted are imported (roles and pre-created repositories never are). Each
+    waits for ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``).
+
+    Returns every resource declared, and those of each target (its role and role policy included), in order.
+    """
+    roles, declared = _template_roles(parent, name, targets, model_input, checked)
+    by_target = []
+    for position, target in enumerate(targets):
+        opts = pulumi.ResourceOptions(parent=parent, provider=target.provider, depends_on=[checked])
+        role = roles.get(position)
+        own = _declare_registry_settings(name, target, model_input, opts, role[0] if role else None,
+                                         adoption if target.adopted else Adoption(False))
+        declared += own
+        by_target.append([*(role or ()), *own])
+    return declared, by_target
 
 
 def _template_roles(
     parent: pulumi.Resource,
     name: str,
-    spec: ReplicationSpec,
+    targets: Sequence[SettingsTarget],
     model_input: ModelInput,
-    providers: Sequence[pulumi.ProviderResource],
     checked: pulumi.Output[None],
-) -> tuple[dict[int, aws.iam.Role], list[pulumi.Resource]]:
-    """One role per destination account whose templates need ``custom_role_arn``.
+) -> tuple[dict[int, tuple[aws.iam.Role, aws.iam.RolePolicy]], list[pulumi.Resource]]:
+    """One role per account whose templates need ``custom_role_arn``.
 
-    Returns the role of each slot position that needs one, and every role and role policy declared (the
-    replication configuration waits for the policies too, so the role can act when replication starts).
+    Returns the role and role policy of each target position that needs one, and every role and role policy
+    declared (the replication configuration waits for the policies too, so the role can act when replication
+    starts).
     """
     positions_by_account: dict[str | int, list[int]] = {}
-    for position, slot in enumerate(spec.slots):
-        if slot.settings is not None and slot.settings.needs_role:
-            account_key = slot.account_id or id(providers[slot.index])
+    for position, target in enumerate(targets):
+        if target.settings.needs_role:
+            account_key = target.slot.account_id or id(target.provider)
             positions_by_account.setdefault(account_key, []).append(position)
-    roles: dict[int, aws.iam.Role] = {}
+    roles: dict[int, tuple[aws.iam.Role, aws.iam.RolePolicy]] = {}
     declared: list[pulumi.Resource] = []
     for positions in positions_by_account.values():
-        first = spec.slots[positions[0]]
-        role_name = template_role_name(name, first)
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index], depends_on=[checked])
+        first = targets[positions[0]]
+        opts = pulumi.ResourceOptions(parent=parent, provider=first.provider, depends_on=[checked])
         role = aws.iam.Role(
-            role_name,
+            template_role_name(name, first.slot),
             description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
             assume_role_policy=documents.template_role_trust_policy(),
             opts=opts,
         )
         role_policy = aws.iam.RolePolicy(
-            template_role_policy_name(name, first),
+            template_role_policy_name(name, first.slot),
             role=role.name,
-            policy=model_input(lambda m, ps=positions: documents.template_role_policy([m.destinations[i] for i in ps])),
+            policy=model_input(lambda m, ps=positions: documents.template_role_policy([targets[i].role_entry(m)
+                                                                                     for i in ps])),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
         )
-        roles.update(dict.fromkeys(positions, role))
+        roles.update(dict.fromkeys(positions, (role, role_policy)))
         declared += [role, role_policy]
     return roles, declared
 
 
 def _declare_registry_settings(
     name: str,
-    position: int,
-    slot: DestinationSlot,
-    settings: RepositorySettings,
+    target: SettingsTarget,
     model_input: ModelInput,
     opts: pulumi.ResourceOptions,
     role: aws.iam.Role | None,
     adoption: Adoption,
 ) -> list[pulumi.Resource]:
-    """Templates, scanning and pre-created repositories of one destination registry."""
+    """Templates, scanning and pre-created repositories of one registry."""
+    slot, settings = target.slot, target.settings
     suffix = slot.resource_suffix
-    region = model_input(lambda m: m.destinations[position].registry.region)
-    encryption = model_input(lambda m: documents.encryption_configurations(settings, m.destinations[position].kms_key))
+    region = model_input(lambda m: target.resolved(m).registry.region)
+    encryption = model_input(lambda m: documents.encryption_configurations(settings, target.resolved(m).kms_key))
     declared: list[pulumi.Resource] = []
 
     if settings.needs_template:
-        for prefix in template_prefixes(slot.prefixes):
+        for prefix in target.template_prefixes:
             declared.append(
                 aws.ecr.RepositoryCreationTemplate(
                     f"{name}-template-{prefix}-{suffix}",
-                    **documents.creation_template_inputs(settings, prefix),
+                    **documents.creation_template_inputs(settings, prefix, target.applied_for),
                     encryption_configurations=encryption,
                     custom_role_arn=role.arn if role is not None else None,
                     region=region,
@@ -123,7 +164,7 @@ def _declare_registry_settings(
             aws.ecr.RegistryScanningConfiguration(
                 f"{name}-scanning-{suffix}",
                 scan_type="BASIC",
-                rules=documents.scanning_rules(slot.prefixes),
+                rules=documents.scanning_rules(target.prefixes),
                 region=region,
                 opts=_imported(opts, adoption.registry_document(slot.account_id, slot.region)),
             )

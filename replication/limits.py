@@ -126,3 +126,81 @@ MAX_ROLE_INLINE_POLICY_CHARS: Final = 10_240
 """The total size of a role's inline policies, white space not counted (IAM user guide, "IAM and AWS STS quotas",
 character limits: "Role policy size cannot exceed 10,240 characters"; botocore's IAM model allows 131,072 per
 document, the quota is what IAM enforces)."""
+
+# Pull-through cache from another private ECR registry (the pull-through spokes).
+
+PULL_THROUGH_ROOT_PREFIX: Final = "ROOT"
+"""The pull-through cache prefix that stands for every repository (model: ``PullThroughCacheRuleRepositoryPrefix``
+pattern's ``ROOT`` alternative; ECR user guide, "Customizing repository prefixes for ECR to ECR pull through
+cache": the upstream prefix "can be set only when the Amazon ECR repository prefix has a non-ROOT value")."""
+
+PULL_THROUGH_PREFIX_MIN_LENGTH: Final = 2
+PULL_THROUGH_PREFIX_MAX_LENGTH: Final = 30
+"""Length bounds of a pull-through cache rule's ``ecrRepositoryPrefix`` and ``upstreamRepositoryPrefix``: the same in
+the API (model: ``PullThroughCacheRuleRepositoryPrefix``, min 2, max 30) and in the Terraform provider under
+pulumi-aws (terraform-provider-aws, ``internal/service/ecr/pull_through_cache_rule.go``, ``ecr_repository_prefix``
+and ``upstream_repository_prefix``: ``validation.StringLenBetween(2, 30)``)."""
+
+PULL_THROUGH_PREFIX_PATTERN: Final = re.compile(
+    r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$"
+)
+"""A pull-through cache prefix as the API accepts it (model: ``PullThroughCacheRuleRepositoryPrefix`` pattern)."""
+
+PULL_THROUGH_PREFIX_TERRAFORM_PATTERN: Final = re.compile(
+    r"^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$"
+)
+"""A pull-through cache prefix as the Terraform provider under pulumi-aws validates it before any request
+(terraform-provider-aws, ``internal/service/ecr/pull_through_cache_rule.go``, ``ecr_repository_prefix`` and
+``upstream_repository_prefix``, ``validation.StringMatch``): stricter than the API's, which also takes the doubled
+separators ``__`` and ``--``. A prefix must match both (:func:`is_pull_through_prefix`)."""
+
+MAX_PULL_THROUGH_RULES: Final = 50
+"""Pull-through cache rules per registry (ECR user guide, "Amazon ECR service quotas": "Pull through cache rules
+per registry", 50, not adjustable; not in the API model)."""
+
+PULL_THROUGH_UNSUPPORTED_REGIONS: Final = ("cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1")
+"""Regions where ECR creates no pull-through cache rules (ECR user guide, "Sync an upstream registry with an Amazon
+ECR private registry", "Considerations for using pull through cache rules": China (Beijing), China (Ningxia), AWS
+GovCloud (US-East) and AWS GovCloud (US-West))."""
+
+APPLIED_FOR_PULL_THROUGH_CACHE: Final = "PULL_THROUGH_CACHE"
+"""The ``appliedFor`` value of a creation template that acts when a pull-through cache rule creates a repository
+(model: ``RCTAppliedFor`` enum)."""
+
+PULL_THROUGH_SERVICE_PRINCIPAL: Final = "pullthroughcache.ecr.amazonaws.com"
+"""The service that assumes a pull-through cache rule's ``customRoleArn`` (ECR user guide, "Setting up permissions
+for cross-account ECR to ECR PTC", "Creating a Trust policy for the IAM role")."""
+
+PULL_THROUGH_ROLE_ACTIONS: Final = (
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchImportUpstreamImage",
+    "ecr:BatchGetImage",
+    "ecr:GetImageCopyStatus",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+)
+"""What the role a cross-account spoke's pull-through cache rule names may do, in the ECR user guide's order
+("Setting up permissions for cross-account ECR to ECR PTC", "Creating an IAM role to define the pull through cache
+permissions")."""
+
+PULL_THROUGH_UPSTREAM_ACTIONS: Final = (
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchImportUpstreamImage",
+    "ecr:GetImageCopyStatus",
+)
+"""What the upstream registry's policy grants a cross-account spoke's account, in the ECR user guide's order
+("Setting up permissions for cross-account ECR to ECR PTC", "Creating a resource policy in the upstream Amazon ECR
+registry")."""
+
+
+def is_pull_through_prefix(prefix: str) -> bool:
+    """Whether ``prefix`` can be a pull-through cache rule's prefix: within the bounds and both patterns above."""
+    return (
+        PULL_THROUGH_PREFIX_MIN_LENGTH <= len(prefix) <= PULL_THROUGH_PREFIX_MAX_LENGTH
+        and PULL_THROUGH_PREFIX_PATTERN.match(prefix) is not None
+        and PULL_THROUGH_PREFIX_TERRAFORM_PATTERN.match(prefix) is not None
+    )

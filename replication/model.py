@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from replication import limits
 from replication.adoption import check_import_region
@@ -27,22 +27,64 @@ from replication.provider_schema import (ROLE_NAME_MAX_LENGTH, ROLE_POLICY_NAME_
 from replication.regions import unknown_region_problem
 from replication.repository_settings import RepositorySettings, normalize_settings
 
+if TYPE_CHECKING:
+    from replication.pull_through import SpokeRegistry, SpokeSlot
+
 POLICY_SID = "AllowEcrReplicationFromSourceAccount"
 """Sid of the statement the component writes into each destination registry policy."""
 
 
 @dataclass(frozen=True)
-class DestinationSlot:
-    """One destination registry as the arguments declare it, before lookups."""
+class RegistrySlot:
+    """One registry as the arguments declare it, before lookups: an entry of a list argument (``destinations``,
+    ``pull_through_destinations``) and one of its regions."""
+
+    ARGUMENT: ClassVar[str] = "destinations"
+    """The list argument the entry is in."""
+    LABEL: ClassVar[str] = "destination"
+    """What the entry is, in names that stand in for an account id still to be looked up."""
 
     index: int
-    """Position of the destination in ``destinations``."""
+    """Position of the entry in its list argument."""
     region_index: int | None
-    """Position of the region in the destination's ``regions``; ``None`` for the provider's own region."""
+    """Position of the region in the entry's ``regions``; ``None`` for the provider's own region."""
     region: str | None
     """The explicit region, or ``None`` until the provider's region is looked up."""
     account_id: str | None
     """The explicit account id, or ``None`` until it is looked up or its output resolves."""
+
+    @property
+    def field(self) -> str:
+        """The argument path of this entry, for error messages."""
+        return f"{self.ARGUMENT}[{self.index}]"
+
+    @property
+    def region_field(self) -> str:
+        """The argument path of this slot's region, for error messages."""
+        suffix = "" if self.region_index is None else f"[{self.region_index}]"
+        return f"{self.field}.regions{suffix}"
+
+    @property
+    def account_label(self) -> str:
+        """The account id, or the entry's position while the id is still to be looked up."""
+        return self.account_id or f"{self.LABEL}{self.index}"
+
+    @property
+    def resource_suffix(self) -> str:
+        """A readable suffix, unique per registry, for the names of this registry's resources.
+
+        ``<account>-<region>`` when both are explicit; otherwise the entry's position stands in, so
+        giving the ids and regions explicitly from the start keeps names stable (a rename replaces resources).
+        """
+        if self.account_id is not None and self.region is not None:
+            return f"{self.account_id}-{self.region}"
+        return f"{self.LABEL}{self.index}-{self.region or 'provider-region'}"
+
+
+@dataclass(frozen=True)
+class DestinationSlot(RegistrySlot):
+    """One destination registry as the arguments declare it, before lookups."""
+
     prefixes: tuple[str, ...]
     """Prefixes replicated to this registry (empty: every repository)."""
     cross_account: bool
@@ -54,40 +96,13 @@ class DestinationSlot:
     settings: RepositorySettings | None
     """Settings of the replicated repositories (component defaults merged with the destination's own)."""
 
-    @property
-    def field(self) -> str:
-        """The argument path of this destination, for error messages."""
-        return f"destinations[{self.index}]"
 
-    @property
-    def region_field(self) -> str:
-        """The argument path of this slot's region, for error messages."""
-        suffix = "" if self.region_index is None else f"[{self.region_index}]"
-        return f"{self.field}.regions{suffix}"
-
-    @property
-    def account_label(self) -> str:
-        """The account id, or the destination's position while the id is still to be looked up."""
-        return self.account_id or f"destination{self.index}"
-
-    @property
-    def resource_suffix(self) -> str:
-        """A readable suffix, unique per registry, for the names of this registry's resources.
-
-        ``<account>-<region>`` when both are explicit; otherwise the destination's position stands in, so
-        giving the ids and regions explicitly from the start keeps names stable (a rename replaces resources).
-        """
-        if self.account_id is not None and self.region is not None:
-            return f"{self.account_id}-{self.region}"
-        return f"destination{self.index}-{self.region or 'provider-region'}"
-
-
-def template_role_name(component_name: str, slot: DestinationSlot) -> str:
+def template_role_name(component_name: str, slot: RegistrySlot) -> str:
     """The resource name of the creation templates' role in the slot's account (one role per account)."""
     return f"{component_name}-template-role-{slot.account_label}"
 
 
-def template_role_policy_name(component_name: str, slot: DestinationSlot) -> str:
+def template_role_policy_name(component_name: str, slot: RegistrySlot) -> str:
     """The resource name of the inline policy of the creation templates' role in the slot's account."""
     return f"{component_name}-template-role-policy-{slot.account_label}"
 
@@ -101,12 +116,16 @@ class ReplicationSpec:
     slots: tuple[DestinationSlot, ...]
     adopt_existing: bool = False
     """Whether the children a live setup already has are imported (``adoption``); every id and region is explicit."""
+    spokes: tuple[SpokeSlot, ...] = ()
+    """The pull-through spoke registries (:mod:`replication.pull_through` lays them out)."""
+    manage_source_registry_policy: bool = True
+    """Whether the component owns the source registry's policy when cross-account spokes cache from the source."""
 
     @property
     def fully_known(self) -> bool:
         """Whether every account id and region is explicit, so the model can be built right away."""
         values = [self.source_account_id, self.source_region]
-        values += [v for slot in self.slots for v in (slot.account_id, slot.region)]
+        values += [v for slot in (*self.slots, *self.spokes) for v in (slot.account_id, slot.region)]
         return all(v is not None for v in values)
 
 
@@ -164,6 +183,10 @@ class ReplicationModel:
     destinations: tuple[DestinationRegistry, ...]
     rules: tuple[Rule, ...]
     """One rule per distinct prefix set, its destinations in declaration order."""
+    spokes: tuple[SpokeRegistry, ...] = ()
+    """The pull-through spoke registries, in declaration order (:func:`replication.pull_through.build_spokes`)."""
+    manage_source_registry_policy: bool = True
+    """Whether the component owns the source registry's policy (``ReplicationSpec.manage_source_registry_policy``)."""
 
 
 def check_account_id(field: str, value: object) -> str:
@@ -257,7 +280,7 @@ def _plain(principal: object) -> bool:
     return principal is None or isinstance(principal, str)
 
 
-def _explicit_account(field: str, value: object) -> str | None:
+def explicit_account(field: str, value: object) -> str | None:
     """An explicit account id, checked; ``None`` when it is absent or a Pulumi output, resolved later. A number is
     refused here: it would only fail once looked-up values resolve, with a less helpful message."""
     if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -281,7 +304,7 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
     if not isinstance(destinations, Sequence) or not destinations:
         raise ReplicationConfigError("destinations", destinations, "name at least one destination")
 
-    source_account = _explicit_account("source_account_id", args.get("source_account_id"))
+    source_account = explicit_account("source_account_id", args.get("source_account_id"))
     source_region = args.get("source_region")
     if source_region is not None:
         check_region("source_region", source_region)
@@ -309,7 +332,8 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
         )
     for slot in slots:
         if slot.settings is not None and slot.settings.needs_role:
-            _check_role_names(name, slot)
+            check_role_names(template_role_name(name, slot), template_role_policy_name(name, slot),
+                             f"the creation templates of {slot.field} need a role")
     adopt = args.get("adopt_existing", False)
     if not isinstance(adopt, bool):
         raise ReplicationConfigError("adopt_existing", adopt, "must be true or false")
@@ -333,14 +357,12 @@ def _check_adoptable(spec: ReplicationSpec) -> None:
         check_import_region(slot.region_field, slot.region or "")
 
 
-def _check_role_names(name: str, slot: DestinationSlot) -> None:
-    """The templates' role and its policy get names pulumi-aws generates from their resource names, which carry the
-    component's name: both must be IAM names (``provider_schema.check_autonamed_iam_name``)."""
-    needed_by = f"the creation templates of {slot.field} need a role"
-    check_autonamed_iam_name("name", template_role_name(name, slot), ROLE_NAME_MAX_LENGTH, needed_by)
-    check_autonamed_iam_name(
-        "name", template_role_policy_name(name, slot), ROLE_POLICY_NAME_MAX_LENGTH, needed_by
-    )
+def check_role_names(role_name: str, policy_name: str, needed_by: str) -> None:
+    """A role and its inline policy get names pulumi-aws generates from their resource names, which carry the
+    component's name: both must be IAM names (``provider_schema.check_autonamed_iam_name``); ``needed_by`` says what
+    needs the role (``the creation templates of destinations[0] need a role``)."""
+    check_autonamed_iam_name("name", role_name, ROLE_NAME_MAX_LENGTH, needed_by)
+    check_autonamed_iam_name("name", policy_name, ROLE_POLICY_NAME_MAX_LENGTH, needed_by)
 
 
 def _destination_slots(
@@ -353,7 +375,7 @@ def _destination_slots(
 ) -> list[DestinationSlot]:
     """The slots (one per region) of destination ``index``."""
     field = f"destinations[{index}]"
-    account = _explicit_account(f"{field}.account_id", destination.get("account_id"))
+    account = explicit_account(f"{field}.account_id", destination.get("account_id"))
     if account is not None:
         if same_provider and source_account is not None and account != source_account:
             raise ReplicationConfigError(
@@ -375,20 +397,28 @@ def _destination_slots(
     statements = _extra_statements(field, destination.get("registry_policy_statements"), manage, cross_account)
     settings = normalize_settings(args.get("repository_settings"), destination.get("repository_settings"), field, prefixes)
 
-    regions = destination.get("regions")
-    if regions is None:
-        region_entries: list[tuple[int | None, str | None]] = [(None, None)]
-    elif not isinstance(regions, Sequence) or isinstance(regions, str) or not regions:
-        raise ReplicationConfigError(f"{field}.regions", regions, "must be a non-empty list of regions, or left out")
-    else:
-        region_entries = [(i, _check_destination_region(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)]
-        for i, region in region_entries:
-            if regions.index(region) != i:
-                raise ReplicationConfigError(f"{field}.regions[{i}]", region, "duplicate region")
     return [
         DestinationSlot(index, region_index, region, account, prefixes, cross_account, manage, statements, settings)
-        for region_index, region in region_entries
+        for region_index, region in region_entries(field, destination.get("regions"), _check_destination_region)
     ]
+
+
+def region_entries(field: str, regions: object, check: Callable[[str, object], str] = check_region
+                   ) -> list[tuple[int | None, str | None]]:
+    """The ``regions`` of the list entry at ``field``, each with its position: ``[(None, None)]`` (the provider's
+    region) when left out; raises for an empty list, a region ``check`` refuses (by default: one ECR doesn't
+    serve), or a duplicate."""
+    if regions is None:
+        return [(None, None)]
+    if not isinstance(regions, Sequence) or isinstance(regions, str) or not regions:
+        raise ReplicationConfigError(f"{field}.regions", regions, "must be a non-empty list of regions, or left out")
+    entries: list[tuple[int | None, str | None]] = [
+        (i, check(f"{field}.regions[{i}]", r)) for i, r in enumerate(regions)
+    ]
+    for i, region in entries:
+        if regions.index(region) != i:
+            raise ReplicationConfigError(f"{field}.regions[{i}]", region, "duplicate region")
+    return entries
 
 
 def _extra_statements(
@@ -493,7 +523,7 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
         if any(s.applies_to(caller, requirement.action) and s.touches(requirement.resources) for s in denies)
     ]
     for requirement, decision in unmet(statements, caller, concerned):
-        index = _statement_index(slot, decision.statements)
+        index = extra_statement_index(slot, decision.statements)
         raise ReplicationConfigError(
             f"{slot.field}.registry_policy_statements[{index}]",
             slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
@@ -503,8 +533,8 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
         )
 
 
-def _statement_index(slot: DestinationSlot, labels: tuple[str, ...]) -> int:
-    """The position among the extra statements of the first statement ``labels`` names (a Sid, or ``#<n>``: the
+def extra_statement_index(slot: DestinationSlot, labels: tuple[str, ...]) -> int:
+    """The position among the slot's extra statements of the first statement ``labels`` names (a Sid, or ``#<n>``: the
     n-th statement of the policy, where the replication statement is the first)."""
     extra = enumerate(slot.extra_statements)
     return next(index for index, statement in extra if (statement.get("Sid") or f"#{index + 2}") in labels)

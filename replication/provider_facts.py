@@ -31,7 +31,7 @@ import pulumi
 import pulumi_aws as aws
 
 from replication.errors import ReplicationConfigError
-from replication.model import ReplicationSpec
+from replication.model import RegistrySlot, ReplicationSpec
 from replication.provider_schema import region_partition_problem
 
 
@@ -47,22 +47,25 @@ class ProviderClaim:
 
 
 def provider_claims(spec: ReplicationSpec, args: Mapping[str, Any]) -> list[ProviderClaim]:
-    """Every explicit account id and region of the arguments, with the provider each goes through."""
+    """Every explicit account id and region of the arguments (the source, the destinations and the pull-through
+    spokes), with the provider each goes through."""
     source = args["source_provider"]
     claims = []
     if spec.source_account_id is not None:
         claims.append(ProviderClaim("source_account_id", spec.source_account_id, source, True))
     if spec.source_region is not None:
         claims.append(ProviderClaim("source_region", spec.source_region, source, False))
-    destinations: Sequence[Mapping[str, Any]] = args["destinations"]
-    for slot in spec.slots:
-        provider = destinations[slot.index]["provider"]
-        # A destination through source_provider is checked against the source account (the model's rule).
-        explicit_account = isinstance(destinations[slot.index].get("account_id"), str) and provider is not source
-        if explicit_account and slot.region_index in (None, 0) and slot.account_id is not None:
-            claims.append(ProviderClaim(f"{slot.field}.account_id", slot.account_id, provider, True))
-        if slot.region is not None:
-            claims.append(ProviderClaim(slot.region_field, slot.region, provider, False))
+    entries: Sequence[tuple[Sequence[RegistrySlot], Sequence[Mapping[str, Any]]]] = (
+        (spec.slots, args["destinations"]), (spec.spokes, args.get("pull_through_destinations") or ()))
+    for slots, arguments in entries:
+        for slot in slots:
+            provider = arguments[slot.index]["provider"]
+            # An entry through source_provider is checked against the source account (the model's rule).
+            explicit_account = isinstance(arguments[slot.index].get("account_id"), str) and provider is not source
+            if explicit_account and slot.region_index in (None, 0) and slot.account_id is not None:
+                claims.append(ProviderClaim(f"{slot.field}.account_id", slot.account_id, provider, True))
+            if slot.region is not None:
+                claims.append(ProviderClaim(slot.region_field, slot.region, provider, False))
     return claims
 
 

@@ -25,9 +25,9 @@ from typing import Final
 
 from replication.ecr_semantics import partition_of
 from replication.errors import ReplicationConfigError
-from replication.resource_types import (LIFECYCLE_POLICY, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
-                                        REPLICATION_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE,
-                                        REPOSITORY_POLICY, ROLE, ROLE_POLICY)
+from replication.resource_types import (LIFECYCLE_POLICY, PULL_THROUGH_CACHE_RULE, REGISTRY_POLICY,
+                                        REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION, REPOSITORY,
+                                        REPOSITORY_CREATION_TEMPLATE, REPOSITORY_POLICY, ROLE, ROLE_POLICY)
 
 IAM_NAME_PATTERN: Final = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
 """An IAM role or inline policy name: the Terraform schema's ``[\\w+=,.@-]`` (``internal/service/iam/validate.go``,
@@ -208,6 +208,20 @@ CONSTRAINTS: Final[dict[str, tuple[SchemaConstraint, ...]]] = {
     ),
     REPOSITORY_POLICY: (
         SchemaConstraint("policy", _POLICY_JSON, "at most 10,240 characters", "the templates' repository policy"),
+        _REGION,
+    ),
+    PULL_THROUGH_CACHE_RULE: (
+        SchemaConstraint("ecrRepositoryPrefix", "2 to 30 characters, `ROOT` or path segments joined by single `.`, "
+                         "`_` or `-` (`validation.StringMatch`)", "2 to 30 characters or `ROOT`, also doubled `__` "
+                         "and `--` (`PullThroughCacheRuleRepositoryPrefix`)",
+                         "a replicated prefix ending in `/`, as a path segment: both patterns "
+                         "(`limits.is_pull_through_prefix`), else refused naming the prefix"),
+        SchemaConstraint("upstreamRepositoryPrefix", "as `ecrRepositoryPrefix`", "as `ecrRepositoryPrefix`; only with "
+                         "a non-`ROOT` cache prefix", "the same prefix as the cache's, left out for `ROOT`"),
+        SchemaConstraint("upstreamRegistryUrl", "a string (required)", "the upstream registry's host",
+                         "the upstream's host in its partition (`ecr_semantics`)"),
+        SchemaConstraint("customRoleArn", "an ARN (`verify.ValidARN`)", "at most 2,048 (`CustomRoleArn`)",
+                         "the spokes' role's ARN for a cross-account spoke; left out in the upstream's account"),
         _REGION,
     ),
     ROLE: (

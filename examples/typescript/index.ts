@@ -14,6 +14,12 @@ const destination = new aws.Provider("destination-222222222222", {
     assumeRoles: [{ roleArn: "arn:aws:iam::222222222222:role/ecr-replication-deployer" }],
 });
 
+const spoke = new aws.Provider("spoke-444444444444", {
+    region: "ap-south-1",
+    allowedAccountIds: ["444444444444"],
+    assumeRoles: [{ roleArn: "arn:aws:iam::444444444444:role/ecr-replication-deployer" }],
+});
+
 const images = new ecrReplication.EcrReplication("images", {
     sourceProvider: source,
     sourceAccountId: "111111111111",
@@ -23,6 +29,15 @@ const images = new ecrReplication.EcrReplication("images", {
         // Same account, another region: no registry policy is needed there.
         { provider: source, accountId: "111111111111", regions: ["us-west-2"] },
     ],
+    // A pull-through spoke: caches the images from the us-west-2 destination on first pull, beyond the 25
+    // registries replication reaches. Mutable tags, so a cached tag refreshes when it moves upstream.
+    pullThroughDestinations: [{
+        provider: spoke,
+        accountId: "444444444444",
+        regions: ["ap-south-1", "ap-southeast-1"],
+        upstream: "222222222222/us-west-2",
+        repositorySettings: { imageTagMutability: "MUTABLE" },
+    }],
     repositoryPrefixes: ["prod/", "shared/"],
     repositorySettings: {
         imageTagMutability: "IMMUTABLE",
@@ -37,3 +52,4 @@ export const sourceRegistry = images.sourceRegistry;
 export const destinationRegistries = images.destinationRegistries;
 export const replicationRules = images.replicationRules;
 export const registryPolicies = images.registryPolicies;
+export const pullThroughRegistries = images.pullThroughRegistries;

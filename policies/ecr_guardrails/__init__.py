@@ -10,6 +10,7 @@ from pulumi_policy import Policy
 
 from .hardening import replicated_repositories_hardened
 from .providers import explicit_providers
+from .pull_through import upstream_replicated
 from .registry_permissions import has_permission, least_privilege
 from .replication_limits import destination_limit, rule_limits
 from .singletons import single_configuration
@@ -27,6 +28,7 @@ POLICIES: Final[list[Policy]] = [
     least_privilege,
     has_permission,
     replicated_repositories_hardened,
+    upstream_replicated,
     explicit_providers,
 ]
 """Every policy of the pack, in the order the README's table lists them."""

@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from .ecr_semantics import Registry, account_of_principal, account_root_arn, minimal_prefixes, replication_role_arn
-from .limits import ACCOUNT_ID_PATTERN, REPLICATION_ACTIONS
+from .limits import ACCOUNT_ID_PATTERN, PULL_THROUGH_UPSTREAM_ACTIONS, REPLICATION_ACTIONS
 
 
 class PolicyDocumentError(ValueError):
@@ -159,6 +159,13 @@ def replication_caller(account_id: str, partition: str) -> Caller:
     ``ecr_semantics.replication_role_arn``). A grant to the account covers it; a ``Deny`` naming the role, the
     account or ``"*"`` takes replication away."""
     return Caller(account_id, partition, replication_role_arn(account_id, partition))
+
+
+def account_caller(account_id: str, partition: str) -> Caller:
+    """The account ``account_id`` itself (its root): a principal a grant to the account covers, and a ``Deny``
+    naming the account or ``"*"`` takes away. For a role of the account whose ARN isn't known (one with a generated
+    name), the account is what a policy can be judged against."""
+    return Caller(account_id, partition, account_root_arn(account_id, partition))
 
 
 @dataclass(frozen=True)
@@ -423,7 +430,8 @@ def evaluate(statements: Sequence[Statement], caller: Caller, action: str, resou
 
 @dataclass(frozen=True)
 class Requirement:
-    """An action the source account must be allowed on some resources of a destination registry."""
+    """An action an account (the source of replication, or a pull-through spoke's account) must be allowed on some
+    resources of a registry."""
 
     action: str
     resources: Resources
@@ -453,6 +461,16 @@ def replication_requirements(destination: Registry, prefixes: Iterable[str],
                      for name in sorted(pre_created))
     return tuple(Requirement(action, Resources.starting_with(destination.repository_arn(prefix)))
                  for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(REPLICATION_ACTIONS))
+
+
+def pull_through_requirements(upstream: Registry, prefixes: Iterable[str]) -> tuple[Requirement, ...]:
+    """What the upstream registry's policy must let a cross-account pull-through spoke's account do: ECR user guide,
+    "Setting up permissions for cross-account ECR to ECR PTC" ("Creating a resource policy in the upstream Amazon ECR
+    registry"): ``ecr:BatchGetImage``, ``ecr:GetDownloadUrlForLayer``, ``ecr:BatchImportUpstreamImage`` and
+    ``ecr:GetImageCopyStatus`` on the upstream's repositories, here every name under each cached prefix (``""``:
+    every repository)."""
+    return tuple(Requirement(action, Resources.starting_with(upstream.repository_arn(prefix)))
+                 for prefix in sorted(minimal_prefixes(prefixes)) for action in sorted(PULL_THROUGH_UPSTREAM_ACTIONS))
 
 
 def declared_requirements(statements: Sequence[Statement], caller: Caller) -> tuple[Requirement, ...]:

@@ -11,7 +11,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationArgs, StackValidat
 from .ecr_semantics import Registry, registry_of_arn
 from .iam_policy import (PolicyDocumentError, PolicyKind, Requirement, Statement, parse_policy, principal_problems,
                          replication_caller, replication_requirements, unmet)
-from .limits import MAX_REGISTRY_POLICY_CHARS, REPLICATION_ACTIONS
+from .limits import MAX_REGISTRY_POLICY_CHARS, PULL_THROUGH_UPSTREAM_ACTIONS, REPLICATION_ACTIONS
 from .policy_config import PolicyOption
 from .props import UNKNOWN, text
 from .registries import AnyRegistry, ProviderRegistry, describe
@@ -23,6 +23,12 @@ ALLOWED_ACTIONS_OPTION: PolicyOption[tuple] = PolicyOption(
     "allowedActions", (), "ECR actions Allow statements may grant besides ecr:ReplicateImage and "
                           "ecr:CreateRepository (e.g. pull-through cache actions).")
 """Extra actions a registry policy may allow."""
+
+PULL_THROUGH_GRANTS_OPTION = PolicyOption(
+    "allowPullThroughGrants", True, "Allow the actions an upstream registry grants the accounts of its ECR-to-ECR "
+                                    "pull-through cache spokes: " + ", ".join(PULL_THROUGH_UPSTREAM_ACTIONS) + ".")
+"""Whether a registry policy may grant the pull-through cache upstream actions (ECR user guide, "Setting up
+permissions for cross-account ECR to ECR PTC")."""
 
 REQUIRE_CREATE_REPOSITORY_OPTION = PolicyOption(
     "requireCreateRepository", True, "Require ecr:CreateRepository besides ecr:ReplicateImage (false when every "
@@ -36,7 +42,7 @@ MAX_POLICY_LENGTH_OPTION = PolicyOption("maxPolicyLength", MAX_REGISTRY_POLICY_C
 _NOT_A_POLICY = "the policy is not a JSON policy document IAM could evaluate ({}); fix it."
 
 
-def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -> Iterator[str]:
+def _statement_problems(statement: Statement, allowed_actions: frozenset[str], pull_through: bool) -> Iterator[str]:
     where = f"Allow statement {statement.label}"
     # Whom it names: the rule the component and `ecr-replication import` apply, in the same words.
     for problem in principal_problems(statement, PolicyKind.REGISTRY):
@@ -45,8 +51,9 @@ def _statement_problems(statement: Statement, allowed_actions: frozenset[str]) -
         yield f"{where} uses NotAction, which grants every other action; list the actions instead."
     beyond = [action for action in statement.actions or () if action.lower() not in allowed_actions]
     if beyond:
-        yield (f"{where} grants {', '.join(beyond)}; replication needs only {' and '.join(REPLICATION_ACTIONS)} "
-               f"(list other actions in allowedActions to permit them).")
+        spokes = f", pull-through spokes {', '.join(PULL_THROUGH_UPSTREAM_ACTIONS)}" if pull_through else ""
+        yield (f"{where} grants {', '.join(beyond)}; replication needs only {' and '.join(REPLICATION_ACTIONS)}"
+               f"{spokes} (list other actions in allowedActions to permit them).")
 
 
 def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
@@ -62,21 +69,24 @@ def _least_privilege_problems(args: ResourceValidationArgs) -> Iterator[str]:
     except PolicyDocumentError as error:
         yield _NOT_A_POLICY.format(error)
         return
-    allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *ALLOWED_ACTIONS_OPTION.read(args)))
+    pull_through = bool(PULL_THROUGH_GRANTS_OPTION.read(args))
+    spoke_actions = PULL_THROUGH_UPSTREAM_ACTIONS if pull_through else ()
+    allowed = frozenset(a.lower() for a in (*REPLICATION_ACTIONS, *spoke_actions, *ALLOWED_ACTIONS_OPTION.read(args)))
     for statement in statements:
         if statement.effect == "Allow":
-            yield from _statement_problems(statement, allowed)
+            yield from _statement_problems(statement, allowed, pull_through)
 
 
 least_privilege = resource_policy(
     name="ecr-registry-policy-least-privilege",
     description="Registry policies allow only named AWS accounts (no '*' principal, no NotPrincipal, no service) and "
-                "only the replication actions ecr:ReplicateImage and ecr:CreateRepository, unless more are listed "
-                f"in allowedActions; their text fits ECR's {MAX_REGISTRY_POLICY_CHARS:,} characters.",
+                "only the replication actions ecr:ReplicateImage and ecr:CreateRepository and the actions an "
+                "upstream grants its pull-through cache spokes (allowPullThroughGrants), unless more are listed in "
+                f"allowedActions; their text fits ECR's {MAX_REGISTRY_POLICY_CHARS:,} characters.",
     level=EnforcementLevel.MANDATORY,
     check=_least_privilege_problems,
     resource_type=REGISTRY_POLICY,
-    options=[ALLOWED_ACTIONS_OPTION, MAX_POLICY_LENGTH_OPTION],
+    options=[ALLOWED_ACTIONS_OPTION, PULL_THROUGH_GRANTS_OPTION, MAX_POLICY_LENGTH_OPTION],
 )
 """Judges every Allow statement of each registry policy."""
 

@@ -47,13 +47,15 @@ def _destination_limit_problems(args: StackValidationArgs, index: StackIndex) ->
         where = describe(group[0].registry) if group[0].registry else "this source registry"
         yield from on_each(group, f"{where} replicates to {len(unique)} unique destinations (region, registryId) "
                                   f"across {len(group)} replication configuration(s) ({names(group)}); {most}. "
-                                  f"Remove {len(unique) - limit} destination(s).")
+                                  f"Remove {len(unique) - limit} destination(s). Registries served as pull-through "
+                                  f"cache spokes of a destination don't count toward the limit.")
 
 
 destination_limit = stack_policy(
     name="ecr-replication-destination-limit",
     description=f"A source registry replicates to at most {MAX_UNIQUE_DESTINATIONS} unique (region, registryId) "
-                "destinations across all rules of its replication configuration(s).",
+                "destinations across all rules of its replication configuration(s); pull-through cache spokes count "
+                "nothing toward it.",
     level=EnforcementLevel.MANDATORY,
     check=_destination_limit_problems,
     options=[MAX_DESTINATIONS_OPTION],

@@ -31,7 +31,10 @@ REPOSITORY_POLICY: Final = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 """Type token of a repository's permissions policy."""
 
 ROLE: Final = "aws:iam/role:Role"
-"""Type token of an IAM role (the creation templates' role)."""
+"""Type token of an IAM role (the creation templates' role, a cross-account spoke's pull-through role)."""
 
 ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
-"""Type token of an IAM role's inline policy (the creation templates' role's)."""
+"""Type token of an IAM role's inline policy (of the creation templates' or a spoke's role)."""
+
+PULL_THROUGH_CACHE_RULE: Final = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+"""Type token of a pull-through cache rule (a spoke's)."""

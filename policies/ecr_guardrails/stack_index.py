@@ -12,14 +12,14 @@ from typing import Optional, TypeVar
 
 from pulumi_policy import PolicyResource
 
-from .resource_types import (REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION, REPOSITORY,
-                             REPOSITORY_CREATION_TEMPLATE)
+from .resource_types import (PULL_THROUGH_CACHE_RULE, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
+                             REPLICATION_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE)
 from .ecr_semantics import Registry
 from .registries import AnyRegistry, resource_registry
 from .replication_rules import ReplicationRule, replication_rules
 
 _INDEXED_TYPES = frozenset({REPLICATION_CONFIGURATION, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
-                            REPOSITORY, REPOSITORY_CREATION_TEMPLATE})
+                            REPOSITORY, REPOSITORY_CREATION_TEMPLATE, PULL_THROUGH_CACHE_RULE})
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from replication.ecr_semantics import ASSUME_ROLES
-from replication.resource_types import AWS_PROVIDER_TYPE, REPLICATION_CONFIGURATION
+from replication.ecr_semantics import ASSUME_ROLES, registry_of_host
+from replication.resource_types import AWS_PROVIDER_TYPE, PULL_THROUGH_CACHE_RULE, REPLICATION_CONFIGURATION
 from replication.preview.runner import (
     SECRET,
     OfflineRun,
@@ -120,6 +120,7 @@ def build_report(
         for resource in sorted(resources, key=lambda r: r["name"])
         if resource["type"] == REPLICATION_CONFIGURATION
     ]
+    spokes = _spokes(registries)
     findings = sorted(map(_finding, diagnostics), key=_finding_order) if diagnostics is not None else None
     report: dict[str, Any] = {
         "project": project,
@@ -131,12 +132,15 @@ def build_report(
             for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0]))
         ],
         "replicationConfigurations": configurations,
+        "pullThroughSpokes": spokes,
         "outputs": mask(run.exports),
+        "warnings": list(run.warnings),
         "diagnostics": findings,
         "summary": {
             "resources": sum(len(r) for r in registries.values()),
             "accounts": len({account for account, _ in registries}),
             "registries": len([key for key in registries if key[1] != GLOBAL_REGION]),
+            "pullThroughSpokes": len({(s["accountId"], s["region"]) for s in spokes}),
             "mandatory": sum(1 for d in findings or [] if d["level"] == "mandatory"),
             "advisory": sum(1 for d in findings or [] if d["level"] == "advisory"),
         },
@@ -144,6 +148,24 @@ def build_report(
     if len(configurations) == 1:
         report.update(configurations[0])
     return report
+
+
+def _spokes(registries: Mapping[tuple[str, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each registry with pull-through cache rules: its account and region, each upstream it caches from
+    (``ACCOUNT/REGION`` when the URL is an ECR registry's, else the URL) with the cache prefixes, in order."""
+    spokes = []
+    for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0])):
+        upstreams: dict[str, list[str]] = {}
+        for resource in sorted(resources, key=lambda r: r["name"]):
+            if resource["type"] != PULL_THROUGH_CACHE_RULE:
+                continue
+            url = resource["inputs"].get("upstreamRegistryUrl")
+            named = registry_of_host(url) if isinstance(url, str) else None
+            upstream = str(named) if named is not None else str(url)
+            upstreams.setdefault(upstream, []).append(str(resource["inputs"].get("ecrRepositoryPrefix")))
+        spokes += [{"accountId": account, "region": region, "upstream": upstream, "prefixes": sorted(prefixes)}
+                   for upstream, prefixes in upstreams.items()]
+    return spokes
 
 
 def _registry_order(key: tuple[str, str]) -> tuple[str, bool, str]:
@@ -323,6 +345,11 @@ def _laid_out(resource: Mapping[str, Any]) -> list[Row]:
         return rows
     if kind == "Role":
         return [("trust policy", _document(inputs.get("assumeRolePolicy")))]
+    if kind == "PullThroughCacheRule":
+        upstream_prefix = inputs.get("upstreamRepositoryPrefix") or "ROOT"
+        role = inputs.get("customRoleArn") or "ECR's service-linked role (same account)"
+        return [("cache prefix", [str(inputs.get("ecrRepositoryPrefix"))]),
+                ("upstream", [f"{inputs.get('upstreamRegistryUrl')}, prefix {upstream_prefix}"]), ("role", [str(role)])]
     return []
 
 
@@ -385,6 +412,17 @@ def render_text(report: Mapping[str, Any], color: bool = False) -> str:
             lines.append(f"  {marker} {_short_type(resource['type']).ljust(type_width)}  {resource['name']}")
             rows = [("import id", [adopted])] if adopted else []
             lines += _labelled(rows + _details(resource), "      ")
+    if report["pullThroughSpokes"]:
+        lines += ["", style.bold("Pull-through spokes (cached from the upstream on first pull)")]
+        rows = [["SPOKE", "UPSTREAM", "PREFIXES"]]
+        rows += [[f"{s['accountId']}/{s['region']}", s["upstream"], _listed(s["prefixes"])]
+                 for s in report["pullThroughSpokes"]]
+        lines += _table(rows, "  ")
+    if report["warnings"]:
+        lines += ["", style.bold("Warnings")]
+        for warning in report["warnings"]:
+            wrapped = _wrapped(warning, WIDTH - 4)
+            lines += [f"  {style.yellow('!')} {wrapped[0]}", *(f"    {line}" for line in wrapped[1:])]
     diagnostics = report["diagnostics"]
     lines.append("")
     if diagnostics is None:
@@ -399,9 +437,10 @@ def render_text(report: Mapping[str, Any], color: bool = False) -> str:
         if not diagnostics:
             lines.append(f"  {style.green('all policies pass')}")
     summary = report["summary"]
+    spokes = f" ({summary['pullThroughSpokes']} pull-through spokes)" if summary["pullThroughSpokes"] else ""
     lines += [
         "",
-        f"{summary['resources']} resources in {summary['accounts']} account(s), {summary['registries']} registries; "
-        f"{summary['mandatory']} mandatory violation(s), {summary['advisory']} advisory finding(s).",
+        f"{summary['resources']} resources in {summary['accounts']} account(s), {summary['registries']} registries"
+        f"{spokes}; {summary['mandatory']} mandatory violation(s), {summary['advisory']} advisory finding(s).",
     ]
     return "\n".join(lines) + "\n"

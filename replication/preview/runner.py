@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import runpy
 import sys
@@ -258,6 +259,8 @@ class OfflineRun:
     """The program's return value, outputs resolved."""
     exports: dict[str, Any]
     """The stack outputs the program exported, resolved; secret ones keep the SDK's secret marker."""
+    warnings: tuple[str, ...] = ()
+    """The warnings the program logged (``pulumi.log.warn``), in order: what ``pulumi preview`` would print."""
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         """The registered resources of one type, in registration order."""
@@ -288,8 +291,10 @@ def run_offline(
     asyncio.set_event_loop(loop)
     offline_mocks = OfflineMocks()
     monitor = RecordingMonitor(offline_mocks)
+    warnings = _WarningLog()
     settings.ROOT.set(None)  # a fresh root stack per run, so exports don't leak between runs
-    pulumi.runtime.set_mocks(offline_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(offline_mocks, project=project, stack=stack, preview=preview, monitor=monitor,
+                             logger=warnings.logger)
     pulumi.runtime.set_all_config(dict(config or {}), secret_keys or [])
     results: list[Any] = []
 
@@ -316,7 +321,22 @@ def run_offline(
     finally:
         _close(loop, monitor.thread_loops)
     result, exports = results
-    return OfflineRun(monitor.registered, result, exports)
+    return OfflineRun(monitor.registered, result, exports, tuple(warnings.messages))
+
+
+class _WarningLog(logging.Handler):
+    """Keeps the warnings a program logs in mock mode (the SDK's mock engine logs ``pulumi.log`` messages to the
+    logger it is given, else to the root logger, which would print them on stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.logger = logging.Logger("ecr-replication-offline-run")
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep one warning's text."""
+        self.messages.append(record.getMessage())
 
 
 def _report_unless_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -274,7 +274,7 @@ class _Reader:
 
 @dataclass(frozen=True)
 class AccountEntry:
-    """How ``source`` or one ``destinations`` entry reaches its account."""
+    """How ``source``, a ``destinations`` entry or a ``pullThroughDestinations`` entry reaches its account."""
 
     path: tuple[Segment, ...]
     """The config path of the entry, e.g. ``("destinations", 0)``."""
@@ -304,11 +304,13 @@ class StackConfig:
     source: AccountEntry
     destinations: tuple[AccountEntry, ...]
     secrets: _Secrets
+    spokes: tuple[AccountEntry, ...] = ()
+    """The ``pullThroughDestinations`` entries."""
 
     @property
     def entries(self) -> tuple[AccountEntry, ...]:
-        """``source``, then every destination entry."""
-        return (self.source, *self.destinations)
+        """``source``, then every destination entry, then every spoke entry."""
+        return (self.source, *self.destinations, *self.spokes)
 
     @property
     def has_secret_account_id(self) -> bool:
@@ -316,13 +318,19 @@ class StackConfig:
         return any("accountId" in e.secret for e in self.entries)
 
 
-_SOURCE = next(k for k in STACK_KEYS if k.name == "source")
-_DESTINATION = next(k.items for k in STACK_KEYS if k.name == "destinations" and k.items is not None)
+SPOKES_KEY = "pullThroughDestinations"
+"""The key listing the pull-through spokes."""
+
+_ENTRY_KEYS = {
+    "source": next(k for k in STACK_KEYS if k.name == "source"),
+    **{k.name: k.items for k in STACK_KEYS if k.name in ("destinations", SPOKES_KEY) and k.items is not None},
+}
+"""The schema of each kind of account entry, by the top-level key it is under."""
 
 
 def _entry(reader: _Reader, entry: Mapping[str, Any], path: tuple[Segment, ...], region: Any) -> AccountEntry:
     """An account entry, its account id checked (the provider is pinned to it) and its role in that account."""
-    key = _SOURCE if path == ("source",) else _DESTINATION
+    key = _ENTRY_KEYS[str(path[0])]
     account_id = reader.account_id(entry, path)
     profile = reader.optional_string(entry, path, "profile")
     role_arn = reader.optional_string(entry, path, "roleArn")
@@ -376,26 +384,32 @@ def read_stack_config(config: pulumi.Config) -> StackConfig:
     reader = _Reader(config)
     values = reader.read()
     source = _entry(reader, values["source"], ("source",), values["source"]["region"])
-    destinations = tuple(
-        _entry(reader, entry, ("destinations", index), entry["regions"][0])
-        for index, entry in enumerate(values["destinations"])
-    )
-    _check_one_provider_per_account(reader, (source, *destinations))
+    listed: dict[str, tuple[AccountEntry, ...]] = {}
+    for name in ("destinations", SPOKES_KEY):
+        listed[name] = tuple(_entry(reader, entry, (name, index), entry["regions"][0])
+                             for index, entry in enumerate(values.get(name) or ()))
+    _check_one_provider_per_account(reader, (source, *listed["destinations"], *listed[SPOKES_KEY]))
     values["source"] = {**values["source"], "accountId": source.account_id}
-    values["destinations"] = [
-        {**entry, "accountId": parsed.account_id} for entry, parsed in zip(values["destinations"], destinations)
-    ]
-    return StackConfig(reader.namespace, values, source, destinations, reader.secrets)
+    for name, parsed_entries in listed.items():
+        if name in values:
+            values[name] = [{**entry, "accountId": parsed.account_id}
+                            for entry, parsed in zip(values[name], parsed_entries)]
+    return StackConfig(reader.namespace, values, source, listed["destinations"], reader.secrets, listed[SPOKES_KEY])
 
 
 def _secret_if(flag: bool, value: Any) -> Any:
     return pulumi.Output.secret(value) if flag and value is not None else value
 
 
+_PROVIDER_NAMES = {"destinations": "destination", SPOKES_KEY: "spoke"}
+"""The provider name of an account other than the source's, before the account id, by its first entry's key."""
+
+
 def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
-    """One aws provider per account, named ``source`` or ``destination-<account id>``, that can only ever touch
-    that account (``allowed_account_ids``). Its region is the account's first entry's; its credentials those
-    its entries name (they agree); secret settings stay secret outputs."""
+    """One aws provider per account, named ``source``, ``destination-<account id>`` or (an account with spokes only)
+    ``spoke-<account id>``, that can only ever touch that account (``allowed_account_ids``). Its region is the
+    account's first entry's; its credentials those its entries name (they agree); secret settings stay secret
+    outputs."""
     providers: dict[str, aws.Provider] = {}
     for entry in config.entries:
         if entry.account_id in providers:
@@ -404,7 +418,7 @@ def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
         named = next((e for e in same if e.credentials != (None, None)), entry)
         role_arn = _secret_if("roleArn" in named.secret, named.role_arn)
         providers[entry.account_id] = aws.Provider(
-            "source" if entry is config.source else f"destination-{entry.account_id}",
+            "source" if entry is config.source else f"{_PROVIDER_NAMES[str(entry.path[0])]}-{entry.account_id}",
             region=entry.region,
             allowed_account_ids=[_secret_if(any("accountId" in e.secret for e in same), entry.account_id)],
             profile=_secret_if("profile" in named.secret, named.profile),

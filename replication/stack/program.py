@@ -36,6 +36,7 @@ def main() -> None:
     pulumi.export("replicationConfiguration",
                   exported(images.replication_rules.apply(lambda rules: {"rules": rules})))
     pulumi.export("registryPolicies", exported(images.registry_policies))
+    pulumi.export("pullThroughRegistries", exported(images.pull_through_registries))
 
 
 PROGRAM_FILE = '''"""The EcrReplication example program, from the installed pulumi-ecr-replication package."""

@@ -254,6 +254,62 @@ STACK_KEYS: tuple[Key, ...] = (
         ),
     ),
     Key(
+        "pullThroughDestinations",
+        ValueType.LIST,
+        "Pull-through spokes: registries that cache the replicated images on first pull from the source or a "
+        "destination, beyond replication's 25 destinations (see docs/component.md). Entries of one account share "
+        "its provider with the destinations of that account.",
+        arg="pull_through_destinations",
+        items=Key(
+            "",
+            ValueType.OBJECT,
+            "",
+            whole_args=("provider",),
+            fields=(
+                Key(
+                    "accountId",
+                    ValueType.ACCOUNT_ID,
+                    "12 digits, quoted; the spoke's provider is pinned to it.",
+                    required=True,
+                    secret=True,
+                    arg="account_id",
+                ),
+                Key(
+                    "regions",
+                    ValueType.LIST,
+                    "The spoke regions; the first is the provider's region (no China or GovCloud region: no pull "
+                    "through cache there).",
+                    required=True,
+                    items=Key("", ValueType.REGION, ""),
+                    arg="regions",
+                ),
+                *_account_keys("spoke"),
+                Key(
+                    "upstream",
+                    ValueType.STRING,
+                    "The registry cached from, `ACCOUNT/REGION`: the source (the default) or a destination registry "
+                    "of this stack.",
+                    arg="upstream",
+                ),
+                Key(
+                    "repositorySettings",
+                    ValueType.OBJECT,
+                    "Overrides fields of the top-level `repositorySettings` for the cached repositories (same keys).",
+                    fields=SETTING_KEYS,
+                    arg="repository_settings",
+                ),
+            ),
+        ),
+    ),
+    Key(
+        "manageSourceRegistryPolicy",
+        ValueType.BOOLEAN,
+        "`false` when the source registry's policy is managed elsewhere; by default a spoke in another account "
+        "than the source that caches from it makes the stack own that policy, holding the spokes' grants (default "
+        "`true`).",
+        arg="manage_source_registry_policy",
+    ),
+    Key(
         "repositoryPrefixes",
         ValueType.LIST,
         "Prefixes of the repositories to replicate (`PREFIX_MATCH`); absent or `[]`: every repository (the key "

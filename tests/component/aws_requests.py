@@ -7,7 +7,9 @@ sends on create (terraform-provider-aws, ``internal/service/ecr`` and ``internal
 (the resource name, ``-`` and 7 random characters).
 
 botocore's ``ParamValidator`` checks required members, types, unknown members and minimums; it leaves maximums,
-patterns and enums to the service, so :func:`problems` checks those too, from the same model.
+patterns and enums to the service, so :func:`problems` checks those too, from the same model. The Terraform provider
+validates some inputs before any request (``pulumi preview`` fails on them): :func:`terraform_problems` checks
+those of the pull-through cache rule, as its schema declares them.
 """
 
 from __future__ import annotations
@@ -96,6 +98,13 @@ def api_requests(run: OfflineRun) -> list[ApiRequest]:
             case "aws:ecr/repositoryPolicy:RepositoryPolicy":
                 params = {"repositoryName": inputs["repository"], "policyText": inputs["policy"]}
                 requests.append(ApiRequest(resource, "ecr", "SetRepositoryPolicy", params))
+            case "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
+                # resourcePullThroughCacheRuleCreate: the prefix and URL always, the others when set.
+                params = _present(ecrRepositoryPrefix=inputs["ecrRepositoryPrefix"],
+                                  upstreamRegistryUrl=inputs["upstreamRegistryUrl"],
+                                  customRoleArn=inputs.get("customRoleArn"),
+                                  upstreamRepositoryPrefix=inputs.get("upstreamRepositoryPrefix"))
+                requests.append(ApiRequest(resource, "ecr", "CreatePullThroughCacheRule", params))
             case "aws:iam/role:Role":
                 params = _present(RoleName=role_name(resource), AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
                                   Description=inputs.get("description"))
@@ -105,6 +114,8 @@ def api_requests(run: OfflineRun) -> list[ApiRequest]:
                           "PolicyName": resource.name + AUTONAME_SUFFIX, "PolicyDocument": inputs["policy"]}
                 requests.append(ApiRequest(resource, "iam", "PutRolePolicy", params))
     return requests
+
+
 
 
 def role_name(role: RegisteredResource) -> str:

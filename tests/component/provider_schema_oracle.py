@@ -36,6 +36,12 @@ TAG_FILTER = re.compile(r"^[a-zA-Z0-9._*-]+$")
 """``repository.go`` and ``repository_creation_template.go``, exclusion ``filter``: 1 to 128, at most 2 ``*``."""
 SCANNING_FILTER = re.compile(r"^[0-9a-z*](?:[0-9a-z_./*-]?[0-9a-z*]+)*$")
 """``registry_scanning_configuration.go``, ``filter``: 1 to 256 characters."""
+PULL_THROUGH_PREFIX = re.compile(r"^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$")
+"""``pull_through_cache_rule.go``, ``ecr_repository_prefix`` and ``upstream_repository_prefix``:
+``validation.StringLenBetween(2, 30)`` and this ``validation.StringMatch``."""
+ARN = re.compile(r"^arn:[\w-]+:([\w-]+):[\w-]*:(\d{12})?:.+$")
+"""What ``verify.ValidARN`` accepts, in short: ``arn:<partition>:<service>:<region>:<account>:<resource>`` with the
+account empty or 12 digits (``internal/verify/validate.go``)."""
 
 
 def enum(shape: str) -> list[str]:
@@ -150,6 +156,19 @@ def _repository(inputs: Mapping[str, Any]) -> Iterator[str]:
         yield "imageScanningConfiguration: at most 1"
 
 
+def pull_through_rule_problems(inputs: Mapping[str, Any]) -> Iterator[str]:
+    """``pull_through_cache_rule.go``: both prefixes 2 to 30 characters of its pattern, ``custom_role_arn`` an ARN."""
+    for argument in ("ecrRepositoryPrefix", "upstreamRepositoryPrefix"):
+        value = inputs.get(argument)
+        if value is not None:
+            yield from _length(argument, value, 2, 30)
+            if not PULL_THROUGH_PREFIX.match(str(value)):
+                yield f"{argument}: {value!r} doesn't match the schema's pattern"
+    role = inputs.get("customRoleArn")
+    if role is not None and not ARN.match(str(role)):
+        yield f"customRoleArn: {role!r} is no ARN"
+
+
 def _role(resource: RegisteredResource) -> Iterator[str]:
     """``iam/role.go``; pulumi-aws ``resources.go``: ``tfbridge.AutoName("name", 64, "-")``."""
     yield from _autonamed(resource, 64, 64)
@@ -174,6 +193,7 @@ CHECKS = {
     "aws:ecr/repository:Repository": lambda r: _repository(r.inputs),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": lambda r: _json("policy", r.inputs["policy"]),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": lambda r: _json("policy", r.inputs["policy"]),
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": lambda r: pull_through_rule_problems(r.inputs),
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
 }

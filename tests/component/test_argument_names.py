@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 from pulumi.provider.experimental.util import camel_case
 
-from replication import EcrReplicationArgs, ReplicationDestinationArgs
+from replication import EcrReplicationArgs, PullThroughDestinationArgs, ReplicationDestinationArgs
 from replication.argument_names import unknown_arguments
 from tests.component.helpers import rejected_before_any_resource
 from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT
@@ -40,6 +40,12 @@ CASES = {
         lambda s, d: args(s, d, repository_settings={"scan_on_pushes": True}),
         "repository_settings.scan_on_pushes", True, "did you mean 'scan_on_push'?",
     ),
+    "a pull-through spoke argument": (
+        lambda s, d: args(s, d, pull_through_destinations=[PullThroughDestinationArgs(  # type: ignore[typeddict-unknown-key]
+            provider=d, account_id="444444444444", regions=["ap-south-1"], upstreams="222222222222/us-west-2")]),
+        "pull_through_destinations[0].upstreams", "222222222222/us-west-2",
+        "PullThroughDestinationArgs has no argument of this name; did you mean 'upstream'?",
+    ),
     "a name nothing resembles": (
         lambda s, d: args(s, d, {"zzz": 1}),
         "destinations[0].zzz", 1, "its arguments are account_id, manage_registry_policy, provider,",
@@ -56,7 +62,7 @@ def test_a_misspelled_argument_is_refused_before_any_resource(case: str) -> None
 
 
 class Inner(TypedDict):
-    """A nested args type, as a future one (``PullThroughDestinationArgs``) would be."""
+    """A nested args type, declared nowhere else."""
 
     prefix: NotRequired[str]
 

@@ -1,10 +1,13 @@
 """The largest legal configurations produce only requests AWS accepts: every registered resource's API request fits
-botocore's ECR and IAM models, and every role's policies fit IAM's quotas.
+botocore's ECR and IAM models (and what the Terraform provider's schema checks first), and every role's policies fit
+IAM's quotas.
 
-Two configurations between them reach every limit: the largest replication (25 destination registries in 5
+Three configurations between them reach every limit: the largest replication (25 destination registries in 5
 accounts, 10 rules of 100 filters, managed registry policies with an extra statement, tags, KMS, every repository
-setting), and the longest values (25 regions of one account, 100 filters of 256 characters each, KMS key ARNs of
-2,048 characters, a lifecycle policy near 30,720 characters, a repository policy near 10,240).
+setting, and pull-through spokes of the source in further accounts), the longest values (25 regions of one account,
+100 filters of 256 characters each, KMS key ARNs of 2,048 characters, a lifecycle policy near 30,720 characters, a
+repository policy near 10,240), and the largest spokes (50 prefixes of the longest pull-through prefix, the most
+rules a registry holds, in spokes of several accounts caching from one destination and from the source).
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from replication import EcrReplication, EcrReplicationArgs, ReplicationDestinationArgs, limits
+from replication import EcrReplication, EcrReplicationArgs, PullThroughDestinationArgs, ReplicationDestinationArgs, limits
 from replication.preview.runner import OfflineRun, RegisteredResource, run_offline
 from tests.component.aws_requests import ApiRequest, api_requests, problems
+from tests.component.provider_schema_oracle import pull_through_rule_problems
 from tests.component.helpers import DESTINATION_REGIONS
 from tests.conftest import SOURCE_ACCOUNT
 
 ACCOUNTS = [f"2000000000{i:02}" for i in range(5)]
+SPOKE_ACCOUNTS = [f"4000000000{i:02}" for i in range(4)]
 ROLE_POLICY_QUOTA = 10_240
 """IAM user guide, "IAM and AWS STS quotas": a role's inline policies together, white space not counted."""
 TRUST_POLICY_QUOTA = 2_048
@@ -98,16 +103,48 @@ def largest_replication() -> None:
                     },
                 )
             )
+    spokes = [PullThroughDestinationArgs(provider=aws.Provider(f"spoke-{a}", region=DESTINATION_REGIONS[5],
+                                                               allowed_account_ids=[account]),
+                                         account_id=account, regions=DESTINATION_REGIONS[5:10])
+              for a, account in enumerate(SPOKE_ACCOUNTS)]  # of the source, which replicates every repository: ROOT
     EcrReplication(
         "images",
         EcrReplicationArgs(
             source_provider=source, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1",
-            destinations=destinations,
+            destinations=destinations, pull_through_destinations=spokes,
             repository_settings={
                 "image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "image_tag_mutability_exclusion_filters": EXCLUSIONS,
                 "scan_on_push": True, "lifecycle_policy": lifecycle_document(3_000),
                 "repository_policy": repository_policy(2_000), "tags": TAGS,
             },
+        ),
+    )
+
+
+def largest_spokes() -> None:
+    """50 prefixes of the longest pull-through prefix (30 characters), replicated to 5 registries, cached in the
+    most rules a registry holds by 3 regions of each of 4 spoke accounts: three from one destination, one from the
+    source; KMS and tags in the spokes."""
+    source = aws.Provider("source", region="us-east-1", allowed_account_ids=[SOURCE_ACCOUNT])
+    upstream = aws.Provider("destination", region=DESTINATION_REGIONS[0], allowed_account_ids=[ACCOUNTS[0]])
+    prefixes = [f"t{i:02}" + "x" * 27 + "/" for i in range(limits.MAX_PULL_THROUGH_RULES)]
+    regions = DESTINATION_REGIONS[5:8]
+    spokes = [
+        PullThroughDestinationArgs(
+            provider=aws.Provider(f"spoke-{a}", region=regions[0], allowed_account_ids=[account]), account_id=account,
+            regions=regions, upstream=None if a == 3 else f"{ACCOUNTS[0]}/{DESTINATION_REGIONS[0]}",
+            repository_settings={"encryption_type": "KMS", "kms_keys": {r: kms_key(r, account) for r in regions}},
+        )
+        for a, account in enumerate(SPOKE_ACCOUNTS)
+    ]
+    EcrReplication(
+        "images",
+        EcrReplicationArgs(
+            source_provider=source, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=upstream, account_id=ACCOUNTS[0],
+                                                     regions=DESTINATION_REGIONS[:5])],
+            repository_prefixes=prefixes, pull_through_destinations=spokes,
+            repository_settings={"image_tag_mutability": "MUTABLE", "tags": TAGS},
         ),
     )
 
@@ -141,7 +178,7 @@ def longest_values() -> None:
     )
 
 
-@pytest.fixture(scope="module", params=[largest_replication, longest_values], ids=lambda p: p.__name__)
+@pytest.fixture(scope="module", params=[largest_replication, longest_values, largest_spokes], ids=lambda p: p.__name__)
 def largest(request: pytest.FixtureRequest) -> tuple[OfflineRun, list[ApiRequest]]:
     """One of the two configurations, run under mocks, with its API requests."""
     run = run_offline(request.param)
@@ -150,8 +187,19 @@ def largest(request: pytest.FixtureRequest) -> tuple[OfflineRun, list[ApiRequest
 
 def test_the_configuration_reaches_the_limits(largest: tuple[OfflineRun, list[ApiRequest]]) -> None:
     run, requests = largest
+    registered = {r.type for r in run.resources if r.custom and not r.type.startswith("pulumi:providers")}
+    assert registered == {r.resource.type for r in requests}, "every registered resource has its request checked"
     (replication,) = [r for r in requests if r.operation == "PutReplicationConfiguration"]
     rules = replication.params["replicationConfiguration"]["rules"]
+    if any(r.operation == "CreatePullThroughCacheRule" and r.params["ecrRepositoryPrefix"] != "ROOT" for r in requests):
+        by_registry: dict[str, int] = defaultdict(int)
+        for request in requests:
+            if request.operation == "CreatePullThroughCacheRule":
+                by_registry[request.resource.provider + request.resource.inputs["region"]] += 1
+        assert set(by_registry.values()) == {limits.MAX_PULL_THROUGH_RULES}
+        longest = max(len(r.params["ecrRepositoryPrefix"]) for r in requests if r.operation == "CreatePullThroughCacheRule")
+        assert longest == limits.PULL_THROUGH_PREFIX_MAX_LENGTH
+        return
     assert sum(len(rule["destinations"]) for rule in rules) == limits.MAX_UNIQUE_DESTINATIONS
     assert all(len(rule["repositoryFilters"]) == limits.MAX_FILTERS_PER_RULE for rule in rules)
     if len(rules) > 1:
@@ -211,9 +259,29 @@ def request(operation: str, service: str = "ecr", **params: Any) -> ApiRequest:
          "131073 characters, more than 131072"),
         (request("PutRegistryPolicy", policyText="x" * 10_241), "10241 characters, more than 10240"),
         (request("CreateRole", "iam", RoleName="r" * 65, AssumeRolePolicyDocument="{}"), "65 characters, more than 64"),
+        (request("CreatePullThroughCacheRule", ecrRepositoryPrefix="p" * 31, upstreamRegistryUrl="h"),
+         "31 characters, more than 30"),
+        (request("CreatePullThroughCacheRule", ecrRepositoryPrefix="prod", upstreamRegistryUrl="h",
+                 upstreamRepositoryPrefix="Prod"), "doesn't match"),
     ],
     ids=["rules", "empty filter list", "registry id", "template prefix", "applied for", "description", "policy",
-         "registry policy", "role name"],
+         "registry policy", "role name", "pull-through prefix length", "upstream prefix"],
 )
 def test_the_checks_report_what_aws_rejects(bad: ApiRequest, reported: str) -> None:
     assert any(reported in problem for problem in problems(bad)), problems(bad)
+
+
+@pytest.mark.parametrize(("params", "reported"), [
+    ({"ecrRepositoryPrefix": "team__a"}, "ecrRepositoryPrefix: 'team__a' doesn't match the schema's pattern"),
+    ({"ecrRepositoryPrefix": "prod", "upstreamRepositoryPrefix": "p"}, "upstreamRepositoryPrefix: 1 not within 2..30"),
+    ({"ecrRepositoryPrefix": "prod", "customRoleArn": "role/cache"}, "customRoleArn: 'role/cache' is no ARN"),
+])
+def test_the_schema_oracle_reports_what_the_provider_rejects_first(params: dict[str, str], reported: str) -> None:
+    found = list(pull_through_rule_problems({"upstreamRegistryUrl": "h", **params}))
+    assert any(reported in problem for problem in found), found
+
+
+def test_the_api_takes_a_prefix_the_terraform_schema_refuses() -> None:
+    """Why both checks: ``team__a`` passes botocore's model and fails the provider's schema."""
+    doubled = request("CreatePullThroughCacheRule", upstreamRegistryUrl="h", ecrRepositoryPrefix="team__a")
+    assert problems(doubled) == [] and list(pull_through_rule_problems(doubled.params)) != []

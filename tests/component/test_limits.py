@@ -13,6 +13,7 @@ import botocore.session
 import pytest
 
 from replication import limits
+from tests.component import provider_schema_oracle
 
 ECR = botocore.session.get_session().get_service_model("ecr")
 
@@ -100,3 +101,40 @@ def test_stricter_limits_stay_within_the_models() -> None:
     assert limits.MAX_ROLE_INLINE_POLICY_CHARS < botocore.session.get_session().get_service_model("iam").shape_for(
         "policyDocumentType"
     ).metadata["max"]
+
+
+def test_pull_through_prefix_bounds_and_pattern_are_the_models_and_the_terraform_schemas() -> None:
+    """A pull-through cache prefix must pass both contracts: botocore's model and the Terraform provider's schema
+    (tests/component/provider_schema_oracle.py holds the latter as terraform-provider-aws declares it)."""
+    model = shape("PullThroughCacheRuleRepositoryPrefix")
+    for operation in ("CreatePullThroughCacheRule", "ValidatePullThroughCacheRule"):
+        assert ECR.operation_model(operation).input_shape.members["ecrRepositoryPrefix"].name == model.name
+    assert ECR.operation_model("CreatePullThroughCacheRule").input_shape.members[
+        "upstreamRepositoryPrefix"].name == model.name
+    bounds = (limits.PULL_THROUGH_PREFIX_MIN_LENGTH, limits.PULL_THROUGH_PREFIX_MAX_LENGTH)
+    assert bounds == (model.metadata["min"], model.metadata["max"])
+    assert not list(provider_schema_oracle.pull_through_rule_problems({"ecrRepositoryPrefix": "p" * bounds[1]}))
+    assert list(provider_schema_oracle.pull_through_rule_problems({"ecrRepositoryPrefix": "p" * (bounds[1] + 1)}))
+    assert limits.PULL_THROUGH_PREFIX_PATTERN.pattern == whole(model.metadata["pattern"])
+    assert limits.PULL_THROUGH_PREFIX_TERRAFORM_PATTERN.pattern == provider_schema_oracle.PULL_THROUGH_PREFIX.pattern
+    assert limits.PULL_THROUGH_PREFIX_PATTERN.match(limits.PULL_THROUGH_ROOT_PREFIX)
+
+
+@pytest.mark.parametrize(("prefix", "api", "terraform"), [
+    ("prod", True, True), ("team/prod", True, True), ("a.b-c_d", True, True), ("ROOT", True, True),
+    ("a__b", True, False), ("a--b", True, False),  # the API's doubled separators: the Terraform schema refuses them
+    ("Prod", False, False), ("p", True, True), ("p" * 31, True, True), ("prod//x", False, False),
+])
+def test_a_pull_through_prefix_must_pass_the_stricter_of_both(prefix: str, api: bool, terraform: bool) -> None:
+    assert bool(limits.PULL_THROUGH_PREFIX_PATTERN.match(prefix)) is api
+    assert bool(limits.PULL_THROUGH_PREFIX_TERRAFORM_PATTERN.match(prefix)) is terraform
+    fits = limits.PULL_THROUGH_PREFIX_MIN_LENGTH <= len(prefix) <= limits.PULL_THROUGH_PREFIX_MAX_LENGTH
+    assert limits.is_pull_through_prefix(prefix) is (api and terraform and fits)
+
+
+def test_pull_through_template_value_and_regions_are_ones_botocore_knows() -> None:
+    assert limits.APPLIED_FOR_PULL_THROUGH_CACHE in shape("RCTAppliedFor").enum
+    session = botocore.session.get_session()
+    china_and_govcloud = {region for partition in ("aws-cn", "aws-us-gov")
+                          for region in session.get_available_regions("ecr", partition)}
+    assert set(limits.PULL_THROUGH_UNSUPPORTED_REGIONS) <= china_and_govcloud

@@ -9,12 +9,14 @@ provider's region is what pulumi-aws refuses at plan time (terraform-provider-aw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
+from replication import (EcrReplication, EcrReplicationArgs, PullThroughDestinationArgs, ReplicationConfigError,
+                         ReplicationDestinationArgs)
 from replication.preview import runner
 from replication.preview.runner import RegisteredResource
 from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT, THIRD_ACCOUNT
@@ -30,11 +32,9 @@ def pinned(account: str, region: str = "us-west-2") -> dict[str, Any]:
 SOURCE = {"source_account_id": SOURCE_ACCOUNT, "source_region": "us-east-1"}
 
 
-def run(source: dict[str, Any], destination: dict[str, Any], dest: dict[str, Any],
-        **fields: Any) -> tuple[ReplicationConfigError | None, list[RegisteredResource]]:
-    """Run the component through providers made with ``source`` and ``destination`` (aws.Provider keyword
-    arguments), one destination ``dest`` and the other ``fields``; return the error, if any, and every registration
-    the engine received (also when the run failed)."""
+def run_recording(program: Callable[[], None]) -> tuple[ReplicationConfigError | None, list[RegisteredResource]]:
+    """Run ``program`` offline; return the component's error, if any, and every registration the engine received
+    (also when the run failed)."""
     registered: list[RegisteredResource] = []
     register = runner.RecordingMonitor.RegisterResource
 
@@ -43,12 +43,6 @@ def run(source: dict[str, Any], destination: dict[str, Any], dest: dict[str, Any
         registered[:] = self.registered
         return response
 
-    def program() -> None:
-        src = aws.Provider("source", **source)
-        dst = aws.Provider("destination", **destination)
-        EcrReplication("images", EcrReplicationArgs(
-            source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst, **dest)], **fields))
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner.RecordingMonitor, "RegisterResource", keep)
         try:
@@ -56,6 +50,20 @@ def run(source: dict[str, Any], destination: dict[str, Any], dest: dict[str, Any
         except ReplicationConfigError as error:
             return error, registered
     return None, registered
+
+
+def run(source: dict[str, Any], destination: dict[str, Any], dest: dict[str, Any],
+        **fields: Any) -> tuple[ReplicationConfigError | None, list[RegisteredResource]]:
+    """Run the component through providers made with ``source`` and ``destination`` (aws.Provider keyword
+    arguments), one destination ``dest`` and the other ``fields`` (:func:`run_recording`)."""
+
+    def program() -> None:
+        src = aws.Provider("source", **source)
+        dst = aws.Provider("destination", **destination)
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst, **dest)], **fields))
+
+    return run_recording(program)
 
 
 def refused(source: dict[str, Any], destination: dict[str, Any], dest: dict[str, Any],
@@ -134,3 +142,23 @@ def test_regions_of_the_provider_s_partition_and_providers_without_a_region_pass
         assert error is None, str(error)
         (policy,) = [r for r in registered if r.type == "aws:ecr/registryPolicy:RegistryPolicy"]
         assert policy.inputs["region"] == "us-gov-east-1"
+
+
+def test_a_spoke_account_id_its_provider_contradicts_is_refused_before_any_child() -> None:
+    """Spokes are checked like destinations: a spoke provider pinned to 444444444444 with ``account_id``
+    333333333333 would put the pull-through rules, and the upstream's grant, in the wrong account."""
+
+    def program() -> None:
+        src = aws.Provider("source", **pinned(SOURCE_ACCOUNT, "us-east-1"))
+        dst = aws.Provider("destination", **pinned(DEST_ACCOUNT))
+        cache = aws.Provider("spoke", **pinned(PINNED_ELSEWHERE, "ap-south-1"))
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src, destinations=[ReplicationDestinationArgs(provider=dst, account_id=DEST_ACCOUNT,
+                                                                          regions=["us-west-2"])],
+            pull_through_destinations=[PullThroughDestinationArgs(provider=cache, account_id=THIRD_ACCOUNT,
+                                                                  regions=["ap-south-1"])], **SOURCE))
+
+    error, registered = run_recording(program)
+    assert error is not None and (error.field, error.value) == ("pull_through_destinations[0].account_id", THIRD_ACCOUNT)
+    assert f"deploys into account {PINNED_ELSEWHERE}" in error.problem
+    assert {r.type for r in registered} <= CHILDREN_OF_NONE, "a child was registered before the check failed"

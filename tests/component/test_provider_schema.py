@@ -21,7 +21,7 @@ from replication import EcrReplicationArgs, ReplicationConfigError, ReplicationD
 from replication.preview.runner import OfflineRun, run_offline
 from tests.component.helpers import attempt, rejected_before_any_resource
 from tests.component.provider_schema_oracle import CHECKS, schema_problems
-from tests.component.test_aws_requests import largest_replication, longest_values
+from tests.component.test_aws_requests import largest_replication, largest_spokes, longest_values
 from tests.conftest import DEST_ACCOUNT, SOURCE_ACCOUNT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def test_limits_md_shows_every_constraint() -> None:
     )
 
 
-@pytest.fixture(scope="module", params=[largest_replication, longest_values], ids=lambda p: p.__name__)
+@pytest.fixture(scope="module", params=[largest_replication, longest_values, largest_spokes], ids=lambda p: p.__name__)
 def at_the_limits(request: pytest.FixtureRequest) -> OfflineRun:
     """The two configurations that between them reach every limit (``test_aws_requests``)."""
     return run_offline(request.param)

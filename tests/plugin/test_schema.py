@@ -15,6 +15,7 @@ from replication import plugin
 TOKEN = "ecr-replication:index:EcrReplication"
 DESTINATION = "ecr-replication:index:ReplicationDestinationArgs"
 SETTINGS = "ecr-replication:index:RepositorySettingsArgs"
+SPOKE = "ecr-replication:index:PullThroughDestinationArgs"
 AWS_VERSION = metadata.version("pulumi-aws")
 AWS_PROVIDER_REF = f"/aws/v{AWS_VERSION}/schema.json#/resources/pulumi:providers:aws"
 
@@ -53,6 +54,8 @@ def test_component_inputs_outputs_and_required(schema: dict[str, Any]) -> None:
         "sourceRegion",
         "repositorySettings",
         "adoptExisting",
+        "pullThroughDestinations",
+        "manageSourceRegistryPolicy",
     }
     assert resource["requiredInputs"] == ["destinations", "sourceProvider"]
     assert set(resource["properties"]) == {
@@ -60,9 +63,13 @@ def test_component_inputs_outputs_and_required(schema: dict[str, Any]) -> None:
         "destinationRegistries",
         "replicationRules",
         "registryPolicies",
+        "pullThroughRegistries",
     }
     assert resource["required"] == sorted(resource["properties"])
     assert schema["types"][DESTINATION]["required"] == ["provider"]
+    assert schema["types"][SPOKE]["required"] == ["provider"]
+    assert set(schema["types"][SPOKE]["properties"]) == {"provider", "regions", "accountId", "upstream",
+                                                         "repositorySettings"}
     assert "required" not in schema["types"][SETTINGS]
 
 
@@ -70,6 +77,7 @@ def test_providers_are_references_to_the_aws_provider_resource(schema: dict[str,
     inputs = schema["resources"][TOKEN]["inputProperties"]
     assert inputs["sourceProvider"]["$ref"] == AWS_PROVIDER_REF
     assert schema["types"][DESTINATION]["properties"]["provider"]["$ref"] == AWS_PROVIDER_REF
+    assert schema["types"][SPOKE]["properties"]["provider"]["$ref"] == AWS_PROVIDER_REF
 
 
 def test_nested_args_are_named_types(schema: dict[str, Any]) -> None:
@@ -78,7 +86,9 @@ def test_nested_args_are_named_types(schema: dict[str, Any]) -> None:
     assert inputs["destinations"]["items"]["$ref"] == f"#/types/{DESTINATION}"
     assert inputs["repositorySettings"]["$ref"] == f"#/types/{SETTINGS}"
     assert schema["types"][DESTINATION]["properties"]["repositorySettings"]["$ref"] == f"#/types/{SETTINGS}"
-    assert set(schema["types"]) == {DESTINATION, SETTINGS}
+    assert inputs["pullThroughDestinations"]["items"]["$ref"] == f"#/types/{SPOKE}"
+    assert schema["types"][SPOKE]["properties"]["repositorySettings"]["$ref"] == f"#/types/{SETTINGS}"
+    assert set(schema["types"]) == {DESTINATION, SETTINGS, SPOKE}
 
 
 def test_values_that_decide_the_resources_are_plain_and_the_rest_accept_outputs(schema: dict[str, Any]) -> None:
@@ -89,6 +99,10 @@ def test_values_that_decide_the_resources_are_plain_and_the_rest_accept_outputs(
     destination = schema["types"][DESTINATION]["properties"]
     assert destination["regions"]["plain"] is True
     assert "plain" not in destination["accountId"]
+    spoke = schema["types"][SPOKE]["properties"]
+    assert inputs["pullThroughDestinations"]["plain"] is True
+    assert spoke["regions"]["plain"] is True and spoke["upstream"]["plain"] is True
+    assert "plain" not in spoke["accountId"]
 
 
 def test_types_of_the_values(schema: dict[str, Any]) -> None:

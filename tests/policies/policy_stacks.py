@@ -23,6 +23,11 @@ REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 REPOSITORY = "aws:ecr/repository:Repository"
+PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+SPOKE_ACCOUNT = "444444444444"
+"""The account of a pull-through spoke."""
+SPOKE_REGION = "ap-south-1"
+"""The region of a pull-through spoke."""
 
 
 def urn(resource_type: str, name: str) -> str:
@@ -131,6 +136,24 @@ def repository(name: str = "prod/api", mutability: Optional[str] = "IMMUTABLE",
     if encryption:
         props["encryptionConfigurations"] = [{"encryptionType": encryption}]
     return resource(REPOSITORY, name.replace("/", "-"), props, source_provider())
+
+
+def spoke_provider(account: str = SPOKE_ACCOUNT, region: str = SPOKE_REGION) -> ProviderResource:
+    """The provider of a pull-through spoke's account (444444444444, ap-south-1 unless told)."""
+    return provider(f"spoke-{account}", region, account)
+
+
+def pull_through_rule(name: str = "spoke-prod", prefix: str = "prod",
+                      upstream: str = f"{DESTINATION_ACCOUNT}.dkr.ecr.{DESTINATION_REGION}.amazonaws.com",
+                      upstream_prefix: Optional[str] = "prod", region: str = SPOKE_REGION,
+                      resource_provider: Optional[ProviderResource] = None) -> StackResource:
+    """A pull-through cache rule in a spoke caching `prefix` from a private ECR upstream (the destination
+    222222222222/us-west-2 unless told), with the role a cross-account upstream needs."""
+    props: dict[str, Any] = {"region": region, "ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": upstream,
+                             "customRoleArn": f"arn:aws:iam::{SPOKE_ACCOUNT}:role/pull-through"}
+    if upstream_prefix is not None:
+        props["upstreamRepositoryPrefix"] = upstream_prefix
+    return resource(PULL_THROUGH_CACHE_RULE, name, props, resource_provider or spoke_provider())
 
 
 def guarded_stack() -> list[StackResource]:

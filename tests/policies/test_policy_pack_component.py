@@ -5,11 +5,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
 from replication.preview.analyzer import Diagnostic, PolicyPackServer, StackResource, stack_resources
-from replication import EcrReplication, EcrReplicationArgs, ReplicationConfigError, ReplicationDestinationArgs
+from replication import (EcrReplication, EcrReplicationArgs, PullThroughDestinationArgs, ReplicationConfigError,
+                         ReplicationDestinationArgs)
 from replication.preview.runner import run_offline, run_program_file
 from replication.preview.stack_files import load_stack
 from tests.policies.policy_args import by_policy
@@ -147,3 +149,46 @@ def test_raw_resources_with_26_destinations_on_the_default_provider(pack: Policy
     assert "26 unique destinations" in found["ecr-replication-destination-limit"][0].message
     assert len(found["ecr-registry-policy-least-privilege"]) == 2
     assert {d.urn.rsplit("::", 1)[1] for d in found["aws-explicit-providers"]} == {"by-hand", "open"}
+
+
+def spokes_of(upstream: str) -> Callable[[], None]:
+    """A program: `prod/` replicated to 222222222222/us-west-2, cached by a spoke in 444444444444/ap-south-1 from
+    `upstream` (ACCOUNT/REGION)."""
+
+    def program() -> None:
+        providers = destination_providers()
+        spoke = pinned("spoke", "444444444444", "ap-south-1")
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=pinned("source", SOURCE), source_account_id=SOURCE, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=providers[DEST], account_id=DEST, regions=["us-west-2"])],
+            repository_prefixes=["prod/"],
+            pull_through_destinations=[PullThroughDestinationArgs(provider=spoke, account_id="444444444444",
+                                                                  upstream=upstream)]))
+
+    return program
+
+
+@pytest.mark.parametrize("upstream", [f"{DEST}/us-west-2", f"{SOURCE}/us-east-1"])
+def test_a_component_with_a_cross_account_spoke_passes_every_mandatory_policy(pack: PolicyPackServer,
+                                                                              upstream: str) -> None:
+    found = by_policy(analyze(spokes_of(upstream), pack))
+    assert set(found) <= {"ecr-replicated-repositories-hardened"}, {k: [d.message for d in v] for k, v in found.items()}
+
+
+def test_refusing_pull_through_grants_flags_the_spokes_grant(pack: PolicyPackServer) -> None:
+    pack.configure({"ecr-registry-policy-least-privilege": {"allowPullThroughGrants": False}})
+    [violation] = by_policy(analyze(spokes_of(f"{DEST}/us-west-2"), pack))["ecr-registry-policy-least-privilege"]
+    assert violation.urn.endswith(f"::images-registry-policy-{DEST}-us-west-2")
+    assert "Allow statement AllowPullThroughCacheToSpokeAccounts grants ecr:BatchGetImage" in violation.message
+
+
+def test_the_source_registry_policy_of_spokes_and_another_one_overwrite_each_other(pack: PolicyPackServer) -> None:
+    def program() -> None:
+        spokes_of(f"{SOURCE}/us-east-1")()
+        aws.ecr.RegistryPolicy("by-hand", policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": THIRD}, "Action": "ecr:ReplicateImage", "Resource": "*"}]}),
+            opts=pulumi.ResourceOptions(provider=pinned("source-again", SOURCE)))
+
+    found = by_policy(analyze(program, pack))["ecr-replication-single-configuration"]
+    assert {d.urn.rsplit("::", 1)[1] for d in found} == {"images-registry-policy-source", "by-hand"}
+    assert all(d.enforcement_level == "mandatory" for d in found)

@@ -21,6 +21,7 @@ EXPECTED_LEVELS = {
     "ecr-registry-policy-least-privilege": "MANDATORY",
     "ecr-replication-has-permission": "ADVISORY",
     "ecr-replicated-repositories-hardened": "ADVISORY",
+    "ecr-pull-through-upstream-replicated": "ADVISORY",
     "aws-explicit-providers": "ADVISORY",
 }
 

@@ -42,10 +42,35 @@ def test_a_deny_statement_may_use_a_star_principal_and_any_action() -> None:
 
 
 def test_actions_beyond_replication_are_reported_unless_allowed_in_config() -> None:
-    policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage", "ecr:BatchImportUpstreamImage"])])
+    policy = registry_policy(statements=[statement(actions=["ecr:ReplicateImage", "ecr:PutImage"])])
     [message] = least_privilege_messages(policy)
-    assert "grants ecr:BatchImportUpstreamImage" in message and "allowedActions" in message
-    assert least_privilege_messages(policy, {"allowedActions": ["ecr:BatchImportUpstreamImage"]}) == []
+    assert "grants ecr:PutImage" in message and "allowedActions" in message
+    assert least_privilege_messages(policy, {"allowedActions": ["ecr:PutImage"]}) == []
+
+
+PULL_THROUGH_GRANT = statement(principal="arn:aws:iam::444444444444:root", sid="AllowPullThroughCacheToSpokeAccounts",
+                               actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                        "ecr:BatchImportUpstreamImage", "ecr:GetImageCopyStatus"])
+"""The statement the ECR user guide documents for a spoke account in the upstream's registry policy ("Setting up
+permissions for cross-account ECR to ECR PTC"), with the component's prefix-narrowed Resource."""
+
+
+def test_the_documented_pull_through_grant_passes_unless_switched_off() -> None:
+    policy = registry_policy(statements=[statement(), PULL_THROUGH_GRANT])
+    assert least_privilege_messages(policy) == []
+    [message] = least_privilege_messages(policy, {"allowPullThroughGrants": False})
+    assert message == (
+        "Allow statement AllowPullThroughCacheToSpokeAccounts grants ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, "
+        "ecr:BatchImportUpstreamImage, ecr:GetImageCopyStatus; replication needs only ecr:CreateRepository and "
+        "ecr:ReplicateImage (list other actions in allowedActions to permit them).")
+
+
+def test_with_pull_through_grants_allowed_other_actions_are_still_reported_naming_both_needs() -> None:
+    [message] = least_privilege_messages(registry_policy(statements=[statement(actions=["ecr:PutImage"])]))
+    assert message.endswith("grants ecr:PutImage; replication needs only ecr:CreateRepository and ecr:ReplicateImage, "
+                            "pull-through spokes ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, "
+                            "ecr:BatchImportUpstreamImage, ecr:GetImageCopyStatus (list other actions in "
+                            "allowedActions to permit them).")
 
 
 def test_wildcard_actions_and_not_action_are_reported() -> None:

@@ -29,9 +29,9 @@ from replication.preview.analyzer import (UNKNOWN, InProcessPack, PolicyConfig, 
                                           bundled_pack_dir, open_pack)
 from replication.preview.analyzer.messages import to_analyze_request, to_analyzer_resource, to_configure_request
 from tests.policies.policy_args import PACK_DIR, by_policy
-from tests.policies.policy_stacks import (creation_template, guarded_stack, many_destinations, registry_policy,
-                                          replication_configuration, repository, rule, scanning_configuration,
-                                          source_provider, statement)
+from tests.policies.policy_stacks import (creation_template, destination, guarded_stack, many_destinations,
+                                          pull_through_rule, registry_policy, replication_configuration, repository,
+                                          rule, scanning_configuration, source_provider, statement)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_policy_pack import stack as benchmark_stack  # noqa: E402
@@ -66,7 +66,8 @@ def broken_stack() -> list[StackResource]:
     secret["props"] = {**secret["props"], "policy": {"4dabf18193072939515e22adb298388d":
                                                      "1b47061264138c4ac30d75fd1eb44270",
                                                      "value": secret["props"]["policy"]}}
-    unknown = replication_configuration("unknown", rules=[{"destinations": UNKNOWN, "repositoryFilters": UNKNOWN}])
+    unknown = replication_configuration("unknown", rules=[{"destinations": [destination()],
+                                                           "repositoryFilters": UNKNOWN}])
     default_provider = repository("team/x")
     default_provider["provider"] = {"type": "pulumi:providers:aws", "name": "default_7_0_0",
                                     "urn": "urn:pulumi:dev::ecr::pulumi:providers:aws::default_7_0_0", "props": {}}
@@ -74,7 +75,8 @@ def broken_stack() -> list[StackResource]:
             replication_configuration("first", rules=[rule(many_destinations(15), ["prod/", "x"])] * 11),
             replication_configuration("second", rules=[rule(many_destinations(30)[15:], filter_type="WILDCARD")]),
             open_policy, secret, unknown, creation_template("mutable", mutability="MUTABLE", encryption=None),
-            scanning_configuration(patterns=("prod/api*",)), default_provider]
+            scanning_configuration(patterns=("prod/api*",)), default_provider,
+            pull_through_rule(upstream="999999999999.dkr.ecr.eu-west-1.amazonaws.com")]
 
 
 STACKS: dict[str, Callable[[], list[StackResource]]] = {
@@ -153,7 +155,7 @@ def test_other_sdk_outcomes_are_answered_as_the_sdk_does() -> None:
 
 def test_each_resource_is_deserialized_at_most_once_and_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path's point: the SDK turns every resource's props and provider props into dicts for each of
-    the four stack policies; the fast servicer only those of the resources a policy reads (the ECR ones), once."""
+    the five stack policies; the fast servicer only those of the resources a policy reads (the ECR ones), once."""
     resources = benchmark_stack(1_000)
     request = proto.AnalyzeStackRequest(resources=[to_analyzer_resource(r) for r in resources])
     ecr = [r for r in resources if r["type"].startswith("aws:ecr/")]
@@ -166,7 +168,7 @@ def test_each_resource_is_deserialized_at_most_once_and_only_when_read(monkeypat
                           original(message, *a, **k))
             servicer.AnalyzeStack(request, None)
         converted[label] = len(calls)
-    assert converted["stock"] >= 4 * len(resources)
+    assert converted["stock"] >= 5 * len(resources)
     assert converted["fast"] <= 2 * len(ecr) < len(resources) // 5
 
 

@@ -51,19 +51,32 @@ def test_dev_stack_json_plan_field_by_field(
         ("222222222222", "eu-west-1"),
         ("222222222222", "us-west-2"),
         ("222222222222", "global"),
+        ("444444444444", "ap-south-1"),
+        ("444444444444", "ap-southeast-1"),
+        ("444444444444", "global"),
     ]
     by_registry = {(r["accountId"], r["region"]): r["resources"] for r in report["registries"]}
     (policy,) = [r for r in by_registry[("222222222222", "us-west-2")] if r["type"].endswith("RegistryPolicy")]
     assert policy["provider"] == "destination-222222222222"
-    assert json.loads(policy["inputs"]["policy"])["Statement"][0]["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
+    replication, spoke_grant = json.loads(policy["inputs"]["policy"])["Statement"]
+    assert replication["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
+    assert spoke_grant["Principal"] == {"AWS": "arn:aws:iam::444444444444:root"}
     assert {p["name"]: (p["accountId"], p["region"]) for p in report["providers"]} == {
         "source": ("111111111111", "us-east-1"),
         "destination-222222222222": ("222222222222", "us-west-2"),
+        "spoke-444444444444": ("444444444444", "ap-south-1"),
     }
+    assert report["pullThroughSpokes"] == [
+        {"accountId": "444444444444", "region": region, "upstream": "222222222222/us-west-2",
+         "prefixes": ["prod", "shared"]} for region in ("ap-south-1", "ap-southeast-1")]
+    assert report["warnings"] == []
     # The dev stack: 1 replication configuration, 2 registry policies (the cross-account registries), 3
     # scanning configurations and 6 creation templates (2 prefixes in 3 destination registries), 2 template
-    # roles with their 2 policies (one per destination account).
-    assert report["summary"] == {"resources": 16, "accounts": 2, "registries": 4, "mandatory": 0, "advisory": 6}
+    # roles with their 2 policies (one per destination account); the spoke account's 2 registries with 2
+    # pull-through cache rules, 2 templates and a scanning configuration each, its template role and the role ECR
+    # assumes, with their policies.
+    assert report["summary"] == {"resources": 30, "accounts": 3, "registries": 6, "pullThroughSpokes": 2,
+                                 "mandatory": 0, "advisory": 6}
     # The advisories: each of the 6 templates keeps the default AES256 encryption (no KMS key in the dev stack).
     assert {(d["level"], d["policy"], d["urn"].rsplit("::", 1)[1]) for d in report["diagnostics"]} == {
         ("advisory", "ecr-replicated-repositories-hardened", f"images-template-{prefix}-{registry}")
@@ -87,12 +100,28 @@ def test_dev_stack_human_plan(capsys: pytest.CaptureFixture[str], monkeypatch: p
         "222222222222/eu-west-1",
         "222222222222/us-west-2",
         "222222222222/global",
+        "444444444444/ap-south-1",
+        "444444444444/ap-southeast-1",
+        "444444444444/global",
     ]
     section = out.split("\n222222222222/us-west-2\n")[1].split("\n222222222222/global\n")[0]
     assert "+ aws:ecr:RegistryPolicy" in section and "images-registry-policy-222222222222-us-west-2" in section
+    spoke = out.split("\n444444444444/ap-south-1\n")[1].split("\n444444444444/ap-southeast-1\n")[0]
+    assert ("  + aws:ecr:PullThroughCacheRule           images-pull-through-prod-444444444444-ap-south-1\n"
+            "      cache prefix  prod\n"
+            "      upstream      222222222222.dkr.ecr.us-west-2.amazonaws.com, prefix prod\n"
+            "      role          arn:aws:iam::444444444444:role/images-pull-through-role-444444444444-<random suffix>\n"
+            ) in spoke
+    spokes = out.split("\nPull-through spokes (cached from the upstream on first pull)\n")[1].split("\n\n")[0]
+    assert spokes.splitlines() == [
+        "  SPOKE                        UPSTREAM                PREFIXES",
+        "  444444444444/ap-south-1      222222222222/us-west-2  prod, shared",
+        "  444444444444/ap-southeast-1  222222222222/us-west-2  prod, shared",
+    ]
     assert "Guardrails (ecr-replication-guardrails)" in out
     assert "\033[" not in out
-    assert lines[-1] == "16 resources in 2 account(s), 4 registries; 0 mandatory violation(s), 6 advisory finding(s)."
+    assert lines[-1] == ("30 resources in 3 account(s), 6 registries (2 pull-through spokes); 0 mandatory "
+                         "violation(s), 6 advisory finding(s).")
 
 
 def test_mandatory_violation_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from replication import ReplicationConfigError
 from replication.errors import render_value
-from replication.preview.runner import OfflineRun, provider_setting, run_program_file
+from replication.preview.runner import OfflineRun, is_secret, provider_setting, run_program_file
 from replication.preview.stack_files import load_stack
 from tests.stack.test_example_stack import ROOT, run_dev
 
@@ -60,8 +60,8 @@ DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
         ),
         (
             {"widgets": "3"},
-            "ecr-replication:widgets: unknown key; the keys here are source, destinations, repositoryPrefixes, "
-            "repositorySettings, adopt",
+            "ecr-replication:widgets: unknown key; the keys here are source, destinations, pullThroughDestinations, "
+            "manageSourceRegistryPolicy, repositoryPrefixes, repositorySettings, adopt",
         ),
     ],
 )
@@ -216,3 +216,57 @@ def test_a_missing_value_ends_without_got() -> None:
     assert str(ReplicationConfigError("source_provider", None, "pass an explicit aws.Provider")) == (
         "source_provider: pass an explicit aws.Provider"
     )
+
+
+# Pull-through spokes: errors name their keys too, the component's included.
+SPOKE = {"accountId": "444444444444", "regions": ["ap-south-1"], "upstream": "222222222222/us-west-2"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"pullThroughDestinations": [{**SPOKE, "upstrem": "x"}]},
+         "ecr-replication:pullThroughDestinations[0].upstrem: unknown key; did you mean upstream?"),
+        ({"pullThroughDestinations": [{"accountId": "444444444444"}]},
+         "ecr-replication:pullThroughDestinations[0].regions: is required"),
+        ({"pullThroughDestinations": [{**SPOKE, "upstream": "999999999999/eu-west-1"}]},
+         "ecr-replication:pullThroughDestinations[0].upstream: a spoke caches from the source registry or one of this "
+         "component's replication destinations (111111111111/us-east-1, 222222222222/us-west-2, 222222222222/eu-west-1, "
+         "111111111111/us-west-2): a registry that replication doesn't fill never receives the images "
+         "(got '999999999999/eu-west-1')"),
+        ({"pullThroughDestinations": [{**SPOKE, "regions": ["ap-south-1", "us-gov-west-1"]}]},
+         "ecr-replication:pullThroughDestinations[0].regions[1]: ECR creates no pull-through cache rules in this region "
+         "(ECR user guide, considerations for pull through cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, "
+         "us-gov-west-1); replicate to it instead (got 'us-gov-west-1')"),
+        ({"repositoryPrefixes": ["prod/", "shared"]},
+         "ecr-replication:repositoryPrefixes[1]: pullThroughDestinations[0] caches it, and a pull-through cache rule's "
+         "prefix is a whole path segment (ECR assumes a '/' after it): a rule for 'shared' would serve shared/... but "
+         "not the other names replication copies under this prefix; end the prefix with '/' (got 'shared')"),
+        ({"pullThroughDestinations": [{**SPOKE, "repositorySettings": {"imageTagMutability": "SOMETIMES"}}]},
+         "ecr-replication:pullThroughDestinations[0].repositorySettings.imageTagMutability: must be one of MUTABLE, "
+         "IMMUTABLE, MUTABLE_WITH_EXCLUSION, IMMUTABLE_WITH_EXCLUSION (got 'SOMETIMES')"),
+        ({"manageSourceRegistryPolicy": "sometimes"},
+         "ecr-replication:manageSourceRegistryPolicy: must be a boolean (got 'sometimes')"),
+    ],
+)
+def test_spoke_errors_name_config_keys(overrides: dict[str, object], message: str) -> None:
+    assert config_error(**overrides) == message
+
+
+def test_a_secret_spoke_profile_reaches_its_provider_as_a_secret(tmp_path: Path) -> None:
+    stack = """
+        config:
+          pulumi:disable-default-providers: [aws]
+          ecr-replication:source: {accountId: "111111111111", region: us-east-1}
+          ecr-replication:destinations:
+            - accountId: "222222222222"
+              regions: [us-west-2]
+          ecr-replication:pullThroughDestinations:
+            - accountId: "444444444444"
+              regions: [ap-south-1]
+              profile:
+                secure: v1:abc
+        """
+    run = run_stack_file(tmp_path, stack)
+    (spoke,) = [p for p in run.of_type("pulumi:providers:aws") if p.name == "spoke-444444444444"]
+    assert is_secret(spoke.inputs["profile"])

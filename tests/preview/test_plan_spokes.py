@@ -1,0 +1,83 @@
+"""The issue's stack: 25 replication destinations and pull-through spokes in further accounts and regions, written by
+the stack writer and planned offline by `ecr-replication plan` with the guardrails: it plans clean."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+
+from replication.stack.writer import stack_file_text
+from tests.component.helpers import DESTINATION_REGIONS
+from replication.cli.main import main
+from tests.preview.test_plan_command import ROOT
+
+DESTINATION_ACCOUNTS = [f"2000000000{i:02}" for i in range(5)]
+SPOKE_ACCOUNTS = [f"4000000000{i:02}" for i in range(3)]
+DESTINATION_REGIONS_USED = DESTINATION_REGIONS[:5]
+SPOKE_REGIONS = DESTINATION_REGIONS[5:9]
+
+
+def kms_keys(account: str, regions: list[str]) -> dict[str, str]:
+    """A KMS key of ``account`` in each region."""
+    return {region: f"arn:aws:kms:{region}:{account}:key/1234abcd" for region in regions}
+
+
+def hardened(account: str, regions: list[str]) -> dict[str, object]:
+    """What the guardrails ask of replicated repositories (KMS keys, immutable tags, scan on push)."""
+    return {"encryptionType": "KMS", "kmsKeys": kms_keys(account, regions)}
+
+
+def big_stack() -> dict[str, object]:
+    destinations = [{"accountId": account, "regions": DESTINATION_REGIONS_USED,
+                     "roleArn": f"arn:aws:iam::{account}:role/deployer",
+                     "repositorySettings": hardened(account, DESTINATION_REGIONS_USED)}
+                    for account in DESTINATION_ACCOUNTS]
+    spokes = [{"accountId": account, "regions": SPOKE_REGIONS,
+               "upstream": None if i == 0 else f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}",
+               "repositorySettings": {"imageTagMutability": "MUTABLE", **hardened(account, SPOKE_REGIONS)}}
+              for i, account in enumerate(SPOKE_ACCOUNTS)]
+    return {
+        "source": {"accountId": "111111111111", "region": "us-east-1"},
+        "destinations": destinations,
+        "pullThroughDestinations": [{k: v for k, v in spoke.items() if v is not None} for spoke in spokes],
+        "repositoryPrefixes": ["prod/", "shared/"],
+        "repositorySettings": {"imageTagMutability": "IMMUTABLE", "scanOnPush": True, "keepLastImages": 100},
+    }
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """``ecr-replication plan --json`` of the stack, written by the stack writer into a copy of the project."""
+    folder = tmp_path_factory.mktemp("fan-out")
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (folder / name).write_text((ROOT / name).read_text())
+    (folder / "Pulumi.fanout.yaml").write_text(stack_file_text(big_stack()))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["plan", "--json", "--cwd", str(folder), "--stack", "fanout"])
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())
+
+
+def test_the_writer_lays_spokes_out_in_schema_order_with_quoted_account_ids() -> None:
+    text = stack_file_text(big_stack())
+    assert ('  ecr-replication:pullThroughDestinations:\n    - accountId: "400000000000"\n      regions:\n'
+            '        - ap-northeast-3\n') in text
+    assert '      upstream: 200000000001/ap-east-1\n      repositorySettings:\n' in text
+
+
+def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> None:
+    assert report["diagnostics"] == [] and report["warnings"] == []
+    (configuration,) = report["replicationConfigurations"]  # type: ignore[misc]
+    destinations = {(d["registryId"], d["region"]) for rule in configuration["replicationConfiguration"]["rules"]
+                    for d in rule["destinations"]}
+    assert len(destinations) == 25
+    spokes = report["pullThroughSpokes"]
+    assert {(s["accountId"], s["region"]) for s in spokes} == {(a, r) for a in SPOKE_ACCOUNTS for r in SPOKE_REGIONS}  # type: ignore[union-attr]
+    assert not destinations & {(s["accountId"], s["region"]) for s in spokes}  # type: ignore[union-attr]
+    assert {s["upstream"] for s in spokes} == {"111111111111/us-east-1"} | {  # type: ignore[union-attr]
+        f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}" for i in (1, 2)}
+    assert report["summary"]["pullThroughSpokes"] == 12  # type: ignore[index]
