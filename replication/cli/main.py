@@ -16,6 +16,7 @@ from typing import Any
 
 from replication.cli.errors import CliError
 from replication.cli.output import redacted_streams
+from replication.cli.startup import paused_gc
 from replication.errors import ReplicationConfigError
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
@@ -75,9 +76,9 @@ def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] 
 def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:
     # Import only the command being run (each pulls in Pulumi or boto3); help without one lists them all.
     chosen = [module for module in COMMAND_MODULES if argv[:1] == [command_name(module)]]
-    parser = build_parser(chosen or COMMAND_MODULES, session_factory)
     try:
-        args = parser.parse_args(argv)
+        with paused_gc():  # the command's imports (startup.py)
+            args = build_parser(chosen or COMMAND_MODULES, session_factory).parse_args(argv)
     except SystemExit as stopped:  # --help, --version, or a usage error argparse printed
         return int(stopped.code or 0)
     try:

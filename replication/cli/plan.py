@@ -22,6 +22,7 @@ from typing import Any
 
 from replication.cli.errors import CliError
 from replication.cli.options import help_text
+from replication.cli.startup import paused_gc
 
 EXIT_CLEAN, EXIT_MANDATORY = 0, 1
 """Exit codes: no mandatory violation (advisories allowed), at least one mandatory violation."""
@@ -158,6 +159,11 @@ def _diagnostics(args: argparse.Namespace, pack: Any, starting: Future[Any] | No
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
+    with paused_gc():  # a bounded run: one evaluation, one pack (startup.py)
+        return _plan(args)
+
+
+def _plan(args: argparse.Namespace) -> int:
     from replication.cli import stack_plan
     from replication.preview.report import build_report, render_text
 
