@@ -64,7 +64,8 @@ def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary:
                   "(AWS_ENDPOINT_URL) apply; AWS_REGION is read before AWS_DEFAULT_REGION.", HELP_WIDTH - 2))
     group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
     group.add_argument("--role-arn", help="IAM role to assume (from --profile's credentials) before calling AWS")
-    group.add_argument("--region", help="region of the source registry (default: AWS_REGION or the profile's region)")
+    group.add_argument("--region", help="region of the source registry (default: the one the stack or the expected "
+                                        "file declares, else AWS_REGION or the profile's region)")
     return parser
 
 

@@ -96,11 +96,15 @@ class Unreachable:
     hint: str
 
 
+AccountAccess = Access | Unreachable
+"""How to reach an account, or why it can't be reached before trying (a stack's encrypted ``profile``)."""
+
+
 class Sessions:
     """The sessions of one command run: the source account's, and one per other account, each verified once."""
 
-    def __init__(self, factory: SessionFactory, source: Access, region: str | None,
-                 accounts: Mapping[str, Access] | None = None) -> None:
+    def __init__(self, factory: SessionFactory, source: AccountAccess, region: str | None,
+                 accounts: Mapping[str, AccountAccess] | None = None) -> None:
         """``source`` reaches the source registry in ``region``; ``accounts`` names how to reach other accounts."""
         self._factory = factory
         self._source_access = source
@@ -110,18 +114,28 @@ class Sessions:
         self._source: AccountSession | None = None
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None) -> Sessions:
+    def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None,
+                  source: AccountAccess | None = None, accounts: Mapping[str, AccountAccess] | None = None) -> Sessions:
         """The sessions the shared options describe (``--profile``, ``--role-arn``, ``--region`` and, where the
-        command has them, ``--destination-profile``/``--destination-role-arn``)."""
-        accounts = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
-                                         args.profile)
+        command has them, ``--destination-profile``/``--destination-role-arn``), over ``source`` and ``accounts``
+        (how a stack reaches each account, ``--stack``): an option given for an account replaces what the stack
+        says for it."""
+        given = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
+                                      args.profile)
+        if source is None or args.profile is not None or args.role_arn is not None:
+            source = Access(args.profile, args.role_arn)
         factory = args.session_factory or boto3.Session
-        return cls(factory, Access(args.profile, args.role_arn), args.region or fallback_region, accounts)
+        return cls(factory, source, args.region or fallback_region, {**(accounts or {}), **given})
 
     def source(self) -> AccountSession:
-        """The source account's verified session; ``CliError`` when it can't be had (nothing works without it)."""
+        """The source account's verified session; ``CliError`` when it can't be had (nothing works without it), with
+        exit code 3 (not checked) when its credentials are unusable before trying."""
+        access = self._source_access
+        if isinstance(access, Unreachable):
+            raise CliError(f"account {access.account_id} (source) not checked: {access.reason}; {access.hint}",
+                           exit_code=3)
         if self._source is None:
-            session, attempts = self._open(self._source_access)
+            session, attempts = self._open(access)
             region = self._region or session.region_name
             if not region:
                 raise CliError("no AWS region: pass --region or set AWS_REGION (or the profile's region)")
@@ -129,7 +143,7 @@ class Sessions:
                 raise CliError(f"source region {region!r}: {problem}")
             with translated_errors(None, "sts"):
                 account = session.client("sts", region_name=region).get_caller_identity()["Account"]
-            self._source = AccountSession(session, account, region, self._source_access, attempts)
+            self._source = AccountSession(session, account, region, access, attempts)
         return self._source
 
     def account(self, account_id: str, region: str) -> AccountSession | Unreachable:
@@ -151,6 +165,8 @@ class Sessions:
         access = self._accounts.get(account_id)
         if access is None:
             return Unreachable(account_id, f"no credentials were given for account {account_id}", hint)
+        if isinstance(access, Unreachable):
+            return access
         try:
             session, attempts = self._open(access)
             with translated_errors(account_id, "sts"):

@@ -14,9 +14,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from replication.cli import options, output
+from replication.cli import expectation, options, output
 from replication.cli.options import DEFAULT_MAX_WORKERS, parse_duration, positive_int
-from replication.cli.sessions import AccountSession, Sessions, translated_errors
+from replication.cli.sessions import AccountSession, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of
@@ -68,6 +68,7 @@ class Cell:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``status`` sub-command."""
     parser = options.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__, run)
+    expectation.add_options(parser)
     pick = parser.add_argument_group("which images")
     pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
     which = pick.add_mutually_exclusive_group()
@@ -83,7 +84,8 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     """Run ``status``; ``clock`` and ``sleep`` drive ``--wait`` and are replaced in tests."""
     if (args.tag or args.digest) and not args.repository:
         raise CliError("--tag and --digest need --repository")
-    source = Sessions.from_args(args).source()
+    given = expectation.from_args(args)
+    source = given.source(given.sessions(args))
     rules = read_live_rules(source)
     deadline = clock() + args.timeout
     cells = select_and_poll(source, rules, args)
