@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
-from replication.cli.errors import CliError
+from replication.cli.errors import CliError, internal_error
 from replication.cli.output import redacted_streams
 from replication.cli.startup import paused_gc
 from replication.errors import ReplicationConfigError
@@ -96,7 +96,7 @@ def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:
         print(f"ecr-replication {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 the last resort: still one line, never a traceback
-        print(f"ecr-replication {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"ecr-replication {args.command}: {internal_error(error)}", file=sys.stderr)
         return EXIT_USAGE
 
 
