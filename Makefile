@@ -4,21 +4,27 @@ STACK ?= dev
 
 .PHONY: setup plan test bench schema pack-copies clean
 
+# `make setup` (and `make plan`) installs what the package needs at run time; `make test` and `make bench` add the
+# test extras (moto's server, hypothesis, ruff, ...), which the plan never imports.
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 plan: setup
 	$(VENV)/bin/ecr-replication plan --stack $(STACK)
 
-test: setup
+test: $(VENV)/.installed-test
 	$(PY) -m pytest -q
 
-bench: setup
+bench: $(VENV)/.installed-test
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # provider/schema.json: the schema other languages' SDKs are generated from, inferred from the component.
