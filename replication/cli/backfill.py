@@ -5,7 +5,8 @@ destination region at a time and at most 10 per registry (the rest wait in a que
 that are already running instead of restarting them, shows progress on stderr, then prints per-image
 results with failures first; a backfill whose images failed is reported FAILED, never COMPLETE.
 
-Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 130
+Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 3 nothing
+started: the stack's source credentials can't be used offline (--stack, an encrypted profile or roleArn); 130
 interrupted (running backfills go on unless you stop them).
 """
 

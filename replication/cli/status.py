@@ -2,7 +2,8 @@
 
 Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
 still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out), or there was no
-image to ask about (no verdict about nothing); 2 usage or AWS errors; 130 interrupted.
+image to ask about (no verdict about nothing), or the stack's source credentials can't be used offline
+(--stack, an encrypted profile or roleArn); 2 usage or AWS errors; 130 interrupted.
 """
 
 from __future__ import annotations
