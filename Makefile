@@ -5,13 +5,15 @@ STACK ?= dev
 .PHONY: setup plan test bench schema pack-copies clean
 
 # `make setup` (and `make plan`) installs what the package needs at run time; `make test` and `make bench` add the
-# test extras (moto's server, hypothesis, ruff, ...), which the plan never imports.
+# test extras (moto's server, hypothesis, ruff, ...), which the plan never imports. --no-compile: pip would
+# byte-compile all of pulumi-aws (thousands of modules, most of the install's time); Python compiles and caches
+# the few hundred a command imports on its first run instead.
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --no-compile -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
