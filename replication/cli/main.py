@@ -16,7 +16,7 @@ from typing import Any
 
 from replication.cli.errors import CliError, internal_error
 from replication.cli.output import redacted_streams
-from replication.cli.startup import no_collection_at_exit, paused_gc
+from replication.cli.startup import command, paused_gc
 from replication.errors import ReplicationConfigError
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack")
@@ -69,8 +69,7 @@ def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] 
     Everything printed, by any command, passes through :func:`redacted_streams`: credentials never reach the
     terminal or a CI log.
     """
-    no_collection_at_exit()  # startup.py
-    with redacted_streams():
+    with redacted_streams(), command():  # command(): startup.py
         return _run(list(sys.argv[1:] if argv is None else argv), session_factory)
 
 

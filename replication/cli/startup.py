@@ -1,10 +1,16 @@
-"""Start-up and exit without needless work of the cyclic garbage collector.
+"""A command's start-up and exit without needless work of the cyclic garbage collector.
 
 A command's start-up (importing the Pulumi SDK, pulumi-aws's ECR and IAM modules, botocore; running a stack's
-program in mock mode) allocates several hundred thousand objects that live as long as the process and frees
-almost none of them in cycles. CPython's collector, triggered by allocation counts, walks them again and again
-for nothing, and once more at exit: together more than a third of ``plan --stack dev``'s time beyond importing
-``pulumi`` and ``pulumi_aws`` (benchmarks/bench_plan.py; docs/performance.md has the figures).
+program in mock mode) allocates several hundred thousand objects that live as long as the command and frees almost
+none of them in cycles. CPython's collector, triggered by allocation counts, walks them again and again for
+nothing: during the imports, in the first full collection after them (which botocore's client models trigger, and
+which then walks every object of the Pulumi SDK too), and once more at exit. Together that was more than a third of
+``plan --stack dev``'s time beyond importing ``pulumi`` and ``pulumi_aws``, and more than the evaluation itself in a
+live command's ``--stack`` (benchmarks/bench_plan.py, benchmarks/bench_stack.py; docs/performance.md).
+
+So the start-up runs with the collector off (:func:`paused_gc`), what it allocated is then frozen (``gc.freeze``:
+later collections don't walk it) until the command ends (:func:`command`), and the collection at interpreter exit
+walks nothing. Reference counting frees everything that is not in a cycle all along.
 """
 
 from __future__ import annotations
@@ -17,36 +23,29 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Run the block with the cyclic garbage collector off, then turn it back on if it was on.
-
-    What the block allocated then joins the collector's oldest generation at once instead of being walked by the
-    young generations' collections first; garbage cycles among it are collected by the next full collection, as
-    any old object's. Nested blocks leave the collector off until the outermost one ends. Reference counting
-    frees everything that is not in a cycle all along.
-    """
+    """Run the block with the cyclic garbage collector off; then freeze what it allocated (collections while the
+    command runs don't walk it; :func:`command` gives it back) and turn the collector back on if it was on. Nested
+    blocks leave it off until the outermost one ends."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            _make_old()
+            gc.freeze()
             gc.enable()
 
 
-def _make_old() -> None:
-    """Move every object the collector tracks to its oldest generation without walking them: ``freeze`` moves
-    them all to the permanent generation, ``unfreeze`` the permanent generation to the oldest. Skipped when
-    something else has frozen objects (unfreezing would thaw them too)."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
-def no_collection_at_exit() -> None:
-    """At interpreter exit, freeze every object before the final collection, so it doesn't walk them all: the
-    process's memory goes back to the system anyway. (Python doesn't promise to finalize objects that still exist
-    at exit; every file and stream the CLI writes is flushed or closed before.) Registered once however often it
-    is called."""
-    atexit.unregister(gc.freeze)
+@contextmanager
+def command() -> Iterator[None]:
+    """One command's run: at its end, every frozen object goes back to the collector (its oldest generation, not
+    walked until the next full collection), so a process that runs commands in turn, as the test suite does, frees
+    their garbage cycles; at interpreter exit, everything is frozen again before the final collection, which so
+    walks nothing (the process's memory goes back to the system anyway; Python doesn't promise to finalize objects
+    that still exist at exit, and the CLI flushes or closes what it writes before)."""
+    atexit.unregister(gc.freeze)  # registered once, however many commands a process runs
     atexit.register(gc.freeze)
+    try:
+        yield
+    finally:
+        gc.unfreeze()
