@@ -33,7 +33,7 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_plan import cli, environment, seconds  # noqa: E402 (this folder, on sys.path as the script's own)
+from bench_plan import cli, seconds  # noqa: E402 (this folder, on sys.path as the script's own)
 from local_aws import local_aws  # noqa: E402
 
 from replication.cli.stack_plan import expected_document  # noqa: E402
