@@ -19,10 +19,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replication.cli.errors import CliError
+from replication.cli.output import note
 from replication.cli.sessions import Access, AccountAccess, AccountSession, Sessions, Unreachable
+
+if TYPE_CHECKING:  # imported where used: they load the Pulumi SDK, which only --stack needs
+    from replication.stack.config import AccountEntry, StackConfig
 
 
 def add_options(parser: argparse.ArgumentParser, expected_help: str | None = None, required: bool = False) -> None:
@@ -107,18 +111,21 @@ def stack_expectation(stack: str, cwd: Path) -> Expectation:
                        + (f" ({registries})" if registries else "")
                        + "; a live command reads one source registry: pass --expected FILE with one")
     if evaluated.config is None:
+        note(f"note: {label}'s config has no {evaluated.document['project']}:source (the example program's keys, "
+             "docs/configuration.md): each account is read with the options given for it, the source else with the "
+             "ambient credentials")
         return Expectation(label, evaluated.document)
     source, accounts = stack_access(evaluated.config)
     return Expectation(label, evaluated.document, source, accounts)
 
 
-def stack_access(config: Any) -> tuple[AccountAccess, dict[str, AccountAccess]]:
-    """How the stack's config (``replication.stack.config.StackConfig``) reaches the source account, and each
-    other account, as its providers do (:func:`replication.stack.config.credential_entries`)."""
+def stack_access(config: StackConfig) -> tuple[AccountAccess, dict[str, AccountAccess]]:
+    """How the stack's config reaches the source account, and each other account, as its providers do
+    (:func:`replication.stack.config.credential_entries`)."""
     from replication.stack.config import credential_entries
     from replication.stack.schema import render_path
 
-    def access(entry: Any) -> AccountAccess:
+    def access(entry: AccountEntry) -> AccountAccess:
         if not entry.encrypted:
             return Access(entry.profile, entry.role_arn)
         keys = [render_path((*entry.path, name), config.namespace) for name in ("profile", "roleArn")

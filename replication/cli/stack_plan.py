@@ -11,11 +11,14 @@ import logging
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replication.cli.errors import CliError
 from replication.cli.output import note
 from replication.cli.startup import paused_gc
+
+if TYPE_CHECKING:  # imported where used: it loads the Pulumi SDK
+    from replication.stack.config import StackConfig
 
 
 def stack_files(project: Path, stack: str) -> Any:
@@ -66,10 +69,10 @@ class EvaluatedStack:
 
     document: dict[str, Any]
     """What :func:`expected_document` returns."""
-    config: Any
-    """The ``<project>:`` namespace read as the example program reads it (``replication.stack.config.StackConfig``:
-    each account's ``profile`` and ``roleArn``); ``None`` when the stack's config has no ``<project>:source``, the
-    example program's first key (another program, whose credentials the CLI can't know)."""
+    config: StackConfig | None
+    """The ``<project>:`` namespace read as the example program reads it (each account's ``profile`` and
+    ``roleArn``); ``None`` when the stack's config has no ``<project>:source``, the example program's first key
+    (another program, whose credentials the CLI can't know)."""
 
 
 def evaluated_stack(project: Path, stack: str) -> EvaluatedStack:

@@ -289,3 +289,35 @@ def test_verify_stack_needs_no_other_option(deployed: Registry, hooks: list[Clie
     [canary] = document["canaries"]
     assert {d["registry"]: d["result"] for d in canary["destinations"]} == {
         f"{DEST_A}/{WEST}": "VERIFIED", f"{SOURCE}/{EU}": "VERIFIED"}
+
+
+CUSTOM_PROGRAM = f'''
+import pulumi_aws as aws
+from replication import EcrReplication
+
+source = aws.Provider("source", region="{REGION}", allowed_account_ids=["{SOURCE}"])
+destination = aws.Provider("destination", region="{WEST}", allowed_account_ids=["{DEST_A}"])
+EcrReplication("images", {{"source_provider": source, "repository_prefixes": ["prod/"],
+                           "destinations": [{{"provider": destination, "regions": ["{WEST}"]}},
+                                            {{"provider": source, "regions": ["{EU}"]}}]}})
+'''
+"""A program of the user's own: its providers' credentials are in the program, not in config keys the CLI reads."""
+
+
+def test_another_program_s_stack_gives_the_plan_and_no_credentials(project: Path, deployed: Registry,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan comes from the program; each account then needs its option (the source: the ambient credentials,
+    here moto's default account), and a note says so."""
+    (project / "__main__.py").write_text(CUSTOM_PROGRAM)
+    (project / "Pulumi.dev.yaml").write_text("config: {}\n")
+    assert main(["check", "--stack", "dev", "--json"]) == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["notChecked"] == [{
+        "where": f"registry {DEST_A}/{WEST}",
+        "reason": f"its registry policy was not read: no credentials were given for account {DEST_A}",
+        "fix": f"pass --destination-role-arn {DEST_A}=ROLE_ARN or --destination-profile {DEST_A}=PROFILE",
+    }]
+    assert captured.err == (
+        "note: stack dev's config has no ecr-replication:source (the example program's keys, docs/configuration.md): "
+        "each account is read with the options given for it, the source else with the ambient credentials\n")
+    assert main(["check", "--stack", "dev", "--destination-role-arn", f"{DEST_A}={DESTINATION_ROLE}"]) == 0
