@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -26,11 +27,16 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def installs(target: str, tmp_path: Path) -> list[list[str]]:
-    """The `pip install` arguments `make TARGET` runs for a virtualenv that doesn't exist yet."""
+def recipe(target: str, tmp_path: Path) -> list[list[str]]:
+    """The commands `make TARGET` runs for a virtualenv that doesn't exist yet, as argument lists."""
     dry = subprocess.run(["make", "--dry-run", "--always-make", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
-    commands = [shlex.split(line) for line in dry.splitlines() if " -m pip install " in line]
+    return [shlex.split(line) for line in dry.replace("\\\n", " ").splitlines()]
+
+
+def installs(target: str, tmp_path: Path) -> list[list[str]]:
+    """The `pip install` arguments `make TARGET` runs for a virtualenv that doesn't exist yet."""
+    commands = [command for command in recipe(target, tmp_path) if command[1:4] == ["-m", "pip", "install"]]
     return [[arg for arg in command[command.index("install") + 1:] if not arg.startswith("-")] for command in commands]
 
 
@@ -71,3 +77,27 @@ def test_what_the_package_needs_at_run_time_holds_no_test_dependency() -> None:
     assert "setuptools" in runtime_closure("pulumi-policy")
     with_tests = runtime_closure(distribution, ("test",))
     assert {"moto", "flask", "werkzeug", "hypothesis", "pytest", "ruff"} <= with_tests - runtime
+
+
+PLAN_IMPORTS = """
+import contextlib, io, sys, sysconfig
+from replication.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["plan", "--stack", "dev"])
+purelib = sysconfig.get_paths()["purelib"]
+print("\\n".join(sorted({m.__file__ for m in list(sys.modules.values())
+                         if type(m).__name__ != "_LazyModule"  # pulumi-aws's services, listed but never loaded
+                         and (getattr(m, "__file__", None) or "").startswith(purelib)})))
+"""
+"""Prints the file of every installed module `plan --stack dev` loads."""
+
+
+def test_make_setup_byte_compiles_every_installed_module_plan_imports(tmp_path: Path) -> None:
+    """The install compiles nothing and compileall skips pulumi-aws's other services: a plan must import nothing
+    from them (else its first runs compile it, every run where PYTHONDONTWRITEBYTECODE is set)."""
+    [compileall] = [command for command in recipe("setup", tmp_path) if command[1:3] == ["-m", "compileall"]]
+    skipped = re.compile(compileall[compileall.index("-x") + 1])
+    imported = subprocess.run([sys.executable, "-c", PLAN_IMPORTS], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.split()
+    assert any("/pulumi_aws/ecr/" in path for path in imported) and any("/pulumi_aws/iam/" in path for path in imported)
+    assert [path for path in imported if skipped.search(path)] == []
