@@ -59,21 +59,23 @@ print(time.perf_counter() - started)
 PHASES_SCRIPT = r"""
 import json, resource, sys, time
 from pathlib import Path
+from replication.cli.startup import command, paused_gc
 started = time.perf_counter()
-import pulumi, pulumi_aws
-from replication.preview.runner import run_program_file
-from replication.preview.analyzer import open_pack, stack_resources
-from replication.preview.report import build_report, render_text
-from replication.preview.stack_files import load_stack
-imported = time.perf_counter()
-files = load_stack(Path(sys.argv[1]), "dev")
-run = run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
-evaluated = time.perf_counter()
-with open_pack(Path(sys.argv[1]) / "policies") as pack:
-    diagnostics = pack.preview(stack_resources(run.resources))
-judged = time.perf_counter()
-render_text(build_report(files.project, files.stack, run, diagnostics))
-rendered = time.perf_counter()
+with command(), paused_gc():  # as plan runs
+    import pulumi, pulumi_aws
+    from replication.preview.runner import run_program_file
+    from replication.preview.analyzer import open_pack, stack_resources
+    from replication.preview.report import build_report, render_text
+    from replication.preview.stack_files import load_stack
+    imported = time.perf_counter()
+    files = load_stack(Path(sys.argv[1]), "dev")
+    run = run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
+    evaluated = time.perf_counter()
+    with open_pack(Path(sys.argv[1]) / "policies") as pack:
+        diagnostics = pack.preview(stack_resources(run.resources))
+    judged = time.perf_counter()
+    render_text(build_report(files.project, files.stack, run, diagnostics))
+    rendered = time.perf_counter()
 print(json.dumps({
     "import": imported - started, "evaluate": evaluated - imported, "policies": judged - evaluated,
     "render": rendered - judged, "resources": len(run.resources),

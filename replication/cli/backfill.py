@@ -5,7 +5,8 @@ destination region at a time and at most 10 per registry (the rest wait in a que
 that are already running instead of restarting them, shows progress on stderr, then prints per-image
 results with failures first; a backfill whose images failed is reported FAILED, never COMPLETE.
 
-Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 130
+Exit codes: 0 every backfill completed without a failed image; 1 otherwise; 2 usage or AWS errors; 3 nothing
+started: the stack's source credentials can't be used offline (--stack, an encrypted profile or roleArn); 130
 interrupted (running backfills go on unless you stop them).
 """
 
@@ -19,9 +20,9 @@ from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import options, output
+from replication.cli import expectation, options, output
 from replication.cli.options import parse_duration
-from replication.cli.sessions import AccountSession, Sessions, error_code, translated_errors
+from replication.cli.sessions import AccountSession, error_code, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of, parse_registry
@@ -42,6 +43,7 @@ EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backfill`` sub-command."""
     parser = options.add_live_command(subparsers, "backfill", "replicate pre-existing images with ECR's native backfill", __doc__, run)
+    expectation.add_options(parser)
     parser.add_argument("--destination", action="append", default=[], metavar="ACCOUNT/REGION",
                         help="only this destination registry of the configuration, or every one in a REGION (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="count the images each destination would get; start nothing")
@@ -56,7 +58,8 @@ def run(
     confirm: Callable[[str], bool] | None = None,
 ) -> int:
     """Run ``backfill``; ``sleep``, ``interactive`` (is stdin a terminal) and ``confirm`` are replaced in tests."""
-    source = Sessions.from_args(args).source()
+    given = expectation.from_args(args)
+    source = given.source(given.sessions(args))
     rules = read_live_rules(source)
     destinations = select_destinations(rules, args.destination)
     if args.dry_run:

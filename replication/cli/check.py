@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import options, output
+from replication.cli import expectation, options, output
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
@@ -71,11 +71,10 @@ class Report:
 
 @dataclass(frozen=True)
 class Expected:
-    """What the stack declares: the rules, and where known the source registry and the registry policies."""
+    """What the stack declares: the rules, and where known the registry policies (the source registry is the
+    :class:`~replication.cli.expectation.Expectation`'s)."""
 
     rules: tuple[Rule, ...]
-    source_registry_id: str | None
-    source_region: str | None
     registry_policies: Mapping[Registry, str]
 
 
@@ -83,24 +82,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` sub-command."""
     parser = options.add_live_command(subparsers, "check", "compare live replication with the expected configuration",
                                       __doc__, run)
-    parser.add_argument("--expected", type=Path, required=True, metavar="FILE",
-                        help="JSON with a top-level replicationConfiguration (and optional sourceRegistryId, "
-                             "sourceRegion, registryPolicies), e.g. the output of pulumi stack output --json "
-                             "(with --show-secrets when account ids are secrets) or ecr-replication plan --json")
+    expectation.add_options(parser, required=True, expected_help=(
+        "JSON with a top-level replicationConfiguration (and optional sourceRegistryId, sourceRegion, "
+        "registryPolicies), e.g. the output of pulumi stack output --json (with --show-secrets when account ids are "
+        "secrets) or ecr-replication plan --json"))
     options.add_destination_access(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``check``, print its report and return its exit code."""
-    expected = load_expected(args.expected)
-    if args.region and expected.source_region and args.region != expected.source_region:
-        raise CliError(f"--region {args.region}, but {args.expected} expects the source registry in "
-                       f"{expected.source_region}; leave --region out")
-    sessions = Sessions.from_args(args, expected.source_region)
-    source = sessions.source()
-    if expected.source_registry_id and expected.source_registry_id != source.account_id:
-        raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} expects "
-                       f"source registry {expected.source_registry_id}")
+    given = expectation.from_args(args)
+    expected = expected_of(given.document, str(given.label))
+    declared_region = given.declared("sourceRegion")
+    if args.region and declared_region and args.region != declared_region:
+        raise CliError(f"--region {args.region}, but {given.label} expects the source registry in {declared_region}; "
+                       "leave --region out")
+    sessions = given.sessions(args)
+    source = given.source(sessions)
     wanted = replicated_prefixes(expected.rules)
     cross_account = [d for d in sorted(wanted) if d.account_id != source.account_id]
     sessions.accounts(cross_account)
@@ -130,21 +128,22 @@ def gathered(checks: Sequence[Callable[[Report], None]]) -> Report:
 
 
 def load_expected(path: Path) -> Expected:
-    """The expected document; ``CliError`` when it can't be read or has no ``replicationConfiguration``."""
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise CliError(f"cannot read expected configuration {path}: {error}") from error
+    """The expected document in ``path``; ``CliError`` when it can't be read or has no ``replicationConfiguration``."""
+    return expected_of(expectation.read_document(path), str(path))
+
+
+def expected_of(document: Any, label: str) -> Expected:
+    """What ``document`` (called ``label`` in messages) expects; ``CliError`` without a ``replicationConfiguration``."""
     if not isinstance(document, dict) or not isinstance(document.get("replicationConfiguration"), dict):
-        raise CliError(f"{path} has no top-level replicationConfiguration object")
+        raise CliError(f"{label} has no top-level replicationConfiguration object")
     try:
         rules = rules_from_api(document["replicationConfiguration"])
     except (UnsupportedRuleError, KeyError, TypeError, AttributeError) as error:
-        raise CliError(f"{path}: replicationConfiguration is not AWS's shape ({error})") from None
+        raise CliError(f"{label}: replicationConfiguration is not AWS's shape ({error})") from None
     policies = document.get("registryPolicies", (document.get("outputs") or {}).get("registryPolicies")) or {}
     by_registry = {registry: text for host, text in policies.items()
                    if (registry := registry_of_host(host)) is not None and isinstance(text, str)}
-    return Expected(rules, document.get("sourceRegistryId"), document.get("sourceRegion"), by_registry)
+    return Expected(rules, by_registry)
 
 
 def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], report: Report) -> None:

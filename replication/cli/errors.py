@@ -10,3 +10,8 @@ class CliError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def internal_error(error: BaseException) -> str:
+    """How an error the CLI did not expect reads (after the command's name): ``internal error: Type: text``."""
+    return f"internal error: {type(error).__name__}: {error}"

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
-from replication.cli.errors import CliError
+from replication.cli.errors import CliError, internal_error
 from replication.cli.output import redacted_streams
+from replication.cli.startup import command, paused_gc
 from replication.errors import ReplicationConfigError
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "status", "check", "verify", "backfill", "import_stack", "permissions")
@@ -68,16 +69,16 @@ def main(argv: Sequence[str] | None = None, session_factory: Callable[..., Any] 
     Everything printed, by any command, passes through :func:`redacted_streams`: credentials never reach the
     terminal or a CI log.
     """
-    with redacted_streams():
+    with redacted_streams(), command():  # command(): startup.py
         return _run(list(sys.argv[1:] if argv is None else argv), session_factory)
 
 
 def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:
     # Import only the command being run (each pulls in Pulumi or boto3); help without one lists them all.
     chosen = [module for module in COMMAND_MODULES if argv[:1] == [command_name(module)]]
-    parser = build_parser(chosen or COMMAND_MODULES, session_factory)
     try:
-        args = parser.parse_args(argv)
+        with paused_gc():  # the command's imports (startup.py)
+            args = build_parser(chosen or COMMAND_MODULES, session_factory).parse_args(argv)
     except SystemExit as stopped:  # --help, --version, or a usage error argparse printed
         return int(stopped.code or 0)
     try:
@@ -95,7 +96,7 @@ def _run(argv: list[str], session_factory: Callable[..., Any] | None) -> int:
         print(f"ecr-replication {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 the last resort: still one line, never a traceback
-        print(f"ecr-replication {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"ecr-replication {args.command}: {internal_error(error)}", file=sys.stderr)
         return EXIT_USAGE
 
 

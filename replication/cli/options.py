@@ -65,7 +65,7 @@ def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary:
     group.add_argument("--profile", help="named AWS profile (default: the standard credential chain)")
     group.add_argument("--role-arn", help="IAM role to assume (from --profile's credentials) before calling AWS")
     group.add_argument("--region", help="region of the source registry, and of every call made for it, STS included "
-                                        "(default: --expected's sourceRegion where the command reads one, else "
+                                        "(default: the one the stack or the expected file declares, else "
                                         "AWS_REGION, AWS_DEFAULT_REGION or the profile's region)")
     return parser
 

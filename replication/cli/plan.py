@@ -20,8 +20,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from replication.cli.errors import CliError
+from replication.cli.errors import CliError, internal_error
 from replication.cli.options import help_text
+from replication.cli.startup import paused_gc
 
 EXIT_CLEAN, EXIT_MANDATORY = 0, 1
 """Exit codes: no mandatory violation (advisories allowed), at least one mandatory violation."""
@@ -158,6 +159,36 @@ def _diagnostics(args: argparse.Namespace, pack: Any, starting: Future[Any] | No
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the stack, run the pack, print the report; exit 1 on a mandatory violation."""
+    with paused_gc(), _errors_as_json(args.json):  # paused_gc: a bounded run, one evaluation and one pack
+        return _plan(args)
+
+
+@contextlib.contextmanager
+def _errors_as_json(enabled: bool) -> Iterator[None]:
+    """With ``--json``, an error also prints as a JSON document on stdout (see :func:`error_document`), so a
+    program reading stdout gets JSON either way; the error then goes on, to its line on stderr and its exit code."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except Exception as error:
+        if enabled:
+            print(json.dumps(error_document(error), indent=2, sort_keys=True))
+        raise
+
+
+def error_document(error: Exception) -> dict[str, Any]:
+    """``{"error": {"message": ..., "key": ...}}``: the message of the stderr line, and the config key (or
+    component argument path) a configuration error names, else ``null``."""
+    from replication.errors import ReplicationConfigError
+
+    known = isinstance(error, (CliError, ReplicationConfigError))
+    message = str(error) if known else internal_error(error)
+    key = error.field if isinstance(error, ReplicationConfigError) else None
+    return {"error": {"message": message, "key": key}}
+
+
+def _plan(args: argparse.Namespace) -> int:
     from replication.cli import stack_plan
     from replication.preview.report import build_report, render_text
 

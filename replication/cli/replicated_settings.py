@@ -19,10 +19,8 @@ any effect on any previously created repositories"), so its settings say nothing
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from replication.cli.errors import CliError
@@ -55,10 +53,9 @@ TEMPLATE_SETTINGS = frozenset(setting for settings in TEMPLATE_INPUTS.values() f
 
 @dataclass(frozen=True)
 class Plan:
-    """The parts of a ``plan --json`` document ``verify`` reads."""
+    """The parts of a ``plan --json`` document ``verify`` reads (the source registry is the
+    :class:`~replication.cli.expectation.Expectation`'s)."""
 
-    source_registry_id: str | None
-    source_region: str | None
     resources: Mapping[Registry, tuple[Mapping[str, Any], ...]]
     """Each registry's declared resources (``type``, ``name``, ``inputs``)."""
     secret: str
@@ -80,25 +77,19 @@ class Plan:
         return Declared(prefix, role if isinstance(role, str) else None, values, self.secret)
 
 
-def load_plan(path: Path) -> Plan:
-    """The plan document at ``path``; ``CliError`` when it can't be read or isn't a JSON object."""
-    from replication.preview.runner import SECRET  # only with --expected: it imports the Pulumi SDK
+def plan_of(document: Any, label: str) -> Plan:
+    """The plan ``document`` (called ``label`` in messages); ``CliError`` when it isn't a JSON object."""
+    from replication.preview.runner import SECRET  # only with a plan: it imports the Pulumi SDK
 
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise CliError(f"cannot read expected plan {path}: {error}") from error
     if not isinstance(document, dict):
-        raise CliError(f"{path} is not a JSON object (expected the output of `ecr-replication plan --json`)")
+        raise CliError(f"{label} is not a JSON object (expected the output of `ecr-replication plan --json`)")
     resources: dict[Registry, tuple[Mapping[str, Any], ...]] = {}
     for entry in document.get("registries") or []:
         if isinstance(entry, dict) and isinstance(entry.get("accountId"), str) and isinstance(entry.get("region"), str):
             listed = tuple(r for r in entry.get("resources") or [] if isinstance(r, dict))
             registry = Registry(entry["accountId"], entry["region"])
             resources[registry] = resources.get(registry, ()) + listed
-    source, region = document.get("sourceRegistryId"), document.get("sourceRegion")
-    return Plan(source if isinstance(source, str) else None, region if isinstance(region, str) else None,
-                resources, SECRET)
+    return Plan(resources, SECRET)
 
 
 def _inputs(resource: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -122,6 +122,10 @@ class Unreachable:
     hint: str
 
 
+AccountAccess = Access | Unreachable
+"""How to reach an account, or why it can't be reached before trying (a stack's encrypted ``profile``)."""
+
+
 class Sessions:
     """The sessions of one command run: the source account's, and one per other account, each verified once.
 
@@ -130,10 +134,11 @@ class Sessions:
     theirs assumes every role.
     """
 
-    def __init__(self, factory: SessionFactory, source: Access, region: str | None,
-                 accounts: Mapping[str, Access] | None = None, command: str = "the command") -> None:
+    def __init__(self, factory: SessionFactory, source: AccountAccess, region: str | None,
+                 accounts: Mapping[str, AccountAccess] | None = None, command: str = "the command") -> None:
         """``source`` reaches the source registry in ``region`` (``None``: botocore's chain decides);
-        ``accounts`` names how to reach other accounts; ``command`` is what to run again after an AWS failure."""
+        ``accounts`` names how to reach other accounts (or why one can't be, before trying: an ``Unreachable``);
+        ``command`` is what to run again after an AWS failure."""
         self._factory = factory
         self._source_access = source
         self._region = region
@@ -148,16 +153,21 @@ class Sessions:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None) -> Sessions:
+    def from_args(cls, args: argparse.Namespace, fallback_region: str | None = None,
+                  source: AccountAccess | None = None, accounts: Mapping[str, AccountAccess] | None = None) -> Sessions:
         """The sessions the shared options describe (``--profile``, ``--role-arn``, ``--region`` and, where the
-        command has them, ``--destination-profile``/``--destination-role-arn``); ``fallback_region`` (the expected
-        file's) comes after ``--region`` and before botocore's chain."""
-        accounts = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
-                                         args.profile)
+        command has them, ``--destination-profile``/``--destination-role-arn``), over ``source`` and ``accounts``
+        (how a stack reaches each account, ``--stack``): an option given for an account replaces what the stack
+        says for it. ``fallback_region`` (the stack's or the expected file's) comes after ``--region`` and before
+        botocore's chain."""
+        given = accounts_from_options(getattr(args, "destination_profile", []), getattr(args, "destination_role_arn", []),
+                                      args.profile)
+        if source is None or args.profile is not None or args.role_arn is not None:
+            named = [f"--profile {args.profile}"] * bool(args.profile) + [f"--role-arn {args.role_arn}"] * bool(args.role_arn)
+            source = Access(args.profile, args.role_arn, " with ".join(named))
         factory = args.session_factory or boto3.Session
-        given = [f"--profile {args.profile}"] * bool(args.profile) + [f"--role-arn {args.role_arn}"] * bool(args.role_arn)
-        return cls(factory, Access(args.profile, args.role_arn, " with ".join(given)), args.region or fallback_region,
-                   accounts, f"ecr-replication {args.command}")
+        return cls(factory, source, args.region or fallback_region, {**(accounts or {}), **given},
+                   f"ecr-replication {args.command}")
 
     def _once(self, key: tuple[str | None, ...], make: Callable[[], Any]) -> Any:
         """``make()``'s result, made once per ``key`` however many threads ask at once (a failure is not kept)."""
@@ -169,11 +179,15 @@ class Sessions:
             return self._made[key]
 
     def source(self) -> AccountSession:
-        """The source account's verified session; ``CliError`` when it can't be had (nothing works without it)."""
-        return self._once(("source",), self._open_source)
-
-    def _open_source(self) -> AccountSession:
+        """The source account's verified session; ``CliError`` when it can't be had (nothing works without it), with
+        exit code 3 (not checked) when its credentials are unusable before trying (a stack's encrypted ``profile``)."""
         access = self._source_access
+        if isinstance(access, Unreachable):
+            raise CliError(f"account {access.account_id} (source) not checked: {access.reason}; {access.hint}",
+                           exit_code=3)
+        return self._once(("source",), functools.partial(self._open_source, access))
+
+    def _open_source(self, access: Access) -> AccountSession:
         with translated_errors(None, "sts"):
             region = self._region or self._botocore_session(access.profile).get_config_variable("region")
             if not region:
@@ -217,6 +231,8 @@ class Sessions:
         access = self._accounts.get(account_id)
         if access is None:
             return Unreachable(account_id, f"no credentials were given for account {account_id}", hint)
+        if isinstance(access, Unreachable):
+            return access
         if (problem := _partition_problem(access, region)) is not None:
             raise _unusable(account_id, access, f"{problem}; give a role of partition {partition_of(region).name} "
                                                 f"for account {account_id}")

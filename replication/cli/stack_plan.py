@@ -10,11 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replication.cli.errors import CliError
 from replication.cli.output import note
+from replication.cli.startup import paused_gc
+
+if TYPE_CHECKING:  # imported where used: it loads the Pulumi SDK
+    from replication.stack.config import StackConfig
 
 
 def stack_files(project: Path, stack: str) -> Any:
@@ -55,9 +60,37 @@ def evaluate(files: Any) -> Any:
 def expected_document(project: Path, stack: str) -> dict[str, Any]:
     """The stack's plan as ``ecr-replication plan --stack STACK --cwd PROJECT --json`` prints it, without the
     policy pack: what the live commands compare live state with (``--expected FILE`` reads the same document)."""
+    with paused_gc():  # start-up: the SDK's imports and the program's run (startup.py)
+        return _plan_document(stack_files(project, stack))
+
+
+@dataclass(frozen=True)
+class EvaluatedStack:
+    """A stack as a live command's ``--stack`` reads it: its plan, and the example program's account entries."""
+
+    document: dict[str, Any]
+    """What :func:`expected_document` returns."""
+    config: StackConfig | None
+    """The ``<project>:`` namespace read as the example program reads it (each account's ``profile`` and
+    ``roleArn``); ``None`` when the stack's config has no ``<project>:source``, the example program's first key
+    (another program, whose credentials the CLI can't know)."""
+
+
+def evaluated_stack(project: Path, stack: str) -> EvaluatedStack:
+    """The stack's plan (:func:`expected_document`) and its config, from one reading of its files."""
+    with paused_gc():
+        files = stack_files(project, stack)
+        document = _plan_document(files)
+        if f"{files.project}:source" not in files.config:
+            return EvaluatedStack(document, None)
+        from replication.stack.config import read_config_values
+
+        return EvaluatedStack(document, read_config_values(files.project, files.config, files.secret_keys))
+
+
+def _plan_document(files: Any) -> dict[str, Any]:
     from replication.preview.report import build_report
 
-    files = stack_files(project, stack)
     return build_report(files.project, files.stack, evaluate(files), None)
 
 

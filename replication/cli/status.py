@@ -5,8 +5,9 @@ pushed after the rule for that destination existed, so it never will (``ecr-repl
 images); ``--wait`` waits only for images IN_PROGRESS.
 
 Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
-still IN_PROGRESS (at once without ``--wait``, or when ``--timeout`` runs out) or NOT_STARTED, or there was no
-image to ask about (no verdict about nothing); 2 usage or AWS errors; 130 interrupted.
+still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out), or there was no
+image to ask about (no verdict about nothing), or the stack's source credentials can't be used offline
+(--stack, an encrypted profile or roleArn); 2 usage or AWS errors; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from replication.cli import options, output
+from replication.cli import expectation, options, output
 from replication.cli.options import DEFAULT_MAX_WORKERS, parse_duration, positive_int
-from replication.cli.sessions import AccountSession, Sessions, translated_errors
+from replication.cli.sessions import AccountSession, translated_errors
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of
@@ -75,6 +76,7 @@ class Cell:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``status`` sub-command."""
     parser = options.add_live_command(subparsers, "status", "show replication status of recent images per destination", __doc__, run)
+    expectation.add_options(parser)
     pick = parser.add_argument_group("which images")
     pick.add_argument("--repository", help="only this repository (it must be matched by a replication rule)")
     which = pick.add_mutually_exclusive_group()
@@ -94,7 +96,8 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     if args.timeout is not None and not args.wait:
         raise CliError("--timeout needs --wait (it is how long --wait polls)")
     timeout = args.timeout if args.timeout is not None else parse_duration(DEFAULT_TIMEOUT)
-    source = Sessions.from_args(args).source()
+    given = expectation.from_args(args)
+    source = given.source(given.sessions(args))
     rules = read_live_rules(source)
     deadline = clock() + timeout
     cells = select_and_poll(source, rules, args)

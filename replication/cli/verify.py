@@ -8,7 +8,7 @@ for every destination the image replicates to both hold: the source's DescribeIm
 COMPLETE, and the image with the pushed digest is in that destination registry, read with credentials verified
 (STS) to be in the destination's own account. Each destination's arrival is measured from the push.
 
-With --expected (``ecr-replication plan --json``) it also compares the repository replication created with what
+With --expected (``ecr-replication plan --json``) or --stack it also compares the repository replication created with what
 the plan declares for it: the matching creation template's tag mutability and exclusion filters, encryption type
 and KMS key, lifecycle policy, repository policy and resource tags, and scan on push from the registry scanning
 configuration. Templates act only when replication creates a repository, so on a destination repository that
@@ -35,19 +35,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
 
-from replication.cli import options, output
+from replication.cli import expectation, options, output
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.command_calls import CANARY_NAME
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
-                                                 load_plan, read_live)
-from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Sessions, Unreachable, describe_error,
+                                                 plan_of, read_live)
+from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Unreachable, describe_error,
                                       error_code, read_failure, translated_errors)
 from replication.ecr_semantics import Registry, Rule, destinations_of
 from replication.repository_settings import is_repository_name
@@ -180,9 +179,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``verify`` sub-command."""
     parser = options.add_live_command(subparsers, "verify", "push a canary image and prove it arrives everywhere",
                                       __doc__, run)
-    parser.add_argument("--expected", type=Path, metavar="FILE",
-                        help="the output of ecr-replication plan --json: compare the replicated repository's settings "
-                             "with the creation templates and scanning configuration it declares")
+    expectation.add_options(parser, expected_help=(
+        "the output of ecr-replication plan --json: compare the replicated repository's settings with the creation "
+        "templates and scanning configuration it declares"))
     parser.add_argument("--repository", help="push to this repository for every rule that matches it (default: "
                                              f"<first prefix>{CANARY_NAME} per rule)")
     parser.add_argument("--timeout", type=options.parse_duration, default=options.parse_duration("30m"),
@@ -197,12 +196,10 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
     """Run ``verify``, print its report and return its exit code; ``clock``, ``sleep`` and ``now`` (the UTC time
     of the push) are replaced in tests and benchmarks."""
-    plan = load_plan(args.expected) if args.expected else None
-    sessions = Sessions.from_args(args, plan.source_region if plan else None)
-    source = sessions.source()
-    if plan and plan.source_registry_id and plan.source_registry_id != source.account_id:
-        raise CliError(f"the source credentials are for account {source.account_id}, but {args.expected} declares "
-                       f"source registry {plan.source_registry_id}")
+    given = expectation.from_args(args)
+    plan = plan_of(given.document, str(given.label)) if given.label is not None else None
+    sessions = given.sessions(args)
+    source = given.source(sessions)
     canaries = choose_canaries(read_live_rules(source), args.repository, source_registry(source))
     _check_names(canaries)
     # What the plan declares is read before anything is created: a plan verify can't read stops the run here.

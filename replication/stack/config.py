@@ -401,6 +401,26 @@ def _secret_if(flag: bool, value: Any) -> Any:
     return pulumi.Output.secret(value) if flag and value is not None else value
 
 
+def read_config_values(namespace: str, values: Mapping[str, str], secret_keys: Sequence[str]) -> StackConfig:
+    """:func:`read_stack_config` outside a program run: ``namespace`` read from a stack's config values
+    (``namespace:key`` -> text, and the secret keys, as :mod:`replication.preview.stack_files` loads them), handed
+    to the reader the way the language host hands them to a program. The live commands' ``--stack`` reads each
+    account's credentials this way."""
+    runtime_config.set_all_config(dict(values), list(secret_keys))
+    return read_stack_config(pulumi.Config(namespace))
+
+
+def credential_entries(config: StackConfig) -> dict[str, AccountEntry]:
+    """Each account's entry its provider takes its credentials from: the first of its entries that names a
+    ``profile`` or ``roleArn`` (entries of one account that name them agree), else its first entry."""
+    chosen: dict[str, AccountEntry] = {}
+    for entry in config.entries:
+        first = chosen.setdefault(entry.account_id, entry)
+        if first.credentials == (None, None) and entry.credentials != (None, None):
+            chosen[entry.account_id] = entry
+    return chosen
+
+
 _PROVIDER_NAMES = {"destinations": "destination", SPOKES_KEY: "spoke"}
 """The provider name of an account other than the source's, before the account id, by its first entry's key."""
 
@@ -408,14 +428,15 @@ _PROVIDER_NAMES = {"destinations": "destination", SPOKES_KEY: "spoke"}
 def account_providers(config: StackConfig) -> dict[str, aws.Provider]:
     """One aws provider per account, named ``source``, ``destination-<account id>`` or (an account with spokes only)
     ``spoke-<account id>``, that can only ever touch that account (``allowed_account_ids``). Its region is the
-    account's first entry's; its credentials those its entries name (they agree); secret settings stay secret
-    outputs."""
+    account's first entry's; its credentials those its entries name (:func:`credential_entries`); secret settings
+    stay secret outputs."""
     providers: dict[str, aws.Provider] = {}
+    credentials = credential_entries(config)
     for entry in config.entries:
         if entry.account_id in providers:
             continue
         same = [e for e in config.entries if e.account_id == entry.account_id]
-        named = next((e for e in same if e.credentials != (None, None)), entry)
+        named = credentials[entry.account_id]
         role_arn = _secret_if("roleArn" in named.secret, named.role_arn)
         providers[entry.account_id] = aws.Provider(
             "source" if entry is config.source else f"{_PROVIDER_NAMES[str(entry.path[0])]}-{entry.account_id}",

@@ -218,6 +218,32 @@ def test_component_validation_error_is_one_line(tmp_path: Path, capsys: pytest.C
     assert err == "ecr-replication plan: error: repository_prefixes[0]: a prefix uses lowercase letters, digits, '.', '_', '-' and '/' as repository names do (got 'Prod/')\n"
 
 
+def test_json_errors_are_a_json_document_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --json a CI step parsing stdout gets a JSON document on an error too: the message of the stderr line and
+    the config key it names; the line on stderr and the exit code stay as without --json."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        (ROOT / "Pulumi.dev.yaml").read_text().replace('"222222222222"', '"22222222222x"'))
+    code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--json")
+    message = "ecr-replication:destinations[0].accountId: an AWS account id is exactly 12 digits (got '22222222222x')"
+    assert code == 2
+    assert json.loads(out) == {"error": {"message": message, "key": "ecr-replication:destinations[0].accountId"}}
+    assert err == f"ecr-replication plan: error: {message}\n"
+
+
+def test_json_errors_without_a_config_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An error that names no config key (a program bug, a missing project file) has a null key."""
+    write_project(tmp_path, "import pulumi\n\nundefined_name\n", "config: {}\n")
+    code, out, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies", "--json")
+    message = "__main__.py:3: NameError: name 'undefined_name' is not defined"
+    assert (code, json.loads(out)) == (2, {"error": {"message": message, "key": None}})
+    assert err == f"ecr-replication plan: error: {message}\n"
+    code, out, _ = plan(capsys, "--cwd", str(tmp_path / "nowhere"), "--json")
+    assert (code, json.loads(out)) == (2, {"error": {"message": f"{tmp_path / 'nowhere' / 'Pulumi.yaml'}: no such file",
+                                                     "key": None}})
+
+
 def test_program_bug_is_one_line_naming_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_project(tmp_path, "import pulumi\n\nundefined_name\n", "config: {}\n")
     code, _, err = plan(capsys, "--cwd", str(tmp_path), "--stack", "test", "--no-policies")
@@ -279,14 +305,16 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
     from replication.cli.check import load_expected
+    from replication.cli.expectation import Expectation, read_document
     from replication.ecr_semantics import Registry
 
     code, out, _ = plan(capsys, "--json", "--no-policies", "--cwd", str(ROOT))
     assert code == 0
     expected_file = tmp_path / "plan.json"
     expected_file.write_text(out)
+    given = Expectation(str(expected_file), read_document(expected_file))
+    assert (given.declared("sourceRegistryId"), given.declared("sourceRegion")) == ("111111111111", "us-east-1")
     expected = load_expected(expected_file)
-    assert (expected.source_registry_id, expected.source_region) == ("111111111111", "us-east-1")
     (rule,) = expected.rules
     assert rule.prefixes == ("prod/", "shared/")
     assert rule.destinations == (
