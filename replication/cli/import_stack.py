@@ -36,8 +36,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import re
+import stat
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -194,14 +197,36 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     _check_target(outcome.stack_file, args.force)
     project.directory.mkdir(parents=True, exist_ok=True)
     for name, content in project.files.items():
-        (project.directory / name).write_text(content, encoding="utf-8")
+        _write_whole(project.directory / name, content)
         outcome.created.append(project.directory / name)
-    outcome.stack_file.write_text(text, encoding="utf-8")
+    _write_whole(outcome.stack_file, text)
     outcome.written = True
     outcome.to_add = to_add
     if replaced is not None:
         for line in summary(replaced, outcome.stack_file, kept, [*replaced.unmatched, *gone]):
             output.note(line)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: into a new file beside it, flushed to disk, then renamed over
+    it (``os.replace`` is atomic), so a full disk or a kill mid-write leaves the file as it was, never part of the new
+    text. The new file gets the replaced one's mode, or a new file's (``0666`` less the umask); an ``OSError`` is one
+    line."""
+    target = path.resolve()  # through a symlink, as a plain write goes
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 @contextlib.contextmanager
