@@ -123,7 +123,9 @@ class PushError(Exception):
 def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
     """Upload the blobs ECR doesn't have yet and put the manifest under ``tag``; returns the digest ECR stored.
 
-    botocore errors propagate; a digest ECR reports differently from ours is a :class:`PushError`.
+    botocore errors propagate; a digest ECR reports differently from ours is a :class:`PushError`. A ``PutImage``
+    ECR finds already done (the same manifest under the same tag) is this push: its answer was lost, and botocore
+    retried it.
     """
     available = ecr.batch_check_layer_availability(
         repositoryName=repository, layerDigests=[blob.digest for blob in image.blobs])
@@ -132,8 +134,15 @@ def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
     for blob in image.blobs:
         if blob.digest not in present:
             _upload_blob(ecr, repository, blob)
-    response = ecr.put_image(repositoryName=repository, imageManifest=image.manifest.decode("ascii"),
-                             imageManifestMediaType=MANIFEST_MEDIA_TYPE, imageTag=tag, imageDigest=image.digest)
+    try:
+        response = ecr.put_image(repositoryName=repository, imageManifest=image.manifest.decode("ascii"),
+                                 imageManifestMediaType=MANIFEST_MEDIA_TYPE, imageTag=tag, imageDigest=image.digest)
+    except botocore.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ImageAlreadyExistsException":
+            raise
+        # "already been pushed, and there were no changes to the manifest or image tag" (ECR API reference, PutImage):
+        # this manifest carries the push's time, so it is this push, retried by botocore after its answer was lost.
+        return image.digest
     stored = response["image"]["imageId"]["imageDigest"]
     if stored != image.digest:
         raise PushError(f"ECR stored the canary manifest as {stored}, not {image.digest}")

@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli import verify
-from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image
+from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image, push_image
 from replication.cli.errors import CliError
 from replication.cli.main import build_parser
 from replication.cli.output import redacted_streams
@@ -284,6 +284,20 @@ def test_the_pushed_image_is_valid_and_named_by_its_digest(cli: Cli, clock: Cloc
     assert run(cli, clock, *ROLES, "--keep", "--json", now=datetime(2026, 1, 2, 3, 5, tzinfo=timezone.utc)) == 0
     assert counter.calls["InitiateLayerUpload"] == 3
     assert len(registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]) == 2
+
+
+def test_a_push_retried_after_its_answer_was_lost_is_the_push(registry: Registry) -> None:
+    """botocore retries a PutImage whose answer the network lost, and ECR answers the retry
+    ImageAlreadyExistsException ("The specified image has already been pushed, and there were no changes to the
+    manifest or image tag", ECR API reference, PutImage; moto answers as ECR does): that image is the canary itself
+    (its manifest carries the time of the push), so the push succeeded, and verify goes on with it instead of
+    stopping with an error that leaves the canary unmentioned."""
+    image = build_canary_image(PUSHED_AT)
+    registry.ecr.create_repository(repositoryName=CANARY)
+    assert push_image(registry.ecr, CANARY, image, "canary-1") == image.digest
+    assert push_image(registry.ecr, CANARY, image, "canary-1") == image.digest
+    [detail] = registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]
+    assert (detail["imageDigest"], detail["imageTags"]) == (image.digest, ["canary-1"])
 
 
 def test_canary_image_layout() -> None:
