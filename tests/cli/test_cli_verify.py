@@ -286,18 +286,41 @@ def test_the_pushed_image_is_valid_and_named_by_its_digest(cli: Cli, clock: Cloc
     assert len(registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]) == 2
 
 
-def test_a_push_retried_after_its_answer_was_lost_is_the_push(registry: Registry) -> None:
-    """botocore retries a PutImage whose answer the network lost, and ECR answers the retry
-    ImageAlreadyExistsException ("The specified image has already been pushed, and there were no changes to the
-    manifest or image tag", ECR API reference, PutImage; moto answers as ECR does): that image is the canary itself
-    (its manifest carries the time of the push), so the push succeeded, and verify goes on with it instead of
-    stopping with an error that leaves the canary unmentioned."""
+class AnswersLostOnce:
+    """An ECR client whose ``operations`` reach AWS twice: the first answer is lost on its way back (the connection
+    closed after AWS acted on the call), and botocore sends the call again, as its retry of a dropped connection
+    does (``ConnectionClosedError``, a transient error in standard retry mode)."""
+
+    def __init__(self, client: Any, *operations: str) -> None:
+        self._client, self._operations = client, operations
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if name not in self._operations:
+            return method
+
+        def twice(**kwargs: Any) -> Any:
+            method(**kwargs)
+            return method(**kwargs)
+        return twice
+
+
+@pytest.mark.parametrize("lost", ["initiate_layer_upload", "upload_layer_part", "complete_layer_upload", "put_image"])
+def test_a_push_step_retried_after_its_answer_was_lost_still_pushes_the_canary(registry: Registry, lost: str) -> None:
+    """ECR answers the retry of a step it already did as that step's own error (moto answers as ECR does): a part it
+    has (InvalidLayerPartException, with the last byte it received), an upload it has completed and closed
+    (UploadNotFoundException, the layer now available), the same manifest under the same tag (ImageAlreadyExistsException:
+    "already been pushed, and there were no changes to the manifest or image tag", ECR API reference, PutImage; the
+    canary's manifest carries the push's time, so it is this push). Each is the step done: the push goes on, instead of
+    stopping verify with an error about a step that succeeded."""
     image = build_canary_image(PUSHED_AT)
     registry.ecr.create_repository(repositoryName=CANARY)
-    assert push_image(registry.ecr, CANARY, image, "canary-1") == image.digest
-    assert push_image(registry.ecr, CANARY, image, "canary-1") == image.digest
+    assert push_image(AnswersLostOnce(registry.ecr, lost), CANARY, image, "canary-1") == image.digest
     [detail] = registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]
     assert (detail["imageDigest"], detail["imageTags"]) == (image.digest, ["canary-1"])
+    layers = registry.ecr.batch_check_layer_availability(repositoryName=CANARY,
+                                                         layerDigests=[blob.digest for blob in image.blobs])["layers"]
+    assert [layer["layerAvailability"] for layer in layers] == ["AVAILABLE", "AVAILABLE"]
 
 
 def test_canary_image_layout() -> None:
