@@ -290,7 +290,12 @@ class Verification:
             except botocore.exceptions.ClientError as error:
                 if error_code(error) != "RepositoryNotFoundException":
                     raise
-                ecr.create_repository(repositoryName=repository)
+                try:
+                    ecr.create_repository(repositoryName=repository)
+                except botocore.exceptions.ClientError as retried:
+                    # A retry of this call, whose first attempt made the repository and lost its answer.
+                    if error_code(retried) != "RepositoryAlreadyExistsException":
+                        raise
                 push.repository_created = True
                 output.note(f"created repository {repository} in {source_registry(self.source)}")
             try:

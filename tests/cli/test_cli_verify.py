@@ -323,6 +323,19 @@ def test_a_push_step_retried_after_its_answer_was_lost_still_pushes_the_canary(r
     assert [layer["layerAvailability"] for layer in layers] == ["AVAILABLE", "AVAILABLE"]
 
 
+def test_a_canary_repository_whose_creation_answer_was_lost_is_used(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The retry of a CreateRepository whose answer was lost meets RepositoryAlreadyExistsException (moto answers as
+    ECR does): the repository is there, made by the call's first attempt, and verify pushes to it."""
+    hooks.append(lambda service, client: AnswersLostOnce(client, "create_repository") if service == "ecr" else client)
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
+    [canary] = report(capsys)["canaries"]
+    assert (canary["repositoryName"], canary["repositoryCreated"]) == (CANARY, True)
+
+
 def test_canary_image_layout() -> None:
     """An OCI manifest whose descriptors name the exact bytes; the layer is a gzip'd tar whose uncompressed digest
     is the config's diff_id; each run's image differs (its creation time)."""
