@@ -298,10 +298,14 @@ class Verification:
                         raise
                 push.repository_created = True
                 output.note(f"created repository {repository} in {source_registry(self.source)}")
+            image = build_canary_image(created)
             try:
-                push.digest = push_image(ecr, repository, build_canary_image(created), push.tag)
+                push.digest = push_image(ecr, repository, image, push.tag)
             except PushError as error:
                 raise CliError(f"pushing the canary to {repository}: {error}") from None
+            except AwsError:
+                push.digest = image.digest  # a call may have got through before its answer was lost: it may be there
+                raise
         push.started = self.clock()
         push.pushed_at = created
         output.note(f"pushed {repository}:{push.tag} ({push.digest}) to {source_registry(self.source)}; "

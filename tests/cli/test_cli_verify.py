@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
@@ -289,10 +290,11 @@ def test_the_pushed_image_is_valid_and_named_by_its_digest(cli: Cli, clock: Cloc
 class AnswersLostOnce:
     """An ECR client whose ``operations`` reach AWS twice: the first answer is lost on its way back (the connection
     closed after AWS acted on the call), and botocore sends the call again, as its retry of a dropped connection
-    does (``ConnectionClosedError``, a transient error in standard retry mode)."""
+    does (``ConnectionClosedError``, a transient error in standard retry mode). With ``retries_fail`` the retries
+    fail instead (a server error each: HTTP 500 ``ServerException``, botocore's ECR model)."""
 
-    def __init__(self, client: Any, *operations: str) -> None:
-        self._client, self._operations = client, operations
+    def __init__(self, client: Any, *operations: str, retries_fail: bool = False) -> None:
+        self._client, self._operations, self._retries_fail = client, operations, retries_fail
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)
@@ -301,6 +303,10 @@ class AnswersLostOnce:
 
         def twice(**kwargs: Any) -> Any:
             method(**kwargs)
+            if self._retries_fail:
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": "ServerException", "Message": "Internal error"},
+                     "ResponseMetadata": {"HTTPStatusCode": 500}}, self._client.meta.method_to_api_mapping[name])
             return method(**kwargs)
         return twice
 
@@ -334,6 +340,25 @@ def test_a_canary_repository_whose_creation_answer_was_lost_is_used(
     assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
     [canary] = report(capsys)["canaries"]
     assert (canary["repositoryName"], canary["repositoryCreated"]) == (CANARY, True)
+
+
+def test_a_push_that_may_have_gone_through_before_an_error_says_where_the_canary_may_remain(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook], registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """PutImage reaches ECR, but its answer is lost and the retries fail: verify stops with the error, and since the
+    canary may be there (here it is, in the source), says where and how to delete it."""
+    hooks.append(lambda service, client: AnswersLostOnce(client, "put_image", retries_fail=True)
+                 if service == "ecr" else client)
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    with pytest.raises(CliError, match=f"ecr:PutImage failed in account {SOURCE}: ServerException"):
+        run(cli, clock, *ROLES)
+    digest = build_canary_image(PUSHED_AT).digest
+    assert [d["imageDigest"] for d in registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]] == [digest]
+    err = capsys.readouterr().err
+    for where in (f"{SOURCE}/{REGION}", f"{DEST_A}/{WEST}", f"{DEST_B}/{EU}"):
+        assert (f"the canary may remain in {where}: aws ecr batch-delete-image --repository-name {CANARY} --image-ids "
+                f"imageDigest={digest} --region {where.split('/')[1]}") in err
 
 
 def test_canary_image_layout() -> None:
