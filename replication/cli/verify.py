@@ -114,6 +114,8 @@ class Destination:
     """Why ``existed_before`` could not be read."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
+    settings_fixes: dict[str, str] = field(default_factory=dict)
+    """What would let a setting be read, by the reason it was not (``LiveSettings.fixes``)."""
     settings_note: str | None = None
     cleanup: str | None = None
 
@@ -399,6 +401,7 @@ def compare_settings(push: Push, destination: Destination) -> None:
         return
     live = read_live(destination.reader, registry, repository)
     destination.settings = compare(declared, live, registry, _predates(repository, destination))
+    destination.settings_fixes = live.fixes
 
 
 def _predates(repository: str, destination: Destination) -> str | None:
@@ -501,11 +504,11 @@ def _unchecked_fixes(canary: Canary, destination: Destination, reasons: set[str 
         fixes.append(f"pass --repository with a repository that is not in {registry} yet, or none (the canary)")
     elif predates in reasons and destination.existence_problem is not None:
         fixes.append(destination.existence_problem.fix)
-    if reasons - {predates, SECRET_REASON}:
-        fixes.append("allow the destination credentials to read the repository's settings (see docs/operations.md)")
+    fixes += [destination.settings_fixes[reason] for reason in sorted(reasons - {None})
+              if reason in destination.settings_fixes]
     if SECRET_REASON in reasons:
         fixes.append("compare the settings the plan shows as secrets by hand")
-    return fixes
+    return list(dict.fromkeys(fixes))
 
 
 def remaining_repositories(source: AccountSession, pushes: Sequence[Push]) -> list[tuple[Registry, str, str]]:

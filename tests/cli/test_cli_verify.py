@@ -534,8 +534,7 @@ def test_unknown_repository_age_leaves_templates_unchecked_and_aws_text_redacted
         assert unknown["settings"][0]["hint"].startswith(f"whether {CANARY} existed in {DEST_A}/{WEST} before this "
                                                          f"push could not be read (access denied: account {DEST_A}")
         assert unknown["fix"] == (f"allow ecr:DescribeRepositories to role arn:aws:iam::{DEST_A}:role/verify (assumed "
-                                  "from the default credential chain); allow the destination credentials to read the "
-                                  "repository's settings (see docs/operations.md)")
+                                  "from the default credential chain)")
 
 
 def test_settings_the_plan_shows_as_secrets_are_not_checked(cli: Cli, clock: Clock, replication: FakeReplication,
@@ -687,4 +686,21 @@ def test_a_setting_that_cannot_be_read_is_not_verified(cli: Cli, clock: Clock, r
     assert unread["problem"] == (f"settings not checked: lifecyclePolicy (access denied: account {DEST_A} is not "
                                  "allowed to call ecr:GetLifecyclePolicy (not authorized to perform: "
                                  "ecr:GetLifecyclePolicy))")
-    assert unread["fix"] == "allow the destination credentials to read the repository's settings (see docs/operations.md)"
+    assert unread["fix"] == f"allow ecr:GetLifecyclePolicy to role arn:aws:iam::{DEST_A}:role/verify (assumed from the " \
+                            "default credential chain)"
+
+
+def test_a_setting_aws_fails_to_read_is_not_verified_and_no_permission_is_advised(
+        cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path, stub_operations: Callable[..., Stubber],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A server error on GetLifecyclePolicy (HTTP 500 ServerException, botocore's ECR model; after botocore's
+    retries) is no missing permission: the setting is not checked, and the fix is to run verify again."""
+    stub_operations("get_lifecycle_policy").add_client_error(
+        "get_lifecycle_policy", "ServerException", "Internal error", http_status_code=500)
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 3
+    unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert unread["problem"] == (f"settings not checked: lifecyclePolicy (ecr:GetLifecyclePolicy failed in account "
+                                 f"{DEST_A}: ServerException: Internal error)")
+    assert unread["fix"].startswith("run verify again: AWS failed the call, which is no permission problem")
