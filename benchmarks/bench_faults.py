@@ -45,7 +45,7 @@ def shares(rates: FaultRates) -> str:
 def main() -> None:
     """Run every scenario and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=60, help="faulted runs per command, half of them storms (default 60)")
+    parser.add_argument("--runs", type=int, default=40, help="faulted runs per command, half of them storms (default 40)")
     parser.add_argument("--first-seed", type=int, default=1000, help="seed of the first run (default 1000)")
     parser.add_argument("commands", nargs="*", default=list(SCENARIOS), help="commands to run (default: all)")
     given = parser.parse_args()

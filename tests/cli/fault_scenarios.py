@@ -171,7 +171,8 @@ def registry_policy(moto: str, account: str, *statements: dict[str, Any]) -> Non
 
 
 def no_permission_advised(unread: list[dict[str, str]]) -> list[str]:
-    """A fault is no missing permission: what was not read for one must not be fixed by allowing an action."""
+    """A fault is no missing permission: what was not read for one (``where``, ``fix``) must not be fixed by allowing
+    an action."""
     return [f"a permission advised for a fault: {item}" for item in unread if item["fix"].startswith("allow ")]
 
 
@@ -282,11 +283,14 @@ class Verify(Scenario):
         return {d["registry"]: d["result"] for c in outcome.document["canaries"] for d in c["destinations"]}
 
     def judge_verdict(self, baseline: Outcome, run: Outcome) -> list[str]:
-        """Each destination as verified or failed as in the faultless run, or not verified."""
+        """Each destination as verified or failed as in the faultless run, or not verified, and not for want of a
+        permission."""
         expected = self.verdict(baseline)
+        unverified = [{"where": d["registry"], "fix": d["fix"] or ""} for c in run.document["canaries"]
+                      for d in c["destinations"] if d["result"] == "NOT_VERIFIED"]
         return [f"{registry} {result} where the faultless run says {expected.get(registry)}"
                 for registry, result in self.verdict(run).items()
-                if result not in (expected.get(registry), "NOT_VERIFIED")]
+                if result not in (expected.get(registry), "NOT_VERIFIED")] + no_permission_advised(unverified)
 
 
 class Backfill(Scenario):
