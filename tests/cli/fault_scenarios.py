@@ -159,7 +159,10 @@ def direct_session(moto: str, account: str, region: str) -> Any:
                            aws_session_token=issued["SessionToken"], region_name=region)
 
     class Direct:
+        """The session, its clients pinned to moto."""
+
         def client(self, service: str) -> Any:
+            """A client of ``service`` in the session's region, straight to moto."""
             return session.client(service, endpoint_url=moto)
 
     return Direct()
