@@ -24,6 +24,7 @@ from typing import Any
 
 import botocore.exceptions
 
+from replication.cli.sessions import error_code
 from replication.ecr_semantics import canonical_json
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -123,7 +124,9 @@ class PushError(Exception):
 def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
     """Upload the blobs ECR doesn't have yet and put the manifest under ``tag``; returns the digest ECR stored.
 
-    botocore errors propagate; a digest ECR reports differently from ours is a :class:`PushError`.
+    botocore errors propagate; a digest ECR reports differently from ours is a :class:`PushError`. A ``PutImage``
+    ECR finds already done (the same manifest under the same tag) is this push: its answer was lost, and botocore
+    retried it.
     """
     available = ecr.batch_check_layer_availability(
         repositoryName=repository, layerDigests=[blob.digest for blob in image.blobs])
@@ -132,8 +135,15 @@ def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
     for blob in image.blobs:
         if blob.digest not in present:
             _upload_blob(ecr, repository, blob)
-    response = ecr.put_image(repositoryName=repository, imageManifest=image.manifest.decode("ascii"),
-                             imageManifestMediaType=MANIFEST_MEDIA_TYPE, imageTag=tag, imageDigest=image.digest)
+    try:
+        response = ecr.put_image(repositoryName=repository, imageManifest=image.manifest.decode("ascii"),
+                                 imageManifestMediaType=MANIFEST_MEDIA_TYPE, imageTag=tag, imageDigest=image.digest)
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) != "ImageAlreadyExistsException":
+            raise
+        # "already been pushed, and there were no changes to the manifest or image tag" (ECR API reference, PutImage):
+        # this manifest carries the push's time, so it is this push, retried by botocore after its answer was lost.
+        return image.digest
     stored = response["image"]["imageId"]["imageDigest"]
     if stored != image.digest:
         raise PushError(f"ECR stored the canary manifest as {stored}, not {image.digest}")
@@ -142,21 +152,39 @@ def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
 
 def _upload_blob(ecr: Any, repository: str, blob: Blob) -> None:
     """One blob through InitiateLayerUpload, UploadLayerPart (in the part size ECR asks for) and
-    CompleteLayerUpload, whose digest must be ours."""
+    CompleteLayerUpload, whose digest must be ours.
+
+    A step botocore sent again after its answer was lost (a dropped connection) meets what the first attempt did:
+    a part ECR has already (``InvalidLayerPartException`` with ``lastValidByteReceived`` at the part's last byte), an
+    upload it has completed and closed (``UploadNotFoundException``, with the layer available). Both are the step
+    done."""
     started = ecr.initiate_layer_upload(repositoryName=repository)
     part = min(int(started.get("partSize") or MAX_PART_BYTES), MAX_PART_BYTES)
     for first in range(0, len(blob.data), part):
         chunk = blob.data[first:first + part]
-        # partLastByte is inclusive (ECR API reference, UploadLayerPart).
-        ecr.upload_layer_part(repositoryName=repository, uploadId=started["uploadId"], partFirstByte=first,
-                              partLastByte=first + len(chunk) - 1, layerPartBlob=chunk)
+        last = first + len(chunk) - 1  # partLastByte is inclusive (ECR API reference, UploadLayerPart)
+        try:
+            ecr.upload_layer_part(repositoryName=repository, uploadId=started["uploadId"], partFirstByte=first,
+                                  partLastByte=last, layerPartBlob=chunk)
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) != "InvalidLayerPartException" or error.response.get("lastValidByteReceived") != last:
+                raise
     try:
         completed = ecr.complete_layer_upload(repositoryName=repository, uploadId=started["uploadId"],
                                               layerDigests=[blob.digest])
     except botocore.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "LayerAlreadyExistsException":
+        if error_code(error) == "LayerAlreadyExistsException":
             return  # uploaded concurrently by another push: the bytes behind a digest are the same
+        if error_code(error) == "UploadNotFoundException" and _available(ecr, repository, blob):
+            return
         raise
     if completed["layerDigest"] != blob.digest:
         raise PushError(f"ECR computed {completed['layerDigest']} for the canary's {blob.media_type} blob, "
                         f"not {blob.digest}")
+
+
+def _available(ecr: Any, repository: str, blob: Blob) -> bool:
+    """Whether ECR has ``blob`` in ``repository`` (BatchCheckLayerAvailability)."""
+    layers = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=[blob.digest]).get("layers", [])
+    return any(layer.get("layerDigest") == blob.digest and layer.get("layerAvailability") == "AVAILABLE"
+               for layer in layers)

@@ -31,14 +31,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import botocore.exceptions
-
 from replication.cli import expectation, options, output
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
-from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure,
-                                      translated_errors)
+from replication.cli.sessions import AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import (REPLICATION_ROLE_NAME, Registry, Rule, UnsupportedRuleError, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
@@ -152,8 +149,10 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
     try:
         live = read_rules(source)
     except CliError as error:
-        report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}",
-                                             "allow ecr:DescribeRegistry to the source credentials"))
+        cause = error.__cause__  # the botocore error read_rules translated, if it was one
+        fix = (read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access, "check").fix
+               if isinstance(cause, AwsError) else "allow ecr:DescribeRegistry to the source credentials")
+        report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
         return
     if not live:
         report.findings.append(Finding(where, "has no replication configuration", DEPLOY))
@@ -177,19 +176,17 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
     """A finding when the replication service-linked role is missing from the source account."""
     where = f"account {source.account_id}"
     try:
-        with translated_errors(source.account_id, "iam"):
-            try:
-                source.client("iam").get_role(RoleName=REPLICATION_ROLE_NAME)
-            except botocore.exceptions.ClientError as error:
-                if error_code(error) != "NoSuchEntity":
-                    raise
-                report.findings.append(Finding(
-                    where, f"service-linked role {REPLICATION_ROLE_NAME} does not exist, so ECR can't replicate",
-                    "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
-                    "(the first PutReplicationConfiguration normally creates it)"))
-    except CliError as error:
-        report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {error}",
-                                             "allow iam:GetRole to the source credentials"))
+        source.client("iam").get_role(RoleName=REPLICATION_ROLE_NAME)
+    except AwsError as error:
+        if error_code(error) == "NoSuchEntity":
+            report.findings.append(Finding(
+                where, f"service-linked role {REPLICATION_ROLE_NAME} does not exist, so ECR can't replicate",
+                "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
+                "(the first PutReplicationConfiguration normally creates it)"))
+        else:
+            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "check")
+            report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {failure.reason}",
+                                                 failure.fix))
 
 
 def check_registry_policy(sessions: Sessions, source_account: str, destination: Registry, prefixes: frozenset[str],

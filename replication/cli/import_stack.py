@@ -205,7 +205,7 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
     _check_target(outcome.stack_file, args.force)
     project.directory.mkdir(parents=True, exist_ok=True)
     for name, content in project.files.items():
-        (project.directory / name).write_text(content, encoding="utf-8")
+        _write_new(project.directory / name, content)
         outcome.created.append(project.directory / name)
     _write(outcome, text)
     outcome.written = True
@@ -227,6 +227,14 @@ def _write(outcome: Outcome, text: str) -> None:
     except OSError as error:
         kept = f", and a copy is in {outcome.backup}" if outcome.backup else ""
         raise CliError(f"{path} could not be written ({error.strerror or error}): it is as it was{kept}") from None
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write a file of the project ``import`` creates, whole or not at all (``safe_write.write_atomically``)."""
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise CliError(f"{path} could not be written ({error.strerror or error})") from None
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replication.cli.errors import CliError
-from replication.cli.sessions import AccountSession, AwsError, describe_error, error_code
+from replication.cli.sessions import AccountSession, AwsError, error_code, read_failure
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
 from replication.limits import APPLIED_FOR_REPLICATION, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from replication.repository_settings import applied_template
@@ -176,6 +176,8 @@ class LiveSettings:
 
     values: dict[str, Any] = field(default_factory=dict)
     unread: dict[str, str] = field(default_factory=dict)
+    fixes: dict[str, str] = field(default_factory=dict)
+    """What would let each reason in ``unread`` be read: a permission only for an access denial."""
 
 
 def read_live(session: AccountSession, registry: Registry, repository: str) -> LiveSettings:
@@ -190,9 +192,10 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
         except AwsError as error:
             if absent is not None and error_code(error) == absent:
                 return {}
-            reason = describe_error(error, registry.account_id, action)
+            failure = read_failure(error, registry.account_id, action, session.access, "verify")
+        live.fixes[failure.reason] = failure.fix
         for setting in settings:
-            live.unread[setting] = reason
+            live.unread[setting] = failure.reason
         return None
 
     described = read(("imageTagMutability", "imageTagMutabilityExclusionFilters", "encryptionType", "kmsKey",

@@ -115,6 +115,8 @@ class Destination:
     """Why ``existed_before`` could not be read."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
+    settings_fixes: dict[str, str] = field(default_factory=dict)
+    """What would let a setting be read, by the reason it was not (``LiveSettings.fixes``)."""
     settings_note: str | None = None
     cleanup: str | None = None
 
@@ -306,13 +308,22 @@ class Verification:
             except botocore.exceptions.ClientError as error:
                 if error_code(error) != "RepositoryNotFoundException":
                     raise
-                ecr.create_repository(repositoryName=repository)
+                try:
+                    ecr.create_repository(repositoryName=repository)
+                except botocore.exceptions.ClientError as retried:
+                    # A retry of this call, whose first attempt made the repository and lost its answer.
+                    if error_code(retried) != "RepositoryAlreadyExistsException":
+                        raise
                 push.repository_created = True
                 output.note(f"created repository {repository} in {source_registry(self.source)}")
+            image = build_canary_image(created)
             try:
-                push.digest = push_image(ecr, repository, build_canary_image(created), push.tag)
+                push.digest = push_image(ecr, repository, image, push.tag)
             except PushError as error:
                 raise CliError(f"pushing the canary to {repository}: {error}") from None
+            except AwsError:
+                push.digest = image.digest  # a call may have got through before its answer was lost: it may be there
+                raise
         push.started = self.clock()
         push.pushed_at = created
         output.note(f"pushed {repository}:{push.tag} ({push.digest}) to {source_registry(self.source)}; "
@@ -406,6 +417,7 @@ def compare_settings(push: Push, destination: Destination) -> None:
         return
     live = read_live(destination.reader, registry, repository)
     destination.settings = compare(declared, live, registry, _predates(repository, destination))
+    destination.settings_fixes = live.fixes
 
 
 def _predates(repository: str, destination: Destination) -> str | None:
@@ -508,11 +520,11 @@ def _unchecked_fixes(canary: Canary, destination: Destination, reasons: set[str 
         fixes.append(f"pass --repository with a repository that is not in {registry} yet, or none (the canary)")
     elif predates in reasons and destination.existence_problem is not None:
         fixes.append(destination.existence_problem.fix)
-    if reasons - {predates, SECRET_REASON}:
-        fixes.append("allow the destination credentials to read the repository's settings (see docs/operations.md)")
+    fixes += [destination.settings_fixes[reason] for reason in sorted(reasons - {None})
+              if reason in destination.settings_fixes]
     if SECRET_REASON in reasons:
         fixes.append("compare the settings the plan shows as secrets by hand")
-    return fixes
+    return list(dict.fromkeys(fixes))
 
 
 def remaining_repositories(source: AccountSession, pushes: Sequence[Push]) -> list[tuple[Registry, str, str]]:

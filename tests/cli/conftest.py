@@ -59,10 +59,15 @@ def record_calls(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     label_sessions(monkeypatch)
 
 
+def reset_moto(moto_endpoint: str) -> None:
+    """Forget everything moto holds (every account's registries, roles and images)."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+
+
 @pytest.fixture
 def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Fresh moto state, and the standard credential chain pointed at it with dummy keys."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    reset_moto(moto_endpoint)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)

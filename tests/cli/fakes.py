@@ -4,30 +4,58 @@
 than in call order as botocore's ``Stubber`` does, because ``status`` asks from a thread pool. Like the
 Stubber, it sits on the client's ``before-call`` event (the real client still validates the request) and
 validates every response against the operation's output shape.
+
+Each double also answers from behind HTTP: :class:`tests.cli.faults.FaultyAws` calls its ``answer`` (and
+:class:`FakeReplication` sees each ``PutImage`` AWS accepted), so faults on the way reach the call as they reach
+moto's. :class:`CreationTemplates` and :class:`FakeBackfills` answer only that way: they keep state, so a call
+retried after a lost answer meets what the first one did, as it would in AWS.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import html
 import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import botocore.session
 from botocore.awsrequest import AWSResponse
+from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
 
 from replication.ecr_semantics import partition_of
 
 ClientHook = Callable[[str, Any], Any]
 """``(service, client) -> client``: may wrap or instrument a freshly made client."""
+
+
+@functools.lru_cache(maxsize=1)
+def ecr_model() -> ServiceModel:
+    """botocore's ECR service model (loaded once)."""
+    return botocore.session.get_session().get_service_model("ecr")
+
+
+def model_checked(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` after checking it against the output shape of the ECR ``operation`` (as a ``Stubber`` checks)."""
+    validate_parameters(body, ecr_model().operation_model(operation).output_shape)
+    return body
+
+
+class ServiceError(Exception):
+    """An error a double answers with, as AWS would: the error code, its message and the HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        """``code`` is the ``__type`` of a JSON-protocol error (botocore's ``Error.Code``)."""
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
 
 
 class HookedSession(boto3.Session):
@@ -92,37 +120,41 @@ class ReplicationStatuses:
         """Keep the request's parameters in its per-request context."""
         context["stub_params"] = dict(params)
 
-    def _answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def _answer(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse(None, 200, {}, None), self.answer(context["stub_params"])
+
+    def answer(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The stored statuses for the requested image, validated like a Stubber response."""
         time.sleep(self.latency)
-        params = context["stub_params"]
         with self._lock:
             self.calls += 1
-        body = {
+        return model_checked(self.OPERATION, {
             "repositoryName": params["repositoryName"],
             "imageId": params["imageId"],
             "replicationStatuses": self.statuses[(params["repositoryName"], params["imageId"]["imageDigest"])],
-        }
-        validate_parameters(body, model.output_shape)
-        return AWSResponse(None, 200, {}, None), body
+        })
 
 
 class CreationTemplates:
     """Model-checked answers to ``DescribeRepositoryCreationTemplates``, by registry; moto has no templates.
 
-    It stands for ECR answering the call without ``prefixes``: every template of the caller's registry (the account
-    of the credentials, the client's region), whatever it applies to, in one page (ECR API reference,
-    "DescribeRepositoryCreationTemplates"). Like a Stubber it sits on the client's ``before-call`` event (the real
-    client has already validated the request) and validates each response against the operation's output shape;
-    unlike one it answers by registry, not in call order, as the commands read registries side by side.
+    It stands for ECR answering the call: every template of the caller's registry (the account of the credentials,
+    the client's region) whatever it applies to, or those with the ``prefixes`` asked for, in one page (ECR API
+    reference, "DescribeRepositoryCreationTemplates"); a registry without templates has an empty list. It answers
+    two ways, each validating the response against the operation's output shape: on an ECR client's
+    ``before-call`` event (:meth:`hook`: the real client has already validated the request), and from behind HTTP
+    (:meth:`answer`, which :class:`tests.cli.faults.FaultyAws` calls). Unlike a Stubber it answers by registry,
+    not in call order, as the commands read registries side by side.
     """
 
     OPERATION = "DescribeRepositoryCreationTemplates"
 
-    def __init__(self, latency: float = 0.0) -> None:
-        """Answer after ``latency`` seconds, like a real API round trip; every registry has no template."""
+    def __init__(self, templates: Mapping[tuple[str, str], Sequence[dict[str, Any]]] | None = None,
+                 latency: float = 0.0) -> None:
+        """``templates`` by (account, region) of the registry that holds them; each answer on a client's event comes
+        after ``latency`` seconds, like a real API round trip."""
         self.latency = latency
-        self.templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.templates: dict[tuple[str, str], list[dict[str, Any]]] = {k: list(v) for k, v in (templates or {}).items()}
         self.failures: dict[tuple[str, str], dict[str, Any]] = {}
         self.asked: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -136,14 +168,21 @@ class CreationTemplates:
         self.failures[(account, region)] = {"Error": {"Code": code, "Message": message},
                                             "ResponseMetadata": {"HTTPStatusCode": status}}
 
+    def answer(self, registry: tuple[str, str], params: Mapping[str, Any]) -> dict[str, Any]:
+        """The templates of ``registry`` (the caller's account, in the region the call went to)."""
+        held = list(self.templates.get(registry, ()))
+        if params.get("prefixes"):
+            held = [t for t in held if t["prefix"] in params["prefixes"]]
+        return model_checked(self.OPERATION, {"registryId": registry[0], "repositoryCreationTemplates": held})
+
     def hook(self, service: str, client: Any) -> Any:
         """A ``HookedSession`` hook answering the operation on every ECR client."""
         if service == "ecr":
             client.meta.events.register(f"before-call.ecr.{self.OPERATION}",
-                                        lambda model, **_: self._answer(client, model))
+                                        lambda params, **_: self._answer(client, params))
         return client
 
-    def _answer(self, client: Any, model: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def _answer(self, client: Any, params: Mapping[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
         time.sleep(self.latency)
         region = client.meta.region_name
         registry = (client.hooked_session.account_id(region), region)
@@ -152,9 +191,7 @@ class CreationTemplates:
         if registry in self.failures:
             failure = self.failures[registry]
             return AWSResponse(None, failure["ResponseMetadata"]["HTTPStatusCode"], {}, None), failure
-        body = {"registryId": registry[0], "repositoryCreationTemplates": self.templates.get(registry, [])}
-        validate_parameters(body, model.output_shape)
-        return AWSResponse(None, 200, {}, None), body
+        return AWSResponse(None, 200, {}, None), self.answer(registry, params)
 
 
 class Latency:
@@ -279,9 +316,11 @@ class FakeReplication:
         return client
 
     def _pushed(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if http_response.status_code != 200:
-            return
-        image = parsed["image"]
+        if http_response.status_code == 200:
+            self.pushed(parsed["image"])
+
+    def pushed(self, image: dict[str, Any]) -> None:
+        """AWS accepted a ``PutImage`` of ``image`` (its ``image`` response member): replication starts now."""
         self.pushes.append((self.now, image))
         self._report(image)
 
@@ -478,3 +517,125 @@ def _xml(shape: Any, value: Any) -> str:
     if shape.type_name == "boolean":
         return "true" if value else "false"
     return html.escape(str(value))
+
+
+BACKFILL_STARTED = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+"""When the backfills of :class:`FakeBackfills` start."""
+
+ACTIVE_BACKFILL = frozenset({"PREPARING", "IN_PROGRESS", "STOPPING"})
+"""Backfill statuses that are not terminal (botocore's ECR model, ``ReplicationBackfillStatus``)."""
+
+
+@dataclass
+class _Backfill:
+    """One backfill as ECR keeps it."""
+
+    backfill_id: str
+    destination: tuple[str, str]
+    status: str = "PREPARING"
+    stage: int = 0
+
+
+class FakeBackfills:
+    """Plays ECR's replication backfill for one source registry (moto has none of its APIs), on a clock the test
+    moves with :meth:`advance` (one call: one poll interval later).
+
+    What it stands for (botocore's ECR model, the documentation of each operation):
+
+    * ``StartReplicationBackfill`` starts one for a destination of the replication configuration; "Only one
+      replication backfill can be in progress for a given destination Region at a time" (else
+      ``ReplicationBackfillInProgressException``) and "a registry can have at most 10 replication backfills in
+      progress at once" (else ``LimitExceededException``); a destination outside the configuration is refused
+      ("The destination must already be configured");
+    * a backfill is PREPARING without ``progress`` ("null until the replication backfill finishes preparing the
+      set of images"), then IN_PROGRESS, then COMPLETE, each image and tag counting once, failed ones with their
+      code;
+    * ``ListReplicationBackfills`` lists them all; ``DescribeReplicationBackfillResults`` gives per-image results
+      "only after the replication backfill reaches a terminal status".
+
+    Its state lives on the server side, so a start retried after its answer was lost meets the backfill the first
+    attempt started, as in AWS.
+    """
+
+    LIMIT = 10
+
+    def __init__(self, registry_id: str, destinations: Sequence[tuple[str, str]], images: Sequence[tuple[str, str]],
+                 failures: Mapping[tuple[str, str], Mapping[tuple[str, str], str]] | None = None) -> None:
+        """Backfill ``images`` ((repository, tag), the same for every destination) to the configured
+        ``destinations`` ((account, region)); ``failures`` gives per destination the images that fail, with their
+        failure codes."""
+        self.registry_id = registry_id
+        self.destinations = list(destinations)
+        self.images = list(images)
+        self.failures = {d: dict(f) for d, f in (failures or {}).items()}
+        self.backfills: list[_Backfill] = []
+        self.started: list[tuple[str, str]] = []
+        """Every destination a backfill was started for, in order (a second start for one is a bug in the caller)."""
+        self._lock = threading.Lock()
+
+    def operations(self) -> dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]]:
+        """The ECR operations this double answers, by name."""
+        return {"StartReplicationBackfill": self.start_backfill, "ListReplicationBackfills": self.list_backfills,
+                "DescribeReplicationBackfillResults": self.backfill_results}
+
+    def advance(self, _seconds: float = 0.0) -> None:
+        """One poll interval passes: each running backfill moves a stage (PREPARING, IN_PROGRESS, then COMPLETE)."""
+        with self._lock:
+            for backfill in self.backfills:
+                if backfill.status in ACTIVE_BACKFILL:
+                    backfill.stage += 1
+                    backfill.status = "IN_PROGRESS" if backfill.stage == 1 else "COMPLETE"
+
+    def start_backfill(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``StartReplicationBackfill``."""
+        destination = (params["destination"]["registryId"], params["destination"]["region"])
+        with self._lock:
+            if destination not in self.destinations:
+                raise ServiceError("ValidationException", f"destination {destination} is not in the replication "
+                                                          "configuration")
+            active = [b for b in self.backfills if b.status in ACTIVE_BACKFILL]
+            if any(b.destination[1] == destination[1] for b in active):
+                raise ServiceError("ReplicationBackfillInProgressException",
+                                   f"a replication backfill is already in progress for region {destination[1]}")
+            if len(active) >= self.LIMIT:
+                raise ServiceError("LimitExceededException", "the registry has 10 replication backfills in progress")
+            backfill = _Backfill(f"00000000-0000-0000-0000-{len(self.backfills) + 1:012x}", destination)
+            self.backfills.append(backfill)
+            self.started.append(destination)
+            return model_checked("StartReplicationBackfill", {**self._summary(backfill), "registryId": self.registry_id})
+
+    def list_backfills(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``ListReplicationBackfills``: every backfill, one page."""
+        with self._lock:
+            return model_checked("ListReplicationBackfills", {
+                "registryId": self.registry_id, "backfills": [self._summary(b) for b in self.backfills]})
+
+    def backfill_results(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``DescribeReplicationBackfillResults``: per-image results once the backfill has ended."""
+        with self._lock:
+            found = [b for b in self.backfills if b.backfill_id == params["replicationBackfillId"]]
+            if not found:
+                raise ServiceError("ReplicationBackfillNotFoundException",
+                                   f"no replication backfill {params['replicationBackfillId']}")
+            backfill = found[0]
+            body = {**self._summary(backfill), "registryId": self.registry_id}
+            if backfill.status not in ACTIVE_BACKFILL:
+                failures = self.failures.get(backfill.destination, {})
+                body["results"] = [
+                    {"repositoryName": repository, "imageId": {"imageTag": tag},
+                     **({"status": "FAILED", "failureCode": failures[(repository, tag)]}
+                        if (repository, tag) in failures else {"status": "COMPLETE"})}
+                    for repository, tag in self.images]
+            return model_checked("DescribeReplicationBackfillResults", body)
+
+    def _summary(self, backfill: _Backfill) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "replicationBackfillId": backfill.backfill_id, "status": backfill.status, "startedAt": BACKFILL_STARTED,
+            "destination": {"registryId": backfill.destination[0], "region": backfill.destination[1]}}
+        if backfill.stage:
+            failed = len(self.failures.get(backfill.destination, {})) if backfill.status == "COMPLETE" else 0
+            done = len(self.images) - failed if backfill.status == "COMPLETE" else len(self.images) // 2
+            codes = sorted(set(self.failures.get(backfill.destination, {}).values())) if failed else []
+            summary["progress"] = {"totalReplicationCount": len(self.images), "completedReplicationCount": done,
+                                   "failedReplicationCount": failed, "failureCodes": codes}
+        return summary

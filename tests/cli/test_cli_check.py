@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli.check import registry_policy_findings
@@ -315,6 +316,55 @@ def test_an_unreadable_registry_policy_is_not_checked(healthy: Registry, expecte
     [item] = report(capsys)["notChecked"]
     assert item["reason"] == (f"its registry policy can't be read: access denied: account {DEST_A} is not allowed to "
                               "call ecr:GetRegistryPolicy (not authorized to perform: ecr:GetRegistryPolicy)")
+
+
+def answering(service: str, operation: str, status: int, code: str, message: str) -> ClientHook:
+    """A hook answering ``operation`` on every ``service`` client with an AWS error (after botocore's retries)."""
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse(None, status, {}, None), {"Error": {"Code": code, "Message": message},
+                                                      "ResponseMetadata": {"HTTPStatusCode": status}}
+
+    def hook(name: str, client: Any) -> Any:
+        if name == service:
+            client.meta.events.register(f"before-call.{service}.{operation}", answer)
+        return client
+    return hook
+
+
+SOURCE_READS = [
+    ("ecr", "DescribeRegistry", f"registry {SOURCE}/{REGION}", "its replication configuration can't be read"),
+    ("iam", "GetRole", f"account {SOURCE}", "the service-linked role can't be read"),
+]
+
+
+@pytest.mark.parametrize(("service", "operation", "where", "unread"), SOURCE_READS, ids=["DescribeRegistry", "GetRole"])
+def test_a_source_read_aws_fails_is_not_checked_and_no_permission_is_advised(
+        healthy: Registry, expected_file: Path, cli: Cli, hooks: list[ClientHook], service: str, operation: str,
+        where: str, unread: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server error outlasting botocore's retries (ECR's ServerException, IAM's ServiceFailure: HTTP 500, botocore's
+    models) is no missing permission: the item is not checked, and the fix is to run check again."""
+    code = {"ecr": "ServerException", "iam": "ServiceFailure"}[service]
+    hooks.append(answering(service, operation, 500, code, "Internal error"))
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 3
+    [item] = report(capsys)["notChecked"]
+    assert (item["where"], item["reason"]) == (
+        where, f"{unread}: {service}:{operation} failed in account {SOURCE}: {code}: Internal error")
+    assert item["fix"].startswith("run check again: AWS failed the call, which is no permission problem")
+
+
+@pytest.mark.parametrize(("service", "operation", "where", "unread"), SOURCE_READS, ids=["DescribeRegistry", "GetRole"])
+def test_a_source_read_denied_is_not_checked_and_names_the_permission_and_the_credentials(
+        healthy: Registry, expected_file: Path, cli: Cli, hooks: list[ClientHook], service: str, operation: str,
+        where: str, unread: str, capsys: pytest.CaptureFixture[str]) -> None:
+    hooks.append(answering(service, operation, 403 if service == "iam" else 400,
+                           "AccessDenied" if service == "iam" else "AccessDeniedException", "not authorized"))
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 3
+    [item] = report(capsys)["notChecked"]
+    assert (item["where"], item["fix"]) == (where, f"allow {service}:{operation} to the default credential chain")
+    assert item["reason"].startswith(f"{unread}: access denied: account {SOURCE} is not allowed to call "
+                                     f"{service}:{operation}")
 
 
 def test_china_partition_policy_of_the_component_grants_replication() -> None:

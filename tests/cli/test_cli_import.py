@@ -13,8 +13,12 @@ caller's registry, whatever it applies to (ECR API reference, "DescribeRepositor
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -382,6 +386,61 @@ def test_an_existing_stack_file_needs_force(
     assert run_import(cli, project, "--force") == 0
     assert yaml.safe_load(stack_file(project).read_text()) == {
         **first, "encryptionsalt": "v1:c2FsdA==:v1:AAAA:BBBB", "config": {**first["config"], "aws:region": "us-east-1"}}
+
+
+@contextlib.contextmanager
+def disk_full_after(size: int) -> Iterator[None]:
+    """Writes that would grow a file past ``size`` bytes fail with EFBIG, as on a full disk (``RLIMIT_FSIZE``, with
+    ``SIGXFSZ`` ignored so that the write fails rather than the process)."""
+    import resource
+
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE (POSIX)")
+def test_a_write_that_fails_midway_leaves_the_replaced_stack_file_whole(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--force writes the new stack file beside the old one and renames it over it: a write that fails part way (the
+    disk fills after 200 bytes, once the copy of the old file is made) leaves the old file as it was, its copy, no
+    partial file beside it, and one error line."""
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    old = "encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB\nconfig:\n  aws:region: us-east-1\n"
+    stack_file(project).write_text(old)
+    with disk_full_after(200):
+        code = run_import(cli, project, "--force")
+    assert code == 2
+    backup = project / f"Pulumi.{STACK}.yaml.bak"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ecr-replication import: error: {stack_file(project)} could not be written (File too large): it is as it "
+        f"was, and a copy is in {backup}")
+    assert stack_file(project).read_text() == old == backup.read_text()
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.adopted.yaml", "Pulumi.adopted.yaml.bak", "Pulumi.yaml",
+                                                         "__main__.py"]
+
+
+def test_a_written_stack_file_has_the_mode_a_new_file_gets_and_a_replaced_one_keeps_its_own(
+        cli: Cli, console_setup: Registry, templates: Stubber, project: Path) -> None:
+    """Writing through a temporary file changes no permission: a new stack file is made as any new file (0666 less
+    the umask), a replaced one keeps its mode (here owner read/write only)."""
+    umask = os.umask(0o022)
+    try:
+        no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+        assert run_import(cli, project) == 0
+        assert stat.S_IMODE(stack_file(project).stat().st_mode) == 0o644
+        stack_file(project).chmod(0o600)
+        no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+        assert run_import(cli, project, "--force") == 0
+        assert stat.S_IMODE(stack_file(project).stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
 
 
 def test_a_folder_with_another_program_is_a_usage_error(aws_env: str, tmp_path: Path,

@@ -174,10 +174,11 @@ def test_an_encrypted_source_profile_stops_the_run_as_not_checked(stack_credenti
 def test_an_option_for_an_account_replaces_the_stack_s_credentials(stack_credentials: Path, deployed: Registry,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--destination-profile` names other credentials for the destination: they are used, not the stack's (here
-    they reach the source account, so the destination is not checked)."""
-    assert main(["check", "--stack", "dev", "--destination-profile", f"{DEST_A}=ecr-source", "--json"]) == 3
-    [item] = report(capsys)["notChecked"]
-    assert item["reason"] == f"its registry policy was not read: profile ecr-source reaches account {SOURCE}, not {DEST_A}"
+    they reach the source account: credentials given that can't be used are an error, naming the option)."""
+    assert main(["check", "--stack", "dev", "--destination-profile", f"{DEST_A}=ecr-source", "--json"]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication check: error: account {DEST_A}: profile ecr-source (given by --destination-profile "
+        f"{DEST_A}=ecr-source) can't be used: it reaches account {SOURCE}, not {DEST_A}\n")
 
 
 def test_an_entry_without_credentials_is_read_with_the_ambient_ones(stack_credentials: Path, project: Path,

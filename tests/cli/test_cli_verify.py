@@ -19,12 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli import verify
-from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image
+from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image, push_image
 from replication.cli.errors import CliError
 from replication.cli.main import build_parser
 from replication.cli.output import redacted_streams
@@ -345,6 +346,80 @@ def test_the_pushed_image_is_valid_and_named_by_its_digest(cli: Cli, clock: Cloc
     assert len(registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]) == 2
 
 
+class AnswersLostOnce:
+    """An ECR client whose ``operations`` reach AWS twice: the first answer is lost on its way back (the connection
+    closed after AWS acted on the call), and botocore sends the call again, as its retry of a dropped connection
+    does (``ConnectionClosedError``, a transient error in standard retry mode). With ``retries_fail`` the retries
+    fail instead (a server error each: HTTP 500 ``ServerException``, botocore's ECR model)."""
+
+    def __init__(self, client: Any, *operations: str, retries_fail: bool = False) -> None:
+        self._client, self._operations, self._retries_fail = client, operations, retries_fail
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if name not in self._operations:
+            return method
+
+        def twice(**kwargs: Any) -> Any:
+            method(**kwargs)
+            if self._retries_fail:
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": "ServerException", "Message": "Internal error"},
+                     "ResponseMetadata": {"HTTPStatusCode": 500}}, self._client.meta.method_to_api_mapping[name])
+            return method(**kwargs)
+        return twice
+
+
+@pytest.mark.parametrize("lost", ["initiate_layer_upload", "upload_layer_part", "complete_layer_upload", "put_image"])
+def test_a_push_step_retried_after_its_answer_was_lost_still_pushes_the_canary(registry: Registry, lost: str) -> None:
+    """ECR answers the retry of a step it already did as that step's own error (moto answers as ECR does): a part it
+    has (InvalidLayerPartException, with the last byte it received), an upload it has completed and closed
+    (UploadNotFoundException, the layer now available), the same manifest under the same tag (ImageAlreadyExistsException:
+    "already been pushed, and there were no changes to the manifest or image tag", ECR API reference, PutImage; the
+    canary's manifest carries the push's time, so it is this push). Each is the step done: the push goes on, instead of
+    stopping verify with an error about a step that succeeded."""
+    image = build_canary_image(PUSHED_AT)
+    registry.ecr.create_repository(repositoryName=CANARY)
+    assert push_image(AnswersLostOnce(registry.ecr, lost), CANARY, image, "canary-1") == image.digest
+    [detail] = registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]
+    assert (detail["imageDigest"], detail["imageTags"]) == (image.digest, ["canary-1"])
+    layers = registry.ecr.batch_check_layer_availability(repositoryName=CANARY,
+                                                         layerDigests=[blob.digest for blob in image.blobs])["layers"]
+    assert [layer["layerAvailability"] for layer in layers] == ["AVAILABLE", "AVAILABLE"]
+
+
+def test_a_canary_repository_whose_creation_answer_was_lost_is_used(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The retry of a CreateRepository whose answer was lost meets RepositoryAlreadyExistsException (moto answers as
+    ECR does): the repository is there, made by the call's first attempt, and verify pushes to it."""
+    hooks.append(lambda service, client: AnswersLostOnce(client, "create_repository") if service == "ecr" else client)
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
+    [canary] = report(capsys)["canaries"]
+    assert (canary["repositoryName"], canary["repositoryCreated"]) == (CANARY, True)
+
+
+def test_a_push_that_may_have_gone_through_before_an_error_says_where_the_canary_may_remain(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook], registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """PutImage reaches ECR, but its answer is lost and the retries fail: verify stops with the error, and since the
+    canary may be there (here it is, in the source), says where and how to delete it."""
+    hooks.append(lambda service, client: AnswersLostOnce(client, "put_image", retries_fail=True)
+                 if service == "ecr" else client)
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    with pytest.raises(CliError, match=f"ecr:PutImage failed in account {SOURCE}: ServerException"):
+        run(cli, clock, *ROLES)
+    digest = build_canary_image(PUSHED_AT).digest
+    assert [d["imageDigest"] for d in registry.ecr.describe_images(repositoryName=CANARY)["imageDetails"]] == [digest]
+    err = capsys.readouterr().err
+    for where in (f"{SOURCE}/{REGION}", f"{DEST_A}/{WEST}", f"{DEST_B}/{EU}"):
+        assert (f"the canary may remain in {where}: aws ecr batch-delete-image --repository-name {CANARY} --image-ids "
+                f"imageDigest={digest} --region {where.split('/')[1]}") in err
+
+
 def test_canary_image_layout() -> None:
     """An OCI manifest whose descriptors name the exact bytes; the layer is a gzip'd tar whose uncompressed digest
     is the config's diff_id; each run's image differs (its creation time)."""
@@ -518,8 +593,7 @@ def test_unknown_repository_age_leaves_templates_unchecked_and_aws_text_redacted
         assert unknown["settings"][0]["hint"].startswith(f"whether {CANARY} existed in {DEST_A}/{WEST} before this "
                                                          f"push could not be read (access denied: account {DEST_A}")
         assert unknown["fix"] == (f"allow ecr:DescribeRepositories to role arn:aws:iam::{DEST_A}:role/verify (assumed "
-                                  "from the default credential chain); allow the destination credentials to read the "
-                                  "repository's settings (see docs/operations.md)")
+                                  "from the default credential chain)")
 
 
 def test_settings_the_plan_shows_as_secrets_are_not_checked(cli: Cli, clock: Clock, replication: FakeReplication,
@@ -671,4 +745,21 @@ def test_a_setting_that_cannot_be_read_is_not_verified(cli: Cli, clock: Clock, r
     assert unread["problem"] == (f"settings not checked: lifecyclePolicy (access denied: account {DEST_A} is not "
                                  "allowed to call ecr:GetLifecyclePolicy (not authorized to perform: "
                                  "ecr:GetLifecyclePolicy))")
-    assert unread["fix"] == "allow the destination credentials to read the repository's settings (see docs/operations.md)"
+    assert unread["fix"] == f"allow ecr:GetLifecyclePolicy to role arn:aws:iam::{DEST_A}:role/verify (assumed from the " \
+                            "default credential chain)"
+
+
+def test_a_setting_aws_fails_to_read_is_not_verified_and_no_permission_is_advised(
+        cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path, stub_operations: Callable[..., Stubber],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A server error on GetLifecyclePolicy (HTTP 500 ServerException, botocore's ECR model; after botocore's
+    retries) is no missing permission: the setting is not checked, and the fix is to run verify again."""
+    stub_operations("get_lifecycle_policy").add_client_error(
+        "get_lifecycle_policy", "ServerException", "Internal error", http_status_code=500)
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--expected", str(plan(tmp_path / "plan.json", DECLARED)), "--json") == 3
+    unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert unread["problem"] == (f"settings not checked: lifecyclePolicy (ecr:GetLifecyclePolicy failed in account "
+                                 f"{DEST_A}: ServerException: Internal error)")
+    assert unread["fix"].startswith("run verify again: AWS failed the call, which is no permission problem")
