@@ -30,18 +30,15 @@ only writes a stack whose declared documents keep everything live (it runs the p
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from replication.errors import ReplicationConfigError
-
-IMPORT_REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
-"""The regions an import id's ``@<region>`` suffix can name (terraform-provider-aws v6 ``importRegion``)."""
+from replication.provider_schema import REGION_NAME_PATTERN
 
 
 def check_import_region(field: str, region: str) -> None:
-    """Raise naming ``field`` when an import id can't carry ``region``."""
-    if not IMPORT_REGION_PATTERN.fullmatch(region):
+    """Raise naming ``field`` when an import id can't carry ``region`` (``provider_schema.REGION_NAME_PATTERN``)."""
+    if not REGION_NAME_PATTERN.match(region):
         raise ReplicationConfigError(
             field,
             region,

@@ -332,7 +332,7 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
         )
     for slot in slots:
         if slot.settings is not None and slot.settings.needs_role:
-            check_role_names(template_role_name(name, slot), template_role_policy_name(name, slot),
+            check_role_names(name, template_role_name(name, slot), template_role_policy_name(name, slot),
                              f"the creation templates of {slot.field} need a role")
     adopt = args.get("adopt_existing", False)
     if not isinstance(adopt, bool):
@@ -357,12 +357,12 @@ def _check_adoptable(spec: ReplicationSpec) -> None:
         check_import_region(slot.region_field, slot.region or "")
 
 
-def check_role_names(role_name: str, policy_name: str, needed_by: str) -> None:
+def check_role_names(component_name: str, role_name: str, policy_name: str, needed_by: str) -> None:
     """A role and its inline policy get names pulumi-aws generates from their resource names, which carry the
     component's name: both must be IAM names (``provider_schema.check_autonamed_iam_name``); ``needed_by`` says what
     needs the role (``the creation templates of destinations[0] need a role``)."""
-    check_autonamed_iam_name("name", role_name, ROLE_NAME_MAX_LENGTH, needed_by)
-    check_autonamed_iam_name("name", policy_name, ROLE_POLICY_NAME_MAX_LENGTH, needed_by)
+    check_autonamed_iam_name(component_name, role_name, ROLE_NAME_MAX_LENGTH, needed_by)
+    check_autonamed_iam_name(component_name, policy_name, ROLE_POLICY_NAME_MAX_LENGTH, needed_by)
 
 
 def _destination_slots(

@@ -47,37 +47,39 @@ AUTONAME_SUFFIX_LENGTH: Final = 8
 """What pulumi-aws appends to a resource name when it generates the physical name: ``-`` and 7 random characters
 (``tfbridge.AutoName(name, maxlen, "-")``); a generated name longer than the maximum fails ``pulumi preview``."""
 
-DESTINATION_REGION_PATTERN: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
-"""A replication destination's region as the Terraform schema takes it (``replication_configuration.go``,
-``destination.region``: ``verify.ValidRegionName``, ``internal/verify/validate.go``, ``regionRegexp``). Narrower
-than the API's ``[0-9a-z-]{2,25}``: ``eusc-de-east-1`` (the ``aws-eusc`` partition) does not match."""
+REGION_NAME_PATTERN: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
+"""A region name as terraform-provider-aws reads one (``internal/verify/validate.go``, ``regionRegexp``): what its
+schema takes as a replication destination's region (``replication_configuration.go``, ``destination.region``:
+``verify.ValidRegionName``) and what an import id's ``@<region>`` suffix can name (``internal/provider/sdkv2/
+region.go``, ``importRegion``; :mod:`replication.adoption`). Narrower than the API's ``[0-9a-z-]{2,25}``:
+``eusc-de-east-1`` (the ``aws-eusc`` partition) does not match."""
 
 
-def check_autonamed_iam_name(field: str, resource_name: str, max_length: int, needed_by: str) -> None:
-    """Raise naming ``field`` unless the name pulumi-aws generates from ``resource_name`` (the name, ``-`` and 7
-    random characters) is an IAM name of at most ``max_length`` characters; ``needed_by`` says why the resource
-    exists, for the message."""
+def check_autonamed_iam_name(component_name: str, resource_name: str, max_length: int, needed_by: str) -> None:
+    """Raise naming the component's ``name`` unless the name pulumi-aws generates from ``resource_name`` (a resource
+    name made from ``component_name``, then ``-`` and 7 random characters) is an IAM name of at most ``max_length``
+    characters; ``needed_by`` says why the resource exists, for the message."""
     if not IAM_NAME_PATTERN.match(resource_name):
         raise ReplicationConfigError(
-            field,
-            resource_name,
-            f"{needed_by}, named after the component, and IAM names (and pulumi-aws's schema) take only letters, "
-            "digits and '+=,.@_-': give the component a name without spaces or other characters",
+            "name",
+            component_name,
+            f"{needed_by}, named after the component ({resource_name!r}), and IAM names (and pulumi-aws's schema) "
+            "take only letters, digits and '+=,.@_-': give the component a name without spaces or other characters",
         )
     longest = max_length - AUTONAME_SUFFIX_LENGTH
     if len(resource_name) > longest:
         raise ReplicationConfigError(
-            field,
-            resource_name,
-            f"{needed_by}, and pulumi-aws names it after the component with {AUTONAME_SUFFIX_LENGTH} random "
-            f"characters appended, within IAM's {max_length}-character names: give the component a name "
-            f"{len(resource_name) - longest} character(s) shorter",
+            "name",
+            component_name,
+            f"{needed_by}, and pulumi-aws names it after the component ({resource_name!r}) with "
+            f"{AUTONAME_SUFFIX_LENGTH} random characters appended, within IAM's {max_length}-character names: give "
+            f"the component a name {len(resource_name) - longest} character(s) shorter",
         )
 
 
 def check_destination_region(field: str, region: str) -> None:
     """Raise naming ``field`` when pulumi-aws's schema refuses ``region`` as a replication destination."""
-    if not DESTINATION_REGION_PATTERN.match(region):
+    if not REGION_NAME_PATTERN.match(region):
         raise ReplicationConfigError(
             field,
             region,

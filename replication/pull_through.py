@@ -265,10 +265,10 @@ def _spoke_slots(name: str, index: int, spoke: Mapping[str, Any], args: Mapping[
                                settings))
     first = slots[0]
     if cross_account:
-        check_role_names(pull_through_role_name(name, first), pull_through_role_policy_name(name, first),
+        check_role_names(name, pull_through_role_name(name, first), pull_through_role_policy_name(name, first),
                          f"the pull-through cache rules of {field} need a role")
     if settings is not None and settings.needs_role:
-        check_role_names(template_role_name(name, first), template_role_policy_name(name, first),
+        check_role_names(name, template_role_name(name, first), template_role_policy_name(name, first),
                          f"the creation templates of {field} need a role")
     return slots
 

@@ -146,6 +146,16 @@ def account_of_principal(principal: str) -> str | None:
     return None
 
 
+def account_of_role(arn: str) -> str | None:
+    """The account of an IAM role ARN (``arn:<partition>:iam::<account>:role/<path/name>``, IAM user guide, "IAM
+    identifiers"); ``None`` for anything else, a principal that is not a role (a user, the root, an STS session)
+    included."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[5].startswith("role/"):
+        return account_of_principal(arn)
+    return None
+
+
 ALLOWED_ACCOUNT_IDS, ASSUME_ROLES = "allowedAccountIds", "assumeRoles"
 """The aws provider inputs (engine names) that say which account it deploys into."""
 

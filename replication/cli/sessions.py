@@ -47,8 +47,7 @@ from botocore.retries import standard
 from replication.cli import output
 from replication.cli.errors import CliError
 from replication.cli.side_by_side import in_order
-from replication.ecr_semantics import Registry, partition_of
-from replication.iam_policy import account_of_principal
+from replication.ecr_semantics import Registry, account_of_role, partition_of
 from replication.limits import ACCOUNT_ID_PATTERN
 from replication.regions import unknown_region_problem
 
@@ -387,7 +386,7 @@ def accounts_from_options(profiles: list[str], role_arns: list[str], source_prof
             account, sep, name = value.partition("=")
             if not sep or not ACCOUNT_ID_PATTERN.match(account) or not name:
                 raise CliError(f"expected ACCOUNT=VALUE with a 12-digit account id, got {value!r}")
-            role_account = account_of_principal(name) if option == "role_arn" else None
+            role_account = account_of_role(name) if option == "role_arn" else None
             if option == "role_arn" and role_account != account:
                 raise CliError(f"--destination-role-arn {value!r}: the role must be a role ARN in account {account}, "
                                f"so it can read that account's registries (it names {role_account or 'no account'})")

@@ -26,6 +26,7 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from replication.args import EcrReplicationArgs
+from replication.ecr_semantics import account_of_role
 from replication.errors import REDACTED, SECRET, ReplicationConfigError
 from replication.model import check_account_id
 from replication.stack.schema import (
@@ -334,7 +335,7 @@ def _entry(reader: _Reader, entry: Mapping[str, Any], path: tuple[Segment, ...],
     account_id = reader.account_id(entry, path)
     profile = reader.optional_string(entry, path, "profile")
     role_arn = reader.optional_string(entry, path, "roleArn")
-    if role_arn is not None and not _is_offline_secret(role_arn) and f":{account_id}:role/" not in role_arn:
+    if role_arn is not None and not _is_offline_secret(role_arn) and account_of_role(role_arn) != account_id:
         raise reader.error((*path, "roleArn"), role_arn, "must be a role ARN in the account of accountId")
     secret = frozenset(f.name for f in key.fields if reader.secrets.holds(f, (*path, f.name)))
     encrypted = frozenset(name for name, value in (("profile", profile), ("roleArn", role_arn))

@@ -23,7 +23,6 @@ data, as the Pulumi CLI reads it: :mod:`replication.preview.go_yaml`); the impor
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import yaml
 
 from replication import limits
+from replication.ecr_semantics import account_of_role
 from replication.preview import go_yaml
 from replication.preview.stack_files import StackFileError
 from replication.stack.schema import Segment, render_path, stray_key_problem
@@ -39,10 +39,6 @@ from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
 
 CREDENTIAL_KEYS = ("profile", "roleArn")
 """The keys of a ``source`` or ``destinations`` entry that say how the program reaches its account."""
-
-_ROLE_ACCOUNT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):role/")
-"""The account in a role ARN (``arn:aws:iam::222222222222:role/deployer``)."""
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -106,8 +102,8 @@ def _owner(entry: Mapping[str, Any]) -> tuple[str | None, str]:
         return account, ""
     why = "is encrypted" if isinstance(entry.get("accountId"), Mapping) else "is not an account id"
     role = entry.get("roleArn")
-    named = _ROLE_ACCOUNT.match(role) if isinstance(role, str) else None
-    return (named[1], f"its accountId {why}: the account its roleArn names") if named else (None, why)
+    named = account_of_role(role) if isinstance(role, str) else None
+    return (named, f"its accountId {why}: the account its roleArn names") if named else (None, why)
 
 
 def _credentials(config: Mapping[str, Any], namespace: str

@@ -169,9 +169,10 @@ def test_at_the_bounds_the_component_accepts() -> None:
                                                (provider_schema.ROLE_POLICY_NAME_MAX_LENGTH, "role policy")])
 def test_an_autonamed_iam_name_is_checked_at_its_bound(longest: int, what: str) -> None:
     fitting = "n" * (longest - provider_schema.AUTONAME_SUFFIX_LENGTH)
-    provider_schema.check_autonamed_iam_name("name", fitting, longest, f"a {what}")
-    with pytest.raises(ReplicationConfigError, match="1 character\\(s\\) shorter"):
-        provider_schema.check_autonamed_iam_name("name", fitting + "n", longest, f"a {what}")
+    provider_schema.check_autonamed_iam_name("n", fitting, longest, f"a {what}")
+    with pytest.raises(ReplicationConfigError, match="1 character\\(s\\) shorter") as raised:
+        provider_schema.check_autonamed_iam_name("n", fitting + "n", longest, f"a {what}")
+    assert (raised.value.field, raised.value.value) == ("name", "n")
     with pytest.raises(ReplicationConfigError, match="take only letters"):
-        provider_schema.check_autonamed_iam_name("name", "n m", longest, f"a {what}")
+        provider_schema.check_autonamed_iam_name("n m", "n m", longest, f"a {what}")
 

@@ -149,6 +149,11 @@ def test_a_number_of_more_digits_is_no_account_id(tmp_path: Path) -> None:
             "ecr-replication:source.roleArn: must be a role ARN in the account of accountId "
             "(got 'arn:aws:iam::999999999999:role/x')",
         ),
+        (  # names the account, but isn't a role's ARN: a role can't be assumed from it
+            {"source": {"accountId": "111111111111", "region": "us-east-1", "roleArn": "deployer:111111111111:role/x"}},
+            "ecr-replication:source.roleArn: must be a role ARN in the account of accountId "
+            "(got 'deployer:111111111111:role/x')",
+        ),
         ({"source": {"accountId": "111111111111", "region": "US East"}}, "ecr-replication:source.region: a region is"),
         ({"destinations": [{**DEST, "regions": ["us-west-2", "Mars"]}]}, "ecr-replication:destinations[0].regions[1]: a region is"),
         ({"repositoryPrefixes": ["Prod"]}, "ecr-replication:repositoryPrefixes[0]: a prefix uses lowercase"),
