@@ -206,18 +206,27 @@ _TIMESTAMP_LAYOUTS = ("T", "t", " ", "")
 ``t``, ``2006-1-2 15:4:5.999999999`` (no zone), ``2006-1-2``."""
 
 
-def _parse_layout(text: str, separator: str) -> GoTime | None:
-    """``time.Parse`` of one layout of :data:`_TIMESTAMP_LAYOUTS` (``text`` starts with four digits and ``-``)."""
-    fields = [int(text[:4])]
-    position = 5
-    for before in ("", "-"):  # month and day: one or two digits each
+def _numbers(text: str, position: int, separators: tuple[str, ...]) -> tuple[list[int], int] | None:
+    """The numbers of one or two digits at ``position``, each after its separator, and where they end; ``None`` when
+    ``text`` doesn't have them."""
+    numbers = []
+    for before in separators:
         if text[position:position + len(before)] != before:
             return None
         parsed = _two_digits(text, position + len(before))
         if parsed is None:
             return None
-        fields.append(parsed[0])
+        numbers.append(parsed[0])
         position = parsed[1]
+    return numbers, position
+
+
+def _parse_layout(text: str, separator: str) -> GoTime | None:
+    """``time.Parse`` of one layout of :data:`_TIMESTAMP_LAYOUTS` (``text`` starts with four digits and ``-``)."""
+    date = _numbers(text, 5, ("", "-"))  # month and day: one or two digits each
+    if date is None:
+        return None
+    fields, position = [int(text[:4]), *date[0]], date[1]
     nanosecond, offset = 0, None
     if separator:
         if text[position:position + 1] != separator:
@@ -225,14 +234,10 @@ def _parse_layout(text: str, separator: str) -> GoTime | None:
         position += 1
         while separator == " " and text[position:position + 1] == " ":  # a space in a layout matches any number
             position += 1
-        for before in ("", ":", ":"):  # hour, minute, second
-            if text[position:position + len(before)] != before:
-                return None
-            parsed = _two_digits(text, position + len(before))
-            if parsed is None:
-                return None
-            fields.append(parsed[0])
-            position = parsed[1]
+        clock = _numbers(text, position, ("", ":", ":"))  # hour, minute, second
+        if clock is None:
+            return None
+        fields, position = [*fields, *clock[0]], clock[1]
         if text[position:position + 1] in (".", ",") and _digit(text, position + 1):  # any number of digits
             end = position + 1
             while _digit(text, end):
