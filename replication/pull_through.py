@@ -76,7 +76,16 @@ class SpokeRegistry:
 
     def repository_patterns(self) -> list[str]:
         """The repository part of the ARNs of the cached repositories, the same on both sides (``prod/*``)."""
-        return [f"{p}/*" if p != limits.PULL_THROUGH_ROOT_PREFIX else "*" for p in self.slot.cache_prefixes]
+        return [cached_repository_prefix(p) + "*" for p in self.slot.cache_prefixes]
+
+
+def cached_repository_prefix(rule_prefix: str) -> str:
+    """The repository names a pull-through cache rule's prefix stands for, as a name prefix: ``prod`` -> ``prod/``
+    (ECR assumes a ``/`` after the prefix: botocore's ``CreatePullThroughCacheRule.ecrRepositoryPrefix``, "There is
+    always an assumed ``/`` applied to the end of the prefix"), ``ROOT`` -> ``""`` (every repository)."""
+    if rule_prefix == limits.PULL_THROUGH_ROOT_PREFIX:
+        return ""
+    return rule_prefix if rule_prefix.endswith("/") else f"{rule_prefix}/"
 
 
 def pull_through_role_name(component_name: str, slot: RegistrySlot) -> str:
