@@ -31,10 +31,11 @@ from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked, Report
 from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, error_message,
                                       is_access_denied, is_aws_failure, read_failure)
-from replication.ecr_semantics import Registry, account_of_principal, parse_registry, registry_of_host
-from replication.limits import ACCOUNT_ID_PATTERN, PULL_THROUGH_ROOT_PREFIX
+from replication.ecr_semantics import Registry, account_of_principal, parse_registry
+from replication.limits import ACCOUNT_ID_PATTERN
 from replication.pull_through import cached_repository_prefix
 from replication.regions import unknown_region_problem
+from replication.stack.importer import ecr_upstream, upstream_prefix
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component"
 """The fix for a spoke's rule that differs from the stack's."""
@@ -111,20 +112,6 @@ def read_rules(session: AccountSession, registry: Registry) -> tuple[Mapping[str
     """Every pull-through cache rule of ``registry``, read with ``session`` (its account's); raises ``AwsError``."""
     pages = session.client("ecr", registry.region).get_paginator("describe_pull_through_cache_rules").paginate()
     return tuple(rule for page in pages for rule in page.get("pullThroughCacheRules") or ())
-
-
-def ecr_upstream(rule: Mapping[str, Any]) -> Registry | None:
-    """The private ECR registry a live rule caches from: its ``upstreamRegistryUrl`` is that registry's host exactly
-    (``<account>.dkr.ecr.<region>.<dns suffix>``, as ``CreatePullThroughCacheRule.upstreamRegistryUrl`` gives it for
-    ``ecr``); ``None`` for any other upstream."""
-    url = str(rule.get("upstreamRegistryUrl") or "")
-    registry = registry_of_host(url)
-    return registry if registry is not None and registry.host == url else None
-
-
-def upstream_prefix(rule: Mapping[str, Any]) -> str:
-    """A live rule's upstream prefix, ``ROOT`` when ECR reports none."""
-    return str(rule.get("upstreamRepositoryPrefix") or PULL_THROUGH_ROOT_PREFIX)
 
 
 def check_spoke(sessions: Sessions, registry: Registry, spokes: Sequence[ExpectedSpoke], report: Report) -> None:
