@@ -25,7 +25,7 @@ from replication.ecr_semantics import Registry as At
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.test_cli_check import allow, service_linked_role
-from tests.cli.test_cli_import import STACK, project, stack_file, template  # noqa: F401 (the project fixture)
+from tests.cli.test_cli_import import STACK, stack_file, template
 
 WEST, SOUTH, SOUTHEAST, EU = "us-west-2", "ap-south-1", "ap-southeast-1", "eu-west-1"
 UPSTREAM_A, SOURCE_REGISTRY = At(DEST_A, WEST), At(SOURCE, REGION)
