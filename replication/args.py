@@ -159,6 +159,7 @@ class EcrReplicationArgs(TypedDict):
 
     adopt_existing: NotRequired[bool]
     """Adopt a live setup (default false): the replication configuration, the registry policies, the creation
-    templates and the scanning configurations get Pulumi's `import` option with the id pulumi-aws documents
-    (`<account>@<region>`, `<prefix>@<region>`), so the first `pulumi up` takes them into the stack instead of
-    creating them. Needs every account id and region explicit. Remove it after that first `up`."""
+    templates, the scanning configurations and the spokes' pull-through cache rules get Pulumi's `import` option
+    with the id pulumi-aws documents (`<account>@<region>`, `<prefix>@<region>`), so the first `pulumi up` takes
+    them into the stack instead of creating them (roles are created). Needs every account id and region explicit,
+    the spokes' too. Remove it after that first `up`."""

@@ -90,7 +90,8 @@ class EcrReplication(pulumi.ComponentResource):
                     import_=adoption.registry_document(slot.account_id, slot.region),
                 ),
             )
-        source_policy = declare_source_registry_policy(self, name, spec, validated.input, source_provider, checked)
+        source_policy = declare_source_registry_policy(self, name, spec, validated.input, source_provider, adoption,
+                                                       checked)
         if source_policy is not None:
             policies[None] = source_policy
         targets = destination_targets(spec, providers) + spoke_targets(spec, spoke_providers)
@@ -107,7 +108,8 @@ class EcrReplication(pulumi.ComponentResource):
             ),
         )
         spoke_settings = {id(target.slot): own for target, own in zip(targets, by_target)}
-        declare_pull_through(self, name, spec, validated.input, spoke_providers, policies, spoke_settings, checked)
+        declare_pull_through(self, name, spec, validated.input, spoke_providers, policies, spoke_settings, adoption,
+                             checked)
         for warning in immutable_tag_warnings(spec):
             pulumi.log.warn(warning, resource=self)
 

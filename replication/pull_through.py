@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from replication import limits
+from replication.adoption import check_import_region
 from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import account_caller, parse_policy, pull_through_requirements, unmet
@@ -76,7 +77,16 @@ class SpokeRegistry:
 
     def repository_patterns(self) -> list[str]:
         """The repository part of the ARNs of the cached repositories, the same on both sides (``prod/*``)."""
-        return [f"{p}/*" if p != limits.PULL_THROUGH_ROOT_PREFIX else "*" for p in self.slot.cache_prefixes]
+        return [cached_repository_prefix(p) + "*" for p in self.slot.cache_prefixes]
+
+
+def cached_repository_prefix(rule_prefix: str) -> str:
+    """The repository names a pull-through cache rule's prefix stands for, as a name prefix: ``prod`` -> ``prod/``
+    (ECR assumes a ``/`` after the prefix: botocore's ``CreatePullThroughCacheRule.ecrRepositoryPrefix``, "There is
+    always an assumed ``/`` applied to the end of the prefix"), ``ROOT`` -> ``""`` (every repository)."""
+    if rule_prefix == limits.PULL_THROUGH_ROOT_PREFIX:
+        return ""
+    return rule_prefix if rule_prefix.endswith("/") else f"{rule_prefix}/"
 
 
 def pull_through_role_name(component_name: str, slot: RegistrySlot) -> str:
@@ -223,7 +233,21 @@ def normalize_spokes(name: str, args: Mapping[str, Any], spec: ReplicationSpec,
         is_source_provider = check_provider(f"{field}.provider", spoke.get("provider"))
         slots.extend(_spoke_slots(name, index, spoke, args, spec, upstreams, is_source_provider))
     _check_registries(spec, slots)
+    if spec.adopt_existing:
+        _check_adoptable(slots)
     return replace(spec, spokes=tuple(slots), manage_source_registry_policy=manage_source)
+
+
+def _check_adoptable(slots: Sequence[SpokeSlot]) -> None:
+    """Import ids name each spoke registry's account and region (``replication.adoption``), so adopting needs them
+    explicit, in regions an import id can name."""
+    for slot in slots:
+        if slot.account_id is None or slot.region is None:
+            raise ReplicationConfigError(
+                "adopt_existing", True,
+                f"import ids name each registry's account and region: give {slot.field}.account_id and its regions "
+                "explicitly (as plain values)")
+        check_import_region(slot.region_field, slot.region)
 
 
 def _spoke_slots(name: str, index: int, spoke: Mapping[str, Any], args: Mapping[str, Any], spec: ReplicationSpec,

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from replication import documents, limits
+from replication.adoption import Adoption
 from replication.destination_resources import ModelInput, SettingsTarget
 from replication.model import ReplicationSpec
 from replication.pull_through import SpokeSlot, pull_through_role_name, pull_through_role_policy_name, source_policy_needed
@@ -26,25 +27,27 @@ def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderReso
     return [
         SettingsTarget(slot, slot.settings, slot.prefixes, slot.cache_prefixes, limits.APPLIED_FOR_PULL_THROUGH_CACHE,
                        providers[slot.index], lambda m, p=position: m.spokes[p], lambda s: s.repository_patterns(),
-                       adopted=False)
+                       adopted=True)
         for position, slot in enumerate(spec.spokes)
         if slot.settings is not None
     ]
 
 
 def declare_source_registry_policy(parent: pulumi.Resource, name: str, spec: ReplicationSpec, model_input: ModelInput,
-                                   source_provider: pulumi.ProviderResource,
+                                   source_provider: pulumi.ProviderResource, adoption: Adoption,
                                    checked: pulumi.Output[None]) -> aws.ecr.RegistryPolicy | None:
     """The source registry's policy, holding the grants of the cross-account spokes that cache from the source, when
-    the component manages it (``None`` otherwise). It replaces any other policy of the source registry. It waits for
-    ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``)."""
+    the component manages it (``None`` otherwise); with ``adoption`` it is imported. It replaces any other policy of
+    the source registry. It waits for ``checked`` (the providers agree with the explicit values:
+    ``replication.provider_facts``)."""
     if not source_policy_needed(spec):
         return None
     return aws.ecr.RegistryPolicy(
         f"{name}-registry-policy-source",
         policy=model_input(lambda m: documents.registry_policies(m)[m.source.host]),
         region=model_input(lambda m: m.source.region),
-        opts=pulumi.ResourceOptions(parent=parent, provider=source_provider, depends_on=[checked]),
+        opts=pulumi.ResourceOptions(parent=parent, provider=source_provider, depends_on=[checked],
+                                    import_=adoption.registry_document(spec.source_account_id, spec.source_region)),
     )
 
 
@@ -56,9 +59,11 @@ def declare_pull_through(
     providers: Sequence[pulumi.ProviderResource],
     upstream_policies: Mapping[int | None, pulumi.Resource],
     settings: Mapping[int, Sequence[pulumi.Resource]],
+    adoption: Adoption,
     checked: pulumi.Output[None],
 ) -> list[pulumi.Resource]:
-    """Declare every spoke's pull-through cache rules, and the roles of the cross-account ones, and return them.
+    """Declare every spoke's pull-through cache rules, and the roles of the cross-account ones, and return them;
+    with ``adoption`` the rules are imported (the roles are always created).
 
     ``providers`` are the spokes' by spoke index; ``upstream_policies`` the registry policies that grant the spokes,
     by upstream (``None``: the source, else the destination registry's position); ``settings`` the repository
@@ -84,7 +89,8 @@ def declare_pull_through(
                     **documents.pull_through_rule_inputs(prefix, upstream_host),
                     custom_role_arn=role[0].arn if role is not None and slot.cross_account else None,
                     region=model_input(lambda m, p=position: m.spokes[p].registry.region),
-                    opts=opts,
+                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                        import_=adoption.pull_through_rule(prefix, slot.region))),
                 )
             )
     return declared

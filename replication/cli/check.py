@@ -13,10 +13,20 @@ Reads, each with credentials verified (by STS) to be in that registry's own acco
    replicated prefix, or grant at least what the expected registry policy grants when the expected file carries
    one (``registryPolicies``, as the example stack exports and ``plan --json`` prints); and its ``Allow``
    statements must name AWS accounts only, as the component, the pack and ``import`` require (no ``"*"``, no
-   ``NotPrincipal``, no service).
+   ``NotPrincipal``, no service);
+4. with pull-through spokes (``pullThroughSpokes`` of ``ecr-replication plan --json``): each spoke registry's pull-
+   through cache rules (``DescribePullThroughCacheRules``), compared rule by rule with the plan's: prefix, upstream
+   registry URL, upstream prefix, and a role (``customRoleArn``) where the plan has one, in the registry's own
+   account; each rule that is as expected validated by ECR (``ValidatePullThroughCacheRule``);
+5. the registry policy of each registry a spoke in another account caches from (the source or a destination),
+   evaluated as IAM does for that account: it must let it ``ecr:BatchGetImage``, ``ecr:GetDownloadUrlForLayer``,
+   ``ecr:BatchImportUpstreamImage`` and ``ecr:GetImageCopyStatus`` on the cached prefixes (ECR user guide,
+   "Setting up permissions for cross-account ECR to ECR PTC"; the rule the component applies, from
+   ``iam_policy``).
 
 A registry that can't be read with its own account's credentials is reported as not checked, with the reason
-and the option that would reach it: ``check`` never calls a registry healthy that it did not read.
+and the option that would reach it: ``check`` never calls a registry healthy that it did not read. Spoke accounts
+are reached with the same options as destination accounts.
 
 Exit codes: 0 healthy (everything read and evaluated, nothing wrong); 1 findings; 3 no finding, but something
 was not checked; 2 usage, credential or AWS errors.
@@ -27,43 +37,26 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from replication.cli import expectation, options, output
 from replication.cli.errors import CliError
-from replication.cli.findings import Finding, NotChecked
+from replication.cli.findings import EXIT_HEALTHY, Finding, NotChecked, Report
 from replication.cli.live import read_rules, source_registry
+from replication.cli.live_spokes import ExpectedSpoke, check_spoke, expected_spokes
 from replication.cli.sessions import AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import (REPLICATION_ROLE_NAME, Registry, Rule, UnsupportedRuleError, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
 from replication.iam_policy import (Caller, Decision, PolicyDocumentError, PolicyKind, Requirement, Verdict,
-                                    declared_requirements, parse_policy, principal_problems, replication_caller,
-                                    replication_requirements, unmet)
-
-EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
-"""Exit codes of ``check`` (2, usage or AWS errors, is the CLI's)."""
+                                    account_caller, declared_requirements, parse_policy, principal_problems,
+                                    pull_through_requirements, replication_caller, replication_requirements, unmet)
+from replication.pull_through import GRANT_SID
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
 """The fix for a source registry that replicates other than the stack declares."""
-
-
-@dataclass
-class Report:
-    """Everything one run found, could not check, or noted."""
-
-    findings: list[Finding] = field(default_factory=list)
-    not_checked: list[NotChecked] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """Findings first; without any, an unchecked registry still keeps the run from passing."""
-        if self.findings:
-            return EXIT_FINDINGS
-        return EXIT_NOT_CHECKED if self.not_checked else EXIT_HEALTHY
 
 
 @dataclass(frozen=True)
@@ -73,6 +66,10 @@ class Expected:
 
     rules: tuple[Rule, ...]
     registry_policies: Mapping[Registry, str]
+    spokes: tuple[ExpectedSpoke, ...] = ()
+    unknown_spokes: tuple[str, ...] = ()
+    """Spoke registry hosts the file names without their rules (``pulumi stack output``'s
+    ``pullThroughRegistries``): they are reported as not checked."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,8 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                       __doc__, run)
     expectation.add_options(parser, required=True, expected_help=(
         "JSON with a top-level replicationConfiguration (and optional sourceRegistryId, sourceRegion, "
-        "registryPolicies), e.g. the output of pulumi stack output --json (with --show-secrets when account ids are "
-        "secrets) or ecr-replication plan --json"))
+        "registryPolicies, pullThroughSpokes), e.g. the output of ecr-replication plan --json or pulumi stack output "
+        "--json (with --show-secrets when account ids are secrets; it has no spokes' rules)"))
     options.add_destination_access(parser)
 
 
@@ -98,13 +95,26 @@ def run(args: argparse.Namespace) -> int:
     source = given.source(sessions)
     wanted = replicated_prefixes(expected.rules)
     cross_account = [d for d in sorted(wanted) if d.account_id != source.account_id]
-    sessions.accounts(cross_account)
+    needs: dict[Registry, list[PolicyNeed]] = {
+        destination: [replication_need(source.account_id, destination, wanted[destination],
+                                       expected.registry_policies.get(destination))] for destination in cross_account}
+    for upstream, grants in spoke_needs(expected.spokes).items():
+        needs.setdefault(upstream, []).extend(grants)
+    spoke_registries: dict[Registry, list[ExpectedSpoke]] = {}
+    for spoke in expected.spokes:
+        spoke_registries.setdefault(spoke.registry, []).append(spoke)
+    sessions.accounts([*needs, *spoke_registries])
     report = gathered([
         functools.partial(compare_configuration, source, expected.rules),
         functools.partial(check_service_linked_role, source),
-        *(functools.partial(check_registry_policy, sessions, source.account_id, destination, wanted[destination],
-                            expected.registry_policies.get(destination)) for destination in cross_account),
+        *(functools.partial(check_registry_policy, sessions, registry, needs[registry], registry in cross_account)
+          for registry in sorted(needs)),
+        *(functools.partial(check_spoke, sessions, registry, spokes) for registry, spokes in spoke_registries.items()),
     ])
+    report.not_checked += [NotChecked(f"registry {host}", "its pull-through cache rules were not compared: the expected "
+                                                          "file names the spoke registry but not its rules",
+                                      "pass the output of `ecr-replication plan --json` as --expected")
+                           for host in expected.unknown_spokes]
     print_report(report, args.json)
     return report.exit_code
 
@@ -137,10 +147,14 @@ def expected_of(document: Any, label: str) -> Expected:
         rules = rules_from_api(document["replicationConfiguration"])
     except (UnsupportedRuleError, KeyError, TypeError, AttributeError) as error:
         raise CliError(f"{label}: replicationConfiguration is not AWS's shape ({error})") from None
-    policies = document.get("registryPolicies", (document.get("outputs") or {}).get("registryPolicies")) or {}
+    outputs = document.get("outputs") or {}
+    policies = document.get("registryPolicies", outputs.get("registryPolicies")) or {}
     by_registry = {registry: text for host, text in policies.items()
                    if (registry := registry_of_host(host)) is not None and isinstance(text, str)}
-    return Expected(rules, by_registry)
+    spokes = expected_spokes(document, label)
+    hosts = document.get("pullThroughRegistries", outputs.get("pullThroughRegistries")) or []
+    unknown = () if spokes or not isinstance(hosts, list) else tuple(str(host) for host in hosts)
+    return Expected(rules, by_registry, spokes, unknown)
 
 
 def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], report: Report) -> None:
@@ -189,28 +203,71 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
                                                  failure.fix))
 
 
-def check_registry_policy(sessions: Sessions, source_account: str, destination: Registry, prefixes: frozenset[str],
-                          expected_policy: str | None, report: Report) -> None:
-    """Findings for a cross-account destination's registry policy, read with that account's own credentials."""
-    where = f"registry {destination}"
-    session = sessions.account(destination.account_id, destination.region)
+@dataclass(frozen=True)
+class PolicyNeed:
+    """What a registry policy must let one principal do, and the words its findings use."""
+
+    caller: Caller
+    requirements: tuple[Requirement, ...]
+    who: str
+    """Who asks, as the policy's verdict names it: ``111111111111`` (the source account), ``account 444444444444``."""
+    without: str
+    """What fails when the registry has no policy: ``replication from 111111111111``."""
+    statement: str
+    """Where the component declares the grant, for the fix: ``(the EcrReplication component writes it)``."""
+
+
+def replication_need(source_account: str, destination: Registry, prefixes: frozenset[str],
+                     expected_policy: str | None) -> PolicyNeed:
+    """What a cross-account destination's policy must let the role ECR replicates as do (:func:`_requirements`)."""
+    caller = replication_caller(source_account, destination.partition)
+    return PolicyNeed(caller, _requirements(caller, destination, prefixes, expected_policy), source_account,
+                      f"replication from {source_account}", "(the EcrReplication component writes it)")
+
+
+def spoke_needs(spokes: Sequence[ExpectedSpoke]) -> dict[Registry, list[PolicyNeed]]:
+    """What each upstream's registry policy must let each account with spokes in another account do: what the
+    component grants there (``iam_policy.pull_through_requirements`` for ``iam_policy.account_caller``, the rule
+    ``pull_through.check_grants`` applies), on every prefix that account's spokes cache from it."""
+    by_upstream: dict[Registry, dict[str, list[ExpectedSpoke]]] = {}
+    for spoke in spokes:
+        if spoke.cross_account and spoke.upstream is not None:
+            by_upstream.setdefault(spoke.upstream, {}).setdefault(spoke.registry.account_id, []).append(spoke)
+    needs: dict[Registry, list[PolicyNeed]] = {}
+    for upstream, accounts in by_upstream.items():
+        for account, of_account in sorted(accounts.items()):
+            prefixes = [prefix for spoke in of_account for prefix in spoke.cached_prefixes()]
+            registries = ", ".join(str(spoke.registry) for spoke in of_account)
+            needs.setdefault(upstream, []).append(PolicyNeed(
+                account_caller(account, upstream.partition), pull_through_requirements(upstream, prefixes),
+                f"account {account}", f"the pull-through cache of spoke {registries}",
+                f"(the EcrReplication component writes it as statement {GRANT_SID} where it manages this registry's "
+                "policy)"))
+    return needs
+
+
+def check_registry_policy(sessions: Sessions, registry: Registry, needs: Sequence[PolicyNeed], principals: bool,
+                          report: Report) -> None:
+    """Findings for a registry's policy, read with that account's own credentials, against what each of ``needs``
+    asks of it; with ``principals`` (a cross-account destination) also the statements whose principals the component
+    refuses."""
+    where = f"registry {registry}"
+    session = sessions.account(registry.account_id, registry.region)
     if isinstance(session, Unreachable):
         report.not_checked.append(NotChecked(where, f"its registry policy was not read: {session.reason}", session.hint))
         return
     try:
-        text = session.client("ecr", destination.region).get_registry_policy()["policyText"]
+        text = session.client("ecr", registry.region).get_registry_policy()["policyText"]
     except AwsError as error:
         if error_code(error) == "RegistryPolicyNotFoundException":
-            caller = replication_caller(source_account, destination.partition)
-            needed = _requirements(caller, destination, prefixes, expected_policy)
-            report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
-                                                  "denied", _grant_fix(caller, destination, needed)))
+            report.findings += [Finding(where, f"has no registry policy, so {need.without} is denied",
+                                        _grant_fix(need, registry, need.requirements)) for need in needs]
         else:
-            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "check")
+            failure = read_failure(error, registry.account_id, "ecr:GetRegistryPolicy", session.access, "check")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
                                                  failure.fix))
         return
-    report.findings += registry_policy_findings(text, source_account, destination, prefixes, expected_policy)
+    report.findings += policy_findings(text, registry, needs, principals)
 
 
 def registry_policy_findings(policy_text: str, source_account: str, destination: Registry, prefixes: frozenset[str],
@@ -218,25 +275,35 @@ def registry_policy_findings(policy_text: str, source_account: str, destination:
     """What a destination's live registry policy fails to let the source account's replication role do, evaluated
     as IAM does (one finding per missing action and reason, naming every resource it is missing on), then each
     statement whose principals the component, the pack and ``import`` refuse (``iam_policy.principal_problems``)."""
-    where = f"registry {destination}"
-    caller = replication_caller(source_account, destination.partition)
-    requirements = _requirements(caller, destination, prefixes, expected_policy)
+    return policy_findings(policy_text, destination, [replication_need(source_account, destination, prefixes,
+                                                                       expected_policy)], True)
+
+
+def policy_findings(policy_text: str, registry: Registry, needs: Sequence[PolicyNeed], principals: bool) -> list[Finding]:
+    """What ``registry``'s live policy fails to let each of ``needs`` do, evaluated as IAM does (one finding per
+    caller, missing action and reason, naming every resource it is missing on); with ``principals``, then each
+    statement whose principals the component, the pack and ``import`` refuse (``iam_policy.principal_problems``)."""
+    where = f"registry {registry}"
     try:
         statements = parse_policy(policy_text)
     except PolicyDocumentError as error:
         return [Finding(where, f"its registry policy can't be evaluated: {error}",
-                        _grant_fix(caller, destination, requirements))]
-    missing: dict[tuple[str, Decision], list[Requirement]] = {}
-    for requirement, decision in unmet(statements, caller, requirements):
-        missing.setdefault((requirement.action, decision), []).append(requirement)
-    findings = [Finding(where, f"the registry policy {decision.says(source_account)} {action} on "
-                               f"{_resources(unmet_here)}: {decision.explain()}",
-                        _fix(decision, caller, destination, unmet_here))
-                for (action, decision), unmet_here in missing.items()]
-    findings += [Finding(where, f"registry policy statement {statement.label}: {problem}",
-                         f"name the AWS accounts statement {statement.label} allows in its Principal (e.g. "
-                         f"{{\"AWS\": \"{caller.account_root_arn}\"}}), or remove the statement")
-                 for statement in statements for problem in principal_problems(statement, PolicyKind.REGISTRY)]
+                        " ".join(_grant_fix(need, registry, need.requirements) for need in needs))]
+    findings = []
+    for need in needs:
+        missing: dict[tuple[str, Decision], list[Requirement]] = {}
+        for requirement, decision in unmet(statements, need.caller, need.requirements):
+            missing.setdefault((requirement.action, decision), []).append(requirement)
+        findings += [Finding(where, f"the registry policy {decision.says(need.who)} {action} on "
+                                    f"{_resources(unmet_here)}: {decision.explain()}",
+                             _fix(decision, need, registry, unmet_here))
+                     for (action, decision), unmet_here in missing.items()]
+    if principals:
+        root = needs[0].caller.account_root_arn
+        findings += [Finding(where, f"registry policy statement {statement.label}: {problem}",
+                             f"name the AWS accounts statement {statement.label} allows in its Principal (e.g. "
+                             f"{{\"AWS\": \"{root}\"}}), or remove the statement")
+                     for statement in statements for problem in principal_problems(statement, PolicyKind.REGISTRY)]
     return findings
 
 
@@ -258,21 +325,26 @@ def _resources(requirements: list[Requirement]) -> str:
     return ", ".join(str(requirement.resources) for requirement in requirements)
 
 
-def _fix(decision: Decision, caller: Caller, destination: Registry, requirements: list[Requirement]) -> str:
+def _fix(decision: Decision, need: PolicyNeed, registry: Registry, requirements: list[Requirement]) -> str:
     """What makes the policy meet ``requirements`` (one action), given why it doesn't."""
-    action, statements = requirements[0].action, ", ".join(decision.statements)
+    action, statements, caller = requirements[0].action, ", ".join(decision.statements), need.caller
     if decision.verdict is Verdict.DENIED:
-        return (f"narrow statement {statements} in the registry policy of {destination} so that it denies "
-                f"{action} on {_resources(requirements)} neither to {caller.account_root_arn} nor to {caller.arn}, "
-                "the role ECR replicates as (an explicit Deny wins over every Allow)")
+        if caller.is_account_root:
+            spared = f"doesn't deny {action} on {_resources(requirements)} to {caller.account_root_arn}"
+        else:
+            spared = (f"denies {action} on {_resources(requirements)} neither to {caller.account_root_arn} nor to "
+                      f"{caller.arn}, the role ECR replicates as")
+        return (f"narrow statement {statements} in the registry policy of {registry} so that it {spared} (an "
+                "explicit Deny wins over every Allow)")
     if decision.verdict is Verdict.CONDITIONAL:
         return (f"conditions are not evaluated here, so statement {statements} proves nothing: grant "
                 f"{caller.account_root_arn} {action} on {_resources(requirements)} in a statement without a "
                 "Condition, and keep Deny statements with a Condition off these repositories")
-    return _grant_fix(caller, destination, requirements)
+    return _grant_fix(need, registry, requirements)
 
 
-def _grant_fix(caller: Caller, destination: Registry, requirements: tuple[Requirement, ...] | list[Requirement]) -> str:
+def _grant_fix(need: PolicyNeed, registry: Registry,
+               requirements: tuple[Requirement, ...] | list[Requirement]) -> str:
     """Add a statement granting ``requirements`` (actions that need the same resources are named together)."""
     resources_of: dict[str, list[str]] = {}
     for requirement in requirements:
@@ -281,8 +353,8 @@ def _grant_fix(caller: Caller, destination: Registry, requirements: tuple[Requir
     for action, resources in resources_of.items():
         actions_on.setdefault(tuple(resources), []).append(action)
     grants = "; ".join(f"{' and '.join(actions)} on {', '.join(resources)}" for resources, actions in actions_on.items())
-    return (f"add to the registry policy of {destination} a statement allowing principal {caller.account_root_arn} "
-            f"{grants} (the EcrReplication component writes it)")
+    return (f"add to the registry policy of {registry} a statement allowing principal {need.caller.account_root_arn} "
+            f"{grants} {need.statement}")
 
 
 def print_report(report: Report, as_json: bool) -> None:

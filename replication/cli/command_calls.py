@@ -10,8 +10,8 @@ and "... for AWS Identity and Access Management", .../list_awsidentityandaccessm
 action below that acts on repositories has the resource type ``repository``
 (``arn:${Partition}:ecr:${Region}:${Account}:repository/${RepositoryName}``), ``iam:GetRole`` has ``role``
 (``arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}``), and ``DescribeRegistry``, ``GetRegistryPolicy``,
-``GetRegistryScanningConfiguration`` and ``DescribeRepositoryCreationTemplates`` have none, so their statements
-need ``"Resource": "*"``.
+``GetRegistryScanningConfiguration``, ``DescribeRepositoryCreationTemplates``, ``DescribePullThroughCacheRules``
+and ``ValidatePullThroughCacheRule`` have none, so their statements need ``"Resource": "*"``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ class Side(Enum):
     source account (cross-region), a destination account's own for the others."""
     CROSS_ACCOUNT = "cross-account destination"
     """Only destination registries in other accounts, with their own account's credentials."""
+    SPOKE = "pull-through spoke"
+    """Every pull-through spoke registry, with the credentials of its own account: the source's for a spoke in the
+    source account, a spoke account's own (given as a destination account's are) for the others."""
+    UPSTREAM = "pull-through upstream"
+    """Each registry a spoke in another account caches from (the source, or a destination), with its own account's
+    credentials: the source's for the source and the destinations in its account."""
 
 
 class Resource(Enum):
@@ -87,6 +93,12 @@ CALLS: tuple[Call, ...] = (
          f"checks that the service-linked role {REPLICATION_ROLE_NAME} exists"),
     Call("check", Side.CROSS_ACCOUNT, "ecr:GetRegistryPolicy", Resource.REGISTRY,
          "reads the registry policy that must let the source account replicate"),
+    Call("check", Side.UPSTREAM, "ecr:GetRegistryPolicy", Resource.REGISTRY,
+         "reads the registry policy that must let each spoke account in another account cache from it"),
+    Call("check", Side.SPOKE, "ecr:DescribePullThroughCacheRules", Resource.REGISTRY,
+         "reads the spoke's pull-through cache rules"),
+    Call("check", Side.SPOKE, "ecr:ValidatePullThroughCacheRule", Resource.REGISTRY,
+         "asks ECR to validate each rule that is as declared"),
 
     Call("status", Side.SOURCE, "ecr:DescribeRegistry", Resource.REGISTRY, "reads the replication rules"),
     Call("status", Side.SOURCE, "ecr:DescribeRepositories", Resource.REPOSITORY_LIST,
@@ -144,6 +156,14 @@ CALLS: tuple[Call, ...] = (
          "reads the creation templates to adopt"),
     Call("import", Side.DESTINATION, "ecr:GetRegistryScanningConfiguration", Resource.REGISTRY,
          "reads the registry scanning configuration to adopt"),
+    Call("import", Side.SPOKE, "ecr:DescribePullThroughCacheRules", Resource.REGISTRY,
+         "--spoke: reads the pull-through cache rules to adopt"),
+    Call("import", Side.SPOKE, "ecr:DescribeRepositoryCreationTemplates", Resource.REGISTRY,
+         "--spoke: reads the creation templates to adopt"),
+    Call("import", Side.SPOKE, "ecr:GetRegistryScanningConfiguration", Resource.REGISTRY,
+         "--spoke: reads the registry scanning configuration to adopt"),
+    Call("import", Side.UPSTREAM, "ecr:GetRegistryPolicy", Resource.REGISTRY,
+         "--spoke: reads the registry policy that holds the grant of a spoke in another account"),
 )
 """Every AWS action each live command calls (``sts:GetCallerIdentity`` aside: :data:`NO_PERMISSION_NEEDED`)."""
 

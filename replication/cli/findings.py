@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -21,3 +21,23 @@ class NotChecked:
     where: str
     reason: str
     fix: str
+
+
+EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
+"""Exit codes of a report (2, usage or AWS errors, is the CLI's)."""
+
+
+@dataclass
+class Report:
+    """Everything one run found, could not check, or noted."""
+
+    findings: list[Finding] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """Findings first; without any, an unchecked registry still keeps the run from passing."""
+        if self.findings:
+            return EXIT_FINDINGS
+        return EXIT_NOT_CHECKED if self.not_checked else EXIT_HEALTHY

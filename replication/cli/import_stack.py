@@ -2,8 +2,10 @@
 
 Reads the source registry's replication configuration in --region (DescribeRegistry) and, for every destination
 registry its rules name, the registry policy (cross-account destinations), the repository creation templates and
-the registry scanning configuration: each registry only with credentials verified (STS) to be in its own account
-(--destination-role-arn / --destination-profile for other accounts, as for `check`).
+the registry scanning configuration; with --spoke ACCOUNT/REGION (repeatable), that pull-through spoke registry's
+cache rules, templates and scanning configuration, and the registry policy in the source account a spoke in another
+account caches from: each registry only with credentials verified (STS) to be in its own account
+(--destination-role-arn / --destination-profile for other accounts, spoke accounts too, as for `check`).
 
 Then it writes Pulumi.STACK.yaml for the example program (replication.stack.program) in the project in DIR
 (in the project's stackConfigDir, as the Pulumi CLI reads it), or, in a folder without Pulumi.yaml, creates that
@@ -11,7 +13,9 @@ project too (Pulumi.yaml named ecr-replication, python runtime,
 and a __main__.py running the installed package's program): the source, the destinations grouped by account with
 their regions and prefixes (what each destination receives, not the rule layout), the repository settings the
 creation templates and scanning configuration express, every other statement of each registry policy as
-registryPolicyStatements, pulumi:disable-default-providers: [aws] and adopt: true, so the first `pulumi up`
+registryPolicyStatements, the spokes as pullThroughDestinations (only the rules whose upstream is an ECR registry
+of this setup: the source or a destination; a rule with another upstream isn't the stack's, and is left alone),
+pulumi:disable-default-providers: [aws] and adopt: true, so the first `pulumi up`
 imports the live resources instead of creating them. Before writing it runs the program offline on that config
 and compares what it declares with what was read: each resource is adopted as is, or rewritten into a document
 that keeps everything live (said per resource), and nothing live is removed. An existing stack file is only
@@ -25,7 +29,10 @@ creation template settings the component has no argument for (a custom role, res
 appliedFor) or that differ between a registry's templates, templates missing for a replicated prefix, ENHANCED
 scanning or scanning rules the component can't declare, a registry policy statement or a template's repository
 policy the component rejects (an Allow for "*", with NotPrincipal, or naming a service in a registry policy), a
-cross-account destination without a registry policy, anything whose `pulumi up` would remove or change
+cross-account destination without a registry policy, a spoke's ECR rules the component can't declare (an upstream
+that is neither the source nor a destination, another layout than one rule per replicated prefix with the same
+prefix on both sides, a missing rule, a role on a rule in its upstream's account), an upstream in the source
+account without the registry policy that holds a spoke's grant, anything whose `pulumi up` would remove or change
 something live.
 
 Exit codes: 0 written; 1 refused: something live can't be declared (nothing written); 3 a registry could not be
@@ -51,8 +58,10 @@ from replication.cli.findings import NotChecked
 from replication.cli.errors import CliError
 from replication.cli.read_setup import read_setup, registry_summary
 from replication.cli.sessions import Sessions
+from replication.ecr_semantics import Registry, parse_registry
 from replication.errors import ReplicationConfigError
 from replication.preview.runner import OfflineLookupError, OfflineRun, run_program_file
+from replication.regions import unknown_region_problem
 from replication.preview.stack_files import StackFileError, StackFiles, load_stack
 from replication.stack import program
 from replication.stack.adoption_review import Review, review
@@ -105,7 +114,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace an existing Pulumi.<stack>.yaml (keeping what the import doesn't write, and a "
                              "copy of the file)")
+    parser.add_argument("--spoke", action="append", default=[], type=spoke_registry, metavar="ACCOUNT/REGION",
+                        help="a pull-through spoke registry to adopt, read with its account's credentials (the "
+                             "source's, or --destination-role-arn/--destination-profile for its account; repeatable)")
     options.add_destination_access(parser)
+
+
+def spoke_registry(text: str) -> Registry:
+    """``--spoke ACCOUNT/REGION`` as a registry; argparse reports anything else."""
+    registry = parse_registry(text)
+    if registry is None:
+        raise argparse.ArgumentTypeError(f"expected ACCOUNT/REGION with a 12-digit account id, got {text!r}")
+    if (problem := unknown_region_problem(registry.region)) is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return registry
 
 
 @dataclass(frozen=True)
@@ -156,10 +178,15 @@ def run(args: argparse.Namespace) -> int:
     project = _project(args)
     _check_target(project.stack_file, args.force)
     outcome = Outcome(project.stack_file)
-    result = read_setup(Sessions.from_args(args))
+    result = read_setup(Sessions.from_args(args), list(dict.fromkeys(args.spoke)))
     live = result.setup
-    outcome.read = [f"registry {live.source}: replication configuration with {len(live.rules)} rule(s)"]
+    policy = ""
+    if live.source_policy_read:
+        policy = ", no registry policy" if live.source_policy is None else ", a registry policy"
+    outcome.read = [f"registry {live.source}: replication configuration with {len(live.rules)} rule(s){policy}"]
     outcome.read += [f"registry {r.registry}: {registry_summary(r, live.source.account_id)}" for r in live.registries]
+    outcome.read += [f"registry {r.registry}: {registry_summary(r, live.source.account_id, spoke=True)}"
+                     for r in live.spokes]
     outcome.not_read = result.not_read
     if not outcome.not_read:
         _import(args, project, live, outcome)
@@ -256,10 +283,11 @@ def _declared(files: StackFiles, imported: ImportedConfig) -> OfflineRun | str:
     try:
         return run_program_file(files.program, files.project, files.stack, files.config, files.secret_keys)
     except ReplicationConfigError as error:
-        entry = re.search(r":destinations\[(\d+)\]", error.field)
+        entry = re.search(r":(destinations|pullThroughDestinations)\[(\d+)\]", error.field)
+        entries = imported.entries if entry is None or entry[1] == "destinations" else imported.spoke_entries
         read_from = ""
-        if entry is not None and int(entry[1]) < len(imported.entries):
-            read_from = f" (read from registry {', '.join(map(str, imported.entries[int(entry[1])]))})"
+        if entry is not None and int(entry[2]) < len(entries):
+            read_from = f" (read from registry {', '.join(map(str, entries[int(entry[2])]))})"
         return f"the component rejects what was read{read_from}: {error}"
     except (OfflineLookupError, pulumi.RunError) as error:
         raise CliError(f"{files.program} can't run offline: {str(error).splitlines()[0]}") from None

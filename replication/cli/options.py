@@ -71,11 +71,12 @@ def add_live_command(subparsers: argparse._SubParsersAction, name: str, summary:
 
 
 def add_destination_access(parser: argparse.ArgumentParser) -> None:
-    """The options that reach destination accounts: every destination registry is read with credentials of its
-    own account, verified with STS, never with the source's."""
-    group = parser.add_argument_group("AWS access (destination accounts)")
+    """The options that reach destination accounts (and pull-through spoke accounts): every registry is read with
+    credentials of its own account, verified with STS, never with the source's."""
+    group = parser.add_argument_group("AWS access (destination and spoke accounts)")
     group.add_argument("--destination-role-arn", action="append", default=[], metavar="ACCOUNT=ROLE_ARN",
-                       help="role to assume for a destination account, from --profile's credentials (repeatable)")
+                       help="role to assume for a destination or pull-through spoke account, from --profile's "
+                            "credentials (repeatable)")
     group.add_argument("--destination-profile", action="append", default=[], metavar="ACCOUNT=PROFILE",
-                       help="profile for a destination account; with --destination-role-arn, the role is assumed "
-                            "from it (repeatable)")
+                       help="profile for a destination or spoke account; with --destination-role-arn, the role is "
+                            "assumed from it (repeatable)")

@@ -29,6 +29,7 @@ from typing import Any
 from replication.cli import output
 from replication.cli.command_calls import CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
 from replication.cli.errors import CliError
+from replication.cli.live_spokes import expected_spokes
 from replication.cli.options import help_text
 from replication.cli.stack_plan import expected_document
 from replication.documents import iam_policy_size
@@ -65,18 +66,31 @@ class Scope:
     stack: str | None = None
     widened: frozenset[Registry] = frozenset()
     """Registries named by every repository instead of their replicated prefixes (to fit IAM's quota)."""
+    spokes: frozenset[Registry] = frozenset()
+    """The pull-through spoke registries."""
+    upstreams: frozenset[Registry] = frozenset()
+    """The registries spokes in other accounts cache from (the source, or destinations)."""
 
     def prefixes(self, registry: Registry) -> frozenset[str]:
-        """The prefixes replicated from (the source) or to (a destination) ``registry``."""
-        if registry in self.widened:
+        """The prefixes replicated from (the source) or to (a destination) ``registry``; every repository for a
+        registry replication doesn't reach (a spoke)."""
+        if registry in self.widened or (registry != self.source and registry not in self.destinations):
             return frozenset({EVERY_REPOSITORY})
         if registry == self.source:
             return minimal_prefixes(p for prefixes in self.destinations.values() for p in prefixes)
         return self.destinations[registry]
 
     def in_source_account(self, registry: Registry) -> bool:
-        """Whether a destination registry is in the source account (it is read with the source credentials)."""
+        """Whether a registry is in the source account (it is read with the source credentials)."""
         return self.source is not None and registry.account_id == self.source.account_id
+
+    def registries(self, side: Side) -> list[Registry]:
+        """The registries calls of ``side`` (not the source's own) read, sorted."""
+        if side is Side.SPOKE:
+            return sorted(self.spokes)
+        if side is Side.UPSTREAM:
+            return sorted(self.upstreams)
+        return sorted(self.destinations)
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,10 @@ def stack_scope(project: Path, stack: str) -> Scope:
     if not ACCOUNT_ID_PATTERN.match(str(source)):
         raise CliError(f"stack {stack}: the source registry's account is not known offline ({source}): give its "
                        "provider allowedAccountIds, or run permissions without --stack")
-    return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack)
+    spokes = expected_spokes(document, Path(f"stack {stack}"))
+    return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack,
+                 spokes=frozenset(spoke.registry for spoke in spokes),
+                 upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream))
 
 
 def fitted_documents(command: str, scope: Scope) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
@@ -176,18 +193,28 @@ def policy_documents(command: str, scope: Scope) -> dict[str, dict[str, Any] | N
         if call.side is Side.SOURCE:
             source.append(_grant("Source", call, [scope.source], scope))
             continue
+        same_account = _SAME_ACCOUNT.get(call.side)
         if scope.source is None:
             destination.append(_grant("Destination", call, [None], scope))
-            if call.side is Side.DESTINATION:
-                source.append(_grant("SameAccountDestinations", call, [None], scope))
+            if same_account is not None:
+                source.append(_grant(same_account, call, [None], scope))
             continue
-        others = [d for d in scope.destinations if not scope.in_source_account(d)]
-        own = [d for d in scope.destinations if scope.in_source_account(d)]
+        others = [r for r in scope.registries(call.side) if not scope.in_source_account(r)]
+        own = [r for r in scope.registries(call.side) if scope.in_source_account(r)]
         if others:
             destination.append(_grant("Destination", call, others, scope))
-        if own and call.side is Side.DESTINATION:
-            source.append(_grant("SameAccountDestinations", call, own, scope))
+        if own and same_account is not None:
+            source.append(_grant(same_account, call, own, scope))
     return {"source": _document(source), "destination": _document(destination) if destination else None}
+
+
+_SAME_ACCOUNT = {Side.DESTINATION: "SameAccountDestinations", Side.SPOKE: "SameAccountSpokes",
+                 Side.UPSTREAM: "SameAccountUpstreams"}
+"""The sides whose registries in the source account the source credentials read, and the start of their Sid."""
+
+_OF_SIDE = {Side.DESTINATION: "destinations", Side.CROSS_ACCOUNT: "destinations", Side.SPOKE: "spokes",
+            Side.UPSTREAM: "spokes' upstreams"}
+"""What the registries of a side are, in words."""
 
 
 def _grant(label: str, call: Call, registries: Sequence[Registry | None], scope: Scope) -> Grant:
@@ -232,29 +259,32 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     """The readable output: for each set of credentials, why each action is there and the document; then what is
     in none of the documents."""
     calls = calls_of(command)
+    sides = {call.side for call in calls} - {Side.SOURCE}
     if scope.source is None:
         lines = [f"IAM policies for `ecr-replication {command}` in any stack (any partition, account and region; "
                  "--stack NAME names one stack's registries)"]
-        same_account, others = True, "each other destination account"
+        own_sides = set(_SAME_ACCOUNT) & sides
+        others = "each other destination" + (" or spoke" if {Side.SPOKE, Side.UPSTREAM} & sides else "") + " account"
     else:
         lines = [f"IAM policies for `ecr-replication {command}` in stack {scope.stack} (source registry "
                  f"{scope.source})"]
-        same_account = any(map(scope.in_source_account, scope.destinations))
-        accounts = sorted({d.account_id for d in scope.destinations if not scope.in_source_account(d)})
-        others = f"destination account{'s' * (len(accounts) > 1)} {', '.join(accounts)}"
+        own_sides = {side for side in set(_SAME_ACCOUNT) & sides if any(map(scope.in_source_account,
+                                                                            scope.registries(side)))}
+        others = _other_accounts(scope, sides)
     source_account = f"account {scope.source.account_id}" if scope.source else "the source account"
     lines += ["", f"source: for the credentials `{command}` reads {source_account} with (--profile, --role-arn)"]
-    lines += _why([c for c in calls if c.side is Side.SOURCE or (same_account and c.side is Side.DESTINATION)],
-                  " of destinations in the source account")
+    lines += _why([(c, f" of {_OF_SIDE[c.side]} in the source account" if c.side is not Side.SOURCE else "")
+                   for c in calls if c.side is Side.SOURCE or c.side in own_sides])
     lines += [json.dumps(documents["source"], indent=2), ""]
     if documents["destination"] is None:
-        reads_others = any(c.side is not Side.SOURCE for c in calls)
-        lines.append("destination: none: " + (f"every destination registry of stack {scope.stack} is in the source "
-                                              "account" if reads_others else f"`{command}` reads no other account"))
+        lines.append("destination: none: " + (f"every destination{' and spoke' * bool(scope.spokes)} registry of stack "
+                                              f"{scope.stack} is in the source account" if sides
+                                              else f"`{command}` reads no other account"))
     else:
         lines.append(f"destination: for the role `{command}` reads {others} with (--destination-role-arn, "
                      "--destination-profile)")
-        lines += _why([c for c in calls if c.side is not Side.SOURCE], "")
+        lines += _why([(c, f" of {_OF_SIDE[c.side]}" if c.side in (Side.SPOKE, Side.UPSTREAM) else "")
+                       for c in calls if c.side is not Side.SOURCE])
         lines.append(json.dumps(documents["destination"], indent=2))
     lines += ["", "not in these documents:"]
     lines += [f"  {action}: {why}" for action, why in NO_PERMISSION_NEEDED.items()]
@@ -263,8 +293,21 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     return "\n".join(lines)
 
 
-def _why(calls: Sequence[Call], of_destinations: str) -> list[str]:
-    """A table of the actions of ``calls``: on what (a destination's followed by ``of_destinations``), and why."""
-    rows = [(c.action, c.resource.value + (of_destinations if c.side is not Side.SOURCE else ""), c.why)
-            for c in calls]
-    return ["  " + line for line in output.render_table(("ACTION", "ON", "WHY"), rows).splitlines()]
+def _other_accounts(scope: Scope, sides: set[Side]) -> str:
+    """``destination account 222222222222 and spoke account 444444444444``: the accounts other than the source's
+    whose registries the command reads."""
+    def listed(kind: str, accounts: Sequence[str]) -> str:
+        return f"{kind} account{'s' * (len(accounts) > 1)} {', '.join(accounts)}"
+
+    destinations = sorted({d.account_id for d in scope.destinations if not scope.in_source_account(d)})
+    spokes = sorted({s.account_id for s in scope.spokes if not scope.in_source_account(s)} - set(destinations))
+    parts = [listed("destination", destinations)] * bool(destinations)
+    parts += [listed("spoke", spokes)] * bool(spokes and {Side.SPOKE, Side.UPSTREAM} & sides)
+    return " and ".join(parts)
+
+
+def _why(rows: Sequence[tuple[Call, str]]) -> list[str]:
+    """A table of the actions of ``rows`` (each call, and what follows its resource: whose registries): on what,
+    and why."""
+    table = [(call.action, call.resource.value + of, call.why) for call, of in rows]
+    return ["  " + line for line in output.render_table(("ACTION", "ON", "WHY"), table).splitlines()]

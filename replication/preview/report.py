@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from replication.ecr_semantics import ASSUME_ROLES, registry_of_host
+from replication.limits import PULL_THROUGH_ROOT_PREFIX
 from replication.resource_types import AWS_PROVIDER_TYPE, PULL_THROUGH_CACHE_RULE, REPLICATION_CONFIGURATION
 from replication.preview.runner import (
     SECRET,
@@ -152,20 +153,36 @@ def build_report(
 
 def _spokes(registries: Mapping[tuple[str, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each registry with pull-through cache rules: its account and region, each upstream it caches from
-    (``ACCOUNT/REGION`` when the URL is an ECR registry's, else the URL) with the cache prefixes, in order."""
+    (``ACCOUNT/REGION`` when the URL is an ECR registry's, else the URL) with the cache prefixes, in order, and each
+    rule as ``DescribePullThroughCacheRules`` would show it (what ``check`` compares live rules with)."""
     spokes = []
     for (account, region), resources in sorted(registries.items(), key=lambda item: _registry_order(item[0])):
-        upstreams: dict[str, list[str]] = {}
+        upstreams: dict[str, list[dict[str, Any]]] = {}
         for resource in sorted(resources, key=lambda r: r["name"]):
             if resource["type"] != PULL_THROUGH_CACHE_RULE:
                 continue
             url = resource["inputs"].get("upstreamRegistryUrl")
             named = registry_of_host(url) if isinstance(url, str) else None
             upstream = str(named) if named is not None else str(url)
-            upstreams.setdefault(upstream, []).append(str(resource["inputs"].get("ecrRepositoryPrefix")))
-        spokes += [{"accountId": account, "region": region, "upstream": upstream, "prefixes": sorted(prefixes)}
-                   for upstream, prefixes in upstreams.items()]
+            upstreams.setdefault(upstream, []).append(_spoke_rule(resource["inputs"]))
+        spokes += [{"accountId": account, "region": region, "upstream": upstream,
+                    "prefixes": sorted(rule["ecrRepositoryPrefix"] for rule in rules),
+                    "rules": sorted(rules, key=lambda rule: rule["ecrRepositoryPrefix"])}
+                   for upstream, rules in upstreams.items()]
     return spokes
+
+
+def _spoke_rule(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A declared pull-through cache rule in ``DescribePullThroughCacheRules``' names: an upstream prefix left out is
+    ``ROOT`` (botocore's ``CreatePullThroughCacheRule.upstreamRepositoryPrefix``: "When this field isn't specified,
+    Amazon ECR will use the ``ROOT``"); ``customRoleArn`` as declared (under mocks a role the stack creates shows with
+    a placeholder suffix), ``None`` for ECR's service-linked role."""
+    return {
+        "ecrRepositoryPrefix": str(inputs.get("ecrRepositoryPrefix")),
+        "upstreamRegistryUrl": inputs.get("upstreamRegistryUrl"),
+        "upstreamRepositoryPrefix": inputs.get("upstreamRepositoryPrefix") or PULL_THROUGH_ROOT_PREFIX,
+        "customRoleArn": inputs.get("customRoleArn"),
+    }
 
 
 def _registry_order(key: tuple[str, str]) -> tuple[str, bool, str]:

@@ -9,6 +9,9 @@
   later import and update in one deployment, pulumi/pulumi#19339; earlier versions refuse the import);
 * *created*: nothing live to adopt (no import id).
 
+A spoke's pull-through cache rule is adopted as is when its upstream, prefixes and role are the live ones; a rule
+across accounts is rewritten to name the role the stack creates (the live role stays, unused by the rule).
+
 Anything the update would remove or change beyond that (a live policy statement missing, other replication, a
 template or scanning setting changed, an import of something that doesn't exist) is a *removal*, and the stack
 must not be written. Pulumi itself no longer refuses an import whose inputs differ, so this comparison is the
@@ -24,9 +27,11 @@ from typing import Any
 from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
 from replication.iam_policy import policy_statements
 from replication.preview.runner import OfflineRun, RegisteredResource, provider_account
-from replication.resource_types import (AWS_PROVIDER_TYPE, REGISTRY_POLICY, REGISTRY_SCANNING_CONFIGURATION,
-                                        REPLICATION_CONFIGURATION, REPOSITORY_CREATION_TEMPLATE)
-from replication.stack.importer import LiveSetup, scanning_rules
+from replication.limits import PULL_THROUGH_ROOT_PREFIX
+from replication.resource_types import (AWS_PROVIDER_TYPE, PULL_THROUGH_CACHE_RULE, REGISTRY_POLICY,
+                                        REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION,
+                                        REPOSITORY_CREATION_TEMPLATE)
+from replication.stack.importer import LiveSetup, scanning_rules, upstream_prefix
 from replication.template_settings import TemplateSettings
 
 ADOPTED_AS_IS = "adopted as is"
@@ -112,11 +117,11 @@ class _Reviewer:
     def policy(self, resource: RegisteredResource) -> None:
         registry = self.registry(resource)
         what = f"registry policy {registry}"
-        found = self.live.registry(registry)
-        if not self.adopted(what, resource, found is not None and found.policy is not None):
+        live_policy = self.live.policy_of(registry)
+        if not self.adopted(what, resource, live_policy is not None):
             return
-        assert found is not None and found.policy is not None
-        live_version, live_statements = _statements(found.policy)
+        assert live_policy is not None
+        live_version, live_statements = _statements(live_policy)
         version, declared_statements = _statements(str(resource.inputs.get("policy")))
         declared = {canonical_json(s) for s in declared_statements}
         kept = {canonical_json(s) for s in live_statements}
@@ -170,14 +175,50 @@ class _Reviewer:
                 f"{_rules_text(declared_rules)}")
 
 
+    def pull_through(self, resource: RegisteredResource) -> None:
+        """A spoke's rule: its upstream and prefixes as live (pulumi-aws replaces a rule whose ``ecr_repository_
+        prefix``, ``upstream_registry_url`` or ``upstream_repository_prefix`` changes: ``ForceNew`` in its Terraform
+        schema), and its role, which an update may set but not take off."""
+        registry = self.registry(resource)
+        inputs = resource.inputs
+        prefix = str(inputs.get("ecrRepositoryPrefix"))
+        what = f"pull-through cache rule {prefix} in {registry}"
+        found = self.live.registry(registry)
+        rule = next((r for r in found.pull_through_rules if r.get("ecrRepositoryPrefix") == prefix), None) if found else None
+        if not self.adopted(what, resource, rule is not None):
+            return
+        assert rule is not None
+        declared_prefix = str(inputs.get("upstreamRepositoryPrefix") or PULL_THROUGH_ROOT_PREFIX)
+        replaced = [f"{name} {live!r} -> {declared!r}" for name, live, declared in (
+            ("upstream", rule.get("upstreamRegistryUrl"), inputs.get("upstreamRegistryUrl")),
+            ("upstream prefix", upstream_prefix(rule), declared_prefix)) if live != declared]
+        if replaced:
+            self.result.removals.append(f"{what}: the stack would replace the rule ({'; '.join(replaced)})")
+            return
+        live_role, declared_role = rule.get("customRoleArn"), inputs.get("customRoleArn")
+        if live_role == declared_role:
+            self.outcome(what, resource, ADOPTED_AS_IS)
+        elif declared_role is None:
+            self.result.removals.append(f"{what}: the stack would take its role {live_role} off, which "
+                                        "UpdatePullThroughCacheRule refuses (it takes a role or a secret: "
+                                        "pulumi/pulumi-aws#5714)")
+        else:
+            kept = f"; {live_role} stays as it is, no longer named by this rule" if live_role else ""
+            self.outcome(what, resource, f"rewritten: names the role the stack creates in account "
+                                         f"{registry.account_id} ({declared_role}) instead of {live_role or 'none'}"
+                                         f"{kept}")
+
+
 def review(live: LiveSetup, run: OfflineRun) -> Review:
     """Each declared resource's outcome and every removal (see the module docs), in one order for the same
-    declarations: by type (the replication configuration, registry policies, templates, scanning), then name.
+    declarations: by type (the replication configuration, registry policies, templates, scanning, pull-through
+    cache rules), then name.
     Not in registration order: the Pulumi SDK sends ``RegisterResource`` from a thread pool (``run_in_executor``
     in ``pulumi.runtime.resource``), so resources of one program register in another order from run to run."""
     reviewer = _Reviewer(live, run)
     checks = {REPLICATION_CONFIGURATION: reviewer.replication, REGISTRY_POLICY: reviewer.policy,
-              REPOSITORY_CREATION_TEMPLATE: reviewer.template, REGISTRY_SCANNING_CONFIGURATION: reviewer.scanning}
+              REPOSITORY_CREATION_TEMPLATE: reviewer.template, REGISTRY_SCANNING_CONFIGURATION: reviewer.scanning,
+              PULL_THROUGH_CACHE_RULE: reviewer.pull_through}
     order = list(checks)
     for resource in sorted(run.resources, key=lambda r: (order.index(r.type) if r.type in order else len(order),
                                                          r.type, r.name)):

@@ -40,6 +40,10 @@ from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
 CREDENTIAL_KEYS = ("profile", "roleArn")
 """The keys of a ``source`` or ``destinations`` entry that say how the program reaches its account."""
 
+ACCOUNT_LISTS = ("destinations", "pullThroughDestinations")
+"""The keys listing account entries besides ``source``, in the order their entries name providers."""
+
+
 @dataclass(frozen=True)
 class Credentials:
     """One account's ``profile`` and ``roleArn`` from the replaced file, as written there."""
@@ -86,11 +90,13 @@ def _account(value: Any) -> str | None:
 
 
 def _entries(config: Mapping[str, Any], namespace: str) -> list[tuple[tuple[Segment, ...], Any]]:
-    """The replaced file's ``source`` and ``destinations`` entries, with their config paths."""
+    """The replaced file's ``source``, ``destinations`` and ``pullThroughDestinations`` entries, with their config
+    paths."""
     entries: list[tuple[tuple[Segment, ...], Any]] = [(("source",), config.get(f"{namespace}:source"))]
-    destinations = config.get(f"{namespace}:destinations")
-    if isinstance(destinations, list):
-        entries += [(("destinations", index), entry) for index, entry in enumerate(destinations)]
+    for key in ACCOUNT_LISTS:
+        listed = config.get(f"{namespace}:{key}")
+        if isinstance(listed, list):
+            entries += [((key, index), entry) for index, entry in enumerate(listed)]
     return entries
 
 
@@ -165,14 +171,16 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
 
 def provider_entries(values: Mapping[str, Any]) -> list[tuple[tuple[Segment, ...], str]]:
     """Where each account's provider takes its credentials from (entries of one account share it): ``source``
-    for the source account, each other account's first ``destinations`` entry; with the account id."""
-    entries = [(("source",), str(values["source"]["accountId"]))]
+    for the source account, each other account's first ``destinations`` entry, else its first
+    ``pullThroughDestinations`` entry; with the account id."""
+    entries: list[tuple[tuple[Segment, ...], str]] = [(("source",), str(values["source"]["accountId"]))]
     seen = {entries[0][1]}
-    for index, entry in enumerate(values["destinations"]):
-        account = str(entry["accountId"])
-        if account not in seen:
-            seen.add(account)
-            entries.append((("destinations", index), account))
+    for key in ACCOUNT_LISTS:
+        for index, entry in enumerate(values.get(key) or ()):
+            account = str(entry["accountId"])
+            if account not in seen:
+                seen.add(account)
+                entries.append(((key, index), account))
     return entries
 
 

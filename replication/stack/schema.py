@@ -330,8 +330,8 @@ STACK_KEYS: tuple[Key, ...] = (
         "adopt",
         ValueType.BOOLEAN,
         "`true`: the first `pulumi up` imports the live replication configuration, registry policies, creation "
-        "templates and scanning configurations instead of creating them (see Adopting an existing setup); "
-        "remove it after that `up`.",
+        "templates, scanning configurations and pull-through cache rules instead of creating them (see Adopting "
+        "an existing setup); remove it after that `up`.",
         arg="adopt_existing",
     ),
 )

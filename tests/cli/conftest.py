@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -172,6 +173,16 @@ class Registry:
         )["Credentials"]
         return boto3.Session(aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
                              aws_session_token=issued["SessionToken"], region_name=region)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the bundled program (Pulumi.yaml and __main__.py), without stack files."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(Path(__file__).resolve().parents[2] / name, folder / name)
+    return folder
 
 
 @pytest.fixture

@@ -194,6 +194,138 @@ class CreationTemplates:
         return AWSResponse(None, 200, {}, None), self.answer(registry, params)
 
 
+def _registry_of(client: Any) -> tuple[str, str]:
+    """The registry a client's calls reach: its credentials' account, its region."""
+    region = client.meta.region_name
+    return client.hooked_session.account_id(region), region
+
+
+def _aws_error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
+    """An AWS error answer as a ``before-call`` handler gives it (botocore raises it as a ``ClientError``)."""
+    return (AWSResponse(None, status, {}, None),
+            {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}})
+
+
+def pull_through_rule(account: str, prefix: str, upstream: Any, role: str | None = None,
+                      upstream_prefix: str | None = None) -> dict[str, Any]:
+    """A rule as ``DescribePullThroughCacheRules`` answers it, caching from the private registry ``upstream`` (an
+    ``ecr_semantics.Registry``; ``upstreamRegistry`` ``ecr``); ``upstream_prefix`` ``None`` stands for a rule made
+    without one, which ECR reports as ``ROOT`` (botocore, ``CreatePullThroughCacheRule.upstreamRepositoryPrefix``)."""
+    rule = {"ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": upstream.host, "registryId": account,
+            "upstreamRegistry": "ecr", "upstreamRepositoryPrefix": upstream_prefix or "ROOT",
+            "createdAt": datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)}
+    return rule | ({"customRoleArn": role} if role else {})
+
+
+class PullThroughCache:
+    """Model-checked answers to the pull-through cache rule operations, by registry; moto has none of them.
+
+    It stands for ECR as its API reference describes the operations: ``DescribePullThroughCacheRules`` without
+    ``ecrRepositoryPrefixes`` answers every rule of the caller's registry (the credentials' account, the client's
+    region; "If no repository prefix value is specified, all pull through cache rules are returned"), here in one
+    page; ``ValidatePullThroughCacheRule`` answers ``isValid`` (and a ``failure`` reason when not) for an existing
+    rule, and ``PullThroughCacheRuleNotFoundException`` (an error botocore's model lists for it) for a prefix without
+    one. Like a Stubber it sits on the client's ``before-call`` event, after the real client validated the request,
+    and validates every answer against the operation's output shape; unlike one it answers by registry and request,
+    as ``check`` reads registries side by side.
+    """
+
+    DESCRIBE, VALIDATE = "DescribePullThroughCacheRules", "ValidatePullThroughCacheRule"
+
+    def __init__(self) -> None:
+        """No registry has rules; every rule validates."""
+        self.rules: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.invalid: dict[tuple[str, str, str], str] = {}
+        self.failures: dict[tuple[str, str, str], tuple[AWSResponse, dict[str, Any]]] = {}
+        self.validated: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+
+    def set(self, account: str, region: str, *rules: dict[str, Any]) -> None:
+        """The rules of registry ``account``/``region``."""
+        self.rules[(account, region)] = list(rules)
+
+    def invalidate(self, account: str, region: str, prefix: str, failure: str) -> None:
+        """ECR can't validate the rule ``prefix`` of that registry, for ``failure``."""
+        self.invalid[(account, region, prefix)] = failure
+
+    def fail(self, account: str, region: str, operation: str, code: str, message: str, status: int) -> None:
+        """Answer ``operation`` in that registry with an AWS error instead (its last answer, after retries)."""
+        self.failures[(account, region, operation)] = _aws_error(code, message, status)
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook answering both operations on every ECR client."""
+        if service == "ecr":
+            for operation in (self.DESCRIBE, self.VALIDATE):
+                client.meta.events.register(f"before-parameter-build.ecr.{operation}", ReplicationStatuses._remember)
+                client.meta.events.register(f"before-call.ecr.{operation}",
+                                            lambda model, context, **_: self._answer(client, model, context))
+        return client
+
+    def _answer(self, client: Any, model: Any, context: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+        account, region = _registry_of(client)
+        failure = self.failures.get((account, region, model.name))
+        if failure is not None:
+            return failure
+        rules = self.rules.get((account, region), [])
+        if model.name == self.DESCRIBE:
+            body: dict[str, Any] = {"pullThroughCacheRules": rules}
+        else:
+            prefix = context["stub_params"]["ecrRepositoryPrefix"]
+            rule = next((r for r in rules if r["ecrRepositoryPrefix"] == prefix), None)
+            if rule is None:
+                return _aws_error("PullThroughCacheRuleNotFoundException",
+                                  f"The pull through cache rule with prefix '{prefix}' does not exist", 400)
+            with self._lock:
+                self.validated.append((account, region, prefix))
+            failure_text = self.invalid.get((account, region, prefix))
+            body = {key: rule[key] for key in ("ecrRepositoryPrefix", "registryId", "upstreamRegistryUrl",
+                                               "customRoleArn", "upstreamRepositoryPrefix") if key in rule}
+            body |= {"isValid": failure_text is None} | ({"failure": failure_text} if failure_text else {})
+        validate_parameters(body, model.output_shape)
+        return AWSResponse(None, 200, {}, None), body
+
+
+class RegistryPolicies:
+    """``GetRegistryPolicy`` answers for registries whose policy moto can't hold, by registry; other registries are
+    left to moto.
+
+    moto validates a registry policy as the older ``V1`` registry policy scope did and refuses every action but
+    ``ecr:ReplicateImage`` and ``ecr:CreateRepository``; the current scope (``V2``, the only one botocore's
+    ``PutAccountSetting`` model still accepts for ``REGISTRY_POLICY_SCOPE``) takes any ECR action, which the
+    pull-through grant needs (ECR user guide, "Private registry permissions in Amazon ECR" and "Setting up
+    permissions for cross-account ECR to ECR PTC"). The answer is validated against the operation's output shape.
+    """
+
+    OPERATION = "GetRegistryPolicy"
+
+    def __init__(self) -> None:
+        """No registry answered here."""
+        self.policies: dict[tuple[str, str], str | None] = {}
+
+    def set(self, account: str, region: str, policy: str | None) -> None:
+        """The policy text of registry ``account``/``region`` (``None``: it has none)."""
+        self.policies[(account, region)] = policy
+
+    def hook(self, service: str, client: Any) -> Any:
+        """A ``HookedSession`` hook answering the operation on every ECR client."""
+        if service == "ecr":
+            client.meta.events.register(f"before-call.ecr.{self.OPERATION}",
+                                        lambda model, **_: self._answer(client, model))
+        return client
+
+    def _answer(self, client: Any, model: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        registry = _registry_of(client)
+        if registry not in self.policies:
+            return None
+        policy = self.policies[registry]
+        if policy is None:
+            return _aws_error("RegistryPolicyNotFoundException",
+                              f"Registry policy does not exist in the registry with id '{registry[0]}'", 400)
+        body = {"registryId": registry[0], "policyText": policy}
+        validate_parameters(body, model.output_shape)
+        return AWSResponse(None, 200, {}, None), body
+
+
 class Latency:
     """Every API call sent over HTTP waits ``seconds`` first, like a real round trip to AWS."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import stat
 import threading
@@ -36,7 +35,6 @@ from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import ClientHook, CreationTemplates
 from tests.cli.test_cli_check import allow, destination_policy, policy, service_linked_role
 
-ROOT = Path(__file__).resolve().parents[2]
 WEST, EU = "us-west-2", "eu-west-1"
 ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
 STACK = "adopted"
@@ -55,16 +53,6 @@ CONSOLE_GRANT = allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/*", BOTH, sid="Re
 OTHER_GRANT = allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/team-c/*", ["ecr:ReplicateImage"],
                     principal=f"arn:aws:iam::{DEST_B}:root", sid="TeamCReplicatesHere")
 """A grant someone else needs: another account replicates its team-c/ repositories into the same registry."""
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the bundled program (Pulumi.yaml and __main__.py), without stack files."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, folder / name)
-    return folder
 
 
 @pytest.fixture

@@ -243,9 +243,12 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.startswith("IAM policies for `ecr-replication check` in stack dev (source registry "
                           "111111111111/us-east-1)\n\nsource: for the credentials `check` reads account 111111111111")
-    assert ("destination: for the role `check` reads destination account 222222222222 with (--destination-role-arn, "
-            "--destination-profile)") in out
-    assert "  ecr:GetRegistryPolicy  the registry  reads the registry policy that must let the source account" in out
+    assert ("destination: for the role `check` reads destination account 222222222222 and spoke account 444444444444 "
+            "with (--destination-role-arn, --destination-profile)") in out
+    assert re.search(r"\n  ecr:GetRegistryPolicy +the registry +reads the registry policy that must let the source "
+                     r"account", out)
+    assert re.search(r"\n  ecr:DescribePullThroughCacheRules +the registry of spokes +reads the spoke's pull-through "
+                     r"cache rules\n", out)
     assert "  sts:GetCallerIdentity: every command calls it" in out and "  sts:AssumeRole on each role" in out
     assert main(["permissions", "backfill"]) == 0
     assert "destination: none: `backfill` reads no other account" in capsys.readouterr().out

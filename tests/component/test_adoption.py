@@ -95,3 +95,58 @@ def test_adoption_it_can_not_do_is_an_error_before_any_resource(build: Any, fiel
     error = rejected_before_any_resource(build)
     assert (error.field, error.value) == (field, value)
     assert error.problem.startswith(problem)
+
+
+SPOKE_ACCOUNT = "444444444444"
+
+
+def adopted_spokes(adopt: bool) -> dict[tuple[str, str], str]:
+    """(type, name) -> import id of a component with a spoke in another account caching from the source (its rule,
+    its role, the source's policy holding its grant) and repository settings that reach it."""
+    from replication import EcrReplication, PullThroughDestinationArgs
+    from replication.preview.runner import run_offline
+    from tests.conftest import account_provider
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=destination_provider(), account_id=DEST_ACCOUNT,
+                                                     regions=["us-west-2"])],
+            repository_prefixes=["prod/"], repository_settings={"image_tag_mutability": "MUTABLE", "scan_on_push": True},
+            pull_through_destinations=[PullThroughDestinationArgs(
+                provider=account_provider("spoke", SPOKE_ACCOUNT, "ap-south-1"), account_id=SPOKE_ACCOUNT,
+                regions=["ap-south-1"])],
+            adopt_existing=adopt))
+
+    children = [r for r in run_offline(program).resources if r.custom and not r.type.startswith("pulumi:providers:")]
+    return {(r.type.rsplit(":", 1)[-1], r.name): r.import_id for r in children}
+
+
+def test_adopting_spokes_imports_their_rules_settings_and_the_source_policy_that_grants_them() -> None:
+    """pulumi-aws 7.51.1's `## Import` of PullThroughCacheRule: by `ecr_repository_prefix`, here with `@<region>`;
+    the spoke's templates and scanning configuration and the source's registry policy (which the component declares
+    for the spoke's grant) as a destination's; the role ECR assumes is created (its name is generated)."""
+    ids = adopted_spokes(True)
+    spoke = f"{SPOKE_ACCOUNT}-ap-south-1"
+    assert ids[("PullThroughCacheRule", f"images-pull-through-prod-{spoke}")] == "prod@ap-south-1"
+    assert ids[("RepositoryCreationTemplate", f"images-template-prod-{spoke}")] == "prod@ap-south-1"
+    assert ids[("RegistryScanningConfiguration", f"images-scanning-{spoke}")] == f"{SPOKE_ACCOUNT}@ap-south-1"
+    assert ids[("RegistryPolicy", "images-registry-policy-source")] == f"{SOURCE_ACCOUNT}@us-east-1"
+    roles = {key: value for key, value in ids.items() if key[0] in ("Role", "RolePolicy")}
+    assert roles and not any(roles.values())
+    assert not any(adopted_spokes(False).values())
+
+
+def test_adopting_a_spoke_needs_its_account_and_regions_explicit() -> None:
+    from replication import PullThroughDestinationArgs
+    from tests.conftest import account_provider
+
+    def build(src: aws.Provider, dst: aws.Provider) -> EcrReplicationArgs:
+        spoke = account_provider("spoke", SPOKE_ACCOUNT, "ap-south-1")
+        return base(src, dst, pull_through_destinations=[PullThroughDestinationArgs(provider=spoke)])
+
+    error = rejected_before_any_resource(build)
+    assert (error.field, error.value) == ("adopt_existing", True)
+    assert error.problem == ("import ids name each registry's account and region: give "
+                             "pull_through_destinations[0].account_id and its regions explicitly (as plain values)")

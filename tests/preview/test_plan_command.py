@@ -66,9 +66,13 @@ def test_dev_stack_json_plan_field_by_field(
         "destination-222222222222": ("222222222222", "us-west-2"),
         "spoke-444444444444": ("444444444444", "ap-south-1"),
     }
+    role = "arn:aws:iam::444444444444:role/images-pull-through-role-444444444444-<random suffix>"
     assert report["pullThroughSpokes"] == [
         {"accountId": "444444444444", "region": region, "upstream": "222222222222/us-west-2",
-         "prefixes": ["prod", "shared"]} for region in ("ap-south-1", "ap-southeast-1")]
+         "prefixes": ["prod", "shared"],
+         "rules": [{"ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": "222222222222.dkr.ecr.us-west-2.amazonaws.com",
+                    "upstreamRepositoryPrefix": prefix, "customRoleArn": role} for prefix in ("prod", "shared")]}
+        for region in ("ap-south-1", "ap-southeast-1")]
     assert report["warnings"] == []
     # The dev stack: 1 replication configuration, 2 registry policies (the cross-account registries), 3
     # scanning configurations and 6 creation templates (2 prefixes in 3 destination registries), 2 template

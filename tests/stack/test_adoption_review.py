@@ -129,3 +129,63 @@ def test_the_review_does_not_depend_on_the_order_resources_registered_in() -> No
         f"scanning configuration {DEST_ACCOUNT}/eu-west-1",
         f"scanning configuration {DEST_ACCOUNT}/us-west-2",
     ]
+
+
+def declared_spoke(spoke_account: str, region: str, upstream: Registry) -> OfflineRun:
+    """The component replicating ``prod/`` to WEST, with one spoke (``spoke_account``/``region``) caching it from
+    ``upstream``, adopting; a spoke in the source account goes through the source's provider."""
+    from replication import EcrReplication, EcrReplicationArgs, PullThroughDestinationArgs
+    from replication.preview.runner import run_offline
+    from tests.conftest import account_provider
+
+    def program() -> None:
+        src = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
+        spoke = src if spoke_account == SOURCE_ACCOUNT else account_provider("spoke", spoke_account, region)
+        EcrReplication("images", EcrReplicationArgs(
+            source_provider=src, source_account_id=SOURCE_ACCOUNT, source_region="us-east-1",
+            destinations=[ReplicationDestinationArgs(provider=destination_provider(), account_id=DEST_ACCOUNT,
+                                                     regions=["us-west-2"])],
+            repository_prefixes=["prod/"], adopt_existing=True,
+            pull_through_destinations=[PullThroughDestinationArgs(provider=spoke, account_id=spoke_account,
+                                                                  regions=[region], upstream=str(upstream))]))
+
+    return run_offline(program)
+
+
+def reviewed_spoke(run: OfflineRun, spoke: Registry, rule: dict[str, Any]) -> Any:
+    """The review of ``run`` against WEST as declared and ``spoke`` holding ``rule``."""
+    registry = LiveRegistry(WEST, policy_of(run), (), {"scanType": "BASIC", "rules": []})
+    return review(LiveSetup(SOURCE, LIVE_RULES, (registry,), (LiveRegistry(spoke, None, (), {}, (rule,)),)), run)
+
+
+def spoke_rule(account: str, upstream: Registry = WEST, **fields: Any) -> dict[str, Any]:
+    return {"ecrRepositoryPrefix": "prod", "upstreamRegistryUrl": upstream.host, "upstreamRepositoryPrefix": "prod",
+            "registryId": account, **fields}
+
+
+def test_a_spoke_rule_whose_upstream_changes_is_a_removal_and_one_without_a_role_gets_the_stacks() -> None:
+    """pulumi-aws replaces a rule whose upstream or upstream prefix changes (ForceNew in its schema), deleting the
+    live one: a removal. A cross-account rule is rewritten to name the role the stack creates."""
+    spoke = Registry(THIRD_ACCOUNT, "ap-south-1")
+    run = declared_spoke(THIRD_ACCOUNT, "ap-south-1", WEST)
+    what = f"pull-through cache rule prod in {spoke}"
+    result = reviewed_spoke(run, spoke, spoke_rule(THIRD_ACCOUNT, upstreamRepositoryPrefix="ROOT"))
+    assert result.removals == [f"{what}: the stack would replace the rule (upstream prefix 'ROOT' -> 'prod')"]
+    result = reviewed_spoke(run, spoke, spoke_rule(THIRD_ACCOUNT))
+    [outcome] = [o for o in result.outcomes if o.what == what]
+    assert outcome.import_id == "prod@ap-south-1"
+    assert outcome.outcome.startswith(f"rewritten: names the role the stack creates in account {THIRD_ACCOUNT} (")
+    assert outcome.outcome.endswith(") instead of none")
+
+
+def test_a_role_on_a_same_account_spoke_rule_would_be_taken_off() -> None:
+    """In its upstream's account a spoke's rule names no role (ECR's service-linked role), and an update can't take a
+    role off (UpdatePullThroughCacheRule takes a role or a secret)."""
+    spoke = Registry(SOURCE_ACCOUNT, "eu-west-1")
+    run = declared_spoke(SOURCE_ACCOUNT, "eu-west-1", SOURCE)
+    result = reviewed_spoke(run, spoke, spoke_rule(SOURCE_ACCOUNT, SOURCE, customRoleArn="arn:aws:iam::x:role/r"))
+    assert result.removals == [f"pull-through cache rule prod in {spoke}: the stack would take its role "
+                               "arn:aws:iam::x:role/r off, which UpdatePullThroughCacheRule refuses (it takes a role "
+                               "or a secret: pulumi/pulumi-aws#5714)"]
+    assert [o.outcome for o in reviewed_spoke(run, spoke, spoke_rule(SOURCE_ACCOUNT, SOURCE)).outcomes
+            if o.what.startswith("pull-through")] == ["adopted as is"]

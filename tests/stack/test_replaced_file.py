@@ -117,3 +117,27 @@ def test_the_replaced_file_is_read_as_the_pulumi_cli_reads_it(tmp_path: Path) ->
     assert replaced.source is not None and replaced.source.matched_by == (
         "its accountId is not an account id: the stack's one source")
     assert replaced.config == {"other:mode": 15}
+
+
+def test_a_spoke_account_keeps_its_credentials_in_its_first_spoke_entry(tmp_path: Path) -> None:
+    """An account with spokes only reads its credentials from its first pullThroughDestinations entry (the example
+    program's provider `spoke-<account>`): they are kept there, and an account without them is listed to add."""
+    from replication.stack.replaced_file import accounts_without_credentials
+
+    path = tmp_path / "Pulumi.s.yaml"
+    path.write_text("config:\n"
+                    "  ns:source: {accountId: '111111111111', region: us-east-1}\n"
+                    "  ns:pullThroughDestinations:\n"
+                    "    - {accountId: '444444444444', regions: [ap-south-1], roleArn: arn:aws:iam::444444444444:role/d}\n")
+    replaced = read_replaced(path, "ns")
+    assert replaced is not None
+    spokes = {**VALUES, "pullThroughDestinations": [{"accountId": "444444444444", "regions": ["ap-south-1"]},
+                                                     {"accountId": "555555555555", "regions": ["ap-south-1"]}]}
+    values, kept, gone = with_credentials(spokes, replaced, "ns")
+    assert values["pullThroughDestinations"][0]["roleArn"] == "arn:aws:iam::444444444444:role/d"
+    assert kept == ["account 444444444444: roleArn, from ns:pullThroughDestinations[0], now in "
+                    "ns:pullThroughDestinations[0]"]
+    assert accounts_without_credentials(values, "ns") == [
+        "ns:source: profile or roleArn for account 111111111111",
+        "ns:destinations[0]: profile or roleArn for account 222222222222",
+        "ns:pullThroughDestinations[1]: profile or roleArn for account 555555555555"]
