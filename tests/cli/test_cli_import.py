@@ -327,6 +327,29 @@ def test_a_live_statement_the_stack_would_drop_is_refused(
     assert not stack_file(project).exists()
 
 
+def test_the_component_s_statement_written_otherwise_is_adopted_as_is(
+        cli: Cli, registry: Registry, templates: CreationTemplates, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The review's case: the component's statement live with `"Resource"` a string (and Action in another order, the
+    principal a one-item list) is the statement the component writes to IAM (a string and a one-element list are
+    the same, list order doesn't matter: IAM JSON policy reference, "Policy grammar") and to pulumi-aws's diff, so
+    the first `up` doesn't write it again; import refused it ("would remove live statement(s) …")."""
+    rule = {"destinations": [{"region": WEST, "registryId": DEST_A}],
+            "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]}
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    mine = {"Sid": "AllowEcrReplicationFromSourceAccount", "Effect": "Allow",
+            "Principal": {"AWS": [f"arn:aws:iam::{SOURCE}:root"]}, "Action": BOTH[::-1],
+            "Resource": f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*"}
+    destination_policy(registry, policy(mine))
+    service_linked_role(registry)
+    no_templates(templates, Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert (code, report["refused"]) == (0, [])
+    assert {r["what"]: r["outcome"] for r in report["resources"]}[f"registry policy {DEST_A}/{WEST}"] == (
+        "adopted as is (the live text writes statement(s) AllowEcrReplicationFromSourceAccount otherwise: the same "
+        "policy to IAM and to pulumi-aws, which doesn't write it again)")
+
+
 def test_a_statement_the_component_rejects_is_refused_naming_its_registry(
         cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
