@@ -174,8 +174,14 @@ class Principals:
 
     everyone: bool
     aws: tuple[str, ...]
-    other_kinds: tuple[str, ...] = ()
-    """Principal kinds besides ``AWS`` (``Service``, ``Federated``, ...): they never name an account."""
+    others: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Principal kinds besides ``AWS`` (``Service``, ``Federated``, ...), by kind, with their entries: they never
+    name an account."""
+
+    @property
+    def other_kinds(self) -> tuple[str, ...]:
+        """The principal kinds besides ``AWS`` the element names."""
+        return tuple(kind for kind, _ in self.others)
 
     @classmethod
     def parse(cls, value: Any, element: str) -> Principals:
@@ -184,9 +190,16 @@ class Principals:
             return cls(True, ())
         if isinstance(value, Mapping):
             aws = _strings(value["AWS"], f"{element}.AWS") if "AWS" in value else ()
-            others = tuple(sorted(str(kind) for kind in value if kind != "AWS"))
+            others = tuple(sorted((str(kind), _strings(entries, f"{element}.{kind}"))
+                                  for kind, entries in value.items() if kind != "AWS"))
             return cls("*" in aws, tuple(a for a in aws if a != "*"), others)
         raise PolicyDocumentError(f"{element} must be \"*\" or an object such as {{\"AWS\": ...}} (got {value!r})")
+
+    def normal_form(self, partition: str) -> tuple[Any, ...]:
+        """The element written one way (:meth:`Statement.normal_form`): entries sorted, an account id as its
+        root ARN in ``partition``."""
+        aws = sorted(account_root_arn(a, partition) if ACCOUNT_ID_PATTERN.match(a) else a for a in self.aws)
+        return self.everyone, tuple(aws), tuple((kind, tuple(sorted(entries))) for kind, entries in self.others)
 
     def _name_account(self, caller: Caller) -> bool:
         return caller.account_id in self.aws or caller.account_root_arn in self.aws
@@ -229,6 +242,32 @@ class Statement:
     not_resources: tuple[str, ...] | None
     """Neither is set in a repository policy statement without ``Resource``: it concerns the policy's repository."""
     conditions: tuple[ConditionTest, ...] = ()
+    sid: str = ""
+    """The ``Sid`` ("" without one)."""
+
+    def normal_form(self, partition: str) -> tuple[Any, ...]:
+        """The statement with what reads the same written one way, so two statements that differ only in how they
+        are written compare equal: a single string and a one-element list are one value, and the order of the
+        entries of ``Action``, ``Resource``, ``Principal`` (and their ``Not`` forms) and of a condition's values
+        doesn't matter (IAM JSON policy reference, "Policy grammar": ``<action_string> | [<action_string>, ...]``);
+        an ``AWS`` principal written as an account id is that account's root ARN (reference, "Principal": "you can
+        also specify the AWS account ID ... arn:aws:iam::123456789012:root"). The same readings pulumi-aws makes
+        when it compares a registry policy's text with the live one (terraform-provider-aws
+        ``internal/service/ecr/registry_policy.go``: ``DiffSuppressFunc: verify.SuppressEquivalentPolicyDiffs``,
+        hashicorp/awspolicyequivalence ``PoliciesAreEquivalent``), so equal forms are a policy pulumi-aws doesn't
+        write again. The ``Sid`` is kept (pulumi-aws compares it); actions keep their case (pulumi-aws compares them
+        as written, though IAM doesn't). One reading is IAM's alone: ``"*"`` and ``{"AWS": "*"}`` are one form (both
+        name everyone; :class:`Principals` doesn't keep which), which pulumi-aws would write again."""
+
+        def listed(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+            return None if values is None else tuple(sorted(values))
+
+        def principals(element: Principals | None) -> tuple[Any, ...] | None:
+            return None if element is None else element.normal_form(partition)
+
+        return (self.sid, self.effect, principals(self.principals), principals(self.not_principals),
+                listed(self.actions), listed(self.not_actions), listed(self.resources), listed(self.not_resources),
+                tuple(sorted((t.operator, t.key, tuple(sorted(t.values))) for t in self.conditions)))
 
     @property
     def conditional(self) -> bool:
@@ -304,7 +343,7 @@ def _statement(raw: Any, position: int, kind: PolicyKind) -> Statement:
     actions, not_actions = _one_of(raw, label, "Action", _strings)
     resources, not_resources = _one_of(raw, label, "Resource", _strings, optional=kind is PolicyKind.REPOSITORY)
     return Statement(label, effect, principals, not_principals, actions, not_actions, resources, not_resources,
-                     _conditions(raw.get("Condition"), label))
+                     _conditions(raw.get("Condition"), label), str(raw.get("Sid") or ""))
 
 
 def policy_statements(document: str | Mapping[str, Any]) -> tuple[Any, ...]:

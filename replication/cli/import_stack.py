@@ -8,7 +8,8 @@ account caches from: each registry only with credentials verified (STS) to be in
 (--destination-role-arn / --destination-profile for other accounts, spoke accounts too, as for `check`).
 
 Then it writes Pulumi.STACK.yaml for the example program (replication.stack.program) in the project in DIR
-(in the project's stackConfigDir, as the Pulumi CLI reads it), or, in a folder without Pulumi.yaml, creates that
+(in the project's stackConfigDir, with the project file's extension, .yml or .json, as the Pulumi CLI reads it;
+STACK is the name of --stack [organization/][project/]name), or, in a folder without a project file, creates that
 project too (Pulumi.yaml named ecr-replication, python runtime,
 and a __main__.py running the installed package's program): the source, the destinations grouped by account with
 their regions and prefixes (what each destination receives, not the rule layout), the repository settings the
@@ -61,8 +62,10 @@ from replication.cli.sessions import Sessions
 from replication.ecr_semantics import Registry, parse_registry
 from replication.errors import ReplicationConfigError
 from replication.preview.runner import OfflineLookupError, OfflineRun, run_program_file
+from replication.preview.stack_files import (StackArgumentError, StackFileError, StackFiles, load_stack,
+                                             project_file)
+from replication.preview.stack_name import StackNameError, parse_stack_name
 from replication.regions import unknown_region_problem
-from replication.preview.stack_files import StackFileError, StackFiles, load_stack
 from replication.stack import program
 from replication.stack.adoption_review import Review, review
 from replication.stack.importer import ImportedConfig, LiveSetup, config_from_live
@@ -107,7 +110,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``import`` sub-command."""
     parser = options.add_live_command(subparsers, "import", "write a stack config that adopts a live replication setup",
                                       __doc__, run)
-    parser.add_argument("--stack", required=True, help="the stack whose Pulumi.<stack>.yaml to write")
+    parser.add_argument("--stack", required=True, metavar="STACK",
+                        help="the stack, [organization/][project/]name as for the Pulumi CLI, whose "
+                             "Pulumi.<name>.yaml to write (.yml, .json: the project file's extension)")
     parser.add_argument("--cwd", type=Path, default=Path("."), metavar="DIR",
                         help="the Pulumi project folder of the example program; without a Pulumi.yaml, import "
                              "creates the project (default: here)")
@@ -144,17 +149,28 @@ class Project:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    """The project in --cwd (its program and name), or the one to create there; checked before AWS is asked."""
+    """The project in --cwd (its program and name), or the one to create there; checked before AWS is asked, and
+    --stack before anything else."""
+    try:
+        stack = parse_stack_name(args.stack)
+    except StackNameError as error:
+        raise CliError(str(error)) from None
     directory = args.cwd.resolve()
-    if not (directory / "Pulumi.yaml").exists():
+    if project_file(directory) is None:
         if (directory / "__main__.py").exists():
             raise CliError(f"{directory} has a __main__.py but no Pulumi.yaml: run import in the project's folder, "
                            "or in one without a program (import creates the project)")
+        try:
+            stack.check_project(NAMESPACE, "the project import creates")
+        except StackNameError as error:
+            raise CliError(str(error)) from None
         return Project(directory, NAMESPACE, {"Pulumi.yaml": program.project_file(NAMESPACE),
                                               "__main__.py": program.PROGRAM_FILE},
-                       directory / f"Pulumi.{args.stack}.yaml")
+                       directory / stack.file_name(".yaml"))
     try:
-        files = load_stack(directory, args.stack, stack_text="")
+        files = load_stack(directory, args.stack, stack_text="{}")
+    except StackArgumentError as error:
+        raise CliError(str(error)) from None
     except StackFileError as error:
         raise CliError(f"{error}; run import in the example program's project folder, or in a folder without "
                        "Pulumi.yaml (import creates the project)") from None
@@ -216,7 +232,7 @@ def _import(args: argparse.Namespace, project: Project, live: LiveSetup, outcome
         f"After the first `pulumi up`: remove {project.namespace}:adopt.",
     ]
     text = stack_file_text(values, header, project.namespace, replaced.settings if replaced else None,
-                           replaced.config if replaced else None)
+                           replaced.config if replaced else None, as_json=outcome.stack_file.suffix == ".json")
     try:
         with _offline_project(project, args.stack, text) as files:
             checked = _declared(files, imported)

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=help_text((__doc__ or "").split("\n\n", 1)[1]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--stack", default="dev", help="the stack whose Pulumi.<stack>.yaml to use (default: dev)")
+    parser.add_argument("--stack", default="dev", metavar="STACK",
+                        help="the stack, [organization/][project/]name as for the Pulumi CLI, whose "
+                             "Pulumi.<name>.yaml to use (.yml, .json: the project file's extension; default: dev)")
     parser.add_argument("--cwd", type=Path, default=Path("."), help="the Pulumi project folder (default: here)")
     parser.add_argument("--json", action="store_true", help="print one machine-readable JSON document")
     parser.add_argument("--policy-config", type=Path, help="a policy config file, as for pulumi --policy-pack-config")

@@ -19,12 +19,19 @@ program would get as other text than was written (``022222222222`` is 2454267026
 naming the file, line, key and what was written, so the offline plan never reads a config other than the one
 ``pulumi up`` gets, nor one the user didn't mean.
 
-The stack file is ``Pulumi.<stack>.yaml`` in the project's ``stackConfigDir`` (relative to the project folder;
-the older ``config: <dir>`` spelling too), else beside ``Pulumi.yaml``: :func:`stack_file_path`.
+The project file is ``Pulumi.json``, ``Pulumi.yaml`` or ``Pulumi.yml``, the first of them that exists, as the
+CLI looks for them (``sdk/go/common/workspace/paths.go`` ``findProjectInDir``, in ``encoding.Exts``'s order). The
+stack file has the project file's extension (``ProjectStackPath``: ``filepath.Ext(projPath)``) and is read as the
+CLI reads that extension (``encoding.Marshalers``: ``.yml`` as YAML, ``.json`` with Go's ``encoding/json``, where a
+number is a float64 and a string is always quoted, so no plain scalar can be misread). Its name is the stack's
+own name, the last part of ``--stack [organization/][project/]name`` (:mod:`replication.preview.stack_name`,
+checked before any file is read): ``Pulumi.<name>.yaml`` in the project's ``stackConfigDir`` (relative to the
+project folder; the older ``config: <dir>`` spelling too), else beside the project file: :func:`stack_file_path`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -37,14 +44,22 @@ import yaml
 
 from replication.errors import SECRET
 from replication.preview import go_yaml
+from replication.preview.stack_name import StackName, StackNameError, parse_stack_name
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-PROJECT_FILE = "Pulumi.yaml"
+PROJECT_FILES = ("Pulumi.json", "Pulumi.yaml", "Pulumi.yml")
+"""The project files the Pulumi CLI looks for in a folder, in its order: the first that is a file is the project
+(``workspace/paths.go`` ``findProjectInDir`` over ``encoding.Exts``: ``.json``, ``.yaml``, ``.yml``)."""
 
 
 class StackFileError(Exception):
     """A missing or malformed project or stack file; the message names the file."""
+
+
+class StackArgumentError(StackFileError):
+    """``--stack`` names no stack the Pulumi CLI would take, or one of another project; the message names
+    ``--stack`` and its value (:mod:`replication.preview.stack_name`)."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +82,25 @@ class StackFiles:
 
 @dataclass(frozen=True)
 class _Document:
-    """A YAML file's mapping, and its node tree (to tell how each scalar was written)."""
+    """A project or stack file's mapping, and for YAML its node tree (to tell how each scalar was written)."""
 
     path: Path
     data: Mapping[str, Any]
     node: yaml.Node | None
+    is_json: bool = False
+
+    def go_value(self, value: Any) -> Any:
+        """``value`` as the Pulumi CLI holds it: from JSON every number is a float64 (``encoding/json`` into
+        ``interface{}``), so ``12`` is written back ``12`` and a whole number past 2**53 loses its last digits."""
+        if not self.is_json:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, Mapping):
+            return {k: self.go_value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.go_value(v) for v in value]
+        return value
 
     def config_nodes(self) -> dict[str, yaml.Node]:
         """The value node of each key under ``config``."""
@@ -103,6 +132,51 @@ def _read_yaml(path: Path, text: str | None = None) -> _Document:
     if not isinstance(document, Mapping):
         raise StackFileError(f"{path}: must be a YAML mapping")
     return _Document(path, document, node)
+
+
+def _json_number(text: str) -> float | int:
+    """A JSON number as Python holds it (a whole number as written, so a file ``import`` replaces keeps it),
+    refused where Go's ``encoding/json`` refuses it: one a float64 can't hold (``1e400``)."""
+    value: float | int = int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ValueError(f"the number {text} is out of range for the Pulumi CLI (a JSON number is a float64 to it)")
+    return value
+
+
+def _read_json(path: Path, text: str | None = None) -> _Document:
+    """The JSON object in ``path`` (or ``text``), as the Pulumi CLI decodes a ``.json`` project or stack file."""
+    if text is None and not path.is_file():
+        raise StackFileError(f"{path}: no such file")
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON, and the Pulumi CLI refuses it")
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig") if text is None else text,
+                               parse_int=_json_number, parse_float=_json_number, parse_constant=constant)
+    except json.JSONDecodeError as error:
+        raise StackFileError(f"{path}: line {error.lineno}: is not valid JSON: {error.msg}") from None
+    except ValueError as error:  # from the hooks: a number or constant Go refuses
+        raise StackFileError(f"{path}: {error}") from None
+    if document is None:  # `null`: an empty stack, as for the CLI (LoadProjectStackBytes)
+        document = {}
+    if not isinstance(document, Mapping):
+        raise StackFileError(f"{path}: must be a JSON object")
+    return _Document(path, document, None, is_json=True)
+
+
+def read_document(path: Path, text: str | None = None) -> Mapping[str, Any]:
+    """The mapping a project or stack file at ``path`` holds (or ``text``, what it would hold), read as the Pulumi
+    CLI reads a file of its extension; :class:`StackFileError` naming the file when it can't be read."""
+    return _read(path, text).data
+
+
+def _read(path: Path, text: str | None = None) -> _Document:
+    return _read_json(path, text) if path.suffix == ".json" else _read_yaml(path, text)
 
 
 def misread(token: str, project_level: bool = False) -> str | None:
@@ -212,13 +286,13 @@ def _qualified(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def _stack_file_path(project: _Document, stack: str) -> Path:
+def _stack_file_path(project: _Document, stack: StackName) -> Path:
     """Where ``project`` keeps ``stack``'s file: pulumi/pulumi ``sdk/go/common/workspace/paths.go``
-    ``ProjectStackPath`` joins the project folder, ``stackConfigDir`` and ``Pulumi.<stack>.yaml`` with Go's
-    ``filepath.Join``, which cleans the result (``..`` taken lexically) and keeps an absolute ``stackConfigDir``
-    inside the project folder; ``project.go`` ``RewriteConfigPathIntoStackConfigDir`` reads ``config: <dir>`` as
-    ``stackConfigDir`` and refuses both. The project file reference: "Config directory location relative to the
-    location of Pulumi.yaml"."""
+    ``ProjectStackPath`` joins the project folder, ``stackConfigDir`` and ``Pulumi.<name><ext>`` (the stack's own
+    name, the project file's extension) with Go's ``filepath.Join``, which cleans the result (``..`` taken
+    lexically) and keeps an absolute ``stackConfigDir`` inside the project folder; ``project.go``
+    ``RewriteConfigPathIntoStackConfigDir`` reads ``config: <dir>`` as ``stackConfigDir`` and refuses both. The
+    project file reference: "Config directory location relative to the location of Pulumi.yaml"."""
     data = project.data
     folder = data.get("stackConfigDir")
     legacy = data.get("config")
@@ -229,56 +303,78 @@ def _stack_file_path(project: _Document, stack: str) -> Path:
         folder = legacy
     if folder is not None and not isinstance(folder, str):
         raise StackFileError(f"{project.path}: stackConfigDir must be a folder name (got {folder!r})")
-    name = f"Pulumi.{stack}.yaml"
+    name = stack.file_name(project.path.suffix)
     if not folder:
         return project.path.parent / name
     return Path(os.path.normpath(f"{project.path.parent}/{folder}/{name}"))
 
 
-def _project(directory: Path) -> tuple[_Document, str]:
-    """``Pulumi.yaml`` in ``directory``, and the project's name."""
-    document = _read_yaml(directory / PROJECT_FILE)
+def project_file(directory: Path) -> Path | None:
+    """The project file in ``directory`` (:data:`PROJECT_FILES`' first that is a file), or ``None``."""
+    return next((directory / name for name in PROJECT_FILES if (directory / name).is_file()), None)
+
+
+def _project(directory: Path, stack: StackName) -> tuple[_Document, str]:
+    """The project file in ``directory``, and the project's name, which a project-qualified ``stack`` must name."""
+    path = project_file(directory)
+    if path is None:
+        raise StackFileError(f"{directory}: no Pulumi.yaml, Pulumi.yml or Pulumi.json: not a Pulumi project folder")
+    document = _read(path)
     name = document.data.get("name")
     if not isinstance(name, str) or not name:
         raise StackFileError(f"{document.path}: 'name' is missing")
+    try:
+        stack.check_project(name, path)
+    except StackNameError as error:
+        raise StackArgumentError(str(error)) from None
     return document, name
 
 
+def _stack_name(stack: str) -> StackName:
+    try:
+        return parse_stack_name(stack)
+    except StackNameError as error:
+        raise StackArgumentError(str(error)) from None
+
+
 def stack_file_path(directory: Path, stack: str) -> Path:
-    """Where the project in ``directory`` keeps ``stack``'s ``Pulumi.<stack>.yaml``: in its ``stackConfigDir``,
-    relative to the project folder, else beside ``Pulumi.yaml``."""
-    return _stack_file_path(_project(directory)[0], stack)
+    """Where the project in ``directory`` keeps the file of ``stack`` (``[organization/][project/]name``): in its
+    ``stackConfigDir``, relative to the project folder, else beside the project file."""
+    name = _stack_name(stack)
+    return _stack_file_path(_project(directory, name)[0], name)
 
 
 def load_stack(directory: Path, stack: str, stack_text: str | None = None) -> StackFiles:
-    """Read ``Pulumi.yaml`` in ``directory`` and the stack's file (:func:`stack_file_path`; none: an empty stack
-    config); with ``stack_text``, that is the stack file's content (a stack file not written yet, as
-    ``ecr-replication import`` checks one before writing it)."""
-    project_read, project = _project(directory)
-    project_file = project_read.path
+    """Read the project file in ``directory`` and the file of ``stack`` (``[organization/][project/]name``, checked
+    before anything is read; :func:`stack_file_path`; no file: an empty stack config); with ``stack_text``, that
+    is the stack file's content (a stack file not written yet, as ``ecr-replication import`` checks one before
+    writing it). The program runs as the stack's own name, as under the Pulumi CLI."""
+    name = _stack_name(stack)
+    project_read, project = _project(directory, name)
+    project_path = project_read.path
     project_doc = project_read.data
     runtime = project_doc.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
-        raise StackFileError(f"{project_file}: runtime is {runtime_name!r}; only python programs can run offline")
+        raise StackFileError(f"{project_path}: runtime is {runtime_name!r}; only python programs can run offline")
     main = project_doc.get("main") or "."
     program = (directory / main).resolve()
     if program.is_dir():
         program = program / "__main__.py"
     if not program.is_file():
-        raise StackFileError(f"{project_file}: the program {program} does not exist")
+        raise StackFileError(f"{project_path}: the program {program} does not exist")
 
-    stack_path = _stack_file_path(project_read, stack)
+    stack_path = _stack_file_path(project_read, name)
     config = _project_config(project_read, project)
     found = stack_text is not None or stack_path.is_file()
     secret_keys: list[str] = []
     if found:
-        secret_keys = _stack_config(_read_yaml(stack_path, stack_text), project, config)
-    return StackFiles(project, stack, program, config, secret_keys, stack_path, stack_path if found else None)
+        secret_keys = _stack_config(_read(stack_path, stack_text), project, config)
+    return StackFiles(project, name.name, program, config, secret_keys, stack_path, stack_path if found else None)
 
 
 def _project_config(document: _Document, project: str) -> dict[str, str]:
-    """The project-level config of ``Pulumi.yaml``: a declaration gives its ``default``, else its ``value``
+    """The project-level config of the project file: a declaration gives its ``default``, else its ``value``
     (``pkg/workspace/config.go``: a non-null default wins); a short form ``key: value`` is that value."""
     entries = document.data.get("config")
     if not isinstance(entries, Mapping):  # none, or the older spelling of stackConfigDir
@@ -294,7 +390,7 @@ def _project_config(document: _Document, project: str) -> dict[str, str]:
             node = next((v for k, v in node.value if k.value == name), None) if isinstance(node, yaml.MappingNode) else None
         _check_scalars(document, qualified, node, qualified.startswith(f"{project}:"), project_level=True)
         if entry is not None:
-            config[qualified] = _config_text(entry, project_level=True)
+            config[qualified] = _config_text(document.go_value(entry), project_level=True)
     return config
 
 
@@ -308,7 +404,8 @@ def _stack_config(document: _Document, project: str, config: dict[str, str]) -> 
         qualified = _qualified(project, str(key))
         _check_scalars(document, qualified, nodes.get(str(key)), qualified.startswith(f"{project}:"))
         inside: list[str] = []
-        config[qualified] = _config_text(_without_ciphertext(value, qualified, (), inside), project_level=False)
+        config[qualified] = _config_text(document.go_value(_without_ciphertext(value, qualified, (), inside)),
+                                         project_level=False)
         if inside:
             secret_keys.append(qualified)
             nested += [path for path in inside if path != qualified]

@@ -4,7 +4,10 @@
 :func:`replication.preview.runner.run_program_file`) with what ``ecr-replication import`` read
 (:class:`~replication.stack.importer.LiveSetup`), resource by resource:
 
-* *adopted as is*: imported, and the declared inputs are the live ones, so nothing changes;
+* *adopted as is*: imported, and the declared inputs are the live ones, so nothing changes; a registry policy
+  whose text differs only in how its statements are written (a string for a one-item list, entries or statements
+  in another order) is the same policy to IAM and to pulumi-aws, which doesn't write it again (the outcome says
+  how the live text differs);
 * *rewritten*: imported, then updated to the declared inputs, which keep everything live (Pulumi 3.174.0 and
   later import and update in one deployment, pulumi/pulumi#19339; earlier versions refuse the import);
 * *created*: nothing live to adopt (no import id).
@@ -12,7 +15,8 @@
 A spoke's pull-through cache rule is adopted as is when its upstream, prefixes and role are the live ones; a rule
 across accounts is rewritten to name the role the stack creates (the live role stays, unused by the rule).
 
-Anything the update would remove or change beyond that (a live policy statement missing, other replication, a
+Anything the update would remove or change beyond that (a live policy statement missing: none of the same Sid and
+meaning, however written, :meth:`~replication.iam_policy.Statement.normal_form`; other replication, a
 template or scanning setting changed, an import of something that doesn't exist) is a *removal*, and the stack
 must not be written. Pulumi itself no longer refuses an import whose inputs differ, so this comparison is the
 safety: it is made on the exact documents the program declares.
@@ -21,11 +25,12 @@ safety: it is made on the exact documents the program declares.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
-from replication.iam_policy import policy_statements
+from replication.iam_policy import PolicyDocumentError, parse_policy, policy_statements
 from replication.preview.runner import OfflineRun, RegisteredResource, provider_account
 from replication.limits import PULL_THROUGH_ROOT_PREFIX
 from replication.resource_types import (AWS_PROVIDER_TYPE, PULL_THROUGH_CACHE_RULE, REGISTRY_POLICY,
@@ -61,14 +66,38 @@ class Review:
     removals: list[str] = field(default_factory=list)
 
 
-def _labels(statements: list[Any]) -> str:
-    return ", ".join(str(s.get("Sid") or f"#{n}") for n, s in statements)
+@dataclass(frozen=True)
+class _Policy:
+    """A registry policy as the review compares it: its ``Version`` and ``Id``, and each statement's label (Sid,
+    else ``#position``), text and form (what it means, written one way: :meth:`Statement.normal_form`)."""
+
+    header: tuple[str, str]
+    labels: tuple[str, ...]
+    texts: tuple[str, ...]
+    forms: tuple[Any, ...]
+
+    @classmethod
+    def read(cls, document: str, partition: str) -> _Policy:
+        """The policy in ``document``; one IAM couldn't evaluate is compared by its statements' text."""
+        parsed = json.loads(document)
+        raw = policy_statements(parsed)
+        texts = tuple(canonical_json(s) for s in raw)
+        try:
+            forms: tuple[Any, ...] = tuple(s.normal_form(partition) for s in parse_policy(parsed))
+        except PolicyDocumentError:
+            forms = texts
+        labels = tuple(str(s.get("Sid") or f"#{n}") if isinstance(s, dict) else f"#{n}" for n, s in enumerate(raw, 1))
+        return cls((str(parsed.get("Version")), str(parsed.get("Id") or "")), labels, texts, forms)
+
+    def not_in(self, other: _Policy) -> list[str]:
+        """The labels of the statements whose form ``other`` doesn't have."""
+        return [label for label, form in zip(self.labels, self.forms) if form not in other.forms]
 
 
-def _statements(document: str) -> tuple[str, list[Any]]:
-    """A policy's Version and its statements."""
-    parsed = json.loads(document)
-    return str(parsed.get("Version")), list(policy_statements(parsed))
+def _header_changes(live: _Policy, declared: _Policy) -> list[str]:
+    names = ("Version", "Id")
+    return [f"{name} {old or '(none)'} -> {new or '(none)'}"
+            for name, old, new in zip(names, live.header, declared.header) if old != new]
 
 
 class _Reviewer:
@@ -115,28 +144,34 @@ class _Reviewer:
                                          f"{len(declared)} (one per distinct prefix set), replicating the same")
 
     def policy(self, resource: RegisteredResource) -> None:
+        """A live statement is kept when the declared policy has one of the same form (the same Sid and meaning,
+        however written); the policy is adopted as is when both have the same statements by form, in any order,
+        which pulumi-aws doesn't write again (see :meth:`Statement.normal_form`)."""
         registry = self.registry(resource)
         what = f"registry policy {registry}"
         live_policy = self.live.policy_of(registry)
         if not self.adopted(what, resource, live_policy is not None):
             return
         assert live_policy is not None
-        live_version, live_statements = _statements(live_policy)
-        version, declared_statements = _statements(str(resource.inputs.get("policy")))
-        declared = {canonical_json(s) for s in declared_statements}
-        kept = {canonical_json(s) for s in live_statements}
-        removed = [(n, s) for n, s in enumerate(live_statements, 1) if canonical_json(s) not in declared]
+        live = _Policy.read(live_policy, registry.partition)
+        declared = _Policy.read(str(resource.inputs.get("policy")), registry.partition)
+        removed = live.not_in(declared)
         if removed:
-            self.result.removals.append(f"{what}: the stack would remove live statement(s) {_labels(removed)}")
+            self.result.removals.append(f"{what}: the stack would remove live statement(s) {', '.join(removed)}")
             return
-        if live_version == version and sorted(declared) == sorted(kept) and len(declared_statements) == len(live_statements):
+        added = declared.not_in(live)
+        changes = [f"adds statement(s) {', '.join(added)}"] if added else []
+        changes += _header_changes(live, declared)
+        if not changes and Counter(live.forms) != Counter(declared.forms):
+            changes.append("writes a statement another number of times")
+        if changes:
+            changes.append(f"keeps the {len(live.forms)} live statement(s)")
+            self.outcome(what, resource, "rewritten: " + "; ".join(changes))
+        elif live.texts == declared.texts:
             self.outcome(what, resource, ADOPTED_AS_IS)
-            return
-        added = [(n, s) for n, s in enumerate(declared_statements, 1) if canonical_json(s) not in kept]
-        changes = [f"adds statement(s) {_labels(added)}"] if added else ["reorders the statements"]
-        changes += [f"Version {live_version} -> {version}"] if live_version != version else []
-        changes.append(f"keeps the {len(live_statements)} live statement(s)")
-        self.outcome(what, resource, "rewritten: " + "; ".join(changes))
+        else:
+            self.outcome(what, resource, f"{ADOPTED_AS_IS} ({_spelling(live, declared)}: the same policy to IAM and "
+                                         "to pulumi-aws, which doesn't write it again)")
 
     def template(self, resource: RegisteredResource) -> None:
         registry = self.registry(resource)
@@ -234,6 +269,18 @@ def review(live: LiveSetup, run: OfflineRun) -> Review:
     if not run.of_type(REPLICATION_CONFIGURATION):
         reviewer.result.removals.append(f"the program declares no replication configuration for {live.source}")
     return reviewer.result
+
+
+def _spelling(live: _Policy, declared: _Policy) -> str:
+    """How the live text of a policy differs from the declared one with the same statements: the statements it
+    writes otherwise (a string for a one-item list, entries in another order), and their order."""
+    declared_texts = set(declared.texts)
+    spelled = [label for label, text in zip(live.labels, live.texts) if text not in declared_texts]
+    parts = [f"writes statement(s) {', '.join(spelled)} otherwise"] if spelled else []
+    positions = [live.forms.index(form) for form in declared.forms]
+    if positions != sorted(positions):
+        parts.append("orders the statements otherwise")
+    return "the live text " + " and ".join(parts)
 
 
 def _unordered(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, tuple[str, ...]]]:

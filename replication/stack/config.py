@@ -239,8 +239,7 @@ class _Reader:
 
     def account_id(self, entry: Mapping[str, Any], path: tuple[Segment, ...]) -> str:
         """The entry's ``accountId`` as a string: a YAML number of exactly 12 digits counts; one with fewer
-        digits is not what was written (an unquoted id loses its leading zeros, or is read as octal after a
-        leading 0), which the message says without showing the number, which the user never wrote."""
+        digits is an error showing the number and its digits (:func:`_short_number_problem`)."""
         here = (*path, "accountId")
         value = entry["accountId"]
         if _is_offline_secret(value) and (here in self.secrets.leaves):
@@ -253,13 +252,7 @@ class _Reader:
             )
         if isinstance(value, int) and not isinstance(value, bool):
             if 0 <= value < 10 ** (ACCOUNT_ID_DIGITS - 1):
-                raise self.error(
-                    here,
-                    None,
-                    "is read as a number, not as the 12 digits written: an unquoted id loses its leading zeros (and "
-                    "one written with a leading 0 is read as octal); quote account ids in the stack file "
-                    '(accountId: "011111111111"), or set them with pulumi config set --path --type string',
-                )
+                raise self.error(here, None, _short_number_problem(value, self.secrets.covers(here)))
             value = str(value)
         try:
             return check_account_id(render_path(here, self.namespace), value)
@@ -271,6 +264,25 @@ class _Reader:
         if value is not None and (not isinstance(value, str) or not value):
             raise self.error((*path, name), value, "must be a non-empty string")
         return value
+
+
+def _short_number_problem(number: int, secret: bool) -> str:
+    """Why an ``accountId`` the program got as a number of fewer than 12 digits is no account id, showing the
+    number (unless it is a secret) and its digits. The stack file holds that number when it was written unquoted
+    (``accountId: 11111111111``, a digit short, or what ``pulumi config set --path`` stores for
+    ``011111111111``); go-yaml v3 also reads an unquoted id with a leading 0 as octal (``022222222222`` is
+    2454267026), which the message adds when the number has such a spelling of 12 characters."""
+    digits = len(str(number))
+    fix = "quote it"
+    if not secret:
+        octal = f"0{number:o}"
+        if len(octal) == ACCOUNT_ID_DIGITS:
+            fix = f'an unquoted {octal} is read as octal, as {number}; quote it (accountId: "{octal}")'
+        else:
+            fix += f' (accountId: "{number:0{ACCOUNT_ID_DIGITS}d}" if leading zeros were dropped)'
+    return (f"is {'a number' if secret else f'{number}, a number'} of {digits} digit{'' if digits == 1 else 's'}: an "
+            f"AWS account id is {ACCOUNT_ID_DIGITS} digits, written as text: {fix}, or set it with pulumi config set "
+            "--path --type string")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Replaced: every key of the program's namespace, and keys the program would rejec
 (:func:`~replication.stack.schema.stray_key_problem`). Credentials that can't be matched to an account the import
 writes (a destination whose account nothing in its entry spells, an account no longer replicated to, a second
 entry of an account naming other credentials) are reported, not kept. Comments are not kept (the file is read as
-data, as the Pulumi CLI reads it: :mod:`replication.preview.go_yaml`); the import keeps a copy of the file.
+data, as the Pulumi CLI reads it: :func:`replication.preview.stack_files.read_document`, YAML or JSON by
+the file's extension); the import keeps a copy of the file.
 """
 
 from __future__ import annotations
@@ -28,12 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from replication import limits
 from replication.ecr_semantics import account_of_role
-from replication.preview import go_yaml
-from replication.preview.stack_files import StackFileError
+from replication.preview.stack_files import StackFileError, read_document
 from replication.stack.schema import Segment, render_path, stray_key_problem
 from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
 
@@ -147,12 +145,14 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
     if not path.exists():
         return None
     try:
-        document = go_yaml.load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+        document = read_document(path)
+    except OSError as error:
         raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
-    config = (document.get("config") or {}) if isinstance(document, Mapping) else None
+    except StackFileError as error:
+        raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
+    config = document.get("config") or {}
     if not isinstance(config, Mapping):
-        raise StackFileError(f"{path} is not a stack file (a YAML mapping with a config mapping); move it away first")
+        raise StackFileError(f"{path} is not a stack file (its config is not a mapping); move it away first")
     kept: dict[str, Any] = {}
     replaced: list[str] = []
     for key, value in config.items():
@@ -235,6 +235,7 @@ def summary(replaced: ReplacedFile, path: Path, kept_credentials: Sequence[str],
     lines += [f"not keeping {line}" for line in not_kept]
     if replaced.replaced:
         lines.append(f"replacing in {path}: {', '.join(replaced.replaced)}, with what was read from AWS")
-    lines.append(f"not keeping the comments of {path}")
+    if path.suffix != ".json":  # JSON has none
+        lines.append(f"not keeping the comments of {path}")
     lines.append(f"the replaced {path}, as it was, is in {backup}")
     return lines

@@ -5,7 +5,9 @@ renames it over the target with ``os.replace`` (POSIX ``rename(2)``: atomic with
 a full disk leaves the old file or the new one, never a truncated one. :func:`back_up` copies a file to a name
 not taken yet (``Pulumi.dev.yaml.bak``, then ``.bak.2``, ...), never over an earlier copy, with the file's own
 permissions (a stack file holds ciphertext and its salt). A caller replacing a file backs it up first, then
-writes: at every moment the user's text exists somewhere.
+writes: at every moment the user's text exists somewhere. A stack file that is a symbolic link (to a file kept in
+another repository, say) stays one: the new text replaces the file the link points to, as a plain write through
+the link would, and the link is left as it is.
 """
 
 from __future__ import annotations
@@ -56,19 +58,22 @@ def back_up(path: Path) -> Path:
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace (or create) ``path`` with ``text`` in one step: a temporary file beside it, then ``os.replace``.
-    A replaced file's permissions are kept; a new one gets the umask's. Nothing is left behind on failure."""
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    A replaced file's permissions are kept; a new one gets the umask's. Nothing is left behind on failure. When
+    ``path`` is a symbolic link, the file it points to (through every link) is the one replaced, beside itself:
+    renaming over the link would turn it into a regular file and leave its target as it was."""
+    target = path.resolve() if path.is_symlink() else path
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
         _create(temporary, text.encode("utf-8"), 0o666)
         if mode is not None:
             os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the platform lets a folder be synced
-        folder = os.open(path.parent, os.O_RDONLY)
+        folder = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(folder)
         finally:

@@ -6,11 +6,13 @@ that depends on time or the machine. Every string a plain scalar would not keep 
 Pulumi CLI's go-yaml v3 (``0o17``, ``1e3``, ``012``, ``true``, ``null``, an account id) and to YAML 1.1 readers
 (``yes``, ``1:30``), as go-yaml's own encoder does (:func:`replication.preview.go_yaml.plain_keeps`); what the
 writer writes reads back, as the CLI reads it, as the values given. The stack disables the default aws provider
-(``pulumi:disable-default-providers: [aws]``) like the bundled one.
+(``pulumi:disable-default-providers: [aws]``) like the bundled one. For a ``Pulumi.json`` project the same
+document is written as JSON (``Pulumi.<stack>.json``), where every string is quoted anyway.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,13 +79,16 @@ def _sorted_keys(value: Any) -> Any:
 
 
 def stack_file_text(values: Mapping[str, Any], header: Sequence[str] = (), namespace: str = NAMESPACE,
-                    settings: Mapping[str, Any] | None = None, other_config: Mapping[str, Any] | None = None) -> str:
+                    settings: Mapping[str, Any] | None = None, other_config: Mapping[str, Any] | None = None,
+                    as_json: bool = False) -> str:
     """The stack file holding ``values`` (config key -> value, keys as the schema names them) under ``namespace``
     (the project's name), after ``header`` as comment lines and the stack's own ``settings`` (top-level keys
     besides ``config``, such as the ``encryptionsalt`` or ``secretsprovider`` that ``pulumi stack init`` writes);
     ``other_config`` holds config keys outside ``namespace`` to write as they are, after the default providers
-    (which they may replace). ``ValueError`` for a key the schema doesn't have, or one of ``namespace`` among
-    ``other_config``."""
+    (which they may replace). ``as_json``: a ``Pulumi.<stack>.json`` for a project whose file is ``Pulumi.json``,
+    indented by four spaces as the Pulumi CLI writes one (``encoding/marshal.go``: ``SetIndent("", "    ")``),
+    without the header (JSON has no comments). ``ValueError`` for a key the schema doesn't have, or one of
+    ``namespace`` among ``other_config``."""
     unknown = set(values) - {key.name for key in STACK_KEYS}
     unknown |= {key for key in other_config or {} if key.startswith(f"{namespace}:")}
     if unknown:
@@ -93,6 +98,8 @@ def stack_file_text(values: Mapping[str, Any], header: Sequence[str] = (), names
         if values.get(key.name) is not None:
             config[f"{namespace}:{key.name}"] = _ordered(key, values[key.name])
     document = {**{k: v for k, v in (settings or {}).items() if k != "config"}, "config": config}
+    if as_json:
+        return json.dumps(document, indent=4, ensure_ascii=False) + "\n"
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                      width=1 << 16)
     return "".join(f"# {line}\n" if line else "#\n" for line in header) + body

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import stat
 import threading
@@ -312,6 +313,29 @@ def test_a_live_statement_the_stack_would_drop_is_refused(
     assert report["refused"] == [
         f"registry policy {DEST_A}/{WEST}: the stack would remove live statement(s) AllowEcrReplicationFromSourceAccount"]
     assert not stack_file(project).exists()
+
+
+def test_the_component_s_statement_written_otherwise_is_adopted_as_is(
+        cli: Cli, registry: Registry, templates: CreationTemplates, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The review's case: the component's statement live with `"Resource"` a string (and Action in another order, the
+    principal a one-item list) is the statement the component writes to IAM (a string and a one-element list are
+    the same, list order doesn't matter: IAM JSON policy reference, "Policy grammar") and to pulumi-aws's diff, so
+    the first `up` doesn't write it again; import refused it ("would remove live statement(s) …")."""
+    rule = {"destinations": [{"region": WEST, "registryId": DEST_A}],
+            "repositoryFilters": [{"filter": "prod/", "filterType": "PREFIX_MATCH"}]}
+    registry.ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    mine = {"Sid": "AllowEcrReplicationFromSourceAccount", "Effect": "Allow",
+            "Principal": {"AWS": [f"arn:aws:iam::{SOURCE}:root"]}, "Action": BOTH[::-1],
+            "Resource": f"arn:aws:ecr:{WEST}:{DEST_A}:repository/prod/*"}
+    destination_policy(registry, policy(mine))
+    service_linked_role(registry)
+    no_templates(templates, Destination(DEST_A, WEST))
+    code, report = imported(cli, project, capsys)
+    assert (code, report["refused"]) == (0, [])
+    assert {r["what"]: r["outcome"] for r in report["resources"]}[f"registry policy {DEST_A}/{WEST}"] == (
+        "adopted as is (the live text writes statement(s) AllowEcrReplicationFromSourceAccount otherwise: the same "
+        "policy to IAM and to pulumi-aws, which doesn't write it again)")
 
 
 def test_a_statement_the_component_rejects_is_refused_naming_its_registry(
@@ -640,6 +664,113 @@ def test_a_folder_without_a_project_gets_one_that_plans(
         "name": "ecr-replication", "runtime": "python",
         "description": "ECR replication with the EcrReplication example program (pulumi-ecr-replication)."}
     code, plan_json = plan(folder, capsys, "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(plan_json)["replicationConfiguration"] == \
+        console_setup.ecr.describe_registry()["replicationConfiguration"]
+
+
+def test_a_qualified_stack_is_written_to_the_file_of_its_name(
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The review's case: `import --stack myorg/dev` made a folder `Pulumi.myorg/` and wrote `dev.yaml` in it,
+    which the Pulumi CLI never reads; it reads `Pulumi.dev.yaml` (`ProjectStackPath` of the stack's own name)."""
+    folder = tmp_path / "adopted"
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert cli.main(["import", "--stack", f"organization/ecr-replication/{STACK}", "--cwd", str(folder),
+                     "--destination-role-arn", f"{DEST_A}={ROLE_A}"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["Pulumi.adopted.yaml", "Pulumi.yaml", "__main__.py"]
+    capsys.readouterr()
+    code, plan_json = plan(folder, capsys, "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(plan_json)["replicationConfiguration"] == \
+        console_setup.ecr.describe_registry()["replicationConfiguration"]
+
+
+@pytest.mark.parametrize(("stack", "problem"), [
+    ("myorg/dev/x/y", "a stack is named [organization/][project/]name, and this has 4 parts"),
+    ("../x", "'..' is not an organization name (3 to 40 letters, digits, - and _, starting and ending with a letter "
+             "or digit)"),
+    ("my stack", "a stack name may contain only letters, digits, -, _ and . (the Pulumi CLI's rule): ' ' at position "
+                 "2 of 'my stack' is not one"),
+    ("myorg/other/dev", "names project other, but the project import creates is project ecr-replication: the Pulumi "
+                        "CLI refuses a stack of another project"),
+])
+def test_a_stack_the_pulumi_cli_refuses_creates_nothing(aws_env: str, tmp_path: Path, stack: str, problem: str,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "adopted"
+    assert main(["import", "--stack", stack, "--cwd", str(folder)]) == 2
+    assert capsys.readouterr().err == f"ecr-replication import: error: --stack {shlex.quote(stack)}: {problem}\n"
+    assert not folder.exists()
+
+
+def test_a_stack_of_another_project_is_refused_in_a_project(aws_env: str, project: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--stack", "myorg/other/dev", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication import: error: --stack myorg/other/dev: names project other, but {project / 'Pulumi.yaml'} "
+        "is project ecr-replication: the Pulumi CLI refuses a stack of another project\n")
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.yaml", "__main__.py"]
+
+
+def as_json_project(project: Path) -> Path:
+    """The project with its Pulumi.yaml as Pulumi.json (the JSON the Pulumi CLI reads)."""
+    (project / "Pulumi.json").write_text(json.dumps(yaml.safe_load((project / "Pulumi.yaml").read_text()), indent=4))
+    (project / "Pulumi.yaml").unlink()
+    return project
+
+
+def test_a_json_project_gets_a_json_stack_file_that_plans(
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The review's case: a Pulumi.json project wasn't found (import would have created a Pulumi.yaml beside it).
+    The CLI reads Pulumi.<stack>.json (ProjectStackPath: the project file's extension) with encoding/json, and
+    writes it indented by four spaces (encoding/marshal.go), as import does."""
+    as_json_project(project)
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project) == 0
+    written = project / f"Pulumi.{STACK}.json"
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.adopted.json", "Pulumi.json", "__main__.py"]
+    assert f"Wrote {written}. The first `pulumi up` (Pulumi 3.174.0 or later):" in capsys.readouterr().out.splitlines()
+    text = written.read_text()
+    document = json.loads(text)
+    assert text == json.dumps(document, indent=4) + "\n"
+    assert document["config"]["ecr-replication:source"] == {"accountId": SOURCE, "region": REGION}
+    assert document["config"]["ecr-replication:adopt"] is True
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
+    assert code == 0
+    assert json.loads(plan_json)["replicationConfiguration"] == \
+        console_setup.ecr.describe_registry()["replicationConfiguration"]
+
+
+def test_force_on_a_json_stack_file_keeps_what_the_user_wrote(
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    as_json_project(project)
+    written = project / f"Pulumi.{STACK}.json"
+    mine = {"encryptionsalt": "v1:c2FsdA==:v1:AAAA:BBBB",
+            "config": {"aws:region": "us-east-1", "other:big": 12345678901234567890, "other:half": 0.5,
+                       "ecr-replication:source": {"accountId": SOURCE, "region": REGION, "profile": "ecr-source"}}}
+    written.write_text(json.dumps(mine))
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project, "--force") == 0
+    document = json.loads(written.read_text())
+    assert document["encryptionsalt"] == mine["encryptionsalt"]
+    assert {k: document["config"][k] for k in ("aws:region", "other:big", "other:half")} == {
+        "aws:region": "us-east-1", "other:big": 12345678901234567890, "other:half": 0.5}  # as written
+    assert document["config"]["ecr-replication:source"]["profile"] == "ecr-source"
+    assert json.loads((project / f"Pulumi.{STACK}.json.bak").read_text()) == mine
+    assert "not keeping the comments" not in capsys.readouterr().err
+
+
+def test_a_yml_project_gets_a_yml_stack_file(
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "Pulumi.yaml").rename(project / "Pulumi.yml")
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert run_import(cli, project) == 0
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.adopted.yml", "Pulumi.yml", "__main__.py"]
+    capsys.readouterr()
+    code, plan_json = plan(project, capsys, "--json", "--no-policies")
     assert code == 0
     assert json.loads(plan_json)["replicationConfiguration"] == \
         console_setup.ecr.describe_registry()["replicationConfiguration"]

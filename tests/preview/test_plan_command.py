@@ -244,8 +244,9 @@ def test_json_errors_without_a_config_key(tmp_path: Path, capsys: pytest.Capture
     assert (code, json.loads(out)) == (2, {"error": {"message": message, "key": None}})
     assert err == f"ecr-replication plan: error: {message}\n"
     code, out, _ = plan(capsys, "--cwd", str(tmp_path / "nowhere"), "--json")
-    assert (code, json.loads(out)) == (2, {"error": {"message": f"{tmp_path / 'nowhere' / 'Pulumi.yaml'}: no such file",
-                                                     "key": None}})
+    assert (code, json.loads(out)) == (2, {"error": {
+        "message": f"{tmp_path / 'nowhere'}: no Pulumi.yaml, Pulumi.yml or Pulumi.json: not a Pulumi project folder",
+        "key": None}})
 
 
 def test_program_bug_is_one_line_naming_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -299,3 +300,32 @@ def test_a_project_level_timestamp_says_what_pulumi_yaml_gives_the_program(tmp_p
     assert load_error(tmp_path).endswith(
         "line 10: ecr-replication:adopt: 2030-01-01 is a timestamp to the Pulumi CLI (go-yaml v3), which passes the "
         "program '\"2030-01-01T00:00:00Z\"', not what was written: quote it (\"2030-01-01\")")
+
+
+DOCUMENTED_FOLDER = "/home/me/infra"
+"""Where docs/configuration.md's sample stack file lives."""
+
+
+def test_the_documented_errors_are_the_lines_plan_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/configuration.md shows a stack file and the lines `plan` prints for it, each value quoted in turn; the
+    lines name the file by the path plan read (the review: the docs showed `Pulumi.dev.yaml: line 7:`, plan prints
+    the full path)."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    after = text[text.index(f"This `{DOCUMENTED_FOLDER}/Pulumi.dev.yaml`:"):]
+    stack_yaml, rest = after.split("```yaml\n", 1)[1].split("```\n", 1)
+    documented = rest.split("```\n", 1)[1].split("```", 1)[0].splitlines()
+    assert len(documented) == 3
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_yaml)
+    for line in documented:
+        assert main(["plan", "--stack", "dev", "--cwd", str(tmp_path), "--no-policies"]) == 2
+        printed = capsys.readouterr().err.splitlines()
+        assert printed == [line.replace(DOCUMENTED_FOLDER, str(tmp_path))]
+        found = re.search(r": line (\d+): \S+: (\S+) ", line)
+        assert found is not None
+        number, written = int(found[1]), found[2]
+        lines = stack_file.read_text().splitlines()
+        lines[number - 1] = lines[number - 1].replace(written, f'"{written}"')
+        stack_file.write_text("\n".join(lines) + "\n")

@@ -189,3 +189,109 @@ def test_a_role_on_a_same_account_spoke_rule_would_be_taken_off() -> None:
                                "or a secret: pulumi/pulumi-aws#5714)"]
     assert [o.outcome for o in reviewed_spoke(run, spoke, spoke_rule(SOURCE_ACCOUNT, SOURCE)).outcomes
             if o.what.startswith("pull-through")] == ["adopted as is"]
+
+
+def written_otherwise(statement: dict[str, Any]) -> dict[str, Any]:
+    """``statement`` as another hand (or the console) may write it: a one-item list as its string, a longer list
+    reversed, a principal's string as a one-item list, keys in another order."""
+    def element(value: Any) -> Any:
+        if isinstance(value, list):
+            return value[0] if len(value) == 1 else value[::-1]
+        if isinstance(value, dict):
+            return {kind: element(v) if isinstance(v, list) else [v] for kind, v in value.items()}
+        return value
+    return {key: element(statement[key]) for key in reversed(list(statement))}
+
+
+def policy_outcome(live_policy: str, run: OfflineRun) -> tuple[list[str], list[str]]:
+    """The registry policy's removals and outcome, against ``live_policy`` (the replication read as declared)."""
+    [configuration] = run.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    result = review(live(live_policy, rules=tuple(configuration.inputs["replicationConfiguration"]["rules"])), run)
+    assert [r for r in result.removals if not r.startswith("registry policy")] == []
+    return result.removals, [o.outcome for o in result.outcomes if o.what.startswith("registry policy")]
+
+
+def test_a_statement_written_otherwise_is_the_same_statement() -> None:
+    """The review's case: the component's statement live with `"Resource": "arn…/prod/*"` (a string, not a one-item
+    list) was "the stack would remove live statement(s) AllowEcrReplicationFromSourceAccount". IAM reads a string
+    and a one-element list alike, and list entries in any order (IAM JSON policy reference, "Policy grammar");
+    so does pulumi-aws's diff of registry policies (verify.SuppressEquivalentPolicyDiffs), which doesn't write it
+    again: adopted as is, saying how the live text differs."""
+    run = declared(prefixes=("prod/", "team/"))
+    document = json.loads(policy_of(run))
+    [component] = document["Statement"]
+    assert isinstance(component["Resource"], list) and len(component["Action"]) == 2  # what is written otherwise
+    live_policy = json.dumps({**document, "Statement": [written_otherwise(component)]})
+    assert policy_outcome(live_policy, run) == ([], [
+        "adopted as is (the live text writes statement(s) AllowEcrReplicationFromSourceAccount otherwise: the same "
+        "policy to IAM and to pulumi-aws, which doesn't write it again)"])
+
+
+def test_statements_in_another_order_are_the_same_policy() -> None:
+    run = declared(registry_policy_statements=[OTHER])
+    document = json.loads(policy_of(run))
+    live_policy = json.dumps({**document, "Statement": document["Statement"][::-1]})
+    assert policy_outcome(live_policy, run) == ([], [
+        "adopted as is (the live text orders the statements otherwise: the same policy to IAM and to pulumi-aws, "
+        "which doesn't write it again)"])
+
+
+def test_an_account_id_principal_is_the_account_s_root() -> None:
+    """IAM JSON policy reference, "Principal": an account id stands for arn:aws:iam::<id>:root."""
+    run = declared()
+    document = json.loads(policy_of(run))
+    [component] = document["Statement"]
+    live_policy = json.dumps({**document, "Statement": [{**component, "Principal": {"AWS": SOURCE_ACCOUNT}}]})
+    removals, outcomes = policy_outcome(live_policy, run)
+    assert removals == [] and outcomes[0].startswith("adopted as is (the live text writes statement(s) "
+                                                     "AllowEcrReplicationFromSourceAccount otherwise")
+
+
+def test_what_means_something_else_is_still_a_removal() -> None:
+    """Written otherwise and meaning less (one prefix of two), or naming another principal, or with its Sid gone:
+    no declared statement has its form."""
+    run = declared(prefixes=("prod/", "team/"))
+    document = json.loads(policy_of(run))
+    [component] = document["Statement"]
+    narrower = {**component, "Resource": component["Resource"][0]}
+    other_principal = {**component, "Principal": {"AWS": [f"arn:aws:iam::{THIRD_ACCOUNT}:root"]}}
+    unnamed = {key: value for key, value in component.items() if key != "Sid"}
+    for statement, label in ((narrower, "AllowEcrReplicationFromSourceAccount"),
+                             (other_principal, "AllowEcrReplicationFromSourceAccount"), (unnamed, "#1")):
+        removals, _ = policy_outcome(json.dumps({**document, "Statement": [statement]}), run)
+        assert removals == [f"registry policy {WEST}: the stack would remove live statement(s) {label}"]
+
+
+def test_a_condition_s_values_in_another_order_are_the_same() -> None:
+    condition = {"StringEquals": {"aws:PrincipalOrgID": ["o-aaaaaaaaaa", "o-bbbbbbbbbb"]}}
+    grant = {**OTHER, "Condition": condition}
+    run = declared(registry_policy_statements=[grant])
+    document = json.loads(policy_of(run))
+    reordered = {**grant, "Condition": {"StringEquals": {"aws:PrincipalOrgID": ["o-bbbbbbbbbb", "o-aaaaaaaaaa"]}}}
+    live_policy = json.dumps({**document, "Statement": [document["Statement"][0], reordered]})
+    removals, outcomes = policy_outcome(live_policy, run)
+    assert removals == [] and outcomes[0].startswith("adopted as is (the live text writes statement(s) Other otherwise")
+    narrower = {**grant, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-aaaaaaaaaa"}}}
+    removals, _ = policy_outcome(json.dumps({**document, "Statement": [document["Statement"][0], narrower]}), run)
+    assert removals == [f"registry policy {WEST}: the stack would remove live statement(s) Other"]
+
+
+def test_a_live_id_the_stack_drops_is_a_rewrite() -> None:
+    """pulumi-aws compares the policy's Id too, so the update writes the declared policy, without it."""
+    run = declared()
+    live_policy = json.dumps({**json.loads(policy_of(run)), "Id": "handmade"})
+    assert policy_outcome(live_policy, run) == ([], ["rewritten: Id handmade -> (none); keeps the 1 live statement(s)"])
+
+
+def test_another_service_principal_is_another_statement() -> None:
+    """Principal kinds besides AWS are compared by their entries too, not only by kind."""
+    deny = {"Sid": "NoOthers", "Effect": "Deny", "Principal": {"Service": ["a.amazonaws.com", "b.amazonaws.com"]},
+            "Action": "ecr:*", "Resource": WEST.repository_arn("*")}
+    run = declared(registry_policy_statements=[deny])
+    document = json.loads(policy_of(run))
+    swapped = {**deny, "Principal": {"Service": ["b.amazonaws.com", "a.amazonaws.com"]}}
+    removals, outcomes = policy_outcome(json.dumps({**document, "Statement": [document["Statement"][0], swapped]}), run)
+    assert removals == [] and outcomes[0].startswith("adopted as is")
+    other = {**deny, "Principal": {"Service": ["a.amazonaws.com", "c.amazonaws.com"]}}
+    removals, _ = policy_outcome(json.dumps({**document, "Statement": [document["Statement"][0], other]}), run)
+    assert removals == [f"registry policy {WEST}: the stack would remove live statement(s) NoOthers"]

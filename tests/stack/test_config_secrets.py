@@ -130,6 +130,14 @@ def test_under_the_cli_a_secret_value_is_never_printed_in_an_error() -> None:
     )
 
 
+def test_under_the_cli_a_short_account_id_that_is_a_secret_is_not_shown() -> None:
+    with pytest.raises(ReplicationConfigError) as raised:
+        run_as_the_cli({"accountId": 11111111111, "region": "us-east-1"}, ["ecr-replication:source"])
+    assert str(raised.value) == (
+        "ecr-replication:source.accountId: is a number of 11 digits: an AWS account id is 12 digits, written as text: "
+        "quote it, or set it with pulumi config set --path --type string")
+
+
 def test_under_the_cli_the_components_errors_hide_secret_values_too() -> None:
     with pytest.raises(ReplicationConfigError) as raised:
         run_as_the_cli({**SOURCE, "region": "Covert Region"}, ["ecr-replication:source"])
