@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import AwsError, error_code, read_failure
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked
 from replication.cli.live import read_rules, source_registry
-from replication.cli.sessions import AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure
+from replication.cli.sessions import AccountSession, Sessions, Unreachable
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import (REPLICATION_ROLE_NAME, Registry, Rule, UnsupportedRuleError, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)

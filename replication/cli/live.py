@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from replication.cli.aws_errors import translated_errors
 from replication.cli.errors import CliError
-from replication.cli.sessions import AccountSession, translated_errors
+from replication.cli.sessions import AccountSession
 from replication.ecr_semantics import Registry, Rule, UnsupportedRuleError, rules_from_api
 
 

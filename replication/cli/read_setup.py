@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 
 import botocore.exceptions
 
+from replication.cli.aws_errors import AwsError, error_code, read_failure, translated_errors
 from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
-from replication.cli.sessions import AwsError, Sessions, Unreachable, error_code, read_failure, translated_errors
+from replication.cli.sessions import Sessions, Unreachable
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry
 from replication.limits import APPLIED_FOR_REPLICATION

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import translated_errors
 from replication.cli.options import DEFAULT_MAX_WORKERS, parse_duration, positive_int
-from replication.cli.sessions import AccountSession, translated_errors
+from replication.cli.sessions import AccountSession
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of

@@ -40,14 +40,15 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, read_failure,
+                                        translated_errors)
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.command_calls import CANARY_NAME
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
                                                  plan_of, read_live)
-from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Unreachable, describe_error,
-                                      error_code, read_failure, translated_errors)
+from replication.cli.sessions import AccountSession, Unreachable
 from replication.ecr_semantics import Registry, Rule, destinations_of
 from replication.repository_settings import is_repository_name
 

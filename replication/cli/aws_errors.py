@@ -1,0 +1,161 @@
+"""AWS errors in the live commands' words: one readable line per error, naming the action and the account, and
+what kind of failure it was (an access denial, a failure of AWS or of the way to it, something not found).
+
+botocore raises what AWS answered (``ClientError``) or what it met on the way (``BotoCoreError``: no connection, a
+response it couldn't parse); this module turns both into lines a user can act on, and never quotes a credential or
+a whole HTML page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+import botocore.exceptions
+from botocore.retries import standard
+
+from replication.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from replication.cli.sessions import Access
+
+NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+"""The message for a missing credential chain; it never echoes any credential."""
+
+NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
+"""Error codes that mean the user named something that does not exist."""
+
+
+def is_access_denied(error: Exception) -> bool:
+    """Whether AWS refused the call for want of permission (``AccessDeniedException``, ``AccessDenied``,
+    ``UnauthorizedOperation``), rather than failing it (a 5xx, throttling, a bad request)."""
+    code = error_code(error)
+    return "AccessDenied" in code or code == "UnauthorizedOperation"
+
+
+def is_aws_failure(error: Exception) -> bool:
+    """Whether AWS, or the way to it, failed the call rather than refused it: a server error, throttling that
+    outlasted the retries, or no connection (botocore's own checks for what its standard retries retry)."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        context = standard.RetryContext(attempt_number=1, parsed_response=error.response,
+                                        http_response=_Status(status) if status else None)
+    else:
+        context = standard.RetryContext(attempt_number=1, caught_exception=error)
+    return (standard.ThrottledRetryableChecker().is_retryable(context)
+            or standard.TransientRetryableChecker().is_retryable(context))
+
+
+@dataclass(frozen=True)
+class _Status:
+    """What botocore's retry checks read of an HTTP response: its status code."""
+
+    status_code: int
+
+
+def describe_error(error: Exception, account: str, action: str) -> str:
+    """One readable line for an error a botocore call raised (see :data:`AwsError`)."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        return describe_client_error(error, account, action)
+    return f"{action} failed: {one_line(str(error))}"
+
+
+MAX_MESSAGE_CHARS = 300
+"""The most of an error message a line quotes (AWS's own are shorter; a page some endpoint sent is not)."""
+
+_PAGE = re.compile(r"(?:b['\"])?<\s*(?:!doctype|html|head|body|title)\b.*", re.IGNORECASE | re.DOTALL)
+"""An HTML page (and what follows it), as botocore quotes one an endpoint answered with: the whole message of a
+JSON-protocol error, or the end of a parser error (``... received: b'<html>...'``)."""
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, an HTML page in it named instead of quoted, cut to :data:`MAX_MESSAGE_CHARS`."""
+    flat = _PAGE.sub("(an HTML page)", " ".join(text.split()))
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[:MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def error_message(error: botocore.exceptions.ClientError) -> str:
+    """The AWS error message on one line (:func:`one_line`). When the endpoint answered with nothing but an HTML page
+    (a 500 from AWS or from a proxy on the way: botocore's JSON parser passes the page on as the message), the HTTP
+    status instead."""
+    message = str(error.response.get("Error", {}).get("Message", "")).strip()
+    if _PAGE.match(message):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        try:
+            reason = f"HTTP {status} {HTTPStatus(status).phrase}"
+        except (TypeError, ValueError):
+            reason = f"HTTP {status}"
+        return f"{reason}, answered with an HTML page instead of an AWS error"
+    return one_line(message)
+
+
+def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
+    """One readable line for an AWS error: access denials name the account and the action."""
+    code = error_code(error)
+    message = error_message(error)
+    if is_access_denied(error):
+        return f"access denied: account {account} is not allowed to call {action} ({message or code})"
+    if code in NOT_FOUND:
+        return f"{NOT_FOUND[code]} in account {account}: {message}"
+    if standard.ThrottledRetryableChecker().is_retryable(_context_of(error)):
+        return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
+    if message.startswith(f"HTTP {code} "):  # botocore's code for an error without one is the HTTP status
+        return f"{action} failed in account {account}: {message}"
+    return f"{action} failed in account {account}: {code}: {message}"
+
+
+AwsError = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+"""What a botocore call raises: an error AWS answered, or one botocore met on the way (no connection, a bad
+response)."""
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """Why reading something with one account's credentials failed, in one line, and what would fix it."""
+
+    reason: str
+    fix: str
+
+
+def read_failure(error: Exception, account: str, action: str, access: Access, command: str) -> ReadFailure:
+    """The failure of ``action`` in ``account``: a missing permission (the fix: allow it to ``access``) only for an
+    access denial; anything else (a server error, throttling that outlasted the retries, no connection) is no
+    permission problem, and the fix is to run ``command`` again."""
+    reason = describe_error(error, account, action)
+    if is_access_denied(error):
+        return ReadFailure(reason, f"allow {action} to {access}")
+    return ReadFailure(reason, f"run {command} again: AWS failed the call, which is no permission problem (botocore "
+                               "already retried it; AWS_MAX_ATTEMPTS allows more tries)")
+
+
+def _context_of(error: botocore.exceptions.ClientError) -> standard.RetryContext:
+    return standard.RetryContext(attempt_number=1, parsed_response=error.response)
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of ``error`` (e.g. ``NoSuchEntity``); ``""`` for an error botocore met itself."""
+    if not isinstance(error, botocore.exceptions.ClientError):
+        return ""
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+@contextmanager
+def translated_errors(account: str | None, service: str, action: str | None = None) -> Iterator[None]:
+    """Turn botocore errors raised inside the block into ``CliError`` lines (no traceback, no secrets).
+
+    ``account`` names the account whose credentials make the calls; ``action`` overrides the IAM action
+    derived from the failing operation.
+    """
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError as error:
+        raise CliError(NO_CREDENTIALS) from error
+    except botocore.exceptions.ClientError as error:
+        named = action or f"{service}:{error.operation_name}"
+        raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
+    except botocore.exceptions.BotoCoreError as error:
+        raise CliError(f"{action or service}: {one_line(str(error))}") from error
