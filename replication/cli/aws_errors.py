@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 from botocore.retries import standard
@@ -40,14 +40,45 @@ def is_access_denied(error: Exception) -> bool:
 def is_aws_failure(error: Exception) -> bool:
     """Whether AWS, or the way to it, failed the call rather than refused it: a server error, throttling that
     outlasted the retries, or no connection (botocore's own checks for what its standard retries retry)."""
+    context = _context_of(error)
+    return _THROTTLING.is_throttling_error_from_context(context) or _TRANSIENT.is_retryable(context)
+
+
+def is_throttled(error: Exception) -> bool:
+    """Whether AWS throttled the call, as botocore's standard retries tell throttling (:data:`_THROTTLING`)."""
+    return _THROTTLING.is_throttling_error_from_context(_context_of(error))
+
+
+def throttling_of(**needs_retry: Any) -> str | None:
+    """How the attempt botocore's ``needs-retry`` event is about (its keyword arguments) was throttled: its error
+    code (``ThrottlingException``, ``ThrottleException``), or its HTTP status for a 429 without one; ``None`` when it
+    was not throttled."""
+    context = standard.RetryEventAdapter().create_retry_context(**needs_retry)
+    if not _THROTTLING.is_throttling_error_from_context(context):
+        return None
+    return context.get_error_code() or f"HTTP {context.http_response.status_code}"
+
+
+_THROTTLING = standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
+"""botocore's own test of throttling, the one its standard and adaptive retries apply: a throttling error code
+(``ThrottlingException``, ``Throttling``, ...), an error the operation's model marks as throttling, or HTTP 429 with
+an error the model doesn't declare, as ECR's ``ThrottleException`` (ECR user guide, "Troubleshooting": ECR may
+answer ``429``/``ThrottleException`` as well as ``400``/``ThrottlingException``; botocore's ECR model declares
+neither)."""
+
+_TRANSIENT = standard.TransientRetryableChecker()
+"""botocore's test of a transient failure: HTTP 500, 502, 503 or 504, a timeout code, or no connection."""
+
+
+def _context_of(error: Exception) -> standard.RetryContext:
+    """What botocore's retry checks read of a call that ended in ``error``: the error AWS answered with and its HTTP
+    status, or the exception botocore met on the way. Without the operation's model: botocore's ECR model declares no
+    throttling error, so a 429 is judged as botocore's retries judge it."""
     if isinstance(error, botocore.exceptions.ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        context = standard.RetryContext(attempt_number=1, parsed_response=error.response,
-                                        http_response=_Status(status) if status else None)
-    else:
-        context = standard.RetryContext(attempt_number=1, caught_exception=error)
-    return (standard.ThrottledRetryableChecker().is_retryable(context)
-            or standard.TransientRetryableChecker().is_retryable(context))
+        return standard.RetryContext(attempt_number=1, parsed_response=error.response,
+                                     http_response=_Status(status) if status else None)
+    return standard.RetryContext(attempt_number=1, caught_exception=error)
 
 
 @dataclass(frozen=True)
@@ -101,7 +132,7 @@ def describe_client_error(error: botocore.exceptions.ClientError, account: str, 
         return f"access denied: account {account} is not allowed to call {action} ({message or code})"
     if code in NOT_FOUND:
         return f"{NOT_FOUND[code]} in account {account}: {message}"
-    if standard.ThrottledRetryableChecker().is_retryable(_context_of(error)):
+    if is_throttled(error):
         return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
     if message.startswith(f"HTTP {code} "):  # botocore's code for an error without one is the HTTP status
         return f"{action} failed in account {account}: {message}"
@@ -130,10 +161,6 @@ def read_failure(error: Exception, account: str, action: str, access: Access, co
         return ReadFailure(reason, f"allow {action} to {access}")
     return ReadFailure(reason, f"run {command} again: AWS failed the call, which is no permission problem (botocore "
                                "already retried it; AWS_MAX_ATTEMPTS allows more tries)")
-
-
-def _context_of(error: botocore.exceptions.ClientError) -> standard.RetryContext:
-    return standard.RetryContext(attempt_number=1, parsed_response=error.response)
 
 
 def error_code(error: Exception) -> str:

@@ -44,7 +44,7 @@ from botocore.retries import standard
 
 from replication.cli import output
 from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, describe_error, is_aws_failure, read_failure,
-                                        translated_errors)
+                                        throttling_of, translated_errors)
 from replication.cli.errors import CliError
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry, partition_of
@@ -361,15 +361,12 @@ class _RetryNotice:
     def __init__(self, max_attempts: int) -> None:
         self._max_attempts = max_attempts
 
-    def __call__(self, attempts: int, operation: Any, response: Any = None, caught_exception: Any = None,
-                 **_: Any) -> None:
-        context = standard.RetryContext(attempt_number=attempts, operation_model=operation,
-                                        parsed_response=response[1] if response else None,
-                                        http_response=response[0] if response else None,
-                                        caught_exception=caught_exception)
-        if attempts < self._max_attempts and standard.ThrottledRetryableChecker().is_retryable(context):
+    def __call__(self, attempts: int, operation: Any, **needs_retry: Any) -> None:
+        """botocore's ``needs-retry`` handler: a note for a throttled attempt that botocore will make again."""
+        throttled = throttling_of(attempts=attempts, operation=operation, **needs_retry)
+        if attempts < self._max_attempts and throttled:
             service = operation.service_model.signing_name
-            output.note(f"{service}:{operation.name} throttled ({context.get_error_code()}), "
+            output.note(f"{service}:{operation.name} throttled ({throttled}), "
                         f"retrying ({attempts}/{self._max_attempts - 1})")
 
 

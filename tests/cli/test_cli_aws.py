@@ -19,6 +19,10 @@ IDENTITY = (
 )
 CONFIGURED = {"registryId": SOURCE, "replicationConfiguration": {"rules": [{"destinations": [{"region": "us-west-2", "registryId": DEST_A}]}]}}
 THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+TOO_MANY = (429, {"__type": "ThrottleException", "message": "Too Many Requests"})
+"""ECR throttles with either answer (ECR user guide, "Troubleshooting": "ThrottleException" with HTTP 429, besides
+400 ThrottlingException); botocore's ECR model declares neither, and its retries tell throttling by code or by 429."""
+THROTTLING = [pytest.param(THROTTLED, id="400-ThrottlingException"), pytest.param(TOO_MANY, id="429-ThrottleException")]
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 TOKEN = "IQoJb3JpZ2luX2VjEJr" + "x9Qz" * 60
@@ -94,30 +98,35 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
     thread.join()
 
 
+@pytest.mark.parametrize("throttled", THROTTLING)
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
-def test_throttling_is_retried_and_said(scripted: ScriptedAws, mode: str, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """ThrottlingException over real HTTP is retried as AWS_RETRY_MODE says, and each retry is a line on stderr."""
+def test_throttling_is_retried_and_said(scripted: ScriptedAws, mode: str, throttled: tuple[int, dict[str, object]],
+                                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Throttling over real HTTP, either way ECR answers it, is retried as AWS_RETRY_MODE says, and each retry is a
+    line on stderr."""
     monkeypatch.setenv("AWS_RETRY_MODE", mode)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
-    scripted.script = {"DescribeRegistry": [THROTTLED, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
+    scripted.script = {"DescribeRegistry": [throttled, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
     assert main(["status"]) == 3  # the retried call succeeded; with no image to ask about there is no verdict
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry", "DescribeRepositories"]
     err = capsys.readouterr().err
-    assert "ecr:DescribeRegistry throttled (ThrottlingException), retrying (1/2)" in err
+    assert f"ecr:DescribeRegistry throttled ({throttled[1]['__type']}), retrying (1/2)" in err
     assert "nothing to check, so no verdict" in err
 
 
-def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("throttled", THROTTLING)
+def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, throttled: tuple[int, dict[str, object]],
+                                                    monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """AWS_MAX_ATTEMPTS bounds the attempts; the give-up is one line naming account and action."""
+    """AWS_MAX_ATTEMPTS bounds the attempts; the give-up is one line naming account and action, and says the call
+    was throttled (not that it failed)."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    scripted.script = {"DescribeRegistry": [THROTTLED]}
+    scripted.script = {"DescribeRegistry": [throttled]}
     assert main(["status"]) == 2
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"ecr-replication status: error: ecr:DescribeRegistry in account {SOURCE} is still throttled after retries "
-        "(ThrottlingException); retry later or raise AWS_MAX_ATTEMPTS")
+        f"({throttled[1]['__type']}); retry later or raise AWS_MAX_ATTEMPTS")
 
 
 ERROR_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>500 Internal Server Error</title></head>\n<body>\n"
