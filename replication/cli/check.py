@@ -151,7 +151,7 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
         live = read_rules(source)
     except CliError as error:
         cause = error.__cause__  # the botocore error read_rules translated, if it was one
-        fix = (read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access, "check").fix
+        fix = (read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access, "ecr-replication check").fix
                if isinstance(cause, AwsError) else "allow ecr:DescribeRegistry to the source credentials")
         report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
         return
@@ -185,7 +185,7 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
                 "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
                 "(the first PutReplicationConfiguration normally creates it)"))
         else:
-            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "check")
+            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "ecr-replication check")
             report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {failure.reason}",
                                                  failure.fix))
 
@@ -207,7 +207,7 @@ def check_registry_policy(sessions: Sessions, source_account: str, destination: 
             report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
                                                   "denied", _grant_fix(caller, destination, needed)))
         else:
-            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "check")
+            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "ecr-replication check")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
                                                  failure.fix))
         return

@@ -193,7 +193,7 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
         except AwsError as error:
             if absent is not None and error_code(error) == absent:
                 return {}
-            failure = read_failure(error, registry.account_id, action, session.access, "verify")
+            failure = read_failure(error, registry.account_id, action, session.access, "ecr-replication verify")
         live.fixes[failure.reason] = failure.fix
         for setting in settings:
             live.unread[setting] = failure.reason

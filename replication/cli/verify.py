@@ -278,7 +278,8 @@ def record_existing(push: Push, destination: Destination) -> None:
             destination.existed_before = False
         else:
             destination.existence_problem = read_failure(error, destination.registry.account_id,
-                                                          "ecr:DescribeRepositories", destination.reader.access, "verify")
+                                                          "ecr:DescribeRepositories", destination.reader.access,
+                                                          "ecr-replication verify")
 
 
 class Verification:
@@ -392,7 +393,7 @@ class Verification:
                 destination.image = "absent"
             else:
                 destination.read_problem = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
-                                                        destination.reader.access, "verify")
+                                                        destination.reader.access, "ecr-replication verify")
             return
         found = details[0]["imageDigest"] if details else None
         if found == push.digest:

@@ -350,7 +350,7 @@ def test_a_source_read_aws_fails_is_not_checked_and_no_permission_is_advised(
     [item] = report(capsys)["notChecked"]
     assert (item["where"], item["reason"]) == (
         where, f"{unread}: {service}:{operation} failed in account {SOURCE}: {code}: Internal error")
-    assert item["fix"].startswith("run check again: AWS failed the call, which is no permission problem")
+    assert item["fix"].startswith("run ecr-replication check again: AWS failed the call, which is no permission problem")
 
 
 @pytest.mark.parametrize(("service", "operation", "where", "unread"), SOURCE_READS, ids=["DescribeRegistry", "GetRole"])

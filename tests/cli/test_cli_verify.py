@@ -762,4 +762,4 @@ def test_a_setting_aws_fails_to_read_is_not_verified_and_no_permission_is_advise
     unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
     assert unread["problem"] == (f"settings not checked: lifecyclePolicy (ecr:GetLifecyclePolicy failed in account "
                                  f"{DEST_A}: ServerException: Internal error)")
-    assert unread["fix"].startswith("run verify again: AWS failed the call, which is no permission problem")
+    assert unread["fix"].startswith("run ecr-replication verify again: AWS failed the call, which is no permission problem")
