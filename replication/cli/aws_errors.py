@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
+from botocore.parsers import ResponseParserError
 from botocore.retries import standard
 
 from replication.cli.errors import CliError
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 
 NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
 """The message for a missing credential chain; it never echoes any credential."""
+
+AwsError = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError)
+"""What a botocore call raises: an error AWS answered, one botocore met on the way (no connection), or an answer
+botocore's parser could not read (an HTML page where STS's or IAM's XML should be, as a proxy on the way may send:
+botocore raises its ``ResponseParserError``, no ``BotoCoreError``, and does not retry it)."""
 
 NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
 """Error codes that mean the user named something that does not exist."""
@@ -39,9 +45,11 @@ def is_access_denied(error: Exception) -> bool:
 
 def is_aws_failure(error: Exception) -> bool:
     """Whether AWS, or the way to it, failed the call rather than refused it: a server error, throttling that
-    outlasted the retries, or no connection (botocore's own checks for what its standard retries retry)."""
+    outlasted the retries, or no connection (botocore's own checks for what its standard retries retry), or an
+    answer that could not be read (botocore: "Further retries may succeed")."""
     context = _context_of(error)
-    return _THROTTLING.is_throttling_error_from_context(context) or _TRANSIENT.is_retryable(context)
+    return (isinstance(error, ResponseParserError) or _THROTTLING.is_throttling_error_from_context(context)
+            or _TRANSIENT.is_retryable(context))
 
 
 def is_throttled(error: Exception) -> bool:
@@ -88,11 +96,16 @@ class _Status:
     status_code: int
 
 
-def describe_error(error: Exception, account: str, action: str) -> str:
-    """One readable line for an error a botocore call raised (see :data:`AwsError`)."""
+def describe_error(error: Exception, account: str | None, action: str) -> str:
+    """One readable line for an error a botocore call raised (see :data:`AwsError`), naming the action and the
+    account whose credentials made the call (``None``: credentials not yet known to be in any account)."""
     if isinstance(error, botocore.exceptions.ClientError):
         return describe_client_error(error, account, action)
-    return f"{action} failed: {one_line(str(error))}"
+    return f"{action} failed{_in(account)}: {one_line(str(error))}"
+
+
+def _in(account: str | None) -> str:
+    return f" in account {account}" if account else ""
 
 
 MAX_MESSAGE_CHARS = 300
@@ -124,24 +137,20 @@ def error_message(error: botocore.exceptions.ClientError) -> str:
     return one_line(message)
 
 
-def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
+def describe_client_error(error: botocore.exceptions.ClientError, account: str | None, action: str) -> str:
     """One readable line for an AWS error: access denials name the account and the action."""
     code = error_code(error)
     message = error_message(error)
     if is_access_denied(error):
-        return f"access denied: account {account} is not allowed to call {action} ({message or code})"
+        who = f"account {account} is" if account else "the credentials are"
+        return f"access denied: {who} not allowed to call {action} ({message or code})"
     if code in NOT_FOUND:
-        return f"{NOT_FOUND[code]} in account {account}: {message}"
+        return f"{NOT_FOUND[code]}{_in(account)}: {message}"
     if is_throttled(error):
-        return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
+        return f"{action}{_in(account)} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
     if message.startswith(f"HTTP {code} "):  # botocore's code for an error without one is the HTTP status
-        return f"{action} failed in account {account}: {message}"
-    return f"{action} failed in account {account}: {code}: {message}"
-
-
-AwsError = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-"""What a botocore call raises: an error AWS answered, or one botocore met on the way (no connection, a bad
-response)."""
+        return f"{action} failed{_in(account)}: {message}"
+    return f"{action} failed{_in(account)}: {code}: {message}"
 
 
 @dataclass(frozen=True)
@@ -152,10 +161,10 @@ class ReadFailure:
     fix: str
 
 
-def read_failure(error: Exception, account: str, action: str, access: Access, command: str) -> ReadFailure:
-    """The failure of ``action`` in ``account``: a missing permission (the fix: allow it to ``access``) only for an
+def read_failure(error: Exception, account: str | None, action: str, access: Access, command: str) -> ReadFailure:
+    """The failure of ``action`` in ``account`` (``None``: not known yet): a missing permission (the fix: allow it to ``access``) only for an
     access denial; anything else (a server error, throttling that outlasted the retries, no connection) is no
-    permission problem, and the fix is to run ``command`` again."""
+    permission problem, and the fix is to run ``command`` (``ecr-replication check``) again."""
     reason = describe_error(error, account, action)
     if is_access_denied(error):
         return ReadFailure(reason, f"allow {action} to {access}")
@@ -171,18 +180,26 @@ def error_code(error: Exception) -> str:
 
 
 @contextmanager
-def translated_errors(account: str | None, service: str, action: str | None = None) -> Iterator[None]:
+def translated_errors(account: str, service: str, action: str | None = None) -> Iterator[None]:
     """Turn botocore errors raised inside the block into ``CliError`` lines (no traceback, no secrets).
 
     ``account`` names the account whose credentials make the calls; ``action`` overrides the IAM action
-    derived from the failing operation.
+    derived from the failing operation (``service:Operation``; a call's operation is known when its client came
+    from :meth:`replication.cli.sessions.AccountSession.client`, see :func:`name_the_operation`).
     """
     try:
         yield
     except botocore.exceptions.NoCredentialsError as error:
         raise CliError(NO_CREDENTIALS) from error
-    except botocore.exceptions.ClientError as error:
-        named = action or f"{service}:{error.operation_name}"
-        raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
-    except botocore.exceptions.BotoCoreError as error:
-        raise CliError(f"{action or service}: {one_line(str(error))}") from error
+    except AwsError as error:
+        operation = getattr(error, "operation_name", None)
+        named = action or (f"{service}:{operation}" if operation else f"a {service} call")
+        raise CliError(describe_error(error, account, named)) from error
+
+
+def name_the_operation(exception: Exception, event_name: str, **_: Any) -> None:
+    """botocore's ``after-call-error`` handler: an error met on the way to AWS (no connection, an answer cut short)
+    learns the operation whose request failed, as ``operation_name`` (the attribute a ``ClientError`` has), so its
+    line can name the action. botocore emits the event as ``after-call-error.<service>.<Operation>``."""
+    if getattr(exception, "operation_name", None) is None:
+        exception.operation_name = event_name.rsplit(".", 1)[-1]  # type: ignore[attr-defined]

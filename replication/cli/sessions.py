@@ -43,8 +43,8 @@ from botocore.hooks import HierarchicalEmitter
 from botocore.retries import standard
 
 from replication.cli import output
-from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, describe_error, is_aws_failure, read_failure,
-                                        throttling_of, translated_errors)
+from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, describe_error, is_aws_failure, name_the_operation,
+                                        one_line, read_failure, throttling_of)
 from replication.cli.errors import CliError
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry, partition_of
@@ -106,6 +106,7 @@ class AccountSession:
             if key not in self._cache:
                 client = self.session.client(service, region_name=key[1])
                 client.meta.events.register("needs-retry", _RetryNotice(self.max_attempts))
+                client.meta.events.register("after-call-error", name_the_operation)
                 self._cache[key] = client
             return self._cache[key]
 
@@ -185,17 +186,22 @@ class Sessions:
         return self._once(("source",), functools.partial(self._open_source, access))
 
     def _open_source(self, access: Access) -> AccountSession:
-        with translated_errors(None, "sts"):
+        try:
             region = self._region or self._botocore_session(access.profile).get_config_variable("region")
-            if not region:
-                raise CliError(NO_REGION)
-            if (problem := unknown_region_problem(region)) is not None:
-                raise CliError(f"source region {region!r}: {problem}")
-            if (problem := _partition_problem(access, region)) is not None:
-                raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
-                               f"{_partition_of_arn(access.role_arn)}")
-            session = self._open(access, region)
-            session.account_id = _identity(session)
+        except botocore.exceptions.BotoCoreError as error:  # an unknown profile: its region can't be read either
+            raise _unusable(None, access, one_line(str(error))) from None
+        if not region:
+            raise CliError(NO_REGION)
+        if (problem := unknown_region_problem(region)) is not None:
+            raise CliError(f"source region {region!r}: {problem}")
+        if (problem := _partition_problem(access, region)) is not None:
+            raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
+                           f"{_partition_of_arn(access.role_arn)}")
+        reached = self._reach(access, region)
+        if isinstance(reached, Unreachable):  # nothing works without the source: an error, not an account unchecked
+            raise CliError(f"source account: {reached.reason}; {reached.hint}")
+        session, found = reached
+        session.account_id = found
         return session
 
     def account(self, account_id: str, region: str) -> AccountSession | Unreachable:
@@ -233,21 +239,37 @@ class Sessions:
         if (problem := _partition_problem(access, region)) is not None:
             raise _unusable(account_id, access, f"{problem}; give a role of partition {partition_of(region).name} "
                                                 f"for account {account_id}")
-        try:
-            session = self._open(access, region, account_id)
-            found = _identity(session)
-        except CliError as error:
-            raise _unusable(account_id, access, str(error)) from None
-        except AwsError as error:
-            if is_aws_failure(error):
-                failure = read_failure(error, account_id, f"sts:{_operation(error)}", access, self._command)
-                return Unreachable(account_id, f"{access} could not be verified: {failure.reason}", failure.fix)
-            if isinstance(error, botocore.exceptions.ClientError):
-                raise _unusable(account_id, access, describe_error(error, account_id, f"sts:{_operation(error)}")) from None
-            raise _unusable(account_id, access, " ".join(str(error).split())) from None
+        reached = self._reach(access, region, account_id)
+        if isinstance(reached, Unreachable):
+            return reached
+        session, found = reached
         if found != account_id:
             raise _unusable(account_id, access, f"it reaches account {found}, not {account_id}")
         return session
+
+    def _reach(self, access: Access, region: str,
+               account_id: str | None = None) -> tuple[AccountSession, str] | Unreachable:
+        """A session of ``access`` in ``region`` and the account STS says its credentials are in; ``Unreachable``
+        when AWS failed the STS call (the credentials may be fine: running again may reach it). ``CliError`` when
+        the credentials can't be used (an unknown profile, a profile without credentials, a role STS refuses to
+        assume), naming the option or stack config key that gave them; the source's own credential chain, when
+        nothing was given for it, keeps botocore's word for itself (no credentials found). ``account_id`` is the
+        account they were given for (``None``: the source's, not known yet)."""
+        try:
+            session = self._open(access, region, account_id or "")
+            return session, _identity(session)
+        except CliError as error:
+            if account_id is None and not access.origin:
+                raise
+            raise _unusable(account_id, access, str(error)) from None
+        except AwsError as error:
+            action = f"sts:{_operation(error)}"
+            if is_aws_failure(error):
+                failure = read_failure(error, account_id, action, access, self._command)
+                return Unreachable(account_id or "", f"{access} could not be verified: {failure.reason}", failure.fix)
+            if isinstance(error, botocore.exceptions.ClientError):
+                raise _unusable(account_id, access, describe_error(error, account_id, action)) from None
+            raise _unusable(account_id, access, one_line(str(error))) from None
 
     def _botocore_session(self, profile: str | None, region: str | None = None) -> botocore.session.Session:
         """A botocore session for ``profile`` in ``region`` (else ``AWS_REGION`` first in its region chain) made
@@ -328,10 +350,11 @@ def _operation(error: Exception) -> str:
     return getattr(error, "operation_name", None) or "GetCallerIdentity"
 
 
-def _unusable(account_id: str, access: Access, reason: str) -> CliError:
-    """The error for credentials given for ``account_id`` that can't be used there."""
+def _unusable(account_id: str | None, access: Access, reason: str) -> CliError:
+    """The error for credentials given for ``account_id`` (``None``: the source account) that can't be used there."""
     given = f" (given by {access.origin})" if access.origin else ""
-    return CliError(f"account {account_id}: {access}{given} can't be used: {reason}")
+    return CliError(f"{f'account {account_id}' if account_id else 'source account'}: {access}{given} can't be used: "
+                    f"{reason}")
 
 
 class _AssumedRole(CredentialProvider):

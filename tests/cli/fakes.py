@@ -413,6 +413,8 @@ class AwsOnTheWire:
         self.failures: dict[str, tuple[int, str, str]] = {}
         """Operations (``AssumeRole``, or ``AssumeRole <role ARN>`` for one role) answered with (HTTP status, error
         code, message)."""
+        self.pages: dict[str, tuple[int, str]] = {}
+        """Operations answered with (HTTP status, an HTML page), as a proxy or load balancer on the way answers."""
         self._models = botocore.session.get_session()
         self._lock = threading.Lock()
 
@@ -431,6 +433,9 @@ class AwsOnTheWire:
             self.sent.append(sent)
         model = self._models.get_service_model(service).operation_model(operation)
         params = _parameters(request, model)
+        if operation in self.pages:
+            status, page = self.pages[operation]
+            return AWSResponse(request.url, status, {"Content-Type": "text/html"}, _Body(page.encode()))
         failure = self.failures.get(f"{operation} {params.get('RoleArn')}") or self.failures.get(operation)
         if failure is not None:
             return _error(model, request.url, *failure)

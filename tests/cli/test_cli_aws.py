@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ IDENTITY = (
 )
 CONFIGURED = {"registryId": SOURCE, "replicationConfiguration": {"rules": [{"destinations": [{"region": "us-west-2", "registryId": DEST_A}]}]}}
 THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+DROPPED = (0, "")
+"""No answer: the connection closes once the request is read (a load balancer's idle timeout, a network cut)."""
 TOO_MANY = (429, {"__type": "ThrottleException", "message": "Too Many Requests"})
 """ECR throttles with either answer (ECR user guide, "Troubleshooting": "ThrottleException" with HTTP 429, besides
 400 ThrottlingException); botocore's ECR model declares neither, and its retries tell throttling by code or by 429."""
@@ -34,7 +37,8 @@ class ScriptedAws:
     def __init__(self) -> None:
         """Nothing scripted, nothing received."""
         self.script: dict[str, list[tuple[int, dict[str, object] | str]]] = {}
-        """Per operation, the answers: a JSON error or result, or a page of text/html (as a failing proxy sends)."""
+        """Per operation, the answers: a JSON error or result, a page of text/html (as a failing proxy sends), or
+        :data:`DROPPED` (status 0): the connection closed without an answer."""
         self.received: list[str] = []
         self.echo_credentials = False
         """Whether error messages quote the credentials the request carried, as a careless endpoint might."""
@@ -57,6 +61,9 @@ class ScriptedAws:
                 operation = target.rsplit(".", 1)[1]
                 scripted.received.append(operation)
                 status, body = scripted.script[operation].pop(0) if len(scripted.script[operation]) > 1 else scripted.script[operation][0]
+                if status == 0:
+                    self.close_connection = True
+                    return
                 if isinstance(body, str):
                     self.reply(status, body, "text/html")
                     return
@@ -146,6 +153,20 @@ def test_a_server_error_page_is_one_short_line(scripted: ScriptedAws, monkeypatc
     assert capsys.readouterr().err == (
         f"ecr-replication status: error: ecr:DescribeRegistry failed in account {SOURCE}: HTTP 500 Internal Server "
         "Error, answered with an HTML page instead of an AWS error\n")
+
+
+def test_a_dropped_connection_names_the_action_and_the_account(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A connection closed without an answer, once botocore's retries ran out, is one line naming the ECR action
+    and the account whose call it was (it named only "ecr")."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    scripted.script = {"DescribeRegistry": [DROPPED]}
+    assert main(["status"]) == 2
+    assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: ecr:DescribeRegistry failed in account {SOURCE}: Connection was closed "
+        f'before we received a valid response from endpoint URL: "{endpoint}/".\n')
 
 
 def test_a_long_aws_message_is_cut(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:

@@ -217,8 +217,40 @@ def test_a_mistyped_destination_profile_is_an_error(wire: AwsOnTheWire, tmp_path
         "can't be used: The config profile (prdo) could not be found\n")
     assert main(["check", "--expected", str(expected_file(tmp_path, AWS)), "--profile", "prdo"],
                 session_factory=wire.session) == 2
-    assert "The config profile (prdo) could not be found" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: profile prdo (given by --profile prdo) can't be used: The "
+        "config profile (prdo) could not be found\n")
     assert [s.operation for s in wire.sent] == ["GetCallerIdentity"]  # the source's, in the first run
+
+
+def test_a_source_role_that_cant_be_assumed_names_the_option(wire: AwsOnTheWire, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's role refused by STS reads as a destination's does: the credentials, the option, STS's reason
+    (it said "access denied: account (unknown) ...")."""
+    role = AWS.role(SOURCE, "ci")
+    wire.failures["AssumeRole"] = (403, "AccessDenied", f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized to "
+                                                        f"perform: sts:AssumeRole on resource: {role}")
+    assert main(["status", "--region", AWS.region, "--role-arn", role], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: source account: role {role} (assumed from the default credential chain) "
+        f"(given by --role-arn {role}) can't be used: access denied: the credentials are not allowed to call "
+        f"sts:AssumeRole (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: sts:AssumeRole on "
+        f"resource: {role})\n")
+
+
+def test_sts_failing_for_the_source_is_an_error_with_a_retry_fix(wire: AwsOnTheWire, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS failing the source's STS call ends the run (nothing works without the source) with whose credentials,
+    which call, and that running again is the fix, not other credentials."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    wire.failures["GetCallerIdentity"] = (503, "ServiceUnavailable", "Service is unavailable")
+    assert main(["check", "--expected", str(expected_file(tmp_path, AWS))], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: the default credential chain could not be verified: "
+        "sts:GetCallerIdentity failed: ServiceUnavailable: Service is unavailable; run ecr-replication check again: "
+        "AWS failed the call, which is no permission problem (botocore already retried it; AWS_MAX_ATTEMPTS allows "
+        "more tries)\n")
 
 
 def test_an_account_nobody_gave_credentials_for_stays_not_checked(wire: AwsOnTheWire, tmp_path: Path,
@@ -245,6 +277,33 @@ def test_sts_failing_for_a_destination_is_not_checked_with_a_retry_fix(wire: Aws
     assert item["reason"].startswith(f"its registry policy was not read: role {AWS.role(DEST_A)} (assumed from the "
                                      "default credential chain) could not be verified: sts:AssumeRole failed")
     assert item["fix"].startswith("run ecr-replication check again: AWS failed the call")
+
+
+PROXY_PAGE = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>502 Bad Gateway</title></head>\n<body>'
+              + "<p>The upstream server is unreachable.<br>Try again later.</p>\n" * 30 + "</body></html>\n")
+"""What a proxy on the way answers for a 502: HTML, which is no well-formed XML (``<meta>``, ``<br>`` unclosed)."""
+
+
+def test_a_page_instead_of_iam_s_xml_is_named_not_quoted(wire: AwsOnTheWire, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """STS and IAM answer in XML; a proxy's HTML page can't be parsed as XML, and botocore raises its parser's
+    error (not a ``BotoCoreError``, not retried) quoting the page. The service-linked role is then not checked (3),
+    for a reason naming the call and the account, the page named instead of quoted, and the fix is to run again
+    (it was an ``internal error:`` quoting the whole page)."""
+    healthy_answers(wire, AWS)
+    wire.pages["GetRole"] = (502, PROXY_PAGE)
+    code = main(["check", "--expected", str(expected_file(tmp_path, AWS)), "--destination-role-arn",
+                 f"{DEST_A}={AWS.role(DEST_A)}", "--json"], session_factory=wire.session)
+    captured = capsys.readouterr()
+    assert code == 3, captured
+    [item] = json.loads(captured.out)["notChecked"]
+    assert item == {
+        "where": f"account {SOURCE}",
+        "reason": f"the service-linked role can't be read: iam:GetRole failed in account {SOURCE}: Unable to parse "
+                  "response (mismatched tag: line 2, column 66), invalid XML received. Further retries may succeed: "
+                  "(an HTML page)",
+        "fix": "run ecr-replication check again: AWS failed the call, which is no permission problem (botocore "
+               "already retried it; AWS_MAX_ATTEMPTS allows more tries)"}
 
 
 def test_verify_stops_before_pushing_when_a_destination_role_cant_be_assumed(

@@ -171,6 +171,17 @@ def test_an_encrypted_source_profile_stops_the_run_as_not_checked(stack_credenti
     assert main(["check", "--stack", "dev", "--profile", "ecr-source"]) == 0
 
 
+def test_a_source_profile_the_stack_names_but_aws_config_lacks_names_the_config_key(
+        stack_credentials: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's credentials that can't be used read like a destination's: whose they are and which config key
+    gave them (it was "sts: The config profile ... could not be found")."""
+    (project / "Pulumi.dev.yaml").write_text(stack_file(source={"profile": "ecr-sourse"}))
+    assert main(["check", "--stack", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: profile ecr-sourse (given by ecr-replication:source.profile) "
+        "can't be used: The config profile (ecr-sourse) could not be found\n")
+
+
 def test_an_option_for_an_account_replaces_the_stack_s_credentials(stack_credentials: Path, deployed: Registry,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--destination-profile` names other credentials for the destination: they are used, not the stack's (here
