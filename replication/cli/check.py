@@ -4,7 +4,8 @@ Reads, each with credentials verified (by STS) to be in that registry's own acco
 
 1. the source registry's replication configuration, compared by what it replicates (each destination's set of
    prefixes), not by rule layout; a live rule with ``deleteReplication`` enabled is a finding too, because the
-   component can't declare it and the next ``pulumi up`` turns it off;
+   component can't declare it and the next ``pulumi up`` turns it off, and so is one with a filter other than
+   ``PREFIX_MATCH``, which the component can't declare either (and this package can't compare);
 2. the source account's service-linked role ``AWSServiceRoleForECRReplication``;
 3. each cross-account destination registry's permissions policy, evaluated as IAM does (explicit deny wins,
    wildcards, ``NotAction``/``NotResource``; a grant that depends on a ``Condition`` is not provable) for the role
@@ -49,6 +50,14 @@ EXIT_HEALTHY, EXIT_FINDINGS, EXIT_NOT_CHECKED = 0, 1, 3
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
 """The fix for a source registry that replicates other than the stack declares."""
+
+UNDECLARABLE_RULE = ("the component declares PREFIX_MATCH filters only, the one filterType pulumi-aws and botocore's "
+                     "ECR model know: `pulumi up --refresh` on the stack that owns the EcrReplication component puts "
+                     "the stack's rules back; to keep this rule, manage this registry's replication outside the "
+                     "component")
+"""The fix for a live rule the component can't declare: a filter other than ``PREFIX_MATCH`` (ECR API model,
+``RepositoryFilterType``: ``PREFIX_MATCH`` only; pulumi-aws validates ``filterType`` against that enum, see
+``replication/provider_schema.py``), which only an API newer than this package's could have written."""
 
 
 @dataclass
@@ -150,10 +159,16 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
     try:
         live = read_rules(source)
     except CliError as error:
-        cause = error.__cause__  # the botocore error read_rules translated, if it was one
-        fix = (read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access, "ecr-replication check").fix
-               if isinstance(cause, AwsError) else "allow ecr:DescribeRegistry to the source credentials")
-        report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
+        cause = error.__cause__  # the botocore error read_rules translated, or the rule it can't model
+        if isinstance(cause, UnsupportedRuleError):
+            report.findings.append(Finding(where, f"{cause}, which the component can't declare, so the stack did "
+                                                  "not write this configuration", UNDECLARABLE_RULE))
+        elif isinstance(cause, AwsError):
+            fix = read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access,
+                               "ecr-replication check").fix
+            report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
+        else:
+            raise
         return
     if not live:
         report.findings.append(Finding(where, "has no replication configuration", DEPLOY))

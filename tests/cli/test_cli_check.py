@@ -189,6 +189,28 @@ def test_delete_replication_on_a_live_rule_is_a_finding(healthy: Registry, expec
     assert finding["problem"].startswith("rule 1 has deleteReplication enabled")
 
 
+def test_a_live_rule_the_component_cant_declare_is_a_finding_with_what_to_do(
+        healthy: Registry, expected_file: Path, cli: Cli, stub_operations: Callable[..., Stubber],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A filter other than PREFIX_MATCH (botocore's ECR model knows no other: only an API newer than this package's
+    could write one, so a Stubber answers with it) is read, and the stack can't have written it: a finding whose fix
+    says what to do, not a permission to add (it advised "allow ecr:DescribeRegistry", which was granted)."""
+    live = {"rules": [{**EXPECTED["rules"][0], "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}]}
+    stub_operations("describe_registry").add_response(
+        "describe_registry", {"registryId": SOURCE, "replicationConfiguration": live})
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 1
+    document = report(capsys)
+    assert document["notChecked"] == []
+    assert document["findings"] == [{
+        "where": f"registry {SOURCE}/{REGION}",
+        "problem": "rule 1 has a 'WILDCARD' filter 'prod/*'; only PREFIX_MATCH is modelled, which the component "
+                   "can't declare, so the stack did not write this configuration",
+        "fix": "the component declares PREFIX_MATCH filters only, the one filterType pulumi-aws and botocore's ECR "
+               "model know: `pulumi up --refresh` on the stack that owns the EcrReplication component puts the "
+               "stack's rules back; to keep this rule, manage this registry's replication outside the component"}]
+
+
 @pytest.mark.parametrize(
     ("statements", "problems"),
     [
