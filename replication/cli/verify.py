@@ -30,6 +30,7 @@ credential or AWS errors.
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -70,10 +71,25 @@ FIRST_POLL_DELAY, MAX_POLL_DELAY = 2.0, 10.0
 ABSENT_CODES = ("ImageNotFoundException", "RepositoryNotFoundException")
 """What a destination answers while the image has not arrived (the repository appears with the first image)."""
 
-CHECK_HINT = ("run `ecr-replication check --expected plan.json --destination-role-arn ACCOUNT=ROLE_ARN` (a registry "
-              "policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; the source account's "
-              "CloudTrail shows the denied call)")
-"""Where to look when replication fails or never starts."""
+CHECK_HINT = ("run `{check}` (a registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; "
+              "the source account's CloudTrail shows the denied call)")
+"""Where to look when replication fails or never starts; ``{check}`` is :func:`check_command`."""
+
+
+def check_command(args: argparse.Namespace) -> str:
+    """``ecr-replication check`` as this ``verify`` was run: the same stack (``--stack``, ``--cwd``) or expected file,
+    else a stack to name, and the same credential options, so it reads the same accounts the same way."""
+    words = ["ecr-replication", "check"]
+    if args.stack:
+        words += ["--stack", args.stack, *(["--cwd", str(args.cwd)] if args.cwd else [])]
+    else:
+        words += ["--expected", str(args.expected)] if args.expected else ["--stack", "STACK"]
+    for option in ("profile", "role_arn", "region"):
+        words += [f"--{option.replace('_', '-')}", value] if (value := getattr(args, option)) else []
+    for option in ("destination_role_arn", "destination_profile"):
+        for value in getattr(args, option):
+            words += [f"--{option.replace('_', '-')}", value]
+    return shlex.join(words)
 
 COMPLETE_BUT_ABSENT_HINT = ("the source says the copy is done, so look at the destination side: read it with "
                             "credentials of that account (a role in another account reads another registry), check "
@@ -237,10 +253,11 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
             for push in to_push:
                 push.cleanup = _delete_image(source, source_registry(source), push)
     code = exit_code(pushes)
+    hint = CHECK_HINT.format(check=check_command(args))
     if args.json:
-        output.print_json(as_json(source, pushes, code, args.keep))
+        output.print_json(as_json(source, pushes, code, args.keep, hint))
     else:
-        print_text(source, pushes, code, args.keep)
+        print_text(source, pushes, code, args.keep, hint)
     return code
 
 
@@ -472,10 +489,11 @@ def exit_code(pushes: Sequence[Push]) -> int:
     return EXIT_NOT_VERIFIED if NOT_VERIFIED in verdicts else EXIT_VERIFIED
 
 
-def problem(canary: Canary, destination: Destination) -> tuple[str | None, str | None]:
-    """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified)."""
+def problem(canary: Canary, destination: Destination, check_hint: str) -> tuple[str | None, str | None]:
+    """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified);
+    ``check_hint`` says how to look for why replication fails (:data:`CHECK_HINT`)."""
     if destination.status == FAILED_STATUS:
-        return f"replication FAILED ({destination.failure_code or 'no failure code'})", CHECK_HINT
+        return f"replication FAILED ({destination.failure_code or 'no failure code'})", check_hint
     if destination.wrong_digest:
         return (f"the canary tag names {destination.image} there, not the pushed image",
                 "another image was pushed under the canary's tag: find out what writes to that repository")
@@ -498,7 +516,7 @@ def problem(canary: Canary, destination: Destination) -> tuple[str | None, str |
         if destination.status == COMPLETE:
             fix = COMPLETE_BUT_ABSENT_HINT
         else:
-            fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
+            fix = check_hint if destination.status == NOT_STARTED else "wait longer (--timeout) or " + check_hint
         return f"timed out: {where}", fix
     unchecked: dict[str | None, list[str]] = {}
     for setting in destination.settings:
@@ -562,10 +580,10 @@ def _duration(seconds: float) -> str:
     return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{seconds:.0f}s"
 
 
-def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> dict[str, Any]:
+def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool, check_hint: str) -> dict[str, Any]:
     """The ``--json`` report: every canary, every destination with its verdict, and what remains."""
     def destination_json(canary: Canary, d: Destination, pushed: bool) -> dict[str, Any]:
-        text, fix = problem(canary, d)
+        text, fix = problem(canary, d, check_hint)
         return {
             "registry": str(d.registry), **d.registry.as_api(),
             "result": d.verdict,
@@ -603,12 +621,12 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
     }
 
 
-def _destination_lines(canary: Canary, d: Destination) -> list[str]:
+def _destination_lines(canary: Canary, d: Destination, check_hint: str) -> list[str]:
     """A destination's verdict line, then what differs or is missing and what to do."""
     arrived = (f"arrived {_duration(d.arrived_after)} after the push (not yet at {_duration(d.missed_at)})"
                if d.arrived_after is not None else None)
     mismatches = [s for s in d.settings if s.state == MISMATCH]
-    text, fix = problem(canary, d)
+    text, fix = problem(canary, d, check_hint)
     lines = []
     if d.verdict == VERIFIED:
         settings = f"; {len(d.settings)} setting(s) as declared" if d.settings else ""
@@ -627,7 +645,7 @@ def _destination_lines(canary: Canary, d: Destination) -> list[str]:
     return lines
 
 
-def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> None:
+def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool, check_hint: str) -> None:
     """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
     lines = []
     for push in pushes:
@@ -638,7 +656,7 @@ def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: 
             lines.append(f"canary {push.canary.repository} not pushed: none of its destinations can be read, so "
                          "nothing could be verified")
         for d in push.destinations:
-            lines += _destination_lines(push.canary, d)
+            lines += _destination_lines(push.canary, d, check_hint)
     pushed = [push for push in pushes if push.pushed]
     lines.append("")
     if keep and pushed:

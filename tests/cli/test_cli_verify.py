@@ -176,10 +176,29 @@ def test_failed_status_is_a_failure(cli: Cli, clock: Clock, replication: FakeRep
     replication.deliver(DEST_B, EU, Delivery(after=1))
     assert run(cli, clock, *ROLES) == verify.EXIT_FAILED
     out = capsys.readouterr().out
-    assert f"  {DEST_A}/{WEST}: failed: replication FAILED (REPLICATION_PERMISSION_DENIED)" in out
-    assert "ecr-replication check --expected plan.json" in out
+    assert (f"  {DEST_A}/{WEST}: failed: replication FAILED (REPLICATION_PERMISSION_DENIED)\n"
+            f"    fix: run `ecr-replication check --stack STACK --destination-role-arn {ROLES[1]} --destination-role-arn "
+            f"{ROLES[3]}` (a registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; "
+            "the source account's CloudTrail shows the denied call)\n") in out
     assert out.splitlines()[-1] == "failed: 1 of 2 destination(s) verified, 1 failed"
     assert clock.sleeps == [2.0]
+
+
+def test_the_check_to_run_after_a_failure_is_the_one_verify_was_run_as(
+        cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With --expected FILE and credential options, the check it suggests reads the same file the same way (a
+    path with a space quoted for the shell)."""
+    replication.deliver(DEST_A, WEST, Delivery(after=1, failure_code="REPLICATION_PERMISSION_DENIED"))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    (tmp_path / "my plans").mkdir()
+    expected = plan(tmp_path / "my plans" / "plan.json", DECLARED)
+    assert run(cli, clock, "--expected", str(expected), "--region", REGION, *ROLES[:2], "--json") == verify.EXIT_FAILED
+    failed = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert failed["fix"] == (
+        f"run `ecr-replication check --expected '{expected}' --region {REGION} --destination-role-arn {ROLES[1]}` (a "
+        "registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; the source account's "
+        "CloudTrail shows the denied call)")
 
 
 def test_missing_destination_credentials_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
