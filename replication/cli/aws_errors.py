@@ -52,6 +52,13 @@ def is_aws_failure(error: Exception) -> bool:
             or _TRANSIENT.is_retryable(context))
 
 
+def failed_by_aws(error: CliError) -> Exception | None:
+    """The botocore error behind a line :func:`translated_errors` made, when it is AWS failing the call
+    (:func:`is_aws_failure`) rather than refusing it: a call worth making again later; ``None`` otherwise."""
+    cause = error.__cause__
+    return cause if isinstance(cause, AwsError) and is_aws_failure(cause) else None
+
+
 def is_throttled(error: Exception) -> bool:
     """Whether AWS throttled the call, as botocore's standard retries tell throttling (:data:`_THROTTLING`)."""
     return _THROTTLING.is_throttling_error_from_context(_context_of(error))

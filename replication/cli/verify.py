@@ -6,7 +6,10 @@ when the rule matches it, else the rule's first prefix followed by ``ecr-replica
 image built in memory through the ECR API (no Docker), tagged ``canary-<UTC time>``, and waits, with backoff, until
 for every destination the image replicates to both hold: the source's DescribeImageReplicationStatus says
 COMPLETE, and the image with the pushed digest is in that destination registry, read with credentials verified
-(STS) to be in the destination's own account. Each destination's arrival is measured from the push.
+(STS) to be in the destination's own account. Each destination's arrival is measured from the push. A check AWS
+fails (a server error, throttling or a lost connection that outlasted botocore's retries) is noted on stderr and
+made again at the next round, until the timeout; one AWS refuses (an access denial, a bad request) is final: the
+source's status ends the run, a destination's image leaves that destination not verified.
 
 With --expected (``ecr-replication plan --json``) or --stack it also compares the repository replication created with what
 the plan declares for it: the matching creation template's tag mutability and exclusion filters, encryption type
@@ -41,8 +44,8 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import expectation, options, output
-from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, read_failure,
-                                        translated_errors)
+from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, failed_by_aws,
+                                        is_aws_failure, read_failure, translated_errors)
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.command_calls import CANARY_NAME
 from replication.cli.errors import CliError
@@ -130,6 +133,12 @@ class Destination:
     """Whether the repository was in the destination before the push (``None``: not read)."""
     existence_problem: ReadFailure | None = None
     """Why ``existed_before`` could not be read."""
+    status_failure: ReadFailure | None = None
+    """Why the last check of the source's replication status failed, when AWS failed it (``None`` once one
+    succeeds): the next round asks again, until the timeout."""
+    image_failure: ReadFailure | None = None
+    """Why the last look for the image here failed, when AWS failed it (``None`` once one succeeds): the next round
+    looks again, until the timeout."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
     settings_fixes: dict[str, str] = field(default_factory=dict)
@@ -384,14 +393,25 @@ class Verification:
         open_ = [d for d in push.destinations if not d.final]
         if not open_:
             return
-        with translated_errors(self.source.account_id, "ecr"):
-            response = self.source.client("ecr").describe_image_replication_status(
-                repositoryName=push.canary.repository, imageId={"imageDigest": push.digest})
+        try:
+            with translated_errors(self.source.account_id, "ecr"):
+                response = self.source.client("ecr").describe_image_replication_status(
+                    repositoryName=push.canary.repository, imageId={"imageDigest": push.digest})
+        except CliError as error:
+            if (cause := failed_by_aws(error)) is None:  # an access denial, a bad request: no check can succeed
+                raise
+            failure = read_failure(cause, self.source.account_id, "ecr:DescribeImageReplicationStatus",
+                                   self.source.access, "ecr-replication verify")
+            output.note(f"{push.canary.repository}: {failure.reason}; asking again at the next check")
+            for destination in open_:
+                destination.status_failure = failure
+            return
         reported = {Registry(s["registryId"], s["region"]): s for s in response.get("replicationStatuses", [])}
         for destination in open_:
             entry = reported.get(destination.registry, {})
             destination.status = entry.get("status", NOT_STARTED)
             destination.failure_code = entry.get("failureCode")
+            destination.status_failure = None
         self.each(self.read_destination, [(push, d) for d in open_ if d.status == COMPLETE])
         for destination in open_:
             if not destination.final:
@@ -408,10 +428,17 @@ class Verification:
         except AwsError as error:
             if error_code(error) in ABSENT_CODES:
                 destination.image = "absent"
-            else:
-                destination.read_problem = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
-                                                        destination.reader.access, "ecr-replication verify")
+                destination.image_failure = None
+                return
+            failure = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
+                                   destination.reader.access, "ecr-replication verify")
+            if is_aws_failure(error):  # asked again at the next check
+                destination.image_failure = failure
+                output.note(f"{destination.registry}: {failure.reason}; asking again at the next check")
+            else:  # an access denial, a bad request: no later check can read it either
+                destination.read_problem = failure
             return
+        destination.image_failure = None
         found = details[0]["imageDigest"] if details else None
         if found == push.digest:
             destination.image = "present"
@@ -506,6 +533,8 @@ def problem(canary: Canary, destination: Destination, check_hint: str) -> tuple[
         return destination.reader.reason, destination.reader.hint
     if destination.read_problem:
         return f"the destination can't be read: {destination.read_problem.reason}", destination.read_problem.fix
+    if destination.timed_out and (failure := destination.status_failure or destination.image_failure):
+        return f"timed out, the last check failing: {failure.reason}", failure.fix
     if destination.timed_out:
         if destination.status == COMPLETE:
             where = "the source reports COMPLETE but the image is not in the destination"
