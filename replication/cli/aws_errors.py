@@ -1,9 +1,9 @@
 """AWS errors in the live commands' words: one readable line per error, naming the action and the account, and
 what kind of failure it was (an access denial, a failure of AWS or of the way to it, something not found).
 
-botocore raises what AWS answered (``ClientError``) or what it met on the way (``BotoCoreError``: no connection, a
-response it couldn't parse); this module turns both into lines a user can act on, and never quotes a credential or
-a whole HTML page.
+botocore raises what AWS answered (``ClientError``), what it met on the way (``BotoCoreError``: no connection), or
+what its parser could not read (``ResponseParserError``); this module turns each into a line a user can act on,
+tells a failure worth trying again from a refusal, and never quotes a credential or a whole HTML page.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def describe_error(error: Exception, account: str | None, action: str) -> str:
 
 
 def _in(account: str | None) -> str:
+    """`` in account 123456789012``, or nothing for an account not known yet."""
     return f" in account {account}" if account else ""
 
 
@@ -169,9 +170,9 @@ class ReadFailure:
 
 
 def read_failure(error: Exception, account: str | None, action: str, access: Access, command: str) -> ReadFailure:
-    """The failure of ``action`` in ``account`` (``None``: not known yet): a missing permission (the fix: allow it to ``access``) only for an
-    access denial; anything else (a server error, throttling that outlasted the retries, no connection) is no
-    permission problem, and the fix is to run ``command`` (``ecr-replication check``) again."""
+    """The failure of ``action`` in ``account`` (``None``: not known yet): a missing permission (the fix: allow it
+    to ``access``) only for an access denial; anything else (a server error, throttling that outlasted the retries,
+    no connection) is no permission problem, and the fix is to run ``command`` (``ecr-replication check``) again."""
     reason = describe_error(error, account, action)
     if is_access_denied(error):
         return ReadFailure(reason, f"allow {action} to {access}")
@@ -200,7 +201,7 @@ def translated_errors(account: str, service: str, action: str | None = None) -> 
         raise CliError(NO_CREDENTIALS) from error
     except AwsError as error:
         operation = getattr(error, "operation_name", None)
-        named = action or (f"{service}:{operation}" if operation else f"a {service} call")
+        named = action or (f"{service}:{operation}" if operation else f"a call to {service}")
         raise CliError(describe_error(error, account, named)) from error
 
 

@@ -222,7 +222,8 @@ def check_registry_policy(sessions: Sessions, source_account: str, destination: 
             report.findings.append(Finding(where, f"has no registry policy, so replication from {source_account} is "
                                                   "denied", _grant_fix(caller, destination, needed)))
         else:
-            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access, "ecr-replication check")
+            failure = read_failure(error, destination.account_id, "ecr:GetRegistryPolicy", session.access,
+                                   "ecr-replication check")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
                                                  failure.fix))
         return

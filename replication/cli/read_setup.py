@@ -85,7 +85,8 @@ def _read_registry(sessions: Sessions, source_account: str, registry: Registry,
         try:
             return fn()
         except AwsError as error:
-            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access, "ecr-replication import")
+            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access,
+                                   "ecr-replication import")
         not_read.append(NotChecked(where, f"not read: {failure.reason}", failure.fix))
         raise _Failed
 

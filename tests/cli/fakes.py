@@ -674,7 +674,8 @@ class FailsFirst:
             if self._after:
                 self._after -= 1
             elif self._errors:
-                status, code, message = self._errors[0] if self._always and len(self._errors) == 1 else self._errors.pop(0)
+                last = self._always and len(self._errors) == 1
+                status, code, message = self._errors[0] if last else self._errors.pop(0)
                 raise botocore.exceptions.ClientError(
                     {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
                     self._client.meta.method_to_api_mapping[name])
