@@ -310,6 +310,26 @@ def test_one_missing_action_is_one_finding_whose_fix_names_what_is_missing(healt
                f"arn:aws:iam::{SOURCE}:root ecr:ReplicateImage on {PROD}* (the EcrReplication component writes it)"}]
 
 
+def test_an_action_missing_on_two_prefixes_is_one_finding_naming_both() -> None:
+    """prod/ and shared/ replicate to DEST_A; the policy grants ReplicateImage on both and CreateRepository on
+    neither: one finding for the one missing action, naming both repository patterns, and one fix adding that
+    action on both (not a finding, or a fix, per prefix). With nothing granted, one finding per action."""
+    shared = f"arn:aws:ecr:{WEST}:{DEST_A}:repository/shared/"
+    destination, prefixes = Destination(DEST_A, WEST), frozenset({"prod/", "shared/"})
+    [finding] = registry_policy_findings(policy(allow([f"{PROD}*", f"{shared}*"], ["ecr:ReplicateImage"])), SOURCE,
+                                         destination, prefixes)
+    assert (finding.problem, finding.fix) == (
+        f"the registry policy does not let {SOURCE} do ecr:CreateRepository on {PROD}*, {shared}*: not granted: no "
+        "statement allows it",
+        f"add to the registry policy of {DEST_A}/{WEST} a statement allowing principal arn:aws:iam::{SOURCE}:root "
+        f"ecr:CreateRepository on {PROD}*, {shared}* (the EcrReplication component writes it)")
+    nothing = registry_policy_findings(policy(allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/dev/*", BOTH)), SOURCE,
+                                       destination, prefixes)
+    assert [f.problem for f in nothing] == [
+        f"the registry policy does not let {SOURCE} do {action} on {PROD}*, {shared}*: not granted: no statement "
+        "allows it" for action in ("ecr:CreateRepository", "ecr:ReplicateImage")]
+
+
 def test_least_privilege_policy_from_the_expected_registry_policies(healthy: Registry, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """With the stack's registry policies in the expected file, the live policy must grant what they grant: here
