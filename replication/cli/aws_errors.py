@@ -77,9 +77,9 @@ def throttling_of(**needs_retry: Any) -> str | None:
 _THROTTLING = standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
 """botocore's own test of throttling, the one its standard and adaptive retries apply: a throttling error code
 (``ThrottlingException``, ``Throttling``, ...), an error the operation's model marks as throttling, or HTTP 429 with
-an error the model doesn't declare, as ECR's ``ThrottleException`` (ECR user guide, "Troubleshooting": ECR may
-answer ``429``/``ThrottleException`` as well as ``400``/``ThrottlingException``; botocore's ECR model declares
-neither)."""
+an error the model doesn't declare, as ECR's ``ThrottleException`` (ECR user guide, "Troubleshooting Amazon ECR
+error messages": "HTTP 429: Too Many Requests or ThrottleException", besides the API reference's common
+``400 ThrottlingException``; botocore's ECR model declares neither)."""
 
 _TRANSIENT = standard.TransientRetryableChecker()
 """botocore's test of a transient failure: HTTP 500, 502, 503 or 504, a timeout code, or no connection."""

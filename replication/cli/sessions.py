@@ -252,9 +252,9 @@ class Sessions:
         """A session of ``access`` in ``region`` and the account STS says its credentials are in; ``Unreachable``
         when AWS failed the STS call (the credentials may be fine: running again may reach it). ``CliError`` when
         the credentials can't be used (an unknown profile, a profile without credentials, a role STS refuses to
-        assume), naming the option or stack config key that gave them; the source's own credential chain, when
-        nothing was given for it, keeps botocore's word for itself (no credentials found). ``account_id`` is the
-        account they were given for (``None``: the source's, not known yet)."""
+        assume), naming the option or stack config key that gave them; when nothing was given for the source, an
+        empty credential chain is :data:`NO_CREDENTIALS`, which names the options that give some. ``account_id`` is
+        the account they were given for (``None``: the source's, not known yet)."""
         try:
             session = self._open(access, region, account_id or "")
             return session, _identity(session)

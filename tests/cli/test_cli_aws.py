@@ -23,8 +23,9 @@ THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
 DROPPED = (0, "")
 """No answer: the connection closes once the request is read (a load balancer's idle timeout, a network cut)."""
 TOO_MANY = (429, {"__type": "ThrottleException", "message": "Too Many Requests"})
-"""ECR throttles with either answer (ECR user guide, "Troubleshooting": "ThrottleException" with HTTP 429, besides
-400 ThrottlingException); botocore's ECR model declares neither, and its retries tell throttling by code or by 429."""
+"""ECR throttles with either answer (ECR user guide, "Troubleshooting Amazon ECR error messages": "HTTP 429: Too Many
+Requests or ThrottleException"; the API reference's common errors: 400 ThrottlingException); botocore's ECR model
+declares neither, and its retries tell throttling by code or by 429."""
 THROTTLING = [pytest.param(THROTTLED, id="400-ThrottlingException"), pytest.param(TOO_MANY, id="429-ThrottleException")]
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
