@@ -21,8 +21,9 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import error_code, translated_errors
 from replication.cli.options import parse_duration
-from replication.cli.sessions import AccountSession, error_code, translated_errors
+from replication.cli.sessions import AccountSession
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of, parse_registry

@@ -24,7 +24,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from replication.cli.sessions import error_code
+from replication.cli.aws_errors import error_code
 from replication.ecr_semantics import canonical_json
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"

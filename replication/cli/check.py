@@ -4,7 +4,8 @@ Reads, each with credentials verified (by STS) to be in that registry's own acco
 
 1. the source registry's replication configuration, compared by what it replicates (each destination's set of
    prefixes), not by rule layout; a live rule with ``deleteReplication`` enabled is a finding too, because the
-   component can't declare it and the next ``pulumi up`` turns it off;
+   component can't declare it and the next ``pulumi up`` turns it off, and so is one with a filter other than
+   ``PREFIX_MATCH``, which the component can't declare either (and this package can't compare);
 2. the source account's service-linked role ``AWSServiceRoleForECRReplication``;
 3. each cross-account destination registry's permissions policy, evaluated as IAM does (explicit deny wins,
    wildcards, ``NotAction``/``NotResource``; a grant that depends on a ``Condition`` is not provable) for the role
@@ -42,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import AwsError, error_code, read_failure
 from replication.cli.errors import CliError
 from replication.cli.findings import EXIT_HEALTHY, Finding, NotChecked, Report
 from replication.cli.live import read_rules, source_registry
 from replication.cli.live_spokes import ExpectedSpoke, check_spoke, expected_spokes
-from replication.cli.sessions import AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure
+from replication.cli.sessions import AccountSession, Sessions, Unreachable
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import (REPLICATION_ROLE_NAME, Registry, Rule, UnsupportedRuleError, registry_of_host,
                                        replicated_prefixes, replication_differences, rule_layout, rules_from_api)
@@ -57,6 +59,14 @@ from replication.pull_through import GRANT_SID
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component (one component per source registry)"
 """The fix for a source registry that replicates other than the stack declares."""
+
+UNDECLARABLE_RULE = ("the component declares PREFIX_MATCH filters only, the one filterType pulumi-aws and botocore's "
+                     "ECR model know: `pulumi up --refresh` on the stack that owns the EcrReplication component puts "
+                     "the stack's rules back; to keep this rule, manage this registry's replication outside the "
+                     "component")
+"""The fix for a live rule the component can't declare: a filter other than ``PREFIX_MATCH`` (ECR API model,
+``RepositoryFilterType``: ``PREFIX_MATCH`` only; pulumi-aws validates ``filterType`` against that enum, see
+``replication/provider_schema.py``), which only an API newer than this package's could have written."""
 
 
 @dataclass(frozen=True)
@@ -163,10 +173,16 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
     try:
         live = read_rules(source)
     except CliError as error:
-        cause = error.__cause__  # the botocore error read_rules translated, if it was one
-        fix = (read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access, "check").fix
-               if isinstance(cause, AwsError) else "allow ecr:DescribeRegistry to the source credentials")
-        report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
+        cause = error.__cause__  # the botocore error read_rules translated, or the rule it can't model
+        if isinstance(cause, UnsupportedRuleError):
+            report.findings.append(Finding(where, f"{cause}, which the component can't declare, so the stack did "
+                                                  "not write this configuration", UNDECLARABLE_RULE))
+        elif isinstance(cause, AwsError):
+            fix = read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access,
+                               "ecr-replication check").fix
+            report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
+        else:
+            raise
         return
     if not live:
         report.findings.append(Finding(where, "has no replication configuration", DEPLOY))
@@ -198,7 +214,7 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
                 "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
                 "(the first PutReplicationConfiguration normally creates it)"))
         else:
-            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "check")
+            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "ecr-replication check")
             report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {failure.reason}",
                                                  failure.fix))
 
@@ -263,7 +279,8 @@ def check_registry_policy(sessions: Sessions, registry: Registry, needs: Sequenc
             report.findings += [Finding(where, f"has no registry policy, so {need.without} is denied",
                                         _grant_fix(need, registry, need.requirements)) for need in needs]
         else:
-            failure = read_failure(error, registry.account_id, "ecr:GetRegistryPolicy", session.access, "check")
+            failure = read_failure(error, registry.account_id, "ecr:GetRegistryPolicy", session.access,
+                                   "ecr-replication check")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
                                                  failure.fix))
         return

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from replication.cli.aws_errors import translated_errors
 from replication.cli.errors import CliError
-from replication.cli.sessions import AccountSession, translated_errors
+from replication.cli.sessions import AccountSession
 from replication.ecr_semantics import Registry, Rule, UnsupportedRuleError, rules_from_api
 
 
@@ -15,13 +16,15 @@ def source_registry(session: AccountSession) -> Registry:
 
 
 def read_rules(session: AccountSession) -> tuple[Rule, ...]:
-    """The source registry's live replication rules (``DescribeRegistry``); none when it has no configuration."""
+    """The source registry's live replication rules (``DescribeRegistry``); none when it has no configuration.
+    ``CliError`` when it can't be read (caused by the botocore error) or holds a rule this package can't model
+    (caused by the ``UnsupportedRuleError``)."""
     with translated_errors(session.account_id, "ecr"):
         response = session.client("ecr").describe_registry()
     try:
         return rules_from_api(response.get("replicationConfiguration"))
     except UnsupportedRuleError as error:
-        raise CliError(f"registry {source_registry(session)}: {error}") from None
+        raise CliError(f"registry {source_registry(session)}: {error}") from error
 
 
 def read_live_rules(session: AccountSession) -> tuple[Rule, ...]:

@@ -26,11 +26,11 @@ from typing import Any, TypeVar
 
 import botocore.exceptions
 
+from replication.cli.aws_errors import AwsError, error_code, read_failure, translated_errors
 from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.live_spokes import read_rules
-from replication.cli.sessions import (AccountSession, AwsError, Sessions, Unreachable, error_code, read_failure,
-                                      translated_errors)
+from replication.cli.sessions import AccountSession, Sessions, Unreachable
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry
 from replication.limits import APPLIED_FOR_PULL_THROUGH_CACHE, APPLIED_FOR_REPLICATION
@@ -93,7 +93,8 @@ def _with_upstream_policies(source: AccountSession, live: LiveSetup, not_read: l
         try:
             policy = _policy(source.client("ecr", upstream.region))
         except AwsError as error:
-            failure = read_failure(error, upstream.account_id, "ecr:GetRegistryPolicy", source.access, "import")
+            failure = read_failure(error, upstream.account_id, "ecr:GetRegistryPolicy", source.access,
+                                   "ecr-replication import")
             not_read.append(NotChecked(f"registry {upstream}", f"not read: {failure.reason}", failure.fix))
             continue
         if upstream == live.source:
@@ -120,7 +121,8 @@ def _read_registry(sessions: Sessions, source_account: str, registry: Registry, 
         try:
             return fn()
         except AwsError as error:
-            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access, "import")
+            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access,
+                                   "ecr-replication import")
         not_read.append(NotChecked(where, f"not read: {failure.reason}", failure.fix))
         raise _Failed
 

@@ -23,8 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from replication.cli.aws_errors import AwsError, error_code, read_failure
 from replication.cli.errors import CliError
-from replication.cli.sessions import AccountSession, AwsError, error_code, read_failure
+from replication.cli.sessions import AccountSession
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
 from replication.limits import APPLIED_FOR_REPLICATION, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES
 from replication.repository_settings import applied_template
@@ -192,7 +193,7 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
         except AwsError as error:
             if absent is not None and error_code(error) == absent:
                 return {}
-            failure = read_failure(error, registry.account_id, action, session.access, "verify")
+            failure = read_failure(error, registry.account_id, action, session.access, "ecr-replication verify")
         live.fixes[failure.reason] = failure.fix
         for setting in settings:
             live.unread[setting] = failure.reason

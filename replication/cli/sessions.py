@@ -1,4 +1,5 @@
-"""The one place that makes boto3 sessions and clients for the live commands, and turns AWS errors into one line.
+"""The one place that makes boto3 sessions and clients for the live commands (their errors in words:
+:mod:`replication.cli.aws_errors`).
 
 Credentials come from botocore's own chain, a named profile, or a role assumed through STS on top of either. An
 assumed role uses botocore's refreshing assume-role credentials, so a long ``status --wait`` or ``backfill``
@@ -28,12 +29,9 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 import boto3
@@ -45,6 +43,8 @@ from botocore.hooks import HierarchicalEmitter
 from botocore.retries import standard
 
 from replication.cli import output
+from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, describe_error, is_aws_failure, name_the_operation,
+                                        one_line, read_failure, throttling_of)
 from replication.cli.errors import CliError
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry, account_of_role, partition_of
@@ -54,9 +54,6 @@ from replication.regions import unknown_region_problem
 SessionFactory = Callable[..., boto3.Session]
 """Makes a boto3 session from ``botocore_session=``; ``boto3.Session`` itself, or a test's instrumented subclass.
 Every client a command makes comes from a session it made, the STS client that assumes a role included."""
-
-NO_CREDENTIALS = "no AWS credentials found: pass --profile or --role-arn, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
-"""The message for a missing credential chain; it never echoes any credential."""
 
 NO_REGION = "no AWS region: pass --region or set AWS_REGION (or the profile's region)"
 """The message when the region rule finds no region."""
@@ -108,6 +105,7 @@ class AccountSession:
             if key not in self._cache:
                 client = self.session.client(service, region_name=key[1])
                 client.meta.events.register("needs-retry", _RetryNotice(self.max_attempts))
+                client.meta.events.register("after-call-error", name_the_operation)
                 self._cache[key] = client
             return self._cache[key]
 
@@ -187,17 +185,22 @@ class Sessions:
         return self._once(("source",), functools.partial(self._open_source, access))
 
     def _open_source(self, access: Access) -> AccountSession:
-        with translated_errors(None, "sts"):
+        try:
             region = self._region or self._botocore_session(access.profile).get_config_variable("region")
-            if not region:
-                raise CliError(NO_REGION)
-            if (problem := unknown_region_problem(region)) is not None:
-                raise CliError(f"source region {region!r}: {problem}")
-            if (problem := _partition_problem(access, region)) is not None:
-                raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
-                               f"{_partition_of_arn(access.role_arn)}")
-            session = self._open(access, region)
-            session.account_id = _identity(session)
+        except botocore.exceptions.BotoCoreError as error:  # an unknown profile: its region can't be read either
+            raise _unusable(None, access, one_line(str(error))) from None
+        if not region:
+            raise CliError(NO_REGION)
+        if (problem := unknown_region_problem(region)) is not None:
+            raise CliError(f"source region {region!r}: {problem}")
+        if (problem := _partition_problem(access, region)) is not None:
+            raise CliError(f"{access.origin or access}: {problem}; pass --region with a region of "
+                           f"{_partition_of_arn(access.role_arn)}")
+        reached = self._reach(access, region)
+        if isinstance(reached, Unreachable):  # nothing works without the source: an error, not an account unchecked
+            raise CliError(f"source account: {reached.reason}; {reached.hint}")
+        session, found = reached
+        session.account_id = found
         return session
 
     def account(self, account_id: str, region: str) -> AccountSession | Unreachable:
@@ -235,21 +238,37 @@ class Sessions:
         if (problem := _partition_problem(access, region)) is not None:
             raise _unusable(account_id, access, f"{problem}; give a role of partition {partition_of(region).name} "
                                                 f"for account {account_id}")
-        try:
-            session = self._open(access, region, account_id)
-            found = _identity(session)
-        except CliError as error:
-            raise _unusable(account_id, access, str(error)) from None
-        except AwsError as error:
-            if is_aws_failure(error):
-                failure = read_failure(error, account_id, f"sts:{_operation(error)}", access, self._command)
-                return Unreachable(account_id, f"{access} could not be verified: {failure.reason}", failure.fix)
-            if isinstance(error, botocore.exceptions.ClientError):
-                raise _unusable(account_id, access, describe_error(error, account_id, f"sts:{_operation(error)}")) from None
-            raise _unusable(account_id, access, " ".join(str(error).split())) from None
+        reached = self._reach(access, region, account_id)
+        if isinstance(reached, Unreachable):
+            return reached
+        session, found = reached
         if found != account_id:
             raise _unusable(account_id, access, f"it reaches account {found}, not {account_id}")
         return session
+
+    def _reach(self, access: Access, region: str,
+               account_id: str | None = None) -> tuple[AccountSession, str] | Unreachable:
+        """A session of ``access`` in ``region`` and the account STS says its credentials are in; ``Unreachable``
+        when AWS failed the STS call (the credentials may be fine: running again may reach it). ``CliError`` when
+        the credentials can't be used (an unknown profile, a profile without credentials, a role STS refuses to
+        assume), naming the option or stack config key that gave them; when nothing was given for the source, an
+        empty credential chain is :data:`NO_CREDENTIALS`, which names the options that give some. ``account_id`` is
+        the account they were given for (``None``: the source's, not known yet)."""
+        try:
+            session = self._open(access, region, account_id or "")
+            return session, _identity(session)
+        except CliError as error:
+            if account_id is None and not access.origin:
+                raise
+            raise _unusable(account_id, access, str(error)) from None
+        except AwsError as error:
+            action = f"sts:{_operation(error)}"
+            if is_aws_failure(error):
+                failure = read_failure(error, account_id, action, access, self._command)
+                return Unreachable(account_id or "", f"{access} could not be verified: {failure.reason}", failure.fix)
+            if isinstance(error, botocore.exceptions.ClientError):
+                raise _unusable(account_id, access, describe_error(error, account_id, action)) from None
+            raise _unusable(account_id, access, one_line(str(error))) from None
 
     def _botocore_session(self, profile: str | None, region: str | None = None) -> botocore.session.Session:
         """A botocore session for ``profile`` in ``region`` (else ``AWS_REGION`` first in its region chain) made
@@ -330,10 +349,11 @@ def _operation(error: Exception) -> str:
     return getattr(error, "operation_name", None) or "GetCallerIdentity"
 
 
-def _unusable(account_id: str, access: Access, reason: str) -> CliError:
-    """The error for credentials given for ``account_id`` that can't be used there."""
+def _unusable(account_id: str | None, access: Access, reason: str) -> CliError:
+    """The error for credentials given for ``account_id`` (``None``: the source account) that can't be used there."""
     given = f" (given by {access.origin})" if access.origin else ""
-    return CliError(f"account {account_id}: {access}{given} can't be used: {reason}")
+    return CliError(f"{f'account {account_id}' if account_id else 'source account'}: {access}{given} can't be used: "
+                    f"{reason}")
 
 
 class _AssumedRole(CredentialProvider):
@@ -363,15 +383,12 @@ class _RetryNotice:
     def __init__(self, max_attempts: int) -> None:
         self._max_attempts = max_attempts
 
-    def __call__(self, attempts: int, operation: Any, response: Any = None, caught_exception: Any = None,
-                 **_: Any) -> None:
-        context = standard.RetryContext(attempt_number=attempts, operation_model=operation,
-                                        parsed_response=response[1] if response else None,
-                                        http_response=response[0] if response else None,
-                                        caught_exception=caught_exception)
-        if attempts < self._max_attempts and standard.ThrottledRetryableChecker().is_retryable(context):
+    def __call__(self, attempts: int, operation: Any, **needs_retry: Any) -> None:
+        """botocore's ``needs-retry`` handler: a note for a throttled attempt that botocore will make again."""
+        throttled = throttling_of(attempts=attempts, operation=operation, **needs_retry)
+        if attempts < self._max_attempts and throttled:
             service = operation.service_model.signing_name
-            output.note(f"{service}:{operation.name} throttled ({context.get_error_code()}), "
+            output.note(f"{service}:{operation.name} throttled ({throttled}), "
                         f"retrying ({attempts}/{self._max_attempts - 1})")
 
 
@@ -400,138 +417,3 @@ def accounts_from_options(profiles: list[str], role_arns: list[str], source_prof
             given.append(f"--profile {source_profile}")
         accounts[account] = Access(profile, options.get("role_arn"), " with ".join(given))
     return accounts
-
-
-NOT_FOUND = {"RepositoryNotFoundException": "unknown repository", "ImageNotFoundException": "unknown image"}
-"""Error codes that mean the user named something that does not exist."""
-
-
-def is_access_denied(error: Exception) -> bool:
-    """Whether AWS refused the call for want of permission (``AccessDeniedException``, ``AccessDenied``,
-    ``UnauthorizedOperation``), rather than failing it (a 5xx, throttling, a bad request)."""
-    code = error_code(error)
-    return "AccessDenied" in code or code == "UnauthorizedOperation"
-
-
-def is_aws_failure(error: Exception) -> bool:
-    """Whether AWS, or the way to it, failed the call rather than refused it: a server error, throttling that
-    outlasted the retries, or no connection (botocore's own checks for what its standard retries retry)."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        context = standard.RetryContext(attempt_number=1, parsed_response=error.response,
-                                        http_response=_Status(status) if status else None)
-    else:
-        context = standard.RetryContext(attempt_number=1, caught_exception=error)
-    return (standard.ThrottledRetryableChecker().is_retryable(context)
-            or standard.TransientRetryableChecker().is_retryable(context))
-
-
-@dataclass(frozen=True)
-class _Status:
-    """What botocore's retry checks read of an HTTP response: its status code."""
-
-    status_code: int
-
-
-def describe_error(error: Exception, account: str, action: str) -> str:
-    """One readable line for an error a botocore call raised (see :data:`AwsError`)."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        return describe_client_error(error, account, action)
-    return f"{action} failed: {one_line(str(error))}"
-
-
-MAX_MESSAGE_CHARS = 300
-"""The most of an error message a line quotes (AWS's own are shorter; a page some endpoint sent is not)."""
-
-_PAGE = re.compile(r"(?:b['\"])?<\s*(?:!doctype|html|head|body|title)\b.*", re.IGNORECASE | re.DOTALL)
-"""An HTML page (and what follows it), as botocore quotes one an endpoint answered with: the whole message of a
-JSON-protocol error, or the end of a parser error (``... received: b'<html>...'``)."""
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line, an HTML page in it named instead of quoted, cut to :data:`MAX_MESSAGE_CHARS`."""
-    flat = _PAGE.sub("(an HTML page)", " ".join(text.split()))
-    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[:MAX_MESSAGE_CHARS - 1] + "…"
-
-
-def error_message(error: botocore.exceptions.ClientError) -> str:
-    """The AWS error message on one line (:func:`one_line`). When the endpoint answered with nothing but an HTML page
-    (a 500 from AWS or from a proxy on the way: botocore's JSON parser passes the page on as the message), the HTTP
-    status instead."""
-    message = str(error.response.get("Error", {}).get("Message", "")).strip()
-    if _PAGE.match(message):
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        try:
-            reason = f"HTTP {status} {HTTPStatus(status).phrase}"
-        except (TypeError, ValueError):
-            reason = f"HTTP {status}"
-        return f"{reason}, answered with an HTML page instead of an AWS error"
-    return one_line(message)
-
-
-def describe_client_error(error: botocore.exceptions.ClientError, account: str, action: str) -> str:
-    """One readable line for an AWS error: access denials name the account and the action."""
-    code = error_code(error)
-    message = error_message(error)
-    if is_access_denied(error):
-        return f"access denied: account {account} is not allowed to call {action} ({message or code})"
-    if code in NOT_FOUND:
-        return f"{NOT_FOUND[code]} in account {account}: {message}"
-    if standard.ThrottledRetryableChecker().is_retryable(_context_of(error)):
-        return f"{action} in account {account} is still throttled after retries ({code}); retry later or raise AWS_MAX_ATTEMPTS"
-    if message.startswith(f"HTTP {code} "):  # botocore's code for an error without one is the HTTP status
-        return f"{action} failed in account {account}: {message}"
-    return f"{action} failed in account {account}: {code}: {message}"
-
-
-AwsError = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-"""What a botocore call raises: an error AWS answered, or one botocore met on the way (no connection, a bad
-response)."""
-
-
-@dataclass(frozen=True)
-class ReadFailure:
-    """Why reading something with one account's credentials failed, in one line, and what would fix it."""
-
-    reason: str
-    fix: str
-
-
-def read_failure(error: Exception, account: str, action: str, access: Access, command: str) -> ReadFailure:
-    """The failure of ``action`` in ``account``: a missing permission (the fix: allow it to ``access``) only for an
-    access denial; anything else (a server error, throttling that outlasted the retries, no connection) is no
-    permission problem, and the fix is to run ``command`` again."""
-    reason = describe_error(error, account, action)
-    if is_access_denied(error):
-        return ReadFailure(reason, f"allow {action} to {access}")
-    return ReadFailure(reason, f"run {command} again: AWS failed the call, which is no permission problem (botocore "
-                               "already retried it; AWS_MAX_ATTEMPTS allows more tries)")
-
-
-def _context_of(error: botocore.exceptions.ClientError) -> standard.RetryContext:
-    return standard.RetryContext(attempt_number=1, parsed_response=error.response)
-
-
-def error_code(error: Exception) -> str:
-    """The AWS error code of ``error`` (e.g. ``NoSuchEntity``); ``""`` for an error botocore met itself."""
-    if not isinstance(error, botocore.exceptions.ClientError):
-        return ""
-    return str(error.response.get("Error", {}).get("Code", "Unknown"))
-
-
-@contextmanager
-def translated_errors(account: str | None, service: str, action: str | None = None) -> Iterator[None]:
-    """Turn botocore errors raised inside the block into ``CliError`` lines (no traceback, no secrets).
-
-    ``account`` names the account whose credentials make the calls; ``action`` overrides the IAM action
-    derived from the failing operation.
-    """
-    try:
-        yield
-    except botocore.exceptions.NoCredentialsError as error:
-        raise CliError(NO_CREDENTIALS) from error
-    except botocore.exceptions.ClientError as error:
-        named = action or f"{service}:{error.operation_name}"
-        raise CliError(describe_client_error(error, account or "(unknown)", named)) from error
-    except botocore.exceptions.BotoCoreError as error:
-        raise CliError(f"{action or service}: {one_line(str(error))}") from error

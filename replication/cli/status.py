@@ -2,7 +2,11 @@
 
 An image AWS reports no replication status for in a destination is NOT_STARTED: replication copies only images
 pushed after the rule for that destination existed, so it never will (``ecr-replication backfill`` copies such
-images); ``--wait`` waits only for images IN_PROGRESS.
+images); ``--wait`` waits only for images IN_PROGRESS. A check ``--wait`` makes that AWS fails (a server error,
+throttling or a lost connection that outlasted botocore's retries) is noted on stderr and made again at the next
+one, until ``--timeout`` (an image whose status was never read then ends the run with that error); one AWS
+refuses (an access denial, a bad request) ends the run, as does any failure to read the live rules or list the
+images.
 
 Exit codes: 0 every image is COMPLETE in every destination; 1 some replication FAILED; 3 some image is
 still IN_PROGRESS or NOT_STARTED (at once without ``--wait``, or when ``--timeout`` runs out), or there was no
@@ -20,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import failed_by_aws, translated_errors
 from replication.cli.options import DEFAULT_MAX_WORKERS, parse_duration, positive_int
-from replication.cli.sessions import AccountSession, translated_errors
+from replication.cli.sessions import AccountSession
 from replication.cli.errors import CliError
 from replication.cli.live import matched_repositories, read_live_rules
 from replication.ecr_semantics import Registry, Rule, destinations_of
@@ -100,20 +105,33 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     source = given.source(given.sessions(args))
     rules = read_live_rules(source)
     deadline = clock() + timeout
-    cells = select_and_poll(source, rules, args)
-    targets = list(cells)
+    answers = select_and_poll(source, rules, args)
+    targets = list(answers)
+    cells: dict[Target, list[Cell]] = {}
+    unread: dict[Target, CliError] = {}  # images whose last status call AWS failed (--wait): asked again
+    _take(answers, cells, unread)
     if not targets:
         output.note("no images in the repositories the replication rules match: nothing to check, so no verdict")
     delay = FIRST_POLL_DELAY
     while args.wait and not _failed(cells) and clock() < deadline:
-        pending = [t for t in targets if _in_progress(cells[t])]
+        pending = [t for t in targets if t in unread or _in_progress(cells[t])]
         if not pending:
             break
         wait_for = min(delay, max(deadline - clock(), 0.0))
-        output.note(f"{len(pending)} of {len(targets)} images still IN_PROGRESS somewhere; next check in {wait_for:.0f}s")
+        in_progress = [t for t in pending if t in cells]
+        output.note(f"{len(in_progress)} of {len(targets)} images still IN_PROGRESS somewhere"
+                    + (f", {len(pending) - len(in_progress)} not read yet" if len(in_progress) < len(pending) else "")
+                    + f"; next check in {wait_for:.0f}s")
         sleep(wait_for)
-        cells.update(poll(source, pending, args.max_workers))
+        _take(poll(source, pending, args.max_workers), cells, unread)
         delay = min(delay * 2, MAX_POLL_DELAY)
+    never = [t for t in targets if t not in cells]
+    if never:
+        raise CliError(f"the replication status of {len(never)} image(s) could not be read (the last try of "
+                       f"{never[0].image.repository}:{never[0].image.label}: {unread[never[0]]})")
+    if unread:
+        output.note(f"the last check of {len(unread)} image(s) failed: their status is the one read before it")
+    cells = {t: cells[t] for t in targets}
     _note_not_started(cells)
     code = outcome(cells)
     if args.json:
@@ -123,19 +141,37 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     return code
 
 
-def select_and_poll(source: AccountSession, rules: Sequence[Rule], args: argparse.Namespace) -> dict[Target, list[Cell]]:
+def _take(answers: dict[Target, list[Cell] | CliError], cells: dict[Target, list[Cell]],
+          unread: dict[Target, CliError]) -> None:
+    """Keep the cells of the images read, and why the others were not; a note when some call AWS failed."""
+    failed = {t: a for t, a in answers.items() if isinstance(a, CliError)}
+    for target, answer in answers.items():
+        if isinstance(answer, CliError):
+            unread[target] = answer
+        else:
+            cells[target] = answer
+            unread.pop(target, None)
+    if failed:
+        output.note(f"{len(failed)} of {len(answers)} status checks failed ({next(iter(failed.values()))}); asking "
+                    "again at the next check")
+
+
+def select_and_poll(source: AccountSession, rules: Sequence[Rule],
+                    args: argparse.Namespace) -> dict[Target, list[Cell] | CliError]:
     """The images to ask about and their status, in one pool of ``args.max_workers`` threads: each
     repository's ``DescribeImages`` listing is a task, and the status calls of its images are queued as soon as
-    it arrives, so no worker waits for every listing to finish. Images keep the repositories' order."""
+    it arrives, so no worker waits for every listing to finish. Images keep the repositories' order. With
+    ``--wait``, an image whose status call AWS failed has the error instead (:func:`checked`)."""
     repositories = _repositories(source, rules, args)
+    ask = checked if args.wait else image_cells
     source.client("ecr")  # created here, before worker threads share it
     pool = ThreadPoolExecutor(max_workers=args.max_workers)
     try:
 
-        def listed(repository: str) -> list[tuple[Target, Future[list[Cell]]]]:
+        def listed(repository: str) -> list[tuple[Target, Future[list[Cell] | CliError]]]:
             destinations = tuple(destinations_of(rules, repository))
             targets = [Target(image, destinations) for image in _images(source, repository, args)]
-            return [(target, pool.submit(image_cells, source, target)) for target in targets]
+            return [(target, pool.submit(ask, source, target)) for target in targets]
 
         listings = [pool.submit(listed, repository) for repository in repositories]
         return {target: cells.result() for listing in listings for target, cells in listing.result()}
@@ -167,11 +203,24 @@ def _images(source: AccountSession, repository: str, args: argparse.Namespace) -
     return [Image(repository, d["imageDigest"], tuple(d.get("imageTags", ()))) for d in details]
 
 
-def poll(source: AccountSession, targets: list[Target], max_workers: int) -> dict[Target, list[Cell]]:
-    """Ask again for each target's replication status (``--wait``), at most ``max_workers`` calls at a time."""
+def poll(source: AccountSession, targets: list[Target], max_workers: int) -> dict[Target, list[Cell] | CliError]:
+    """Ask again for each target's replication status (``--wait``), at most ``max_workers`` calls at a time: its
+    cells, or why AWS failed the call (:func:`checked`)."""
     source.client("ecr")  # created here, before worker threads share it
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        return dict(zip(targets, pool.map(lambda target: image_cells(source, target), targets)))
+        return dict(zip(targets, pool.map(lambda target: checked(source, target), targets)))
+
+
+def checked(source: AccountSession, target: Target) -> list[Cell] | CliError:
+    """:func:`image_cells`, or its error when AWS failed the call (a server error, throttling or a lost connection
+    that outlasted botocore's retries): ``--wait`` asks again at its next check. A call AWS refuses (an access
+    denial, a bad request) raises, as it would the next time."""
+    try:
+        return image_cells(source, target)
+    except CliError as error:
+        if failed_by_aws(error) is None:
+            raise
+        return error
 
 
 def image_cells(source: AccountSession, target: Target) -> list[Cell]:

@@ -6,7 +6,10 @@ when the rule matches it, else the rule's first prefix followed by ``ecr-replica
 image built in memory through the ECR API (no Docker), tagged ``canary-<UTC time>``, and waits, with backoff, until
 for every destination the image replicates to both hold: the source's DescribeImageReplicationStatus says
 COMPLETE, and the image with the pushed digest is in that destination registry, read with credentials verified
-(STS) to be in the destination's own account. Each destination's arrival is measured from the push.
+(STS) to be in the destination's own account. Each destination's arrival is measured from the push. A check AWS
+fails (a server error, throttling or a lost connection that outlasted botocore's retries) is noted on stderr and
+made again at the next round, until the timeout; one AWS refuses (an access denial, a bad request) is final: the
+source's status ends the run, a destination's image leaves that destination not verified.
 
 With --expected (``ecr-replication plan --json``) or --stack it also compares the repository replication created with what
 the plan declares for it: the matching creation template's tag mutability and exclusion filters, encryption type
@@ -30,6 +33,7 @@ credential or AWS errors.
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,14 +44,15 @@ from typing import Any
 import botocore.exceptions
 
 from replication.cli import expectation, options, output
+from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, failed_by_aws,
+                                        is_aws_failure, read_failure, translated_errors)
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.command_calls import CANARY_NAME
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
                                                  plan_of, read_live)
-from replication.cli.sessions import (AccountSession, AwsError, ReadFailure, Unreachable, describe_error,
-                                      error_code, read_failure, translated_errors)
+from replication.cli.sessions import AccountSession, Unreachable
 from replication.ecr_semantics import Registry, Rule, destinations_of
 from replication.repository_settings import is_repository_name
 
@@ -69,10 +74,25 @@ FIRST_POLL_DELAY, MAX_POLL_DELAY = 2.0, 10.0
 ABSENT_CODES = ("ImageNotFoundException", "RepositoryNotFoundException")
 """What a destination answers while the image has not arrived (the repository appears with the first image)."""
 
-CHECK_HINT = ("run `ecr-replication check --expected plan.json --destination-role-arn ACCOUNT=ROLE_ARN` (a registry "
-              "policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; the source account's "
-              "CloudTrail shows the denied call)")
-"""Where to look when replication fails or never starts."""
+CHECK_HINT = ("run `{check}` (a registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; "
+              "the source account's CloudTrail shows the denied call)")
+"""Where to look when replication fails or never starts; ``{check}`` is :func:`check_command`."""
+
+
+def check_command(args: argparse.Namespace) -> str:
+    """``ecr-replication check`` as this ``verify`` was run: the same stack (``--stack``, ``--cwd``) or expected file,
+    else a stack to name, and the same credential options, so it reads the same accounts the same way."""
+    words = ["ecr-replication", "check"]
+    if args.stack:
+        words += ["--stack", args.stack, *(["--cwd", str(args.cwd)] if args.cwd else [])]
+    else:
+        words += ["--expected", str(args.expected)] if args.expected else ["--stack", "STACK"]
+    for option in ("profile", "role_arn", "region"):
+        words += [f"--{option.replace('_', '-')}", value] if (value := getattr(args, option)) else []
+    for option in ("destination_role_arn", "destination_profile"):
+        for value in getattr(args, option):
+            words += [f"--{option.replace('_', '-')}", value]
+    return shlex.join(words)
 
 COMPLETE_BUT_ABSENT_HINT = ("the source says the copy is done, so look at the destination side: read it with "
                             "credentials of that account (a role in another account reads another registry), check "
@@ -113,6 +133,12 @@ class Destination:
     """Whether the repository was in the destination before the push (``None``: not read)."""
     existence_problem: ReadFailure | None = None
     """Why ``existed_before`` could not be read."""
+    status_failure: ReadFailure | None = None
+    """Why the last check of the source's replication status failed, when AWS failed it (``None`` once one
+    succeeds): the next round asks again, until the timeout."""
+    image_failure: ReadFailure | None = None
+    """Why the last look for the image here failed, when AWS failed it (``None`` once one succeeds): the next round
+    looks again, until the timeout."""
     timed_out: bool = False
     settings: list[SettingCheck] = field(default_factory=list)
     settings_fixes: dict[str, str] = field(default_factory=dict)
@@ -236,10 +262,11 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
             for push in to_push:
                 push.cleanup = _delete_image(source, source_registry(source), push)
     code = exit_code(pushes)
+    hint = CHECK_HINT.format(check=check_command(args))
     if args.json:
-        output.print_json(as_json(source, pushes, code, args.keep))
+        output.print_json(as_json(source, pushes, code, args.keep, hint))
     else:
-        print_text(source, pushes, code, args.keep)
+        print_text(source, pushes, code, args.keep, hint)
     return code
 
 
@@ -277,7 +304,8 @@ def record_existing(push: Push, destination: Destination) -> None:
             destination.existed_before = False
         else:
             destination.existence_problem = read_failure(error, destination.registry.account_id,
-                                                          "ecr:DescribeRepositories", destination.reader.access, "verify")
+                                                          "ecr:DescribeRepositories", destination.reader.access,
+                                                          "ecr-replication verify")
 
 
 class Verification:
@@ -365,14 +393,25 @@ class Verification:
         open_ = [d for d in push.destinations if not d.final]
         if not open_:
             return
-        with translated_errors(self.source.account_id, "ecr"):
-            response = self.source.client("ecr").describe_image_replication_status(
-                repositoryName=push.canary.repository, imageId={"imageDigest": push.digest})
+        try:
+            with translated_errors(self.source.account_id, "ecr"):
+                response = self.source.client("ecr").describe_image_replication_status(
+                    repositoryName=push.canary.repository, imageId={"imageDigest": push.digest})
+        except CliError as error:
+            if (cause := failed_by_aws(error)) is None:  # an access denial, a bad request: no check can succeed
+                raise
+            failure = read_failure(cause, self.source.account_id, "ecr:DescribeImageReplicationStatus",
+                                   self.source.access, "ecr-replication verify")
+            output.note(f"{push.canary.repository}: {failure.reason}; asking again at the next check")
+            for destination in open_:
+                destination.status_failure = failure
+            return
         reported = {Registry(s["registryId"], s["region"]): s for s in response.get("replicationStatuses", [])}
         for destination in open_:
             entry = reported.get(destination.registry, {})
             destination.status = entry.get("status", NOT_STARTED)
             destination.failure_code = entry.get("failureCode")
+            destination.status_failure = None
         self.each(self.read_destination, [(push, d) for d in open_ if d.status == COMPLETE])
         for destination in open_:
             if not destination.final:
@@ -389,10 +428,17 @@ class Verification:
         except AwsError as error:
             if error_code(error) in ABSENT_CODES:
                 destination.image = "absent"
-            else:
-                destination.read_problem = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
-                                                        destination.reader.access, "verify")
+                destination.image_failure = None
+                return
+            failure = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
+                                   destination.reader.access, "ecr-replication verify")
+            if is_aws_failure(error):  # asked again at the next check
+                destination.image_failure = failure
+                output.note(f"{destination.registry}: {failure.reason}; asking again at the next check")
+            else:  # an access denial, a bad request: no later check can read it either
+                destination.read_problem = failure
             return
+        destination.image_failure = None
         found = details[0]["imageDigest"] if details else None
         if found == push.digest:
             destination.image = "present"
@@ -470,10 +516,11 @@ def exit_code(pushes: Sequence[Push]) -> int:
     return EXIT_NOT_VERIFIED if NOT_VERIFIED in verdicts else EXIT_VERIFIED
 
 
-def problem(canary: Canary, destination: Destination) -> tuple[str | None, str | None]:
-    """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified)."""
+def problem(canary: Canary, destination: Destination, check_hint: str) -> tuple[str | None, str | None]:
+    """What is wrong with, or unknown about, a destination, and what to do about it (both None when verified);
+    ``check_hint`` says how to look for why replication fails (:data:`CHECK_HINT`)."""
     if destination.status == FAILED_STATUS:
-        return f"replication FAILED ({destination.failure_code or 'no failure code'})", CHECK_HINT
+        return f"replication FAILED ({destination.failure_code or 'no failure code'})", check_hint
     if destination.wrong_digest:
         return (f"the canary tag names {destination.image} there, not the pushed image",
                 "another image was pushed under the canary's tag: find out what writes to that repository")
@@ -486,6 +533,8 @@ def problem(canary: Canary, destination: Destination) -> tuple[str | None, str |
         return destination.reader.reason, destination.reader.hint
     if destination.read_problem:
         return f"the destination can't be read: {destination.read_problem.reason}", destination.read_problem.fix
+    if destination.timed_out and (failure := destination.status_failure or destination.image_failure):
+        return f"timed out, the last check failing: {failure.reason}", failure.fix
     if destination.timed_out:
         if destination.status == COMPLETE:
             where = "the source reports COMPLETE but the image is not in the destination"
@@ -496,7 +545,7 @@ def problem(canary: Canary, destination: Destination) -> tuple[str | None, str |
         if destination.status == COMPLETE:
             fix = COMPLETE_BUT_ABSENT_HINT
         else:
-            fix = CHECK_HINT if destination.status == NOT_STARTED else "wait longer (--timeout) or " + CHECK_HINT
+            fix = check_hint if destination.status == NOT_STARTED else "wait longer (--timeout) or " + check_hint
         return f"timed out: {where}", fix
     unchecked: dict[str | None, list[str]] = {}
     for setting in destination.settings:
@@ -560,10 +609,10 @@ def _duration(seconds: float) -> str:
     return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{seconds:.0f}s"
 
 
-def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> dict[str, Any]:
+def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool, check_hint: str) -> dict[str, Any]:
     """The ``--json`` report: every canary, every destination with its verdict, and what remains."""
     def destination_json(canary: Canary, d: Destination, pushed: bool) -> dict[str, Any]:
-        text, fix = problem(canary, d)
+        text, fix = problem(canary, d, check_hint)
         return {
             "registry": str(d.registry), **d.registry.as_api(),
             "result": d.verdict,
@@ -601,12 +650,12 @@ def as_json(source: AccountSession, pushes: Sequence[Push], code: int, keep: boo
     }
 
 
-def _destination_lines(canary: Canary, d: Destination) -> list[str]:
+def _destination_lines(canary: Canary, d: Destination, check_hint: str) -> list[str]:
     """A destination's verdict line, then what differs or is missing and what to do."""
     arrived = (f"arrived {_duration(d.arrived_after)} after the push (not yet at {_duration(d.missed_at)})"
                if d.arrived_after is not None else None)
     mismatches = [s for s in d.settings if s.state == MISMATCH]
-    text, fix = problem(canary, d)
+    text, fix = problem(canary, d, check_hint)
     lines = []
     if d.verdict == VERIFIED:
         settings = f"; {len(d.settings)} setting(s) as declared" if d.settings else ""
@@ -625,7 +674,7 @@ def _destination_lines(canary: Canary, d: Destination) -> list[str]:
     return lines
 
 
-def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool) -> None:
+def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: bool, check_hint: str) -> None:
     """The human report: per canary and destination the verdict, its reason and fix, then cleanup."""
     lines = []
     for push in pushes:
@@ -636,7 +685,7 @@ def print_text(source: AccountSession, pushes: Sequence[Push], code: int, keep: 
             lines.append(f"canary {push.canary.repository} not pushed: none of its destinations can be read, so "
                          "nothing could be verified")
         for d in push.destinations:
-            lines += _destination_lines(push.canary, d)
+            lines += _destination_lines(push.canary, d, check_hint)
     pushed = [push for push in pushes if push.pushed]
     lines.append("")
     if keep and pushed:

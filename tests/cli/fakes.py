@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.model import ServiceModel
@@ -545,6 +546,8 @@ class AwsOnTheWire:
         self.failures: dict[str, tuple[int, str, str]] = {}
         """Operations (``AssumeRole``, or ``AssumeRole <role ARN>`` for one role) answered with (HTTP status, error
         code, message)."""
+        self.pages: dict[str, tuple[int, str]] = {}
+        """Operations answered with (HTTP status, an HTML page), as a proxy or load balancer on the way answers."""
         self._models = botocore.session.get_session()
         self._lock = threading.Lock()
 
@@ -563,6 +566,9 @@ class AwsOnTheWire:
             self.sent.append(sent)
         model = self._models.get_service_model(service).operation_model(operation)
         params = _parameters(request, model)
+        if operation in self.pages:
+            status, page = self.pages[operation]
+            return AWSResponse(request.url, status, {"Content-Type": "text/html"}, _Body(page.encode()))
         failure = self.failures.get(f"{operation} {params.get('RoleArn')}") or self.failures.get(operation)
         if failure is not None:
             return _error(model, request.url, *failure)
@@ -771,3 +777,47 @@ class FakeBackfills:
             summary["progress"] = {"totalReplicationCount": len(self.images), "completedReplicationCount": done,
                                    "failedReplicationCount": failed, "failureCodes": codes}
         return summary
+
+
+SERVER_ERROR = (500, "ServerException", "Internal error")
+"""ECR failing a call (HTTP 500 ``ServerException``, botocore's ECR model)."""
+TOO_MANY = (429, "ThrottleException", "Too Many Requests")
+"""ECR throttling a call (ECR user guide, "Troubleshooting": 429 ``ThrottleException``)."""
+DENIED = (400, "AccessDeniedException", "not authorized to perform: ecr:DescribeImageReplicationStatus")
+"""ECR refusing a call for want of permission (HTTP 400 ``AccessDeniedException``)."""
+
+
+class FailsFirst:
+    """An ECR client whose ``operation``, after ``after`` calls that reach AWS, meets ``errors``, one a call, then
+    reaches AWS again: each is the error a call raises once botocore's retries gave up on it (a ``ClientError`` with
+    AWS's HTTP status and error code, as botocore's parser makes it). With ``always`` the last error never stops."""
+
+    def __init__(self, client: Any, operation: str, *errors: tuple[int, str, str], after: int = 0,
+                 always: bool = False) -> None:
+        self._client, self._operation, self._errors = client, operation, list(errors)
+        self._after, self._always = after, always
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if name != self._operation:
+            return method
+
+        def failing(**kwargs: Any) -> Any:
+            if self._after:
+                self._after -= 1
+            elif self._errors:
+                last = self._always and len(self._errors) == 1
+                status, code, message = self._errors[0] if last else self._errors.pop(0)
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                    self._client.meta.method_to_api_mapping[name])
+            return method(**kwargs)
+        return failing
+
+
+def failing(operation: str, *errors: tuple[int, str, str], region: str | None = None, after: int = 0,
+            always: bool = False) -> ClientHook:
+    """A ``HookedSession`` hook making ``operation`` (snake_case) of every ECR client (of ``region``, if given) fail
+    as :class:`FailsFirst` does."""
+    return lambda service, client: (FailsFirst(client, operation, *errors, after=after, always=always)
+                                    if service == "ecr" and region in (None, client.meta.region_name) else client)

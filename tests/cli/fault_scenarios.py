@@ -109,6 +109,11 @@ class Scenario:
     module = ""
     """The ``replication.cli`` module whose ``run`` the command calls."""
 
+    @property
+    def name(self) -> str:
+        """The scenario's name (:data:`SCENARIOS`): its command's, unless a command has several scenarios."""
+        return self.command
+
     def arrange(self, registry: Registry, moto: str, workdir: Path) -> Setup:
         """Set up moto (fresh) and the doubles for one run; ``workdir`` is an empty folder of its own."""
         raise NotImplementedError
@@ -215,6 +220,72 @@ class Status(Scenario):
     def judge_verdict(self, baseline: Outcome, run: Outcome) -> list[str]:
         """Every image in every destination as the faultless run saw it: status has no "not checked"."""
         return [] if self.same_verdict(baseline, run) else ["a status differs from the faultless run's"]
+
+
+class Progress:
+    """Replication under way, as ``DescribeImageReplicationStatus`` reports it: the command's clock moves only when it
+    sleeps, and at each time given the statuses set for it take effect."""
+
+    def __init__(self, statuses: ReplicationStatuses) -> None:
+        self.statuses = statuses
+        self.now = 0.0
+        self.steps: list[tuple[float, str, str, list[dict[str, str]]]] = []
+
+    def at(self, seconds: float, repository: str, digest: str, *entries: dict[str, str]) -> None:
+        """From ``seconds`` on, AWS reports ``entries`` for the image."""
+        self.steps.append((seconds, repository, digest, list(entries)))
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass, and replication with them."""
+        self.now += seconds
+        for at, repository, digest, entries in self.steps:
+            if at <= self.now:
+                self.statuses.set(repository, digest, *entries)
+
+
+class StatusWait(Scenario):
+    """``status --latest 2 --wait --json`` while replication is under way: two images IN_PROGRESS in some
+    destination turn COMPLETE after 5 and 15 seconds (checks at 0, 5, 15 s), the others are COMPLETE (exit 0)."""
+
+    command = module = "status"
+    name = "status-wait"  # type: ignore[assignment]  (a plain name where the base class derives it)
+
+    def arrange(self, registry: Registry, moto: str, workdir: Path) -> Setup:
+        registry.replicate([(WEST, DEST_A), (EU, DEST_B)], ["prod"])
+        statuses = ReplicationStatuses()
+        progress = Progress(statuses)
+        done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
+        for repository in ("prod/api", "prod/web"):
+            statuses.set(repository, registry.push(repository, "v1"), *done)
+        api, web = registry.push("prod/api", "v2"), registry.push("prod/web", "v2")
+        statuses.set("prod/api", api, entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS"))
+        statuses.set("prod/web", web, entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "COMPLETE"))
+        progress.at(5, "prod/api", api, entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "IN_PROGRESS"))
+        progress.at(15, "prod/api", api, *done)
+        progress.at(15, "prod/web", web, *done)
+        return Setup(["status", "--latest", "2", "--wait", "--timeout", "10m", "--json"],
+                     {statuses.OPERATION: ignoring_caller(statuses.answer)},
+                     run_with={"clock": progress, "sleep": progress.sleep})
+
+    def verdict(self, outcome: Outcome) -> Any:
+        """Every image in every destination."""
+        return outcome.document
+
+    def judge_verdict(self, baseline: Outcome, run: Outcome) -> list[str]:
+        """Every image as the faultless run saw it, or, when the checks AWS failed ran into the timeout, pending: each
+        destination as the faultless run saw it or still IN_PROGRESS."""
+        if self.same_verdict(baseline, run):
+            return []
+        if run.code != 3 or run.document is None or run.document["result"] != "PENDING":
+            return ["a status differs from the faultless run's"]
+        seen = {(i["imageDigest"], d["registryId"], d["region"]): d["status"]
+                for i in baseline.document["images"] for d in i["destinations"]}
+        return [f"{i['repositoryName']} in {d['registryId']}/{d['region']} is {d['status']}"
+                for i in run.document["images"] for d in i["destinations"]
+                if d["status"] not in (seen.get((i["imageDigest"], d["registryId"], d["region"])), "IN_PROGRESS")]
 
 
 class Check(Scenario):
@@ -399,8 +470,8 @@ class Import(Scenario):
                 if run.document[key] != baseline.document[key]]
 
 
-SCENARIOS: dict[str, Scenario] = {s.command: s for s in (Status(), Check(), Verify(), Backfill(), Import())}
-"""One scenario per live command."""
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (Status(), StatusWait(), Check(), Verify(), Backfill(), Import())}
+"""One scenario per live command, by name; ``status`` has a second one for ``--wait``."""
 
 
 @contextlib.contextmanager

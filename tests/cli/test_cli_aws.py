@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,13 @@ IDENTITY = (
 )
 CONFIGURED = {"registryId": SOURCE, "replicationConfiguration": {"rules": [{"destinations": [{"region": "us-west-2", "registryId": DEST_A}]}]}}
 THROTTLED = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+DROPPED = (0, "")
+"""No answer: the connection closes once the request is read (a load balancer's idle timeout, a network cut)."""
+TOO_MANY = (429, {"__type": "ThrottleException", "message": "Too Many Requests"})
+"""ECR throttles with either answer (ECR user guide, "Troubleshooting Amazon ECR error messages": "HTTP 429: Too Many
+Requests or ThrottleException"; the API reference's common errors: 400 ThrottlingException); botocore's ECR model
+declares neither, and its retries tell throttling by code or by 429."""
+THROTTLING = [pytest.param(THROTTLED, id="400-ThrottlingException"), pytest.param(TOO_MANY, id="429-ThrottleException")]
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 TOKEN = "IQoJb3JpZ2luX2VjEJr" + "x9Qz" * 60
@@ -30,7 +38,8 @@ class ScriptedAws:
     def __init__(self) -> None:
         """Nothing scripted, nothing received."""
         self.script: dict[str, list[tuple[int, dict[str, object] | str]]] = {}
-        """Per operation, the answers: a JSON error or result, or a page of text/html (as a failing proxy sends)."""
+        """Per operation, the answers: a JSON error or result, a page of text/html (as a failing proxy sends), or
+        :data:`DROPPED` (status 0): the connection closed without an answer."""
         self.received: list[str] = []
         self.echo_credentials = False
         """Whether error messages quote the credentials the request carried, as a careless endpoint might."""
@@ -53,6 +62,9 @@ class ScriptedAws:
                 operation = target.rsplit(".", 1)[1]
                 scripted.received.append(operation)
                 status, body = scripted.script[operation].pop(0) if len(scripted.script[operation]) > 1 else scripted.script[operation][0]
+                if status == 0:
+                    self.close_connection = True
+                    return
                 if isinstance(body, str):
                     self.reply(status, body, "text/html")
                     return
@@ -94,30 +106,35 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedAws]:
     thread.join()
 
 
+@pytest.mark.parametrize("throttled", THROTTLING)
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
-def test_throttling_is_retried_and_said(scripted: ScriptedAws, mode: str, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """ThrottlingException over real HTTP is retried as AWS_RETRY_MODE says, and each retry is a line on stderr."""
+def test_throttling_is_retried_and_said(scripted: ScriptedAws, mode: str, throttled: tuple[int, dict[str, object]],
+                                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Throttling over real HTTP, either way ECR answers it, is retried as AWS_RETRY_MODE says, and each retry is a
+    line on stderr."""
     monkeypatch.setenv("AWS_RETRY_MODE", mode)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
-    scripted.script = {"DescribeRegistry": [THROTTLED, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
+    scripted.script = {"DescribeRegistry": [throttled, (200, CONFIGURED)], "DescribeRepositories": [(200, {"repositories": []})]}
     assert main(["status"]) == 3  # the retried call succeeded; with no image to ask about there is no verdict
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry", "DescribeRepositories"]
     err = capsys.readouterr().err
-    assert "ecr:DescribeRegistry throttled (ThrottlingException), retrying (1/2)" in err
+    assert f"ecr:DescribeRegistry throttled ({throttled[1]['__type']}), retrying (1/2)" in err
     assert "nothing to check, so no verdict" in err
 
 
-def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("throttled", THROTTLING)
+def test_throttling_beyond_max_attempts_is_one_line(scripted: ScriptedAws, throttled: tuple[int, dict[str, object]],
+                                                    monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """AWS_MAX_ATTEMPTS bounds the attempts; the give-up is one line naming account and action."""
+    """AWS_MAX_ATTEMPTS bounds the attempts; the give-up is one line naming account and action, and says the call
+    was throttled (not that it failed)."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    scripted.script = {"DescribeRegistry": [THROTTLED]}
+    scripted.script = {"DescribeRegistry": [throttled]}
     assert main(["status"]) == 2
     assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"ecr-replication status: error: ecr:DescribeRegistry in account {SOURCE} is still throttled after retries "
-        "(ThrottlingException); retry later or raise AWS_MAX_ATTEMPTS")
+        f"({throttled[1]['__type']}); retry later or raise AWS_MAX_ATTEMPTS")
 
 
 ERROR_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>500 Internal Server Error</title></head>\n<body>\n"
@@ -137,6 +154,20 @@ def test_a_server_error_page_is_one_short_line(scripted: ScriptedAws, monkeypatc
     assert capsys.readouterr().err == (
         f"ecr-replication status: error: ecr:DescribeRegistry failed in account {SOURCE}: HTTP 500 Internal Server "
         "Error, answered with an HTML page instead of an AWS error\n")
+
+
+def test_a_dropped_connection_names_the_action_and_the_account(scripted: ScriptedAws, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A connection closed without an answer, once botocore's retries ran out, is one line naming the ECR action
+    and the account whose call it was (it named only "ecr")."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    scripted.script = {"DescribeRegistry": [DROPPED]}
+    assert main(["status"]) == 2
+    assert scripted.received == ["DescribeRegistry", "DescribeRegistry"]
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: ecr:DescribeRegistry failed in account {SOURCE}: Connection was closed "
+        f'before we received a valid response from endpoint URL: "{endpoint}/".\n')
 
 
 def test_a_long_aws_message_is_cut(scripted: ScriptedAws, capsys: pytest.CaptureFixture[str]) -> None:

@@ -189,6 +189,28 @@ def test_delete_replication_on_a_live_rule_is_a_finding(healthy: Registry, expec
     assert finding["problem"].startswith("rule 1 has deleteReplication enabled")
 
 
+def test_a_live_rule_the_component_cant_declare_is_a_finding_with_what_to_do(
+        healthy: Registry, expected_file: Path, cli: Cli, stub_operations: Callable[..., Stubber],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A filter other than PREFIX_MATCH (botocore's ECR model knows no other: only an API newer than this package's
+    could write one, so a Stubber answers with it) is read, and the stack can't have written it: a finding whose fix
+    says what to do, not a permission to add (it advised "allow ecr:DescribeRegistry", which was granted)."""
+    live = {"rules": [{**EXPECTED["rules"][0], "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}]}
+    stub_operations("describe_registry").add_response(
+        "describe_registry", {"registryId": SOURCE, "replicationConfiguration": live})
+    assert cli.main(["check", "--expected", str(expected_file), "--destination-role-arn", f"{DEST_A}={ROLE_A}",
+                     "--json"]) == 1
+    document = report(capsys)
+    assert document["notChecked"] == []
+    assert document["findings"] == [{
+        "where": f"registry {SOURCE}/{REGION}",
+        "problem": "rule 1 has a 'WILDCARD' filter 'prod/*'; only PREFIX_MATCH is modelled, which the component "
+                   "can't declare, so the stack did not write this configuration",
+        "fix": "the component declares PREFIX_MATCH filters only, the one filterType pulumi-aws and botocore's ECR "
+               "model know: `pulumi up --refresh` on the stack that owns the EcrReplication component puts the "
+               "stack's rules back; to keep this rule, manage this registry's replication outside the component"}]
+
+
 @pytest.mark.parametrize(
     ("statements", "problems"),
     [
@@ -288,6 +310,26 @@ def test_one_missing_action_is_one_finding_whose_fix_names_what_is_missing(healt
                f"arn:aws:iam::{SOURCE}:root ecr:ReplicateImage on {PROD}* (the EcrReplication component writes it)"}]
 
 
+def test_an_action_missing_on_two_prefixes_is_one_finding_naming_both() -> None:
+    """prod/ and shared/ replicate to DEST_A; the policy grants ReplicateImage on both and CreateRepository on
+    neither: one finding for the one missing action, naming both repository patterns, and one fix adding that
+    action on both (not a finding, or a fix, per prefix). With nothing granted, one finding per action."""
+    shared = f"arn:aws:ecr:{WEST}:{DEST_A}:repository/shared/"
+    destination, prefixes = Destination(DEST_A, WEST), frozenset({"prod/", "shared/"})
+    [finding] = registry_policy_findings(policy(allow([f"{PROD}*", f"{shared}*"], ["ecr:ReplicateImage"])), SOURCE,
+                                         destination, prefixes)
+    assert (finding.problem, finding.fix) == (
+        f"the registry policy does not let {SOURCE} do ecr:CreateRepository on {PROD}*, {shared}*: not granted: no "
+        "statement allows it",
+        f"add to the registry policy of {DEST_A}/{WEST} a statement allowing principal arn:aws:iam::{SOURCE}:root "
+        f"ecr:CreateRepository on {PROD}*, {shared}* (the EcrReplication component writes it)")
+    nothing = registry_policy_findings(policy(allow(f"arn:aws:ecr:{WEST}:{DEST_A}:repository/dev/*", BOTH)), SOURCE,
+                                       destination, prefixes)
+    assert [f.problem for f in nothing] == [
+        f"the registry policy does not let {SOURCE} do {action} on {PROD}*, {shared}*: not granted: no statement "
+        "allows it" for action in ("ecr:CreateRepository", "ecr:ReplicateImage")]
+
+
 def test_least_privilege_policy_from_the_expected_registry_policies(healthy: Registry, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """With the stack's registry policies in the expected file, the live policy must grant what they grant: here
@@ -350,7 +392,7 @@ def test_a_source_read_aws_fails_is_not_checked_and_no_permission_is_advised(
     [item] = report(capsys)["notChecked"]
     assert (item["where"], item["reason"]) == (
         where, f"{unread}: {service}:{operation} failed in account {SOURCE}: {code}: Internal error")
-    assert item["fix"].startswith("run check again: AWS failed the call, which is no permission problem")
+    assert item["fix"].startswith("run ecr-replication check again: AWS failed the call, which is no permission problem")
 
 
 @pytest.mark.parametrize(("service", "operation", "where", "unread"), SOURCE_READS, ids=["DescribeRegistry", "GetRole"])

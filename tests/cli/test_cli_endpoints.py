@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 
 from replication.cli.main import main
 from tests.cli.conftest import DEST_A, DEST_B, SOURCE
-from tests.cli.fakes import AwsOnTheWire
+from tests.cli.fakes import AwsOnTheWire, Sent
 
 DIGEST = "sha256:" + "ab" * 32
 PUSHED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
@@ -162,6 +163,118 @@ def test_check_takes_the_region_from_the_expected_file_and_assumes_destination_r
     assert capsys.readouterr().out.splitlines()[-1].startswith("healthy:")
 
 
+CANARY = "prod/ecr-replication-canary"
+"""The repository verify pushes to for the rule's prefix prod/."""
+
+
+def canary_answers(wire: AwsOnTheWire, partition: Partition) -> None:
+    """ECR's side of a canary pushed and replicated: the repository exists in both registries, ECR has the blobs,
+    takes the manifest, reports the copy COMPLETE in the destination, which holds it under the tag, and deletes it.
+    Each answer is the caller's registry's (the account of the signing key, the signing region)."""
+    pushed: dict[str, str] = {}
+
+    def repository(sent: Sent, params: Mapping[str, Any]) -> dict[str, Any]:
+        account, name = sent.access_key[4:16], params["repositoryNames"][0]
+        return {"repositories": [{"registryId": account, "repositoryName": name, "repositoryArn":
+                                  f"arn:{partition.name}:ecr:{sent.signing_region}:{account}:repository/{name}"}]}
+
+    def put(sent: Sent, params: Mapping[str, Any]) -> dict[str, Any]:
+        pushed.update(digest=params["imageDigest"], tag=params["imageTag"])
+        return {"image": {"registryId": sent.access_key[4:16], "repositoryName": params["repositoryName"],
+                          "imageManifest": params["imageManifest"],
+                          "imageId": {"imageDigest": params["imageDigest"], "imageTag": params["imageTag"]}}}
+
+    wire.answers["DescribeRegistry"] = registry(partition)
+    wire.answers["DescribeRepositories"] = repository
+    wire.answers["BatchCheckLayerAvailability"] = lambda sent, params: {"failures": [], "layers": [
+        {"layerDigest": digest, "layerAvailability": "AVAILABLE"} for digest in params["layerDigests"]]}
+    wire.answers["PutImage"] = put
+    wire.answers["DescribeImageReplicationStatus"] = lambda sent, params: {
+        "repositoryName": params["repositoryName"], "imageId": params["imageId"], "replicationStatuses": [
+            {"region": partition.destination_region, "registryId": DEST_A, "status": "COMPLETE"}]}
+    wire.answers["DescribeImages"] = lambda sent, params: {"imageDetails": [{
+        "registryId": sent.access_key[4:16], "repositoryName": params["repositoryName"], "imageDigest": pushed["digest"],
+        "imageTags": [pushed["tag"]], "imagePushedAt": PUSHED}]}
+    wire.answers["BatchDeleteImage"] = lambda sent, params: {"imageIds": params["imageIds"], "failures": []}
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_verify_pushes_and_reads_every_registry_at_its_partition_s_endpoints(
+        wire: AwsOnTheWire, partition: Partition, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The region comes from the plan alone; the canary is pushed, followed and deleted at the source region's ECR
+    with the source's credentials, and looked for and deleted at the destination region's ECR with the credentials
+    of the destination's role, assumed at that region's STS: every endpoint in the role's partition."""
+    canary_answers(wire, partition)
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"sourceRegistryId": SOURCE, "sourceRegion": partition.region, "registries": []}))
+    code = main(["verify", "--expected", str(plan), "--destination-role-arn", f"{DEST_A}={partition.role(DEST_A)}",
+                 "--json"], session_factory=wire.session)
+    assert code == 0, capsys.readouterr()
+    source, destination = partition.region, partition.destination_region
+    assert seen(wire) == [
+        ("GetCallerIdentity", partition.sts(source), source, SOURCE),
+        ("DescribeRegistry", partition.ecr(source), source, SOURCE),
+        ("AssumeRole", partition.sts(destination), destination, SOURCE),
+        ("DescribeRepositories", partition.ecr(destination), destination, DEST_A),  # was the canary there before?
+        ("DescribeRepositories", partition.ecr(source), source, SOURCE),
+        ("BatchCheckLayerAvailability", partition.ecr(source), source, SOURCE),
+        ("PutImage", partition.ecr(source), source, SOURCE),
+        ("DescribeImageReplicationStatus", partition.ecr(source), source, SOURCE),
+        ("DescribeImages", partition.ecr(destination), destination, DEST_A),
+        ("BatchDeleteImage", partition.ecr(destination), destination, DEST_A),
+        ("BatchDeleteImage", partition.ecr(source), source, SOURCE),
+    ]
+    [canary] = json.loads(capsys.readouterr().out)["canaries"]
+    assert [(d["registry"], d["result"]) for d in canary["destinations"]] == [(f"{DEST_A}/{destination}", "VERIFIED")]
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_import_reads_each_registry_at_its_partition_s_endpoints(
+        wire: AwsOnTheWire, partition: Partition, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20, item 1 names import: --region reaches its STS, and the destination's registry is read at its own
+    region's ECR with the credentials of the destination's role, assumed at that region's STS in the role's
+    partition; the stack it writes holds the partition's regions."""
+    healthy_answers(wire, partition)
+    wire.answers["DescribeRepositoryCreationTemplates"] = lambda sent, params: {
+        "registryId": sent.access_key[4:16], "repositoryCreationTemplates": []}
+    wire.answers["GetRegistryScanningConfiguration"] = lambda sent, params: {
+        "registryId": sent.access_key[4:16], "scanningConfiguration": {"scanType": "BASIC", "rules": []}}
+    project = tmp_path / "project"
+    project.mkdir()
+    code = main(["import", "--stack", "adopted", "--cwd", str(project), "--region", partition.region,
+                 "--destination-role-arn", f"{DEST_A}={partition.role(DEST_A)}", "--json"],
+                session_factory=wire.session)
+    assert code == 0, capsys.readouterr()
+    source, destination = partition.region, partition.destination_region
+    assert seen(wire)[:3] == [("GetCallerIdentity", partition.sts(source), source, SOURCE),
+                              ("DescribeRegistry", partition.ecr(source), source, SOURCE),
+                              ("AssumeRole", partition.sts(destination), destination, SOURCE)]
+    assert sorted(seen(wire)[3:]) == sorted(
+        (operation, partition.ecr(destination), destination, DEST_A)
+        for operation in ("GetRegistryPolicy", "DescribeRepositoryCreationTemplates", "GetRegistryScanningConfiguration"))
+    assert json.loads(capsys.readouterr().out)["written"] is True
+    written = (project / "Pulumi.adopted.yaml").read_text()
+    assert f"region: {partition.region}" in written and partition.destination_region in written
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_backfill_reads_the_source_at_its_partition_s_endpoints(
+        wire: AwsOnTheWire, partition: Partition, capsys: pytest.CaptureFixture[str]) -> None:
+    """backfill --dry-run with --region only: the source's STS and ECR in that region of its partition."""
+    wire.answers["DescribeRegistry"] = registry(partition)
+    wire.answers["DescribeRepositories"] = lambda sent, params: {"repositories": [{
+        "registryId": SOURCE, "repositoryName": "prod/api",
+        "repositoryArn": f"arn:{partition.name}:ecr:{sent.signing_region}:{SOURCE}:repository/prod/api"}]}
+    wire.answers["ListImages"] = lambda sent, params: {"imageIds": [{"imageDigest": DIGEST, "imageTag": "v1"}]}
+    code = main(["backfill", "--dry-run", "--region", partition.region, "--json"], session_factory=wire.session)
+    assert code == 0, capsys.readouterr()
+    region = partition.region
+    assert seen(wire) == [("GetCallerIdentity", partition.sts(region), region, SOURCE),
+                          ("DescribeRegistry", partition.ecr(region), region, SOURCE),
+                          ("DescribeRepositories", partition.ecr(region), region, SOURCE),
+                          ("ListImages", partition.ecr(region), region, SOURCE)]
+
+
 def test_a_role_of_another_partition_is_refused_before_any_call(wire: AwsOnTheWire,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """A China role with a commercial region: STS there can't issue its credentials, so nothing is sent and the
@@ -217,8 +330,62 @@ def test_a_mistyped_destination_profile_is_an_error(wire: AwsOnTheWire, tmp_path
         "can't be used: The config profile (prdo) could not be found\n")
     assert main(["check", "--expected", str(expected_file(tmp_path, AWS)), "--profile", "prdo"],
                 session_factory=wire.session) == 2
-    assert "The config profile (prdo) could not be found" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: profile prdo (given by --profile prdo) can't be used: The "
+        "config profile (prdo) could not be found\n")
     assert [s.operation for s in wire.sent] == ["GetCallerIdentity"]  # the source's, in the first run
+
+
+def test_a_profile_without_credentials_is_an_error_naming_it(wire: AwsOnTheWire, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A profile that exists but holds no credentials (botocore's chain for it finds none: no keys, no role, no
+    process, instance metadata off) can't be used, for a destination as for the source; nothing is sent for it."""
+    config = tmp_path / "config"
+    config.write_text("[profile readonly]\nregion = eu-central-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    healthy_answers(wire, AWS)
+    expected = str(expected_file(tmp_path, AWS))
+    assert main(["check", "--expected", expected, "--destination-profile", f"{DEST_A}=readonly"],
+                session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication check: error: account {DEST_A}: profile readonly (given by --destination-profile "
+        f"{DEST_A}=readonly) can't be used: profile readonly has no credentials\n")
+    assert main(["check", "--expected", expected, "--profile", "readonly"], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: profile readonly (given by --profile readonly) can't be "
+        "used: profile readonly has no credentials\n")
+    assert [s.operation for s in wire.sent] == ["GetCallerIdentity"]  # the source's, in the first run
+
+
+def test_a_source_role_that_cant_be_assumed_names_the_option(wire: AwsOnTheWire, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's role refused by STS reads as a destination's does: the credentials, the option, STS's reason
+    (it said "access denied: account (unknown) ...")."""
+    role = AWS.role(SOURCE, "ci")
+    wire.failures["AssumeRole"] = (403, "AccessDenied", f"User: arn:aws:iam::{SOURCE}:user/ci is not authorized to "
+                                                        f"perform: sts:AssumeRole on resource: {role}")
+    assert main(["status", "--region", AWS.region, "--role-arn", role], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication status: error: source account: role {role} (assumed from the default credential chain) "
+        f"(given by --role-arn {role}) can't be used: access denied: the credentials are not allowed to call "
+        f"sts:AssumeRole (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: sts:AssumeRole on "
+        f"resource: {role})\n")
+
+
+def test_sts_failing_for_the_source_is_an_error_with_a_retry_fix(wire: AwsOnTheWire, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS failing the source's STS call ends the run (nothing works without the source) with whose credentials,
+    which call, and that running again is the fix, not other credentials."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    wire.failures["GetCallerIdentity"] = (503, "ServiceUnavailable", "Service is unavailable")
+    assert main(["check", "--expected", str(expected_file(tmp_path, AWS))], session_factory=wire.session) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: the default credential chain could not be verified: "
+        "sts:GetCallerIdentity failed: ServiceUnavailable: Service is unavailable; run ecr-replication check again: "
+        "AWS failed the call, which is no permission problem (botocore already retried it; AWS_MAX_ATTEMPTS allows "
+        "more tries)\n")
 
 
 def test_an_account_nobody_gave_credentials_for_stays_not_checked(wire: AwsOnTheWire, tmp_path: Path,
@@ -245,6 +412,33 @@ def test_sts_failing_for_a_destination_is_not_checked_with_a_retry_fix(wire: Aws
     assert item["reason"].startswith(f"its registry policy was not read: role {AWS.role(DEST_A)} (assumed from the "
                                      "default credential chain) could not be verified: sts:AssumeRole failed")
     assert item["fix"].startswith("run ecr-replication check again: AWS failed the call")
+
+
+PROXY_PAGE = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>502 Bad Gateway</title></head>\n<body>'
+              + "<p>The upstream server is unreachable.<br>Try again later.</p>\n" * 30 + "</body></html>\n")
+"""What a proxy on the way answers for a 502: HTML, which is no well-formed XML (``<meta>``, ``<br>`` unclosed)."""
+
+
+def test_a_page_instead_of_iam_s_xml_is_named_not_quoted(wire: AwsOnTheWire, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """STS and IAM answer in XML; a proxy's HTML page can't be parsed as XML, and botocore raises its parser's
+    error (not a ``BotoCoreError``, not retried) quoting the page. The service-linked role is then not checked (3),
+    for a reason naming the call and the account, the page named instead of quoted, and the fix is to run again
+    (it was an ``internal error:`` quoting the whole page)."""
+    healthy_answers(wire, AWS)
+    wire.pages["GetRole"] = (502, PROXY_PAGE)
+    code = main(["check", "--expected", str(expected_file(tmp_path, AWS)), "--destination-role-arn",
+                 f"{DEST_A}={AWS.role(DEST_A)}", "--json"], session_factory=wire.session)
+    captured = capsys.readouterr()
+    assert code == 3, captured
+    [item] = json.loads(captured.out)["notChecked"]
+    assert item == {
+        "where": f"account {SOURCE}",
+        "reason": f"the service-linked role can't be read: iam:GetRole failed in account {SOURCE}: Unable to parse "
+                  "response (mismatched tag: line 2, column 66), invalid XML received. Further retries may succeed: "
+                  "(an HTML page)",
+        "fix": "run ecr-replication check again: AWS failed the call, which is no permission problem (botocore "
+               "already retried it; AWS_MAX_ATTEMPTS allows more tries)"}
 
 
 def test_verify_stops_before_pushing_when_a_destination_role_cant_be_assumed(

@@ -31,7 +31,7 @@ from tests.cli.faults import (DROPPED_AFTER, DROPPED_BEFORE, FAULT_KINDS, SERVER
 
 WEST, EU = "us-west-2", "eu-west-1"
 
-MIN_RUNS = {"status": 4, "check": 3, "verify": 3, "backfill": 4, "import": 3}
+MIN_RUNS = {"status": 4, "status-wait": 3, "check": 3, "verify": 3, "backfill": 4, "import": 3}
 MAX_RUNS = 12
 """Faulted runs per command in ``make test``: at least ``MIN_RUNS``, and more (seeds 0, 1, 2...) until the command
 has met every kind of fault and a faulted run has reached the faultless verdict, at most ``MAX_RUNS``: about a minute
@@ -48,6 +48,14 @@ def faultless_verdict_status(document: dict[str, Any]) -> None:
     assert cells[("prod/api", "v3", DEST_B)] == ("NOT_STARTED", None)
     assert cells[("prod/api", "v3", DEST_A)] == ("IN_PROGRESS", None)
     assert sum(state == ("COMPLETE", None) for state in cells.values()) == 5
+
+
+def faultless_verdict_status_wait(document: dict[str, Any]) -> None:
+    """Every image COMPLETE in both destinations once --wait has seen replication through."""
+    assert document["result"] == "COMPLETE"
+    assert [(i["repositoryName"], i["imageTags"][0]) for i in document["images"]] == [
+        ("prod/api", "v2"), ("prod/api", "v1"), ("prod/web", "v2"), ("prod/web", "v1")]
+    assert {d["status"] for i in document["images"] for d in i["destinations"]} == {"COMPLETE"}
 
 
 def faultless_verdict_check(document: dict[str, Any]) -> None:
@@ -82,11 +90,12 @@ def faultless_verdict_import(document: dict[str, Any]) -> None:
 
 
 FAULTLESS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "status": faultless_verdict_status, "check": faultless_verdict_check, "verify": faultless_verdict_verify,
+    "status": faultless_verdict_status, "status-wait": faultless_verdict_status_wait,
+    "check": faultless_verdict_check, "verify": faultless_verdict_verify,
     "backfill": faultless_verdict_backfill, "import": faultless_verdict_import}
 """What each scenario's faultless run must say: the verdict faulted runs are judged against."""
 
-EXIT = {"status": 1, "check": 1, "verify": 1, "backfill": 1, "import": 0}
+EXIT = {"status": 1, "status-wait": 0, "check": 1, "verify": 1, "backfill": 1, "import": 0}
 """The exit code of each faultless run."""
 
 

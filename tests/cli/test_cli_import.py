@@ -795,9 +795,9 @@ READ_FAILURES = [
     # botocore's ECR model: DescribeRepositoryCreationTemplates fails with ServerException (500); AWS's common
     # errors (ECR API reference, "Common Errors"): ThrottlingException (400), AccessDeniedException (400).
     ("ServerException", 500, "ecr:DescribeRepositoryCreationTemplates failed in account {account}: ServerException: "
-                             "try again", "run import again: AWS failed the call, which is no permission problem"),
+                             "try again", "run ecr-replication import again: AWS failed the call, which is no permission problem"),
     ("ThrottlingException", 400, "ecr:DescribeRepositoryCreationTemplates in account {account} is still throttled "
-                                 "after retries (ThrottlingException)", "run import again: AWS failed the call"),
+                                 "after retries (ThrottlingException)", "run ecr-replication import again: AWS failed the call"),
     ("AccessDeniedException", 400, "access denied: account {account} is not allowed to call "
                                    "ecr:DescribeRepositoryCreationTemplates", "allow ecr:DescribeRepositoryCreationTemplates "
                                                                               "to the default credential chain"),

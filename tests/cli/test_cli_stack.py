@@ -23,7 +23,7 @@ from replication.cli.output import redacted_streams
 from replication.cli.stack_plan import expected_document
 from replication.stack.program import PROGRAM_FILE, project_file
 from tests.cli.conftest import DEST_A, REGION, SOURCE, Cli, Registry
-from tests.cli.fakes import ClientHook, FakeReplication, ReplicationStatuses
+from tests.cli.fakes import ClientHook, Delivery, FakeReplication, ReplicationStatuses
 from tests.cli.fakes import status as entry
 
 WEST, EU = "us-west-2", "eu-west-1"
@@ -171,6 +171,17 @@ def test_an_encrypted_source_profile_stops_the_run_as_not_checked(stack_credenti
     assert main(["check", "--stack", "dev", "--profile", "ecr-source"]) == 0
 
 
+def test_a_source_profile_the_stack_names_but_aws_config_lacks_names_the_config_key(
+        stack_credentials: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's credentials that can't be used read like a destination's: whose they are and which config key
+    gave them (it was "sts: The config profile ... could not be found")."""
+    (project / "Pulumi.dev.yaml").write_text(stack_file(source={"profile": "ecr-sourse"}))
+    assert main(["check", "--stack", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        "ecr-replication check: error: source account: profile ecr-sourse (given by ecr-replication:source.profile) "
+        "can't be used: The config profile (ecr-sourse) could not be found\n")
+
+
 def test_an_option_for_an_account_replaces_the_stack_s_credentials(stack_credentials: Path, deployed: Registry,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--destination-profile` names other credentials for the destination: they are used, not the stack's (here
@@ -290,6 +301,29 @@ def test_verify_stack_needs_no_other_option(deployed: Registry, hooks: list[Clie
     [canary] = document["canaries"]
     assert {d["registry"]: d["result"] for d in canary["destinations"]} == {
         f"{DEST_A}/{WEST}": "VERIFIED", f"{SOURCE}/{EU}": "VERIFIED"}
+
+
+def test_verify_stack_suggests_check_of_the_same_stack(deployed: Registry, hooks: list[ClientHook],
+                                                       stack_credentials: Path, project: Path, cli: Cli,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A replication that fails is looked into with `check` of the same stack and project, which reads every account
+    with the stack's credentials: no plan file, no role options (it suggested `check --expected plan.json
+    --destination-role-arn ACCOUNT=ROLE_ARN`)."""
+    statuses = ReplicationStatuses()
+    replication = FakeReplication(statuses, deployed.account_session)
+    hooks.extend([statuses.hook, replication.hook])
+    replication.deliver(DEST_A, WEST, Delivery(failure_code="REPLICATION_PERMISSION_DENIED"))
+    replication.deliver(SOURCE, EU)
+    clock = Clock(replication)
+    with redacted_streams():
+        code = verify.run(cli.parse(["verify", "--stack", "dev", "--cwd", str(project), "--json"]), clock=clock,
+                          sleep=clock.sleep)
+    assert code == verify.EXIT_FAILED
+    [canary] = report(capsys)["canaries"]
+    failed = {d["registry"]: d for d in canary["destinations"]}[f"{DEST_A}/{WEST}"]
+    assert failed["fix"] == (
+        f"run `ecr-replication check --stack dev --cwd {project}` (a registry policy without ecr:CreateRepository or "
+        "ecr:ReplicateImage is the usual cause; the source account's CloudTrail shows the denied call)")
 
 
 CUSTOM_PROGRAM = f'''

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from replication.cli import status
+from replication.cli.errors import CliError
 from tests.cli.conftest import Cli, DEST_A, DEST_B, SOURCE, Registry
-from tests.cli.fakes import CallCounter, ClientHook, ReplicationStatuses
+from tests.cli.fakes import DENIED, SERVER_ERROR, TOO_MANY, CallCounter, ClientHook, ReplicationStatuses, failing
 from tests.cli.fakes import status as entry
 
 WEST, EU = "us-west-2", "eu-west-1"
@@ -168,6 +169,81 @@ def test_wait_ends_complete_with_backoff(one_image: str, statuses: ReplicationSt
     assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_COMPLETE
     assert steps.clock.sleeps == [5.0, 10.0, 20.0]
     assert statuses.calls == 4
+
+
+def test_wait_asks_again_after_a_check_aws_fails(one_image: str, statuses: ReplicationStatuses, hooks: list[ClientHook],
+                                                 cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first check --wait makes fails after botocore's retries (ECR's 429 ThrottleException): a note, and the
+    next check finds the image COMPLETE (it ended with exit 2, with the timeout far away)."""
+    hooks.append(failing("describe_image_replication_status", TOO_MANY, after=1))
+    both = [entry(WEST, DEST_A, "IN_PROGRESS"), entry(EU, DEST_B, "IN_PROGRESS")]
+    done = [entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE")]
+    steps = Sequence(statuses, one_image, [both, done])
+    args = cli.parse(["status", "--wait", "--timeout", "30m"])
+    assert status.run(args, clock=steps.clock, sleep=steps.sleep) == status.EXIT_COMPLETE
+    assert steps.clock.sleeps == [5.0, 10.0]
+    assert (f"1 of 1 status checks failed (ecr:DescribeImageReplicationStatus in account {SOURCE} is still throttled "
+            "after retries (ThrottleException); retry later or raise AWS_MAX_ATTEMPTS); asking again at the next "
+            "check") in capsys.readouterr().err
+
+
+def test_wait_with_checks_aws_fails_until_the_timeout_ends_pending(
+        one_image: str, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check after the first fails: --wait goes on until --timeout, then ends pending (3) with the status last
+    read, and says the last check failed."""
+    hooks.append(failing("describe_image_replication_status", SERVER_ERROR, after=1, always=True))
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
+    clock = FakeClock()
+    assert run(cli, ["--wait", "--timeout", "2m", "--json"], clock) == status.EXIT_PENDING
+    captured = capsys.readouterr()
+    assert sum(clock.sleeps) == pytest.approx(120.0)
+    assert json.loads(captured.out)["result"] == "PENDING"
+    assert "the last check of 1 image(s) failed: their status is the one read before it" in captured.err
+
+
+def test_wait_asks_again_for_an_image_whose_first_status_aws_failed(
+        one_image: str, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With --wait, the first status call is a check like the others: AWS failing it (a server error after
+    botocore's retries) is asked again at the next check, which finds the image COMPLETE."""
+    hooks.append(failing("describe_image_replication_status", SERVER_ERROR))
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"), entry(EU, DEST_B, "COMPLETE"))
+    clock = FakeClock()
+    assert run(cli, ["--wait", "--timeout", "30m", "--json"], clock) == status.EXIT_COMPLETE
+    captured = capsys.readouterr()
+    assert clock.sleeps == [5.0]
+    assert [d["status"] for d in json.loads(captured.out)["images"][0]["destinations"]] == ["COMPLETE", "COMPLETE"]
+    assert "0 of 1 images still IN_PROGRESS somewhere, 1 not read yet; next check in 5s" in captured.err
+
+
+def test_an_image_whose_status_aws_never_answered_ends_wait_with_the_error(
+        one_image: str, statuses: ReplicationStatuses, hooks: list[ClientHook], cli: Cli) -> None:
+    """No verdict about an image never read: once --timeout is out, the run ends with the last error (exit 2), as
+    the same failure does at once without --wait."""
+    hooks.append(failing("describe_image_replication_status", SERVER_ERROR, always=True))
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "COMPLETE"))
+    clock = FakeClock()
+    with pytest.raises(CliError) as raised:
+        run(cli, ["--wait", "--timeout", "1m"], clock)
+    assert str(raised.value) == (
+        "the replication status of 1 image(s) could not be read (the last try of prod/api:v1: "
+        f"ecr:DescribeImageReplicationStatus failed in account {SOURCE}: ServerException: Internal error)")
+    assert sum(clock.sleeps) == pytest.approx(60.0)
+    with pytest.raises(CliError, match="^ecr:DescribeImageReplicationStatus failed in account"):
+        run(cli, [], FakeClock())
+
+
+def test_wait_ends_at_a_check_aws_refuses(one_image: str, statuses: ReplicationStatuses, hooks: list[ClientHook],
+                                          cli: Cli) -> None:
+    """An access denial is no failure to wait out: the run ends at that check (exit 2)."""
+    hooks.append(failing("describe_image_replication_status", DENIED, after=1))
+    statuses.set("prod/api", one_image, entry(WEST, DEST_A, "IN_PROGRESS"))
+    clock = FakeClock()
+    with pytest.raises(CliError, match=f"access denied: account {SOURCE} is not allowed to call "
+                                       "ecr:DescribeImageReplicationStatus"):
+        run(cli, ["--wait", "--timeout", "30m"], clock)
+    assert clock.sleeps == [5.0]
 
 
 def test_wait_stops_at_first_failure(one_image: str, statuses: ReplicationStatuses, cli: Cli) -> None:

@@ -32,7 +32,8 @@ from replication.cli.output import redacted_streams
 from replication.ecr_semantics import Registry as Reg
 from replication.ecr_semantics import Rule
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.fakes import CallCounter, ClientHook, Delivery, FakeReplication, ReplicationStatuses
+from tests.cli.fakes import (DENIED, SERVER_ERROR, TOO_MANY, CallCounter, ClientHook, Delivery, FakeReplication,
+                             ReplicationStatuses, failing)
 
 WEST, EU = "us-west-2", "eu-west-1"
 CANARY = "prod/ecr-replication-canary"
@@ -176,10 +177,29 @@ def test_failed_status_is_a_failure(cli: Cli, clock: Clock, replication: FakeRep
     replication.deliver(DEST_B, EU, Delivery(after=1))
     assert run(cli, clock, *ROLES) == verify.EXIT_FAILED
     out = capsys.readouterr().out
-    assert f"  {DEST_A}/{WEST}: failed: replication FAILED (REPLICATION_PERMISSION_DENIED)" in out
-    assert "ecr-replication check --expected plan.json" in out
+    assert (f"  {DEST_A}/{WEST}: failed: replication FAILED (REPLICATION_PERMISSION_DENIED)\n"
+            f"    fix: run `ecr-replication check --stack STACK --destination-role-arn {ROLES[1]} --destination-role-arn "
+            f"{ROLES[3]}` (a registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; "
+            "the source account's CloudTrail shows the denied call)\n") in out
     assert out.splitlines()[-1] == "failed: 1 of 2 destination(s) verified, 1 failed"
     assert clock.sleeps == [2.0]
+
+
+def test_the_check_to_run_after_a_failure_is_the_one_verify_was_run_as(
+        cli: Cli, clock: Clock, replication: FakeReplication, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With --expected FILE and credential options, the check it suggests reads the same file the same way (a
+    path with a space quoted for the shell)."""
+    replication.deliver(DEST_A, WEST, Delivery(after=1, failure_code="REPLICATION_PERMISSION_DENIED"))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    (tmp_path / "my plans").mkdir()
+    expected = plan(tmp_path / "my plans" / "plan.json", DECLARED)
+    assert run(cli, clock, "--expected", str(expected), "--region", REGION, *ROLES[:2], "--json") == verify.EXIT_FAILED
+    failed = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
+    assert failed["fix"] == (
+        f"run `ecr-replication check --expected '{expected}' --region {REGION} --destination-role-arn {ROLES[1]}` (a "
+        "registry policy without ecr:CreateRepository or ecr:ReplicateImage is the usual cause; the source account's "
+        "CloudTrail shows the denied call)")
 
 
 def test_missing_destination_credentials_are_not_verified(cli: Cli, clock: Clock, replication: FakeReplication,
@@ -437,6 +457,74 @@ def test_canary_image_layout() -> None:
     assert (config["os"], config["architecture"], config["created"]) == ("linux", "amd64", "2026-01-02T03:04:05Z")
     later = build_canary_image(datetime(2026, 1, 2, 3, 4, 6, tzinfo=timezone.utc))
     assert later.digest != image.digest and later.layer == image.layer
+
+
+def test_a_status_check_aws_fails_is_made_again_at_the_next_round(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The source's DescribeImageReplicationStatus fails twice after botocore's retries (a server error, then ECR's
+    429 throttling): each failure is a note on stderr and the check is made again at the next round, so the run
+    still verifies every destination (it ended with exit 2 at the first failure, with 30 minutes left)."""
+    hooks.append(failing("describe_image_replication_status", SERVER_ERROR, TOO_MANY))
+    replication.deliver(DEST_A, WEST, Delivery(after=1))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
+    captured = capsys.readouterr()
+    assert {d["result"] for d in destinations(json.loads(captured.out)).values()} == {"VERIFIED"}
+    assert clock.sleeps == [2.0, 4.0]
+    assert (f"{CANARY}: ecr:DescribeImageReplicationStatus failed in account {SOURCE}: ServerException: Internal "
+            "error; asking again at the next check") in captured.err
+    assert (f"{CANARY}: ecr:DescribeImageReplicationStatus in account {SOURCE} is still throttled after retries "
+            "(ThrottleException); retry later or raise AWS_MAX_ATTEMPTS; asking again at the next check") in captured.err
+
+
+def test_a_destination_read_aws_fails_is_made_again_at_the_next_round(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """DEST_A's DescribeImages fails once after the source reports COMPLETE: the next round reads it (it was not
+    verified at once, "the destination can't be read")."""
+    hooks.append(failing("describe_images", SERVER_ERROR, region=WEST))
+    replication.deliver(DEST_A, WEST, Delivery(after=1))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES, "--json") == verify.EXIT_VERIFIED
+    captured = capsys.readouterr()
+    found = destinations(json.loads(captured.out))
+    assert [(d["result"], d["arrivalSeconds"]) for d in found.values()] == [("VERIFIED", 6.0), ("VERIFIED", 2.0)]
+    assert (f"{DEST_A}/{WEST}: ecr:DescribeImages failed in account {DEST_A}: ServerException: Internal error; "
+            "asking again at the next check") in captured.err
+
+
+def test_checks_aws_fails_until_the_timeout_leave_it_not_verified_with_a_retry_fix(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Every status check fails: the run waits for --timeout, then says each destination is not verified because the
+    last check failed, and that the fix is to run again (no permission, no registry policy)."""
+    hooks.append(failing("describe_image_replication_status", SERVER_ERROR, always=True))
+    replication.deliver(DEST_A, WEST, Delivery(after=1))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    assert run(cli, clock, *ROLES, "--timeout", "1m", "--json") == verify.EXIT_NOT_VERIFIED
+    assert sum(clock.sleeps) == 60.0
+    for destination in destinations(report(capsys)).values():
+        assert (destination["result"], destination["problem"]) == (
+            "NOT_VERIFIED", f"timed out, the last check failing: ecr:DescribeImageReplicationStatus failed in account "
+                            f"{SOURCE}: ServerException: Internal error")
+        assert destination["fix"].startswith("run ecr-replication verify again: AWS failed the call, which is no "
+                                             "permission problem")
+
+
+def test_a_status_check_aws_refuses_ends_the_run_at_once(
+        cli: Cli, clock: Clock, replication: FakeReplication, hooks: list[ClientHook],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An access denial is no failure to wait out: the run stops at the first check (exit 2), saying where the
+    pushed canary remains."""
+    hooks.append(failing("describe_image_replication_status", DENIED))
+    replication.deliver(DEST_A, WEST, Delivery(after=1))
+    replication.deliver(DEST_B, EU, Delivery(after=1))
+    with pytest.raises(CliError, match=f"access denied: account {SOURCE} is not allowed to call "
+                                       "ecr:DescribeImageReplicationStatus"):
+        run(cli, clock, *ROLES)
+    assert clock.sleeps == []
+    assert f"the canary may remain in {SOURCE}/{REGION}" in capsys.readouterr().err
 
 
 def plan(path: Path, template: dict[str, Any], scanning: list[str] | None = None) -> Path:
@@ -762,4 +850,4 @@ def test_a_setting_aws_fails_to_read_is_not_verified_and_no_permission_is_advise
     unread = destinations(report(capsys))[f"{DEST_A}/{WEST}"]
     assert unread["problem"] == (f"settings not checked: lifecyclePolicy (ecr:GetLifecyclePolicy failed in account "
                                  f"{DEST_A}: ServerException: Internal error)")
-    assert unread["fix"].startswith("run verify again: AWS failed the call, which is no permission problem")
+    assert unread["fix"].startswith("run ecr-replication verify again: AWS failed the call, which is no permission problem")
