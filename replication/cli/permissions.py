@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from replication.cli import output
+from replication.cli import expectation, output
 from replication.cli.command_calls import CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
 from replication.cli.errors import CliError
 from replication.cli.live_spokes import expected_spokes
@@ -109,9 +109,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=help_text(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("live_command", choices=LIVE_COMMANDS, metavar="COMMAND",
                         help=f"the command to print the policies of: {', '.join(LIVE_COMMANDS)}")
-    parser.add_argument("--stack", metavar="NAME",
-                        help="scope the resources to this stack's registries and replicated prefixes")
-    parser.add_argument("--cwd", type=Path, metavar="DIR", help="the Pulumi project folder of --stack (default: here)")
+    expectation.add_options(parser, stack_help="scope the resources to this stack's registries and replicated "
+                                               "prefixes, as its program evaluated offline declares them")
     parser.add_argument("--json", action="store_true",
                         help='print {"source": <policy>, "destination": <policy or null>} on stdout')
     parser.set_defaults(func=run)
@@ -119,9 +118,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Print the command's policies; 0, or a ``CliError`` for a stack that can't be read."""
-    if args.cwd is not None and args.stack is None:
-        raise CliError("--cwd needs --stack (without a stack the policies name no registry)")
-    scope = stack_scope((args.cwd or Path(".")).resolve(), args.stack) if args.stack else Scope()
+    project = expectation.project_of(args)
+    scope = stack_scope(project, args.stack) if project is not None else Scope()
     documents, notes = fitted_documents(args.live_command, scope)
     if args.json:
         for line in notes:
@@ -135,10 +133,8 @@ def run(args: argparse.Namespace) -> int:
 def stack_scope(project: Path, stack: str) -> Scope:
     """The registries of the stack's one replication configuration, as its offline plan declares them."""
     document = expected_document(project, stack)
-    found = len(document.get("replicationConfigurations") or ())
-    if found != 1:
-        raise CliError(f"stack {stack} declares {found} replication configurations; the live commands read one "
-                       "source registry, so permissions --stack needs exactly one")
+    expectation.one_configuration(document, f"stack {stack}", "run permissions without --stack for policies that "
+                                                              "name no registry")
     source, region = document.get("sourceRegistryId"), document.get("sourceRegion")
     configuration = document.get("replicationConfiguration")
     if SECRET in json.dumps([source, region, configuration]) or not isinstance(configuration, dict):

@@ -283,8 +283,8 @@ def test_documents_too_large_for_iam_are_widened_registry_by_registry() -> None:
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["permissions", "check", "--cwd", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == ("ecr-replication permissions: error: --cwd needs --stack (without a stack the "
-                                       "policies name no registry)\n")
+    assert capsys.readouterr().err == ("ecr-replication permissions: error: --cwd DIR is the project of --stack NAME: "
+                                       "pass --stack too\n")
     assert main(["permissions", "plan"]) == 2
     assert "argument COMMAND: invalid choice: 'plan'" in capsys.readouterr().err
     assert main(["permissions", "check", "--stack", "dev", "--cwd", str(tmp_path)]) == 2
@@ -313,8 +313,8 @@ written (none of it: a program declaring no replication)."""
     ("", '"222222222222"',
      "stack own: the source registry's account is not known offline (provider source): give its provider "
      "allowedAccountIds, or run permissions without --stack"),
-    (None, None, "stack own declares 0 replication configurations; the live commands read one source registry, so "
-                 "permissions --stack needs exactly one"),
+    (None, None, "stack own declares 0 replication configurations; the live commands read one source registry: run "
+                 "permissions without --stack for policies that name no registry"),
 ])
 def test_a_stack_whose_registries_the_plan_cannot_name_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], source_accounts: str | None,

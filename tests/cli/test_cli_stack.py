@@ -224,10 +224,36 @@ def test_stack_and_expected_together_are_a_usage_error(argv: list[str], project:
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def test_cwd_without_stack_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backfill", "--cwd", "elsewhere"]) == 2
+TWO_SOURCES = f'''
+import pulumi_aws as aws
+from replication import EcrReplication
+
+for region in ("{REGION}", "{EU}"):
+    source = aws.Provider(f"source-{{region}}", region=region, allowed_account_ids=["{SOURCE}"])
+    destination = aws.Provider(f"destination-{{region}}", region="{WEST}", allowed_account_ids=["{DEST_A}"])
+    EcrReplication(f"images-{{region}}", {{"source_provider": source, "destinations": [{{"provider": destination}}]}})
+'''
+"""A program with two replication configurations (two source registries)."""
+
+
+@pytest.mark.parametrize(("command", "instead"), [
+    (["verify"], "pass --expected FILE with one"),
+    (["status"], "run the command without --stack, with --region and credentials of the source registry to read"),
+    (["backfill"], "run the command without --stack, with --region and credentials of the source registry to read"),
+    (["permissions", "verify"], "run permissions without --stack for policies that name no registry"),
+])
+def test_every_command_with_a_stack_option_reads_it_alike(command: list[str], instead: str, project: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """--cwd without --stack, and a stack of several source registries, are the same line for the live commands and
+    permissions (one implementation); the way out is the command's own (status and backfill take no --expected)."""
+    assert main([*command, "--cwd", "elsewhere"]) == 2
     assert capsys.readouterr().err == (
-        "ecr-replication backfill: error: --cwd DIR is the project of --stack NAME: pass --stack too\n")
+        f"ecr-replication {command[0]}: error: --cwd DIR is the project of --stack NAME: pass --stack too\n")
+    (project / "__main__.py").write_text(TWO_SOURCES)
+    assert main([*command, "--stack", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication {command[0]}: error: stack dev declares 2 replication configurations ({SOURCE}/{EU}, "
+        f"{SOURCE}/{REGION}); the live commands read one source registry: {instead}\n")
 
 
 def test_a_stack_error_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
