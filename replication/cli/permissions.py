@@ -144,7 +144,7 @@ def stack_scope(project: Path, stack: str) -> Scope:
     if not ACCOUNT_ID_PATTERN.match(str(source)):
         raise CliError(f"stack {stack}: the source registry's account is not known offline ({source}): give its "
                        "provider allowedAccountIds, or run permissions without --stack")
-    spokes = expected_spokes(document, Path(f"stack {stack}"))
+    spokes = expected_spokes(document, f"stack {stack}")
     return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack,
                  spokes=frozenset(spoke.registry for spoke in spokes),
                  upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream))

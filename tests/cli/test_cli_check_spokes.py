@@ -232,13 +232,17 @@ def test_missing_and_different_rules_are_findings_and_other_rules_a_note(
     assert spokes.validated == []  # only a rule as declared is validated
 
 
+@pytest.mark.parametrize("role", [f"arn:aws:iam::{DEST_A}:role/r", f"arn:aws:iam::{DEST_B}:user/r"],
+                         ids=["a role of another account", "a user of the spoke's account"])
 def test_a_role_in_another_account_is_a_finding(cli: Cli, deployed: None, expected: Path, spokes: PullThroughCache,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    spokes.set(DEST_B, SOUTH, pull_through_rule(DEST_B, "prod", UPSTREAM_A, f"arn:aws:iam::{DEST_A}:role/r", "prod"))
+                                                role: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """customRoleArn read as a role ARN (ecr_semantics.account_of_role, as everywhere a role's account is read): an
+    ARN in the spoke's account that is not a role's is not a role there either."""
+    spokes.set(DEST_B, SOUTH, pull_through_rule(DEST_B, "prod", UPSTREAM_A, role, "prod"))
     assert check(cli, expected) == 1
     [finding] = report(capsys)["findings"]
-    assert finding["problem"] == (f"pull-through cache rule prod names role arn:aws:iam::{DEST_A}:role/r, which is not "
-                                  f"in account {DEST_B}: the role must be in the registry's own account (botocore, "
+    assert finding["problem"] == (f"pull-through cache rule prod names role {role}, which is not a role in account "
+                                  f"{DEST_B}: the role must be in the registry's own account (botocore, "
                                   "CreatePullThroughCacheRule.customRoleArn)")
 
 
