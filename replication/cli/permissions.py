@@ -2,10 +2,12 @@
 
 Prints the IAM policy document for each set of credentials COMMAND uses: source, for the credentials it reads the
 source account with (they also read the destination registries in the source account), and destination, for the
-role it reads each other destination account with (null when the command reads no other account). With --stack,
-every resource is scoped to that stack's registries and replicated prefixes, as ``ecr-replication plan --stack
-NAME --json`` declares them (the program evaluated offline); without it, to any partition, account and region,
-with the resource types kept.
+credentials it reads each other destination account with (null when the command reads no other account): the
+options' (--profile, --role-arn; --destination-role-arn, --destination-profile) or, with --stack, what the stack's
+entries name. With --stack, every resource is scoped to that stack's registries and replicated prefixes, as
+``ecr-replication plan --stack NAME --json`` declares them (the program evaluated offline); without it, to any
+partition, account and region, with the resource types kept. ``import`` needs no --stack: every action it calls
+is registry-level ("Resource": "*"), and a stack it hasn't written yet is refused.
 
 The documents come from one table of what each command calls (replication/cli/command_calls.py), checked against
 every call the CLI's tests make. "Resource": "*" only for actions the Service Authorization Reference gives no
@@ -24,19 +26,21 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from replication.cli import expectation, output
+from replication.cli import expectation, output, stack_plan
 from replication.cli.command_calls import CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
 from replication.cli.errors import CliError
 from replication.cli.live_spokes import expected_spokes
 from replication.cli.options import help_text
-from replication.cli.stack_plan import expected_document
 from replication.documents import iam_policy_size
 from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, minimal_prefixes, replicated_prefixes, replication_role_arn,
                                        rules_from_api)
 from replication.errors import SECRET
 from replication.limits import ACCOUNT_ID_PATTERN, MAX_ROLE_INLINE_POLICY_CHARS
+
+if TYPE_CHECKING:  # imported where used: it loads the Pulumi SDK, which only --stack needs
+    from replication.stack.config import StackConfig
 
 POLICY_VERSION = "2012-10-17"
 """The policy language version every document declares (IAM JSON policy reference, "Version": the current one)."""
@@ -70,6 +74,10 @@ class Scope:
     """The pull-through spoke registries."""
     upstreams: frozenset[Registry] = frozenset()
     """The registries spokes in other accounts cache from (the source, or destinations)."""
+    credential_entries: Mapping[str, str] = field(default_factory=dict)
+    """Each account's stack config entry the live commands take its credentials from (``ecr-replication:source``),
+    as its provider does; empty when the stack's config has no example program's keys (then only the options give
+    credentials)."""
 
     def prefixes(self, registry: Registry) -> frozenset[str]:
         """The prefixes replicated from (the source) or to (a destination) ``registry``; every repository for a
@@ -119,7 +127,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     """Print the command's policies; 0, or a ``CliError`` for a stack that can't be read."""
     project = expectation.project_of(args)
-    scope = stack_scope(project, args.stack) if project is not None else Scope()
+    scope = stack_scope(project, args.stack, args.live_command) if project is not None else Scope()
     documents, notes = fitted_documents(args.live_command, scope)
     if args.json:
         for line in notes:
@@ -130,9 +138,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def stack_scope(project: Path, stack: str) -> Scope:
-    """The registries of the stack's one replication configuration, as its offline plan declares them."""
-    document = expected_document(project, stack)
+def stack_scope(project: Path, stack: str, command: str) -> Scope:
+    """The registries of the stack's one replication configuration, as its offline plan declares them, and the
+    config entries that give each account's credentials, for ``command``.
+
+    ``import`` writes a stack's config, so ``permissions import --stack`` of a stack it hasn't written yet (no
+    ``<project>:source``) is an error that says to leave ``--stack`` out: every action ``import`` calls is
+    registry-level (``"Resource": "*"``), so its documents name no registry anyway; a stack only drops the sides it
+    doesn't have (the destination document when every registry is in the source account).
+    """
+    files = stack_plan.stack_files(project, stack, quiet=command == "import")
+    if command == "import" and f"{files.project}:source" not in files.config:
+        raise CliError(f"stack {stack} has no {files.project}:source yet (import writes it): run `ecr-replication "
+                       "permissions import` without --stack; import's actions are all registry-level (\"Resource\": "
+                       "\"*\"), so its documents name no registry anyway")
+    evaluated = stack_plan.evaluated_stack(project, stack, files)
+    document = evaluated.document
     expectation.one_configuration(document, f"stack {stack}", "run permissions without --stack for policies that "
                                                               "name no registry")
     source, region = document.get("sourceRegistryId"), document.get("sourceRegion")
@@ -147,7 +168,19 @@ def stack_scope(project: Path, stack: str) -> Scope:
     spokes = expected_spokes(document, f"stack {stack}")
     return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack,
                  spokes=frozenset(spoke.registry for spoke in spokes),
-                 upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream))
+                 upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream),
+                 credential_entries=_credential_entries(evaluated.config))
+
+
+def _credential_entries(config: StackConfig | None) -> dict[str, str]:
+    """Each account's entry its credentials come from (:func:`replication.stack.config.credential_entries`), as a
+    config key; none without the example program's config."""
+    if config is None:
+        return {}
+    from replication.stack.config import credential_entries
+    from replication.stack.schema import render_path
+
+    return {account: render_path(entry.path, config.namespace) for account, entry in credential_entries(config).items()}
 
 
 def fitted_documents(command: str, scope: Scope) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
@@ -208,8 +241,7 @@ _SAME_ACCOUNT = {Side.DESTINATION: "SameAccountDestinations", Side.SPOKE: "SameA
                  Side.UPSTREAM: "SameAccountUpstreams"}
 """The sides whose registries in the source account the source credentials read, and the start of their Sid."""
 
-_OF_SIDE = {Side.DESTINATION: "destinations", Side.CROSS_ACCOUNT: "destinations", Side.SPOKE: "spokes",
-            Side.UPSTREAM: "spokes' upstreams"}
+_OF_SIDE = {Side.DESTINATION: "destinations", Side.SPOKE: "spokes", Side.UPSTREAM: "spokes' upstreams"}
 """What the registries of a side are, in words."""
 
 
@@ -261,14 +293,17 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
                  "--stack NAME names one stack's registries)"]
         own_sides = set(_SAME_ACCOUNT) & sides
         others = "each other destination" + (" or spoke" if {Side.SPOKE, Side.UPSTREAM} & sides else "") + " account"
+        accounts: list[str] = []
     else:
         lines = [f"IAM policies for `ecr-replication {command}` in stack {scope.stack} (source registry "
                  f"{scope.source})"]
         own_sides = {side for side in set(_SAME_ACCOUNT) & sides if any(map(scope.in_source_account,
                                                                             scope.registries(side)))}
-        others = _other_accounts(scope, sides)
+        others, accounts = _other_accounts(scope, sides)
     source_account = f"account {scope.source.account_id}" if scope.source else "the source account"
-    lines += ["", f"source: for the credentials `{command}` reads {source_account} with (--profile, --role-arn)"]
+    source_keys = [scope.credential_entries[scope.source.account_id]] if scope.source and scope.credential_entries else []
+    lines += ["", f"source: for the credentials `{command}` reads {source_account} with "
+                  f"{_given_by(scope, source_keys, '--profile, --role-arn')}"]
     lines += _why([(c, f" of {_OF_SIDE[c.side]} in the source account" if c.side is not Side.SOURCE else "")
                    for c in calls if c.side is Side.SOURCE or c.side in own_sides])
     lines += [json.dumps(documents["source"], indent=2), ""]
@@ -277,8 +312,9 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
                                               f"{scope.stack} is in the source account" if sides
                                               else f"`{command}` reads no other account"))
     else:
-        lines.append(f"destination: for the role `{command}` reads {others} with (--destination-role-arn, "
-                     "--destination-profile)")
+        keys = [scope.credential_entries[account] for account in accounts if account in scope.credential_entries]
+        lines.append(f"destination: for the credentials `{command}` reads {others} with "
+                     f"{_given_by(scope, keys, '--destination-role-arn, --destination-profile')}")
         lines += _why([(c, f" of {_OF_SIDE[c.side]}" if c.side in (Side.SPOKE, Side.UPSTREAM) else "")
                        for c in calls if c.side is not Side.SOURCE])
         lines.append(json.dumps(documents["destination"], indent=2))
@@ -289,17 +325,27 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     return "\n".join(lines)
 
 
-def _other_accounts(scope: Scope, sides: set[Side]) -> str:
+def _other_accounts(scope: Scope, sides: set[Side]) -> tuple[str, list[str]]:
     """``destination account 222222222222 and spoke account 444444444444``: the accounts other than the source's
-    whose registries the command reads."""
+    whose registries the command reads, in words and as a list."""
     def listed(kind: str, accounts: Sequence[str]) -> str:
         return f"{kind} account{'s' * (len(accounts) > 1)} {', '.join(accounts)}"
 
     destinations = sorted({d.account_id for d in scope.destinations if not scope.in_source_account(d)})
     spokes = sorted({s.account_id for s in scope.spokes if not scope.in_source_account(s)} - set(destinations))
-    parts = [listed("destination", destinations)] * bool(destinations)
-    parts += [listed("spoke", spokes)] * bool(spokes and {Side.SPOKE, Side.UPSTREAM} & sides)
-    return " and ".join(parts)
+    spokes = spokes if {Side.SPOKE, Side.UPSTREAM} & sides else []
+    parts = [listed("destination", destinations)] * bool(destinations) + [listed("spoke", spokes)] * bool(spokes)
+    return " and ".join(parts), destinations + spokes
+
+
+def _given_by(scope: Scope, keys: Sequence[str], options: str) -> str:
+    """Where the credentials come from: the stack config entries ``keys`` name them unless ``options`` do (the live
+    commands read a stack's credentials so, :mod:`replication.cli.expectation`), else the options."""
+    if not keys:
+        return f"({options})"
+    entries = " and ".join(dict.fromkeys(keys))
+    return (f"what {entries} name{'s' * (len(set(keys)) == 1)} in stack {scope.stack} (profile and roleArn, else the "
+            f"ambient credentials), unless {options.replace(', ', ' or ')} name others")
 
 
 def _why(rows: Sequence[tuple[Call, str]]) -> list[str]:

@@ -156,7 +156,7 @@ def test_the_stack_documents_grant_every_call_check_makes_in_each_account(
             (SOURCE_CREDENTIALS, "ecr:GetRegistryPolicy", str(SOURCE_REGISTRY)),
             (DESTINATION_CREDENTIALS, "ecr:ValidatePullThroughCacheRule", f"{DEST_B}/{SOUTH}"),
             (DESTINATION_CREDENTIALS, "ecr:GetRegistryPolicy", str(UPSTREAM_A))} <= made
-    documents = policy_documents("check", stack_scope(project, "spokes"))
+    documents = policy_documents("check", stack_scope(project, "spokes", "check"))
     assert refusals(calls, documents, "check") == []
     assert {"ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule", "ecr:GetRegistryPolicy"} <= (
         set(documents["source"]["Statement"][0]["Action"]))

@@ -189,7 +189,7 @@ def test_without_a_stack_resources_keep_their_type_in_any_account() -> None:
 def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() -> None:
     """Source 111111111111/us-east-1 replicates prod/ and shared/ to 222222222222 in us-west-2 and eu-west-1 and to
     its own account in us-west-2: the source credentials read that one too, the role of 222222222222 the others."""
-    documents = policy_documents("verify", stack_scope(ROOT, "dev"))
+    documents = policy_documents("verify", stack_scope(ROOT, "dev", "verify"))
     source = {s["Sid"]: s["Resource"] for s in documents["source"]["Statement"]}
     assert source == {
         "RegistryLevel": ["*"],
@@ -204,10 +204,10 @@ def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() ->
                                        for region in ("eu-west-1", "us-west-2") for prefix in ("prod", "shared")]
     assert not allows(documents["destination"], "ecr:DescribeImages",
                       "arn:aws:ecr:us-west-2:222222222222:repository/dev/ecr-replication-canary")
-    check = policy_documents("check", stack_scope(ROOT, "dev"))
+    check = policy_documents("check", stack_scope(ROOT, "dev", "check"))
     assert check["source"]["Statement"][1]["Resource"] == [
         "arn:aws:iam::111111111111:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication"]
-    status = policy_documents("status", stack_scope(ROOT, "dev"))["source"]["Statement"]
+    status = policy_documents("status", stack_scope(ROOT, "dev", "status"))["source"]["Statement"]
     assert [(s["Sid"], s["Resource"]) for s in status] == [
         ("RegistryLevel", ["*"]),
         ("SourceRepositoryList", ["arn:aws:ecr:us-east-1:111111111111:repository/*"]),
@@ -219,11 +219,11 @@ def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() ->
     ("cn-north-1", "cn-northwest-1", "aws-cn"), ("us-gov-west-1", "us-gov-east-1", "aws-us-gov")])
 def test_arns_are_in_the_stack_partition(tmp_path: Path, source: str, destination: str, partition: str) -> None:
     project = stack_project(tmp_path, "part", replication_config((SOURCE, source), [(DEST_A, destination)], ["prod/"]))
-    check = policy_documents("check", stack_scope(project, "part"))
+    check = policy_documents("check", stack_scope(project, "part", "check"))
     assert check["source"]["Statement"][1]["Resource"] == [
         f"arn:{partition}:iam::{SOURCE}:role/aws-service-role/replication.ecr.amazonaws.com/"
         "AWSServiceRoleForECRReplication"]
-    verify = policy_documents("verify", stack_scope(project, "part"))
+    verify = policy_documents("verify", stack_scope(project, "part", "verify"))
     assert verify["destination"]["Statement"][0]["Resource"] == [
         f"arn:{partition}:ecr:{destination}:{DEST_A}:repository/prod/*ecr-replication-canary"]
 
@@ -243,8 +243,13 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.startswith("IAM policies for `ecr-replication check` in stack dev (source registry "
                           "111111111111/us-east-1)\n\nsource: for the credentials `check` reads account 111111111111")
-    assert ("destination: for the role `check` reads destination account 222222222222 and spoke account 444444444444 "
-            "with (--destination-role-arn, --destination-profile)") in out
+    assert ("\nsource: for the credentials `check` reads account 111111111111 with what ecr-replication:source names "
+            "in stack dev (profile and roleArn, else the ambient credentials), unless --profile or --role-arn name "
+            "others\n") in out
+    assert ("\ndestination: for the credentials `check` reads destination account 222222222222 and spoke account "
+            "444444444444 with what ecr-replication:destinations[0] and ecr-replication:pullThroughDestinations[0] "
+            "name in stack dev (profile and roleArn, else the ambient credentials), unless --destination-role-arn or "
+            "--destination-profile name others\n") in out
     assert re.search(r"\n  ecr:GetRegistryPolicy +the registry +reads the registry policy that must let the source "
                      r"account", out)
     assert re.search(r"\n  ecr:DescribePullThroughCacheRules +the registry of spokes +reads the spoke's pull-through "
@@ -252,6 +257,42 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
     assert "  sts:GetCallerIdentity: every command calls it" in out and "  sts:AssumeRole on each role" in out
     assert main(["permissions", "backfill"]) == 0
     assert "destination: none: `backfill` reads no other account" in capsys.readouterr().out
+    assert main(["permissions", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "\nsource: for the credentials `check` reads the source account with (--profile, --role-arn)\n" in out
+    assert ("\ndestination: for the credentials `check` reads each other destination or spoke account with "
+            "(--destination-role-arn, --destination-profile)\n") in out
+
+
+def test_a_program_of_ones_own_gets_its_credentials_from_the_options(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A stack whose config has no example program's keys: the live commands read it with the options only, and the
+    text says so."""
+    project = stack_project(tmp_path, "own", {})
+    (project / "__main__.py").write_text(CUSTOM_PROGRAM.format(source_accounts=', allowed_account_ids=["123456789012"]',
+                                                               destination_account='"222222222222"'))
+    assert main(["permissions", "check", "--stack", "own", "--cwd", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "\nsource: for the credentials `check` reads account 123456789012 with (--profile, --role-arn)\n" in out
+    assert ("\ndestination: for the credentials `check` reads destination account 222222222222 with "
+            "(--destination-role-arn, --destination-profile)\n") in out
+
+
+def test_import_of_a_stack_it_has_not_written_yet_needs_no_stack(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`import --stack new` writes the stack's config; `permissions import --stack new` before it is one line saying
+    to leave --stack out (import's actions are all registry-level), as is a stack file without the source entry."""
+    project = stack_project(tmp_path, "other", {})
+    error = ("ecr-replication permissions: error: stack new has no ecr-replication:source yet (import writes it): run "
+             "`ecr-replication permissions import` without --stack; import's actions are all registry-level "
+             "(\"Resource\": \"*\"), so its documents name no registry anyway\n")
+    assert main(["permissions", "import", "--stack", "new", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == error
+    (project / "Pulumi.new.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    assert main(["permissions", "import", "--stack", "new", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == error
+    assert {call.resource for call in CALLS if call.command == "import"} == {Resource.REGISTRY}
+    assert main(["permissions", "import"]) == 0
 
 
 def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
@@ -339,7 +380,7 @@ def stack_setup(tmp_path: Path, registry: Registry) -> tuple[Path, Scope]:
     """The live rule :data:`STACK_SETUP` declares, and the stack."""
     registry.replicate([(WEST, DEST_A), (EU, SOURCE)], ["prod/"])
     project = stack_project(tmp_path / "project", "live", STACK_SETUP)
-    return project, stack_scope(project, "live")
+    return project, stack_scope(project, "live", "verify")
 
 
 def calls_of_this_test(request: pytest.FixtureRequest) -> list[RecordedCall]:
