@@ -9,6 +9,10 @@ entries name. With --stack, every resource is scoped to that stack's registries 
 partition, account and region, with the resource types kept. ``import`` needs no --stack: every action it calls
 is registry-level ("Resource": "*"), and a stack it hasn't written yet is refused.
 
+verify acts on its canary repositories (a rule's first prefix + ecr-replication-canary; with --stack their exact
+names in each registry). ``verify --repository NAME`` pushes to NAME instead, for the rules that replicate it, and
+reads it in their destinations: ``permissions verify --repository NAME`` (repeatable) grants that too.
+
 The documents come from one table of what each command calls (replication/cli/command_calls.py), checked against
 every call the CLI's tests make. "Resource": "*" only for actions the Service Authorization Reference gives no
 resource type. sts:GetCallerIdentity, which every command calls to verify credentials, needs no permission, and
@@ -23,19 +27,21 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replication.cli import expectation, output, stack_plan
-from replication.cli.command_calls import CANARY_NAME, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
+from replication.cli.canaries import CANARY_NAME, check_name, choose_canaries
+from replication.cli.command_calls import LIVE_COMMANDS, NO_PERMISSION_NEEDED, Call, Resource, Side, calls_of
 from replication.cli.errors import CliError
 from replication.cli.live_spokes import expected_spokes
 from replication.cli.options import help_text
 from replication.documents import iam_policy_size
-from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, minimal_prefixes, replicated_prefixes, replication_role_arn,
-                                       rules_from_api)
+from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, minimal_prefixes, replicated_prefixes,
+                                       replication_role_arn, rules_from_api)
 from replication.errors import SECRET
 from replication.limits import ACCOUNT_ID_PATTERN, MAX_ROLE_INLINE_POLICY_CHARS
 
@@ -49,6 +55,10 @@ ASSUME_ROLE_NOTE = ("sts:AssumeRole on each role the command assumes (--role-arn
                     "roleArn): a permission of the credentials the role is assumed from, whose trust policy must "
                     "trust them")
 """Why ``sts:AssumeRole`` is in none of the documents."""
+
+REPOSITORY_NOTE = ("any other repository `verify --repository NAME` pushes its canary to and reads it in, in the source "
+                   "and each destination: print the documents with --repository NAME (repeatable) for those runs")
+"""What ``permissions verify`` grants only with ``--repository``."""
 
 _SUFFIXES = {
     Resource.REGISTRY: "Registry",
@@ -65,8 +75,8 @@ class Scope:
     """The registries the documents name: one stack's, or any (no source registry)."""
 
     source: Registry | None = None
-    destinations: Mapping[Registry, frozenset[str]] = field(default_factory=dict)
-    """Each destination registry and the prefixes replicated to it (``""``: every repository)."""
+    rules: tuple[Rule, ...] = ()
+    """The source registry's replication rules, as the stack's plan declares them."""
     stack: str | None = None
     widened: frozenset[Registry] = frozenset()
     """Registries named by every repository instead of their replicated prefixes (to fit IAM's quota)."""
@@ -78,6 +88,13 @@ class Scope:
     """Each account's stack config entry the live commands take its credentials from (``ecr-replication:source``),
     as its provider does; empty when the stack's config has no example program's keys (then only the options give
     credentials)."""
+    repositories: tuple[str, ...] = ()
+    """The repositories ``verify --repository`` is run with (``permissions verify --repository``)."""
+
+    @cached_property
+    def destinations(self) -> Mapping[Registry, frozenset[str]]:
+        """Each destination registry and the prefixes replicated to it (``""``: every repository)."""
+        return replicated_prefixes(self.rules)
 
     def prefixes(self, registry: Registry) -> frozenset[str]:
         """The prefixes replicated from (the source) or to (a destination) ``registry``; every repository for a
@@ -87,6 +104,17 @@ class Scope:
         if registry == self.source:
             return minimal_prefixes(p for prefixes in self.destinations.values() for p in prefixes)
         return self.destinations[registry]
+
+    def canary_repositories(self, registry: Registry | None) -> list[str]:
+        """The names of the repositories ``verify`` acts on in ``registry`` (``None``: any registry), as it names
+        them (:func:`replication.cli.canaries.choose_canaries`), run without ``--repository`` and with each of
+        :attr:`repositories`: in the source every canary, in a destination those that replicate to it. Without a
+        stack, any canary (``*ecr-replication-canary``) and each of :attr:`repositories`, anywhere."""
+        if registry is None or self.source is None:
+            return sorted({f"*{CANARY_NAME}", *self.repositories})
+        return sorted({canary.repository for repository in (None, *self.repositories)
+                       for canary in choose_canaries(self.rules, repository, self.source)
+                       if registry == self.source or registry in canary.destinations})
 
     def in_source_account(self, registry: Registry) -> bool:
         """Whether a registry is in the source account (it is read with the source credentials)."""
@@ -119,6 +147,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help=f"the command to print the policies of: {', '.join(LIVE_COMMANDS)}")
     expectation.add_options(parser, stack_help="scope the resources to this stack's registries and replicated "
                                                "prefixes, as its program evaluated offline declares them")
+    parser.add_argument("--repository", action="append", default=[], metavar="NAME",
+                        help="verify only: also grant what `verify --repository NAME` does on NAME, in the source "
+                             "and every registry it replicates to (repeatable)")
     parser.add_argument("--json", action="store_true",
                         help='print {"source": <policy>, "destination": <policy or null>} on stdout')
     parser.set_defaults(func=run)
@@ -127,7 +158,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     """Print the command's policies; 0, or a ``CliError`` for a stack that can't be read."""
     project = expectation.project_of(args)
-    scope = stack_scope(project, args.stack, args.live_command) if project is not None else Scope()
+    repositories = tuple(dict.fromkeys(args.repository))
+    if repositories and args.live_command != "verify":
+        raise CliError(f"--repository is verify's option: `ecr-replication permissions verify --repository NAME` "
+                       f"grants what `verify --repository NAME` needs; `{args.live_command}` takes none")
+    for repository in repositories:
+        check_name(repository)
+    scope = (stack_scope(project, args.stack, args.live_command, repositories) if project is not None
+             else Scope(repositories=repositories))
     documents, notes = fitted_documents(args.live_command, scope)
     if args.json:
         for line in notes:
@@ -138,9 +176,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def stack_scope(project: Path, stack: str, command: str) -> Scope:
+def stack_scope(project: Path, stack: str, command: str, repositories: tuple[str, ...] = ()) -> Scope:
     """The registries of the stack's one replication configuration, as its offline plan declares them, and the
-    config entries that give each account's credentials, for ``command``.
+    config entries that give each account's credentials, for ``command`` (``verify``: also run with each of
+    ``repositories`` as ``--repository``, which some rule must replicate, as ``verify`` requires).
 
     ``import`` writes a stack's config, so ``permissions import --stack`` of a stack it hasn't written yet (no
     ``<project>:source``) is an error that says to leave ``--stack`` out: every action ``import`` calls is
@@ -166,10 +205,12 @@ def stack_scope(project: Path, stack: str, command: str) -> Scope:
         raise CliError(f"stack {stack}: the source registry's account is not known offline ({source}): give its "
                        "provider allowedAccountIds, or run permissions without --stack")
     spokes = expected_spokes(document, f"stack {stack}")
-    return Scope(Registry(str(source), str(region)), replicated_prefixes(rules_from_api(configuration)), stack,
-                 spokes=frozenset(spoke.registry for spoke in spokes),
+    registry, rules = Registry(str(source), str(region)), rules_from_api(configuration)
+    for repository in (None, *repositories):
+        choose_canaries(rules, repository, registry)
+    return Scope(registry, rules, stack, spokes=frozenset(spoke.registry for spoke in spokes),
                  upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream),
-                 credential_entries=_credential_entries(evaluated.config))
+                 credential_entries=_credential_entries(evaluated.config), repositories=repositories)
 
 
 def _credential_entries(config: StackConfig | None) -> dict[str, str]:
@@ -195,8 +236,10 @@ def fitted_documents(command: str, scope: Scope) -> tuple[dict[str, dict[str, An
     for registry in sorted(registries, key=lambda r: (-len(scope.prefixes(r)), r)):
         if all(iam_size(d) <= MAX_ROLE_INLINE_POLICY_CHARS for d in documents.values()):
             break
-        scope = replace(scope, widened=scope.widened | {registry})
-        documents = policy_documents(command, scope)
+        wider = replace(scope, widened=scope.widened | {registry})
+        if (widened := policy_documents(command, wider)) == documents:
+            continue  # the command's documents don't name this registry's prefixes
+        scope, documents = wider, widened
         notes.append(f"registry {registry}: every repository instead of each replicated prefix, so that the "
                      f"documents fit IAM's {MAX_ROLE_INLINE_POLICY_CHARS:,} characters")
     notes += [f"the {side} document has {iam_size(document):,} characters, more than a role's inline policies may "
@@ -247,15 +290,15 @@ _OF_SIDE = {Side.DESTINATION: "destinations", Side.SPOKE: "spokes", Side.UPSTREA
 
 def _grant(label: str, call: Call, registries: Sequence[Registry | None], scope: Scope) -> Grant:
     """The grant of ``call`` on its resources in ``registries`` (``None``: any registry)."""
-    resources = sorted({arn for registry in registries for arn in resource_arns(
-        call.resource, registry, scope.prefixes(registry) if registry else {EVERY_REPOSITORY})})
+    resources = sorted({arn for registry in registries for arn in resource_arns(call.resource, registry, scope)})
     sid = "RegistryLevel" if resources == ["*"] else label + _SUFFIXES[call.resource]
     return Grant(sid, frozenset({call.action}), tuple(resources))
 
 
-def resource_arns(resource: Resource, registry: Registry | None, prefixes: Iterable[str]) -> list[str]:
-    """The ARNs of ``resource`` in ``registry`` (``None``: in any partition, region and account), the replicated
-    ones being those under ``prefixes`` (resource formats: :mod:`replication.cli.command_calls`)."""
+def resource_arns(resource: Resource, registry: Registry | None, scope: Scope) -> list[str]:
+    """The ARNs of ``resource`` in ``registry`` (``None``: in any partition, region and account): the replicated
+    repositories those under the prefixes ``scope`` replicates there, the canary ones those ``verify`` names there
+    (resource formats: :mod:`replication.cli.command_calls`)."""
     if resource is Resource.REGISTRY:
         return ["*"]
     if resource is Resource.REPLICATION_ROLE:
@@ -264,9 +307,9 @@ def resource_arns(resource: Resource, registry: Registry | None, prefixes: Itera
     if resource is Resource.REPOSITORY_LIST:
         names = ["*"]
     elif resource is Resource.REPLICATED:
-        names = sorted(f"{prefix}*" for prefix in prefixes)
+        names = sorted(f"{prefix}*" for prefix in (scope.prefixes(registry) if registry else {EVERY_REPOSITORY}))
     else:
-        names = sorted(f"{prefix}*{CANARY_NAME}" for prefix in prefixes)
+        names = scope.canary_repositories(registry)
     # Wildcards may stand in any ARN segment but the service's (IAM JSON policy reference, "Resource").
     return [registry.repository_arn(name) if registry else f"arn:*:ecr:*:*:repository/{name}" for name in names]
 
@@ -288,15 +331,16 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     in none of the documents."""
     calls = calls_of(command)
     sides = {call.side for call in calls} - {Side.SOURCE}
+    runs = f"`ecr-replication {command}`" + (f" (also with --repository {', '.join(scope.repositories)})"
+                                              if scope.repositories else "")
     if scope.source is None:
-        lines = [f"IAM policies for `ecr-replication {command}` in any stack (any partition, account and region; "
-                 "--stack NAME names one stack's registries)"]
+        lines = [f"IAM policies for {runs} in any stack (any partition, account and region; --stack NAME names one "
+                 "stack's registries)"]
         own_sides = set(_SAME_ACCOUNT) & sides
         others = "each other destination" + (" or spoke" if {Side.SPOKE, Side.UPSTREAM} & sides else "") + " account"
         accounts: list[str] = []
     else:
-        lines = [f"IAM policies for `ecr-replication {command}` in stack {scope.stack} (source registry "
-                 f"{scope.source})"]
+        lines = [f"IAM policies for {runs} in stack {scope.stack} (source registry {scope.source})"]
         own_sides = {side for side in set(_SAME_ACCOUNT) & sides if any(map(scope.in_source_account,
                                                                             scope.registries(side)))}
         others, accounts = _other_accounts(scope, sides)
@@ -321,6 +365,8 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     lines += ["", "not in these documents:"]
     lines += [f"  {action}: {why}" for action, why in NO_PERMISSION_NEEDED.items()]
     lines.append(f"  {ASSUME_ROLE_NOTE}")
+    if command == "verify":
+        lines.append(f"  {REPOSITORY_NOTE}")
     lines += [f"note: {note}" for note in notes]
     return "\n".join(lines)
 
