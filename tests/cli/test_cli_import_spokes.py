@@ -22,7 +22,10 @@ import yaml
 
 from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
+from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.test_cli_check import allow, service_linked_role
 from tests.cli.test_cli_import import STACK, stack_file, template
@@ -133,6 +136,23 @@ def test_hand_made_spokes_are_adopted_planned_and_checked_healthy(
     assert main(["plan", "--stack", STACK, "--cwd", str(project), "--json", "--no-policies"]) == 0
     printed.write_text(capsys.readouterr().out)
     assert cli.main(["check", "--expected", str(printed), *READERS, "--json"]) == 0, capsys.readouterr().out
+
+
+def test_permissions_import_of_the_written_stack_grants_every_call_import_spoke_made(
+        cli: Cli, by_hand: Registry, project: Path, request: pytest.FixtureRequest,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`permissions import --stack` of the stack import --spoke wrote: DEST_B's role read its spoke and DEST_A's
+    role the upstream's policy (its grant to DEST_B), the source credentials the spoke in their own account; each
+    call is granted in the document of the credentials that made it."""
+    code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTH}", f"{SOURCE}/{EU}")
+    assert code == 0, report
+    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    made = {(c.credentials, c.action, str(c.registry)) for c in calls}
+    assert {(SOURCE_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{SOURCE}/{EU}"),
+            (DESTINATION_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{DEST_B}/{SOUTH}"),
+            (DESTINATION_CREDENTIALS, "ecr:GetRegistryPolicy", str(UPSTREAM_A))} <= made
+    documents = policy_documents("import", stack_scope(project, STACK, "import"))
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
 
 
 def test_a_spokes_pull_through_templates_become_its_own_settings(
