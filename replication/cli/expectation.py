@@ -150,7 +150,7 @@ def stack_access(config: StackConfig) -> tuple[AccountAccess, dict[str, AccountA
         if not entry.encrypted:
             given = [render_path((*entry.path, name), config.namespace)
                      for name, value in (("profile", entry.profile), ("roleArn", entry.role_arn)) if value]
-            return Access(entry.profile, entry.role_arn, " and ".join(given))
+            return Access(entry.profile, entry.role_arn, " and ".join(given), render_path(entry.path, config.namespace))
         keys = [render_path((*entry.path, name), config.namespace) for name in ("profile", "roleArn")
                 if name in entry.encrypted]
         account = entry.account_id

@@ -182,6 +182,45 @@ def test_a_source_profile_the_stack_names_but_aws_config_lacks_names_the_config_
         "can't be used: The config profile (ecr-sourse) could not be found\n")
 
 
+SOURCE_ROLE = f"arn:aws:iam::{SOURCE}:role/ecr-replication-reader"
+CHAIN = "assumed from the default credential chain"
+ENVIRONMENT = "or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+
+
+@pytest.mark.parametrize(("source", "destination", "options", "error"), [
+    (None, {"roleArn": DESTINATION_ROLE}, ["--profile", "ecr-source"],
+     f"account {DEST_A}: role {DESTINATION_ROLE} (given by ecr-replication:destinations[0].roleArn, {CHAIN}) can't be "
+     f"used: the default credential chain has no credentials to assume it from: give ecr-replication:destinations[0] "
+     f"a profile, pass --destination-profile {DEST_A}=PROFILE, {ENVIRONMENT}"),
+    (None, {}, [],
+     f"account {DEST_A}: the default credential chain (ecr-replication:destinations[0] names no profile or roleArn) "
+     f"can't be used: it has no credentials: give ecr-replication:destinations[0] a profile or roleArn, pass "
+     f"--destination-profile {DEST_A}=PROFILE or --destination-role-arn {DEST_A}=ROLE_ARN, {ENVIRONMENT}"),
+    (None, None, ["--destination-role-arn", f"{DEST_A}={DESTINATION_ROLE}"],
+     f"account {DEST_A}: role {DESTINATION_ROLE} (given by --destination-role-arn {DEST_A}={DESTINATION_ROLE}, {CHAIN}) "
+     f"can't be used: the default credential chain has no credentials to assume it from: pass --destination-profile "
+     f"{DEST_A}=PROFILE or --profile, {ENVIRONMENT}"),
+    ({"roleArn": SOURCE_ROLE}, None, [],
+     f"source account: role {SOURCE_ROLE} (given by ecr-replication:source.roleArn, {CHAIN}) can't be used: the "
+     f"default credential chain has no credentials to assume it from: give ecr-replication:source a profile, pass "
+     f"--profile, {ENVIRONMENT}"),
+    (None, None, ["--role-arn", SOURCE_ROLE],
+     f"source account: role {SOURCE_ROLE} (given by --role-arn {SOURCE_ROLE}, {CHAIN}) can't be used: the default "
+     f"credential chain has no credentials to assume it from: pass --profile, {ENVIRONMENT}"),
+], ids=["a stack's destination role", "a stack's entry naming neither", "a destination role option",
+        "a stack's source role", "a source role option"])
+def test_credentials_missing_to_start_from_say_what_gives_them(
+        stack_credentials: Path, project: Path, source: dict[str, Any] | None, destination: dict[str, Any] | None,
+        options: list[str], error: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """No credentials in the environment, and the default credential chain is what a role is assumed from (or what
+    an entry naming neither reads with): the error names whose credentials are missing and what gives them, the
+    stack's entry, the option for that account, or the environment (with --profile given for the source, passing
+    --profile doesn't help a destination's role from the stack: it said "pass --profile or --role-arn")."""
+    (project / "Pulumi.dev.yaml").write_text(stack_file(source=source, destination=destination))
+    assert main(["check", "--stack", "dev", *options]) == 2
+    assert capsys.readouterr().err == f"ecr-replication check: error: {error}\n"
+
+
 def test_an_option_for_an_account_replaces_the_stack_s_credentials(stack_credentials: Path, deployed: Registry,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--destination-profile` names other credentials for the destination: they are used, not the stack's (here
