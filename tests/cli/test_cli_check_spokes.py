@@ -30,7 +30,7 @@ from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from replication.cli.permissions import policy_documents, stack_scope
-from tests.cli.fakes import ClientHook, PullThroughCache, RegistryPolicies, pull_through_rule
+from tests.cli.fakes import PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
 from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.test_cli_check import policy, service_linked_role
@@ -88,20 +88,6 @@ def expected(plan: dict[str, Any], tmp_path: Path) -> Path:
 
 def declared_policy(plan: dict[str, Any], registry: At) -> str:
     return plan["outputs"]["registryPolicies"][registry.host]
-
-
-@pytest.fixture
-def spokes(hooks: list[ClientHook]) -> PullThroughCache:
-    responder = PullThroughCache()
-    hooks.append(responder.hook)
-    return responder
-
-
-@pytest.fixture
-def policies(hooks: list[ClientHook]) -> RegistryPolicies:
-    responder = RegistryPolicies()
-    hooks.append(responder.hook)
-    return responder
 
 
 @pytest.fixture

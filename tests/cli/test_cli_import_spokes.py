@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore
 import pytest
 import yaml
 
@@ -55,20 +56,6 @@ def policy(*statements: dict[str, Any]) -> str:
 DOCKER_HUB = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io",
               "upstreamRegistry": "docker-hub", "registryId": DEST_B,
               "credentialArn": f"arn:aws:secretsmanager:{SOUTH}:{DEST_B}:secret:ecr-pullthroughcache/docker-abc123"}
-
-
-@pytest.fixture
-def spokes(hooks: list[ClientHook]) -> PullThroughCache:
-    responder = PullThroughCache()
-    hooks.append(responder.hook)
-    return responder
-
-
-@pytest.fixture
-def policies(hooks: list[ClientHook]) -> RegistryPolicies:
-    responder = RegistryPolicies()
-    hooks.append(responder.hook)
-    return responder
 
 
 @pytest.fixture
@@ -196,8 +183,11 @@ def test_a_spokes_pull_through_templates_become_its_own_settings(
     (lambda spokes: None, f"{DEST_A}/{WEST}",
      f"registry {DEST_A}/{WEST} (--spoke) is a replication destination of this setup: a registry is either a "
      "replication destination, a pull-through spoke, or the source"),
+    (lambda spokes: None, f"{SOURCE}/{REGION}",
+     f"registry {SOURCE}/{REGION} (--spoke) is the source of this setup: a registry is either a replication "
+     "destination, a pull-through spoke, or the source"),
 ], ids=["an upstream outside the setup", "another upstream prefix", "a role in one account", "no ECR rule",
-        "a destination"])
+        "a destination", "the source"])
 def test_a_spoke_the_component_cannot_declare_is_refused_in_one_line(
         cli: Cli, by_hand: Registry, spokes: PullThroughCache, project: Path, arrange: Any, spoke: str, refusal: str,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -297,10 +287,12 @@ def test_a_spoke_account_without_credentials_stops_the_import(cli: Cli, by_hand:
 
 @pytest.mark.parametrize(("value", "error"), [
     ("444444444444", "expected ACCOUNT/REGION with a 12-digit account id, got '444444444444'"),
-    ("444444444444/ap-suoth-1", "'444444444444/ap-suoth-1': "),
+    ("444444444444/ap-suoth-1", f"'444444444444/ap-suoth-1': botocore {botocore.__version__} knows no ECR region of "
+                                "this name; did you mean 'ap-south-1'? if the region is newer than the installed "
+                                "botocore, upgrade it (pip install --upgrade boto3 botocore)"),
 ])
 def test_a_malformed_spoke_is_a_usage_error(aws_env: str, tmp_path: Path, value: str, error: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--stack", STACK, "--cwd", str(tmp_path), "--spoke", value]) == 2
     last = capsys.readouterr().err.splitlines()[-1]  # argparse's usage, then its one error line
-    assert last.startswith(f"ecr-replication import: error: argument --spoke: {error}")
+    assert last == f"ecr-replication import: error: argument --spoke: {error}"

@@ -111,6 +111,19 @@ def test_check_stack_needs_no_other_option(stack_credentials: Path, capsys: pyte
     assert capsys.readouterr().out.splitlines()[-1].startswith("healthy:")
 
 
+def test_check_stack_reads_the_stack_file_where_stack_config_dir_says(
+        stack_credentials: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The project keeps its stack files in `stackConfigDir: stacks`: check --stack dev reads stacks/Pulumi.dev.yaml
+    (healthy against the deployed stack), not a Pulumi.dev.yaml beside Pulumi.yaml, which the Pulumi CLI would not
+    read either (here one replicating shared/ instead, which would be drift)."""
+    (project / "Pulumi.yaml").write_text(project_file("ecr-replication") + "stackConfigDir: stacks\n")
+    (project / "stacks").mkdir()
+    (project / "Pulumi.dev.yaml").rename(project / "stacks" / "Pulumi.dev.yaml")
+    (project / "Pulumi.dev.yaml").write_text(stack_file().replace('"prod/"', '"shared/"'))
+    assert main(["check", "--stack", "dev", "--json"]) == 0, capsys.readouterr().out
+    assert report(capsys)["healthy"] is True
+
+
 def test_check_stack_finds_a_deleted_destination_policy(stack_credentials: Path, deployed: Registry,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     deployed.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
