@@ -90,6 +90,9 @@ class Scope:
     credentials)."""
     repositories: tuple[str, ...] = ()
     """The repositories ``verify --repository`` is run with (``permissions verify --repository``)."""
+    without_repository: bool = True
+    """Whether ``verify`` also runs without ``--repository`` (it can't where a rule's canary name is no repository
+    name ECR takes, so only its ``--repository`` runs are granted then)."""
 
     @cached_property
     def destinations(self) -> Mapping[Registry, frozenset[str]]:
@@ -108,11 +111,13 @@ class Scope:
     def canary_repositories(self, registry: Registry | None) -> list[str]:
         """The names of the repositories ``verify`` acts on in ``registry`` (``None``: any registry), as it names
         them (:func:`replication.cli.canaries.choose_canaries`), run without ``--repository`` and with each of
-        :attr:`repositories`: in the source every canary, in a destination those that replicate to it. Without a
+        :attr:`repositories` (not without it, unless :attr:`without_repository`): in the source every canary, in a
+        destination those that replicate to it. Without a
         stack, any canary (``*ecr-replication-canary``) and each of :attr:`repositories`, anywhere."""
         if registry is None or self.source is None:
             return sorted({f"*{CANARY_NAME}", *self.repositories})
-        return sorted({canary.repository for repository in (None, *self.repositories)
+        runs = ((None,) if self.without_repository else ()) + self.repositories
+        return sorted({canary.repository for repository in runs
                        for canary in choose_canaries(self.rules, repository, self.source)
                        if registry == self.source or registry in canary.destinations})
 
@@ -179,7 +184,8 @@ def run(args: argparse.Namespace) -> int:
 def stack_scope(project: Path, stack: str, command: str, repositories: tuple[str, ...] = ()) -> Scope:
     """The registries of the stack's one replication configuration, as its offline plan declares them, and the
     config entries that give each account's credentials, for ``command`` (``verify``: also run with each of
-    ``repositories`` as ``--repository``, which some rule must replicate, as ``verify`` requires).
+    ``repositories`` as ``--repository``, which some rule must replicate, as ``verify`` requires; a stack whose
+    canary names ECR refuses needs ``--repository``, as ``verify`` does).
 
     ``import`` writes a stack's config, so ``permissions import --stack`` of a stack it hasn't written yet (no
     ``<project>:source``) is an error that says to leave ``--stack`` out: every action ``import`` calls is
@@ -206,11 +212,20 @@ def stack_scope(project: Path, stack: str, command: str, repositories: tuple[str
                        "provider allowedAccountIds, or run permissions without --stack")
     spokes = expected_spokes(document, f"stack {stack}")
     registry, rules = Registry(str(source), str(region)), rules_from_api(configuration)
-    for repository in (None, *repositories):
-        choose_canaries(rules, repository, registry)
+    without_repository = True
+    if command == "verify":  # what verify would refuse, before anything is printed
+        try:
+            choose_canaries(rules, None, registry)
+        except CliError:
+            if not repositories:
+                raise
+            without_repository = False
+        for repository in repositories:
+            choose_canaries(rules, repository, registry)
     return Scope(registry, rules, stack, spokes=frozenset(spoke.registry for spoke in spokes),
                  upstreams=frozenset(spoke.upstream for spoke in spokes if spoke.cross_account and spoke.upstream),
-                 credential_entries=_credential_entries(evaluated.config), repositories=repositories)
+                 credential_entries=_credential_entries(evaluated.config), repositories=repositories,
+                 without_repository=without_repository)
 
 
 def _credential_entries(config: StackConfig | None) -> dict[str, str]:
@@ -331,8 +346,9 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     in none of the documents."""
     calls = calls_of(command)
     sides = {call.side for call in calls} - {Side.SOURCE}
-    runs = f"`ecr-replication {command}`" + (f" (also with --repository {', '.join(scope.repositories)})"
-                                              if scope.repositories else "")
+    named = f"--repository {', '.join(scope.repositories)}"
+    runs = f"`ecr-replication {command}`" + (
+        "" if not scope.repositories else f" (also with {named})" if scope.without_repository else f" with {named}")
     if scope.source is None:
         lines = [f"IAM policies for {runs} in any stack (any partition, account and region; --stack NAME names one "
                  "stack's registries)"]

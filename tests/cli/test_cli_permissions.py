@@ -294,6 +294,23 @@ def test_permissions_verify_repository(capsys: pytest.CaptureFixture[str]) -> No
         assert capsys.readouterr().err == f"ecr-replication permissions: error: {error}\n"
 
 
+def test_a_stack_whose_canary_names_ecr_refuses_needs_repository(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 244-character prefix: its canary name is longer than ECR's 256, so verify runs only with --repository (it
+    refuses to run without, and says so): permissions verify says the same, and with --repository grants that run
+    alone. The other commands don't name canaries, and are not refused."""
+    prefix = "team-" + "-".join(["abcdefghi"] * 24)
+    project = stack_project(tmp_path, "long", replication_config((SOURCE, REGION), [(DEST_A, WEST)], [prefix]))
+    assert main(["permissions", "verify", "--stack", "long", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication permissions: error: the canary repository for a rule's first prefix: "
+        f"'{prefix}ecr-replication-canary' is not a valid ECR repository name (2-256 characters of a-z, 0-9 and '._-' "
+        "separated by '/'); pass --repository with a repository the rule replicates\n")
+    documents = printed(capsys, "verify", "--stack", "long", "--cwd", str(project), "--repository", prefix + "x")
+    assert documents["destination"]["Statement"][0]["Resource"] == [At(DEST_A, WEST).repository_arn(prefix + "x")]
+    assert printed(capsys, "status", "--stack", "long", "--cwd", str(project))["destination"] is None
+
+
 @pytest.mark.parametrize(("source", "destination", "partition"), [
     ("cn-north-1", "cn-northwest-1", "aws-cn"), ("us-gov-west-1", "us-gov-east-1", "aws-us-gov")])
 def test_arns_are_in_the_stack_partition(tmp_path: Path, source: str, destination: str, partition: str) -> None:
