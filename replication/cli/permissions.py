@@ -56,8 +56,9 @@ ASSUME_ROLE_NOTE = ("sts:AssumeRole on each role the command assumes (--role-arn
                     "trust them")
 """Why ``sts:AssumeRole`` is in none of the documents."""
 
-REPOSITORY_NOTE = ("any other repository `verify --repository NAME` pushes its canary to and reads it in, in the source "
-                   "and each destination: print the documents with --repository NAME (repeatable) for those runs")
+REPOSITORY_NOTE = ("any other repository `verify --repository NAME` pushes its canary to and reads it in, in the "
+                   "source and each destination: print the documents with --repository NAME (repeatable) for those "
+                   "runs")
 """What ``permissions verify`` grants only with ``--repository``."""
 
 _SUFFIXES = {
@@ -361,7 +362,8 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
                                                                             scope.registries(side)))}
         others, accounts = _other_accounts(scope, sides)
     source_account = f"account {scope.source.account_id}" if scope.source else "the source account"
-    source_keys = [scope.credential_entries[scope.source.account_id]] if scope.source and scope.credential_entries else []
+    source_keys = ([scope.credential_entries[scope.source.account_id]]
+                   if scope.source and scope.credential_entries else [])
     lines += ["", f"source: for the credentials `{command}` reads {source_account} with "
                   f"{_given_by(scope, source_keys, '--profile, --role-arn')}"]
     lines += _why([(c, f" of {_OF_SIDE[c.side]} in the source account" if c.side is not Side.SOURCE else "")
