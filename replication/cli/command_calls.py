@@ -21,9 +21,6 @@ from enum import Enum
 
 from replication.ecr_semantics import REPLICATION_ROLE_NAME
 
-CANARY_NAME = "ecr-replication-canary"
-"""The name ``verify`` gives its canary repository, after a rule's first prefix."""
-
 NO_PERMISSION_NEEDED = {
     "sts:GetCallerIdentity": "every command calls it to verify each account's credentials before reading that "
                              "account; it needs no permission (STS API reference, GetCallerIdentity: \"No "
@@ -63,8 +60,9 @@ class Resource(Enum):
     """The repositories under the replicated prefixes (``repository/<prefix>*``; a rule without filters replicates
     ``repository/*``)."""
     CANARY = "canary repositories"
-    """``verify``'s canary repositories, ``<prefix>`` + :data:`CANARY_NAME` (``repository/<prefix>*ecr-replication-
-    canary``)."""
+    """The repositories ``verify`` pushes its canary image to and reads it in (:mod:`replication.cli.canaries`): with
+    a stack, their exact names (a rule's first prefix + ``ecr-replication-canary``, or ``--repository NAME``) in each
+    registry they replicate to; without one, ``repository/*ecr-replication-canary`` and each ``--repository``."""
     REPLICATION_ROLE = "the replication service-linked role"
     """The source account's replication service-linked role (``ecr_semantics.replication_role_arn``; resource type
     ``role``)."""

@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # imported where used: they load the Pulumi SDK, which only -
     from replication.stack.config import AccountEntry, StackConfig
 
 
-def add_options(parser: argparse.ArgumentParser, expected_help: str | None = None, required: bool = False) -> None:
+def add_options(parser: argparse.ArgumentParser, expected_help: str | None = None, required: bool = False,
+                stack_help: str | None = None) -> None:
     """``--stack NAME`` and ``--cwd DIR`` and, with ``expected_help``, ``--expected FILE`` (one or the other;
-    ``required``: one of them must be given). Both together is a usage error (exit 2)."""
+    ``required``: one of them must be given). Both together is a usage error (exit 2). ``stack_help`` is what
+    ``--stack`` does for a command that doesn't read AWS with it (``permissions``); :func:`project_of` reads them."""
     group = parser.add_argument_group("what the stack declares")
     choice = group.add_mutually_exclusive_group(required=required)
     if expected_help is not None:
@@ -41,9 +43,31 @@ def add_options(parser: argparse.ArgumentParser, expected_help: str | None = Non
              if expected_help is not None else
              "read the source registry in its region with the source's profile and roleArn from the stack's config")
     choice.add_argument("--stack", metavar="NAME",
-                        help=f"evaluate this stack offline as ecr-replication plan --stack NAME --json does and "
-                             f"{reads}, unless an option names other credentials for an account")
+                        help=stack_help or f"evaluate this stack offline as ecr-replication plan --stack NAME --json "
+                                           f"does and {reads}, unless an option names other credentials for an account")
     group.add_argument("--cwd", type=Path, metavar="DIR", help="the stack's Pulumi project folder (default: here)")
+
+
+def project_of(args: argparse.Namespace) -> Path | None:
+    """The project folder of ``--stack`` (``--cwd``, else the current folder), resolved; ``None`` without
+    ``--stack``, where ``--cwd`` is a usage error (it names the project of a stack)."""
+    if args.stack is None:
+        if args.cwd is not None:
+            raise CliError("--cwd DIR is the project of --stack NAME: pass --stack too")
+        return None
+    return (args.cwd or Path(".")).resolve()
+
+
+def one_configuration(document: Mapping[str, Any], label: str, otherwise: str) -> None:
+    """``CliError`` unless the plan ``document`` declares exactly one replication configuration: the live commands
+    (and ``permissions --stack``, which names their registries) read one source registry. ``otherwise`` says what to
+    do instead."""
+    configurations = document.get("replicationConfigurations") or []
+    if len(configurations) != 1:
+        registries = ", ".join(f"{c['sourceRegistryId']}/{c['sourceRegion']}" for c in configurations)
+        raise CliError(f"{label} declares {len(configurations)} replication configurations"
+                       + (f" ({registries})" if registries else "")
+                       + f"; the live commands read one source registry: {otherwise}")
 
 
 @dataclass(frozen=True)
@@ -83,12 +107,11 @@ class Expectation:
 def from_args(args: argparse.Namespace) -> Expectation:
     """What ``--expected FILE`` or ``--stack NAME [--cwd DIR]`` give (an empty :class:`Expectation` without
     either); ``CliError`` when the file can't be read or the stack can't be evaluated."""
-    if args.stack is None:
-        if args.cwd is not None:
-            raise CliError("--cwd DIR is the project of --stack NAME: pass --stack too")
+    project = project_of(args)
+    if project is None:
         path: Path | None = getattr(args, "expected", None)
         return Expectation(str(path), read_document(path)) if path is not None else Expectation()
-    return stack_expectation(args.stack, args.cwd or Path("."))
+    return stack_expectation(args.stack, project, hasattr(args, "expected"))
 
 
 def read_document(path: Path) -> Any:
@@ -99,18 +122,15 @@ def read_document(path: Path) -> Any:
         raise CliError(f"cannot read expected configuration {path}: {error}") from error
 
 
-def stack_expectation(stack: str, cwd: Path) -> Expectation:
-    """The stack's plan and the credentials its config gives each account."""
+def stack_expectation(stack: str, cwd: Path, expected_option: bool) -> Expectation:
+    """The stack's plan and the credentials its config gives each account (``expected_option``: whether the command
+    also takes ``--expected FILE``, which an error may then suggest)."""
     from replication.cli import stack_plan
 
     evaluated = stack_plan.evaluated_stack(cwd.resolve(), stack)
     label = f"stack {stack}"
-    configurations = evaluated.document.get("replicationConfigurations") or []
-    if len(configurations) != 1:
-        registries = ", ".join(f"{c['sourceRegistryId']}/{c['sourceRegion']}" for c in configurations)
-        raise CliError(f"{label} declares {len(configurations)} replication configurations"
-                       + (f" ({registries})" if registries else "")
-                       + "; a live command reads one source registry: pass --expected FILE with one")
+    one_configuration(evaluated.document, label, "pass --expected FILE with one" if expected_option else
+                      "run the command without --stack, with --region and credentials of the source registry to read")
     if evaluated.config is None:
         note(f"note: {label}'s config has no {evaluated.document['project']}:source (the example program's keys, "
              "docs/configuration.md): each account is read with the options given for it, the source else with the "
@@ -130,7 +150,7 @@ def stack_access(config: StackConfig) -> tuple[AccountAccess, dict[str, AccountA
         if not entry.encrypted:
             given = [render_path((*entry.path, name), config.namespace)
                      for name, value in (("profile", entry.profile), ("roleArn", entry.role_arn)) if value]
-            return Access(entry.profile, entry.role_arn, " and ".join(given))
+            return Access(entry.profile, entry.role_arn, " and ".join(given), render_path(entry.path, config.namespace))
         keys = [render_path((*entry.path, name), config.namespace) for name in ("profile", "roleArn")
                 if name in entry.encrypted]
         account = entry.account_id

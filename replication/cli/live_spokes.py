@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -32,7 +31,7 @@ from replication.cli.findings import Finding, NotChecked, Report
 from replication.cli.aws_errors import (AwsError, error_code, error_message, is_access_denied, is_aws_failure,
                                         read_failure)
 from replication.cli.sessions import AccountSession, Sessions, Unreachable
-from replication.ecr_semantics import Registry, account_of_principal, parse_registry
+from replication.ecr_semantics import Registry, account_of_role, parse_registry
 from replication.limits import ACCOUNT_ID_PATTERN
 from replication.pull_through import cached_repository_prefix
 from replication.regions import unknown_region_problem
@@ -72,13 +71,14 @@ class ExpectedSpoke:
         return tuple(cached_repository_prefix(rule.upstream_prefix) for rule in self.rules)
 
 
-def expected_spokes(document: Mapping[str, Any], path: Path) -> tuple[ExpectedSpoke, ...]:
+def expected_spokes(document: Mapping[str, Any], label: str) -> tuple[ExpectedSpoke, ...]:
     """The ``pullThroughSpokes`` of a plan document (``ecr-replication plan --json``); ``CliError``, naming the
-    entry, for one that doesn't say which registry to read or what its rules are."""
+    entry after ``label`` (what messages call the document: its file, or ``stack NAME``), for one that doesn't say
+    which registry to read or what its rules are."""
     entries = document.get("pullThroughSpokes") or []
     if not isinstance(entries, list):
-        raise CliError(f"{path}: pullThroughSpokes must be a list, as `ecr-replication plan --json` prints it")
-    return tuple(_spoke(entry, f"{path}: pullThroughSpokes[{index}]") for index, entry in enumerate(entries))
+        raise CliError(f"{label}: pullThroughSpokes must be a list, as `ecr-replication plan --json` prints it")
+    return tuple(_spoke(entry, f"{label}: pullThroughSpokes[{index}]") for index, entry in enumerate(entries))
 
 
 def _spoke(entry: Any, where: str) -> ExpectedSpoke:
@@ -166,9 +166,9 @@ def rule_differences(expected: ExpectedRule, live: Mapping[str, Any], registry: 
     elif role and not expected.custom_role:
         differences.append(f"names role {role}, and the stack declares none (ECR's service-linked role, for an "
                            "upstream in the same account)")
-    elif role and account_of_principal(str(role)) != registry.account_id:
-        differences.append(f"names role {role}, which is not in account {registry.account_id}: the role must be in "
-                           "the registry's own account (botocore, CreatePullThroughCacheRule.customRoleArn)")
+    elif role and account_of_role(str(role)) != registry.account_id:
+        differences.append(f"names role {role}, which is not a role in account {registry.account_id}: the role must be "
+                           "in the registry's own account (botocore, CreatePullThroughCacheRule.customRoleArn)")
     return differences
 
 

@@ -74,11 +74,42 @@ class Access:
     origin: str = field(default="", compare=False)
     """The options (or stack config keys) that gave it, for messages (``--destination-profile 2222...=ops``);
     empty for the default credential chain."""
+    entry: str = field(default="", compare=False)
+    """The stack config entry it comes from (``ecr-replication:destinations[0]``), whose keys a fix names; empty
+    when options gave it, or nothing did."""
+
+    @property
+    def base(self) -> str:
+        """The credentials it starts from (a role is assumed from them), in words."""
+        return f"profile {self.profile}" if self.profile else "the default credential chain"
 
     def __str__(self) -> str:
         """The credentials in words, for messages (never a secret)."""
-        base = f"profile {self.profile}" if self.profile else "the default credential chain"
-        return f"role {self.role_arn} (assumed from {base})" if self.role_arn else base
+        return f"role {self.role_arn} (assumed from {self.base})" if self.role_arn else self.base
+
+    def described(self) -> str:
+        """The credentials and what gave them, in words, for the error that they can't be used."""
+        given = f"given by {self.origin}" if self.origin else (
+            f"{self.entry} names no profile or roleArn" if self.entry else "")
+        if self.role_arn:
+            return f"role {self.role_arn} ({given + ', ' if given else ''}assumed from {self.base})"
+        return f"{self.base} ({given})" if given else self.base
+
+    def no_credentials(self, account_id: str | None) -> str:
+        """Why the default credential chain it starts from, which has no credentials, can't be used, and what gives
+        it some, by whose credentials they are (``account_id``; ``None``: the source's)."""
+        missing = ("the default credential chain has no credentials to assume it from" if self.role_arn
+                   else "it has no credentials")
+        environment = "or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+        if account_id is None:
+            ways = [f"give {self.entry} a profile"] * bool(self.entry) + ["pass --profile"]
+        elif self.entry:
+            ways = [f"give {self.entry} a profile{'' if self.role_arn else ' or roleArn'}",
+                    f"pass --destination-profile {account_id}=PROFILE"
+                    + ("" if self.role_arn else f" or --destination-role-arn {account_id}=ROLE_ARN")]
+        else:
+            ways = [f"pass --destination-profile {account_id}=PROFILE or --profile"]
+        return f"{missing}: {', '.join(ways)}, {environment}"
 
 
 @dataclass
@@ -257,6 +288,10 @@ class Sessions:
         try:
             session = self._open(access, region, account_id or "")
             return session, _identity(session)
+        except _NoCredentials:
+            if account_id is None and not access.origin and not access.entry:
+                raise
+            raise _unusable(account_id, access, access.no_credentials(account_id)) from None
         except CliError as error:
             if account_id is None and not access.origin:
                 raise
@@ -297,7 +332,9 @@ class Sessions:
         ``role_arn`` profile included). An unknown profile or an empty credential chain is a ``CliError``."""
         session = self._botocore_session(access.profile, region)
         if session.get_credentials() is None:
-            raise CliError(NO_CREDENTIALS if not access.profile else f"profile {access.profile} has no credentials")
+            if not access.profile:
+                raise _NoCredentials(NO_CREDENTIALS)
+            raise CliError(f"profile {access.profile} has no credentials")
         attempts = session.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
         return AccountSession(self._factory(botocore_session=session), account_id, region, access, attempts)
 
@@ -351,9 +388,13 @@ def _operation(error: Exception) -> str:
 
 def _unusable(account_id: str | None, access: Access, reason: str) -> CliError:
     """The error for credentials given for ``account_id`` (``None``: the source account) that can't be used there."""
-    given = f" (given by {access.origin})" if access.origin else ""
-    return CliError(f"{f'account {account_id}' if account_id else 'source account'}: {access}{given} can't be used: "
-                    f"{reason}")
+    return CliError(f"{f'account {account_id}' if account_id else 'source account'}: {access.described()} can't be "
+                    f"used: {reason}")
+
+
+class _NoCredentials(CliError):
+    """The default credential chain has no credentials (:data:`NO_CREDENTIALS`); what to do depends on whose they
+    were to be (:meth:`Access.no_credentials`)."""
 
 
 class _AssumedRole(CredentialProvider):

@@ -22,16 +22,16 @@ if TYPE_CHECKING:  # imported where used: it loads the Pulumi SDK
     from replication.stack.config import StackConfig
 
 
-def stack_files(project: Path, stack: str) -> Any:
+def stack_files(project: Path, stack: str, quiet: bool = False) -> Any:
     """The project's and the stack's files (``preview.stack_files.StackFiles``); a missing stack file is an empty
-    stack config, as for the Pulumi CLI, and a note on stderr says so."""
+    stack config, as for the Pulumi CLI, and a note on stderr says so (not when ``quiet``)."""
     from replication.preview.stack_files import StackFileError, load_stack
 
     try:
         files = load_stack(project, stack)
     except StackFileError as error:
         raise CliError(str(error)) from None
-    if files.stack_file is None:
+    if files.stack_file is None and not quiet:
         note(f"note: {project} has no {os.path.relpath(files.path, project)}: the stack's config is empty, as for the "
              "Pulumi CLI (the project's defaults apply)")
     return files
@@ -76,10 +76,11 @@ class EvaluatedStack:
     (another program, whose credentials the CLI can't know)."""
 
 
-def evaluated_stack(project: Path, stack: str) -> EvaluatedStack:
-    """The stack's plan (:func:`expected_document`) and its config, from one reading of its files."""
+def evaluated_stack(project: Path, stack: str, files: Any = None) -> EvaluatedStack:
+    """The stack's plan (:func:`expected_document`) and its config, from one reading of its files (``files``, when
+    the caller has read them with :func:`stack_files`)."""
     with paused_gc():
-        files = stack_files(project, stack)
+        files = files or stack_files(project, stack)
         document = _plan_document(files)
         if f"{files.project}:source" not in files.config:
             return EvaluatedStack(document, None)

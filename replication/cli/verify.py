@@ -47,14 +47,13 @@ from replication.cli import expectation, options, output
 from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, failed_by_aws,
                                         is_aws_failure, read_failure, translated_errors)
 from replication.cli.canary_image import PushError, build_canary_image, push_image
-from replication.cli.command_calls import CANARY_NAME
+from replication.cli.canaries import CANARY_NAME, Canary, choose_canaries
 from replication.cli.errors import CliError
 from replication.cli.live import read_live_rules, source_registry
 from replication.cli.replicated_settings import (MISMATCH, NOT_CHECKED, SECRET_REASON, Declared, SettingCheck, compare,
                                                  plan_of, read_live)
 from replication.cli.sessions import AccountSession, Unreachable
-from replication.ecr_semantics import Registry, Rule, destinations_of
-from replication.repository_settings import is_repository_name
+from replication.ecr_semantics import Registry
 
 TAG_FORMAT = "canary-%Y%m%dT%H%M%SZ"
 """The canary image's tag: ``canary-`` and the UTC time of the push."""
@@ -99,16 +98,6 @@ COMPLETE_BUT_ABSENT_HINT = ("the source says the copy is done, so look at the de
                             "that the repository was not deleted, and look for the image by digest; a denied "
                             "replication shows as FAILED, not COMPLETE")
 """Where to look when the source says COMPLETE but the image isn't where verify reads."""
-
-
-@dataclass(frozen=True)
-class Canary:
-    """A repository to push the canary to, and every destination that repository replicates to."""
-
-    repository: str
-    destinations: tuple[Registry, ...]
-    named_by_verify: bool
-    """Whether the name is verify's own (``...ecr-replication-canary``), not one the user passed."""
 
 
 @dataclass
@@ -211,7 +200,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the output of ecr-replication plan --json: compare the replicated repository's settings with the creation "
         "templates and scanning configuration it declares"))
     parser.add_argument("--repository", help="push to this repository for every rule that matches it (default: "
-                                             f"<first prefix>{CANARY_NAME} per rule)")
+                                             f"<first prefix>{CANARY_NAME} per rule); its IAM permissions: "
+                                             "ecr-replication permissions verify --repository NAME")
     parser.add_argument("--timeout", type=options.parse_duration, default=options.parse_duration("30m"),
                         help="how long to wait for the image to arrive (default 30m; AWS says most images arrive "
                              "within 30 minutes)")
@@ -229,7 +219,6 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
     sessions = given.sessions(args)
     source = given.source(sessions)
     canaries = choose_canaries(read_live_rules(source), args.repository, source_registry(source))
-    _check_names(canaries)
     # What the plan declares is read before anything is created: a plan verify can't read stops the run here.
     declared = {(c.repository, d): plan.declared(d, c.repository)
                 for c in canaries for d in c.destinations} if plan else {}
@@ -268,26 +257,6 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic,
     else:
         print_text(source, pushes, code, args.keep, hint)
     return code
-
-
-def choose_canaries(rules: Sequence[Rule], repository: str | None, source: Registry) -> list[Canary]:
-    """One repository per rule of ``source`` (rules that pick the same one share it), each with every destination
-    it replicates to under all rules."""
-    if repository and not any(rule.matches(repository) for rule in rules):
-        raise CliError(f"repository {repository!r} is not matched by any replication rule of registry {source}")
-    names = [repository if repository and rule.matches(repository) else (rule.prefixes[:1] or ("",))[0] + CANARY_NAME
-             for rule in rules]
-    return [Canary(name, tuple(destinations_of(rules, name)), name != repository) for name in dict.fromkeys(names)]
-
-
-def _check_names(canaries: Sequence[Canary]) -> None:
-    """Every repository name is one ECR accepts, before anything is created."""
-    for canary in canaries:
-        if not is_repository_name(canary.repository):
-            origin = "--repository" if not canary.named_by_verify else "the canary repository for a rule's first prefix"
-            raise CliError(f"{origin}: {canary.repository!r} is not a valid ECR repository name (2-256 characters of "
-                           "a-z, 0-9 and '._-' separated by '/'); pass --repository with a repository the rule "
-                           "replicates")
 
 
 def record_existing(push: Push, destination: Destination) -> None:

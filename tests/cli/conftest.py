@@ -18,7 +18,7 @@ from botocore.stub import Stubber
 
 from replication.cli import main as cli_main
 from replication.cli.main import main
-from tests.cli.fakes import ClientHook, HookedSession, RoutedClient
+from tests.cli.fakes import ClientHook, HookedSession, PullThroughCache, RegistryPolicies, RoutedClient
 from tests.cli.recorded_calls import DESELECTED, RECORDED_CALLS, CallRecorder, label_sessions
 
 SOURCE, DEST_A, DEST_B = "123456789012", "222222222222", "333333333333"
@@ -130,6 +130,22 @@ def stub_operations(hooks: list[ClientHook]) -> Iterator[Callable[..., Stubber]]
     yield route
     for stubber in stubbers:
         stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def spokes(hooks: list[ClientHook]) -> PullThroughCache:
+    """The pull-through cache rules of each spoke registry, answered as ECR does (moto has none)."""
+    responder = PullThroughCache()
+    hooks.append(responder.hook)
+    return responder
+
+
+@pytest.fixture
+def policies(hooks: list[ClientHook]) -> RegistryPolicies:
+    """Registry policies that hold pull-through grants, answered as ECR does (moto refuses their actions)."""
+    responder = RegistryPolicies()
+    hooks.append(responder.hook)
+    return responder
 
 
 @pytest.fixture

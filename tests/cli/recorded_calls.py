@@ -50,6 +50,8 @@ class RecordedCall:
     params: Mapping[str, Any]
     test: str
     """The node id of the test that ran the command."""
+    repositories: tuple[str, ...] = ()
+    """The ``--repository`` of a ``verify`` run, which ``permissions verify --repository`` grants."""
 
 
 @dataclass
@@ -76,7 +78,8 @@ class CallRecorder:
             def parse_args(*args: Any, **kwargs: Any) -> Any:
                 parsed = parse(*args, **kwargs)
                 if getattr(parsed, "command", None) in LIVE_COMMANDS:
-                    run = _Run(self, parsed.command, test, parsed.session_factory or boto3.Session)
+                    repositories = (parsed.repository,) if parsed.command == "verify" and parsed.repository else ()
+                    run = _Run(self, parsed.command, test, parsed.session_factory or boto3.Session, repositories)
                     parsed.session_factory = run.session
                 return parsed
 
@@ -110,6 +113,7 @@ class _Run:
     command: str
     test: str
     factory: Callable[..., Any]
+    repositories: tuple[str, ...]
 
     def session(self, **kwargs: Any) -> _Session:
         """The session the command asked for, wrapped."""
@@ -131,7 +135,7 @@ class _Session:
     def record(self, action: str, region: str | None, params: Mapping[str, Any]) -> None:
         registry = Registry(self.account, str(region)) if self.account else None
         self._run.recorder.add(RecordedCall(self._run.command, self.credentials, action, registry, dict(params),
-                                            self._run.test))
+                                            self._run.test, self._run.repositories))
 
     def __getattr__(self, name: str) -> Any:
         """Everything else (``region_name``, ...) from the session."""

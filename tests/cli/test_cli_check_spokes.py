@@ -30,9 +30,9 @@ from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from replication.cli.permissions import policy_documents, stack_scope
-from tests.cli.fakes import ClientHook, PullThroughCache, RegistryPolicies, pull_through_rule
+from tests.cli.fakes import PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
-from tests.cli.test_cli_permissions import refusals
+from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.test_cli_check import policy, service_linked_role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,20 +91,6 @@ def declared_policy(plan: dict[str, Any], registry: At) -> str:
 
 
 @pytest.fixture
-def spokes(hooks: list[ClientHook]) -> PullThroughCache:
-    responder = PullThroughCache()
-    hooks.append(responder.hook)
-    return responder
-
-
-@pytest.fixture
-def policies(hooks: list[ClientHook]) -> RegistryPolicies:
-    responder = RegistryPolicies()
-    hooks.append(responder.hook)
-    return responder
-
-
-@pytest.fixture
 def deployed(registry: Registry, plan: dict[str, Any], spokes: PullThroughCache,
              policies: RegistryPolicies) -> Iterator[None]:
     """Live state as `pulumi up` of the stack leaves it: replication, the service-linked role, the registry
@@ -156,8 +142,8 @@ def test_the_stack_documents_grant_every_call_check_makes_in_each_account(
             (SOURCE_CREDENTIALS, "ecr:GetRegistryPolicy", str(SOURCE_REGISTRY)),
             (DESTINATION_CREDENTIALS, "ecr:ValidatePullThroughCacheRule", f"{DEST_B}/{SOUTH}"),
             (DESTINATION_CREDENTIALS, "ecr:GetRegistryPolicy", str(UPSTREAM_A))} <= made
-    documents = policy_documents("check", stack_scope(project, "spokes"))
-    assert refusals(calls, documents, "check") == []
+    documents = policy_documents("check", stack_scope(project, "spokes", "check"))
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
     assert {"ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule", "ecr:GetRegistryPolicy"} <= (
         set(documents["source"]["Statement"][0]["Action"]))
 
@@ -232,13 +218,17 @@ def test_missing_and_different_rules_are_findings_and_other_rules_a_note(
     assert spokes.validated == []  # only a rule as declared is validated
 
 
+@pytest.mark.parametrize("role", [f"arn:aws:iam::{DEST_A}:role/r", f"arn:aws:iam::{DEST_B}:user/r"],
+                         ids=["a role of another account", "a user of the spoke's account"])
 def test_a_role_in_another_account_is_a_finding(cli: Cli, deployed: None, expected: Path, spokes: PullThroughCache,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    spokes.set(DEST_B, SOUTH, pull_through_rule(DEST_B, "prod", UPSTREAM_A, f"arn:aws:iam::{DEST_A}:role/r", "prod"))
+                                                role: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """customRoleArn read as a role ARN (ecr_semantics.account_of_role, as everywhere a role's account is read): an
+    ARN in the spoke's account that is not a role's is not a role there either."""
+    spokes.set(DEST_B, SOUTH, pull_through_rule(DEST_B, "prod", UPSTREAM_A, role, "prod"))
     assert check(cli, expected) == 1
     [finding] = report(capsys)["findings"]
-    assert finding["problem"] == (f"pull-through cache rule prod names role arn:aws:iam::{DEST_A}:role/r, which is not "
-                                  f"in account {DEST_B}: the role must be in the registry's own account (botocore, "
+    assert finding["problem"] == (f"pull-through cache rule prod names role {role}, which is not a role in account "
+                                  f"{DEST_B}: the role must be in the registry's own account (botocore, "
                                   "CreatePullThroughCacheRule.customRoleArn)")
 
 

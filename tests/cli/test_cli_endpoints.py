@@ -311,9 +311,9 @@ def test_a_destination_role_that_cant_be_assumed_is_an_error(wire: AwsOnTheWire,
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert captured.err == (
-        f"ecr-replication check: error: account {DEST_A}: role {role} (assumed from the default credential chain) "
-        f"(given by --destination-role-arn {DEST_A}={role}) can't be used: access denied: account {DEST_A} is not "
-        f"allowed to call sts:AssumeRole (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: "
+        f"ecr-replication check: error: account {DEST_A}: role {role} (given by --destination-role-arn "
+        f"{DEST_A}={role}, assumed from the default credential chain) can't be used: access denied: account {DEST_A} "
+        f"is not allowed to call sts:AssumeRole (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: "
         f"sts:AssumeRole on resource: {role})\n")
     assert [s.operation for s in wire.sent] == ["GetCallerIdentity", "AssumeRole"]  # no registry was read
 
@@ -367,8 +367,8 @@ def test_a_source_role_that_cant_be_assumed_names_the_option(wire: AwsOnTheWire,
                                                         f"perform: sts:AssumeRole on resource: {role}")
     assert main(["status", "--region", AWS.region, "--role-arn", role], session_factory=wire.session) == 2
     assert capsys.readouterr().err == (
-        f"ecr-replication status: error: source account: role {role} (assumed from the default credential chain) "
-        f"(given by --role-arn {role}) can't be used: access denied: the credentials are not allowed to call "
+        f"ecr-replication status: error: source account: role {role} (given by --role-arn {role}, assumed from the "
+        f"default credential chain) can't be used: access denied: the credentials are not allowed to call "
         f"sts:AssumeRole (User: arn:aws:iam::{SOURCE}:user/ci is not authorized to perform: sts:AssumeRole on "
         f"resource: {role})\n")
 
@@ -487,8 +487,8 @@ def test_a_destination_role_of_another_partition_is_an_error_before_it_is_assume
     assert main(["check", "--expected", str(expected_file(tmp_path, china)), "--destination-role-arn",
                  f"{DEST_A}={role}"], session_factory=wire.session) == 2
     assert capsys.readouterr().err == (
-        f"ecr-replication check: error: account {DEST_A}: role {role} (assumed from the default credential chain) "
-        f"(given by --destination-role-arn {DEST_A}={role}) can't be used: role {role} is in partition aws, but "
+        f"ecr-replication check: error: account {DEST_A}: role {role} (given by --destination-role-arn "
+        f"{DEST_A}={role}, assumed from the default credential chain) can't be used: role {role} is in partition aws, but "
         f"region {china.destination_region} is in aws-cn: STS of one partition can't assume a role of another; give "
         f"a role of partition aws-cn for account {DEST_A}\n")
     assert [s.operation for s in wire.sent] == ["GetCallerIdentity"]

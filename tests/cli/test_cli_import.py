@@ -32,7 +32,10 @@ from replication.cli.main import main
 from replication.stack import safe_write
 from replication.ecr_semantics import Registry as Destination
 from replication.ecr_semantics import replicated_prefixes, rules_from_api
+from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.test_cli_permissions import granted, refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates
 from tests.cli.test_cli_check import allow, destination_policy, policy, service_linked_role
 
@@ -139,6 +142,27 @@ def test_console_setup_imports_plans_and_checks_healthy(
     expected.write_text(plan_json)
     assert main(["check", "--expected", str(expected), "--destination-role-arn", f"{DEST_A}={ROLE_A}"]) == 0, \
         capsys.readouterr().out
+
+
+def test_permissions_import_of_the_written_stack_grants_every_call_import_made(
+        cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,
+        request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    """`permissions import --stack adopted` of the stack import wrote: the source credentials made import's calls
+    on the source and on the destination in their own account (eu-west-1), DEST_A's role those on DEST_A, and
+    each is granted in that document, none in the other."""
+    no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
+    assert imported(cli, project, capsys)[0] == 0
+    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    assert {(c.credentials, c.action, str(c.registry)) for c in calls if c.action.startswith("ecr:")} == {
+        (SOURCE_CREDENTIALS, "ecr:DescribeRegistry", f"{SOURCE}/{REGION}"),
+        (SOURCE_CREDENTIALS, "ecr:DescribeRepositoryCreationTemplates", f"{SOURCE}/{EU}"),
+        (SOURCE_CREDENTIALS, "ecr:GetRegistryScanningConfiguration", f"{SOURCE}/{EU}"),
+        (DESTINATION_CREDENTIALS, "ecr:GetRegistryPolicy", f"{DEST_A}/{WEST}"),
+        (DESTINATION_CREDENTIALS, "ecr:DescribeRepositoryCreationTemplates", f"{DEST_A}/{WEST}"),
+        (DESTINATION_CREDENTIALS, "ecr:GetRegistryScanningConfiguration", f"{DEST_A}/{WEST}")}
+    documents = policy_documents("import", stack_scope(project, STACK, "import"))
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
+    assert "ecr:GetRegistryPolicy" not in granted(documents["source"])
 
 
 def test_the_stack_file_and_the_text_plan(cli: Cli, console_setup: Registry, templates: CreationTemplates, project: Path,

@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore
 import pytest
 import yaml
 
 from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
+from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.test_cli_check import allow, service_linked_role
 from tests.cli.test_cli_import import STACK, stack_file, template
@@ -52,20 +56,6 @@ def policy(*statements: dict[str, Any]) -> str:
 DOCKER_HUB = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io",
               "upstreamRegistry": "docker-hub", "registryId": DEST_B,
               "credentialArn": f"arn:aws:secretsmanager:{SOUTH}:{DEST_B}:secret:ecr-pullthroughcache/docker-abc123"}
-
-
-@pytest.fixture
-def spokes(hooks: list[ClientHook]) -> PullThroughCache:
-    responder = PullThroughCache()
-    hooks.append(responder.hook)
-    return responder
-
-
-@pytest.fixture
-def policies(hooks: list[ClientHook]) -> RegistryPolicies:
-    responder = RegistryPolicies()
-    hooks.append(responder.hook)
-    return responder
 
 
 @pytest.fixture
@@ -135,6 +125,23 @@ def test_hand_made_spokes_are_adopted_planned_and_checked_healthy(
     assert cli.main(["check", "--expected", str(printed), *READERS, "--json"]) == 0, capsys.readouterr().out
 
 
+def test_permissions_import_of_the_written_stack_grants_every_call_import_spoke_made(
+        cli: Cli, by_hand: Registry, project: Path, request: pytest.FixtureRequest,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`permissions import --stack` of the stack import --spoke wrote: DEST_B's role read its spoke and DEST_A's
+    role the upstream's policy (its grant to DEST_B), the source credentials the spoke in their own account; each
+    call is granted in the document of the credentials that made it."""
+    code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTH}", f"{SOURCE}/{EU}")
+    assert code == 0, report
+    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    made = {(c.credentials, c.action, str(c.registry)) for c in calls}
+    assert {(SOURCE_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{SOURCE}/{EU}"),
+            (DESTINATION_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{DEST_B}/{SOUTH}"),
+            (DESTINATION_CREDENTIALS, "ecr:GetRegistryPolicy", str(UPSTREAM_A))} <= made
+    documents = policy_documents("import", stack_scope(project, STACK, "import"))
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
+
+
 def test_a_spokes_pull_through_templates_become_its_own_settings(
         cli: Cli, by_hand: Registry, templates: CreationTemplates, project: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -176,8 +183,11 @@ def test_a_spokes_pull_through_templates_become_its_own_settings(
     (lambda spokes: None, f"{DEST_A}/{WEST}",
      f"registry {DEST_A}/{WEST} (--spoke) is a replication destination of this setup: a registry is either a "
      "replication destination, a pull-through spoke, or the source"),
+    (lambda spokes: None, f"{SOURCE}/{REGION}",
+     f"registry {SOURCE}/{REGION} (--spoke) is the source of this setup: a registry is either a replication "
+     "destination, a pull-through spoke, or the source"),
 ], ids=["an upstream outside the setup", "another upstream prefix", "a role in one account", "no ECR rule",
-        "a destination"])
+        "a destination", "the source"])
 def test_a_spoke_the_component_cannot_declare_is_refused_in_one_line(
         cli: Cli, by_hand: Registry, spokes: PullThroughCache, project: Path, arrange: Any, spoke: str, refusal: str,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -277,10 +287,12 @@ def test_a_spoke_account_without_credentials_stops_the_import(cli: Cli, by_hand:
 
 @pytest.mark.parametrize(("value", "error"), [
     ("444444444444", "expected ACCOUNT/REGION with a 12-digit account id, got '444444444444'"),
-    ("444444444444/ap-suoth-1", "'444444444444/ap-suoth-1': "),
+    ("444444444444/ap-suoth-1", f"'444444444444/ap-suoth-1': botocore {botocore.__version__} knows no ECR region of "
+                                "this name; did you mean 'ap-south-1'? if the region is newer than the installed "
+                                "botocore, upgrade it (pip install --upgrade boto3 botocore)"),
 ])
 def test_a_malformed_spoke_is_a_usage_error(aws_env: str, tmp_path: Path, value: str, error: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "--stack", STACK, "--cwd", str(tmp_path), "--spoke", value]) == 2
     last = capsys.readouterr().err.splitlines()[-1]  # argparse's usage, then its one error line
-    assert last.startswith(f"ecr-replication import: error: argument --spoke: {error}")
+    assert last == f"ecr-replication import: error: argument --spoke: {error}"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,14 @@ from typing import Any
 import botocore.session
 import pytest
 import yaml
+from botocore.stub import Stubber
 
-from replication.cli import permissions
+from replication.cli import backfill, permissions
 from replication.cli.command_calls import CALLS, LIVE_COMMANDS, NO_PERMISSION_NEEDED, Resource
 from replication.cli.main import main
 from replication.cli.permissions import Scope, fitted_documents, policy_documents, stack_scope
 from replication.ecr_semantics import Registry as At
+from replication.ecr_semantics import Rule
 from replication.iam_policy import Resources, pattern_covers
 from replication.limits import MAX_ROLE_INLINE_POLICY_CHARS
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
@@ -122,11 +125,15 @@ def requested_resources(call: RecordedCall) -> list[str]:
     return ["*"]
 
 
-def refusals(calls: Iterable[RecordedCall], documents: Mapping[str, Mapping[str, Any] | None],
-             command: str | None = None) -> list[str]:
-    """One line per (command, credentials, action, resource) that ``documents`` (``command`` -> its documents when
-    ``command`` is None) do not grant, naming the first test that made the call and how many did."""
-    found: dict[tuple[str, str, str, str], list[str]] = {}
+Documents = Mapping[str, Mapping[str, Any] | None]
+"""``permissions --json``'s answer: the document of each set of credentials (``source``, ``destination``)."""
+
+
+def refusals(calls: Iterable[RecordedCall], documents: Documents | Callable[[RecordedCall], Documents]) -> list[str]:
+    """One line per (command, credentials, action, resource) that ``documents`` (or the documents of each call's run)
+    do not grant, naming the first test that made the call and how many did."""
+    documents_of = documents if callable(documents) else lambda _: documents
+    found: dict[tuple[str, str, str, str], list[str]] = {}  # (the run, credentials, action, resource): tests
     for call in calls:
         if call.credentials == ASSUMING_CREDENTIALS:  # verifying credentials, or assuming a role from them
             assert call.action in {*NO_PERMISSION_NEEDED, "sts:AssumeRole"}, (
@@ -134,15 +141,29 @@ def refusals(calls: Iterable[RecordedCall], documents: Mapping[str, Mapping[str,
             continue
         if call.action in NO_PERMISSION_NEEDED:
             continue
-        mine = documents if command is not None else documents[call.command]
         for resource in requested_resources(call):
-            if not allows(mine[call.credentials], call.action, resource):
+            if not allows(documents_of(call)[call.credentials], call.action, resource):
                 generic = re.sub(r"arn:[^:]+:(ecr|iam):[^:]*:\d{12}:", r"arn:*:\1:*:*:", resource)
-                found.setdefault((call.command, call.credentials, call.action, generic), []).append(call.test)
-    return [f"`{cmd}` calls {action} on {resource} with {credentials} credentials ({tests[0]}"
+                run = " ".join([call.command, *(f"--repository {name}" for name in call.repositories)])
+                found.setdefault((run, call.credentials, call.action, generic), []).append(call.test)
+    return [f"`{run}` calls {action} on {resource} with {credentials} credentials ({tests[0]}"
             f"{f' and {len(tests) - 1} more call(s)' if len(tests) > 1 else ''}), but `ecr-replication permissions "
-            f"{cmd}` does not grant it there: add or fix its row in replication/cli/command_calls.py"
-            for (cmd, credentials, action, resource), tests in sorted(found.items())]
+            f"{run}` does not grant it there: add or fix its row in replication/cli/command_calls.py"
+            for (run, credentials, action, resource), tests in sorted(found.items())]
+
+
+def unused_grants(calls: Iterable[RecordedCall], documents: Documents) -> list[str]:
+    """One line per resource of a statement that no call made with those credentials, of an action of the
+    statement, named: a registry, prefix or repository the documents give credentials that never act there (a
+    resource in the wrong document, or one the command never touches)."""
+    made = [call for call in calls if call.credentials in documents]
+    return [f"the {credentials} document's statement {statement['Sid']} grants {', '.join(statement['Action'])} on "
+            f"{pattern}, but no call with the {credentials} credentials acted there"
+            for credentials, document in documents.items() for statement in (document or {}).get("Statement", [])
+            for pattern in statement["Resource"]
+            if not any(call.credentials == credentials and call.action in statement["Action"]
+                       and any(pattern_covers(pattern, Resources.exactly(r)) for r in requested_resources(call))
+                       for call in made)]
 
 
 # The documents themselves.
@@ -187,27 +208,28 @@ def test_without_a_stack_resources_keep_their_type_in_any_account() -> None:
 
 
 def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() -> None:
-    """Source 111111111111/us-east-1 replicates prod/ and shared/ to 222222222222 in us-west-2 and eu-west-1 and to
-    its own account in us-west-2: the source credentials read that one too, the role of 222222222222 the others."""
-    documents = policy_documents("verify", stack_scope(ROOT, "dev"))
+    """Source 111111111111/us-east-1 replicates prod/ and shared/ (one rule) to 222222222222 in us-west-2 and
+    eu-west-1 and to its own account in us-west-2: the source credentials read that one too, the role of
+    222222222222 the others. verify's canary is the exact repository it names for the rule, after its first prefix
+    (`prod/*ecr-replication-canary` would also match prod/team-ecr-replication-canary)."""
+    documents = policy_documents("verify", stack_scope(ROOT, "dev", "verify"))
     source = {s["Sid"]: s["Resource"] for s in documents["source"]["Statement"]}
     assert source == {
         "RegistryLevel": ["*"],
-        "SourceCanaryRepositories": ["arn:aws:ecr:us-east-1:111111111111:repository/prod/*ecr-replication-canary",
-                                     "arn:aws:ecr:us-east-1:111111111111:repository/shared/*ecr-replication-canary"],
+        "SourceCanaryRepositories": ["arn:aws:ecr:us-east-1:111111111111:repository/prod/ecr-replication-canary"],
         "SameAccountDestinationsCanaryRepositories": [
-            "arn:aws:ecr:us-west-2:111111111111:repository/prod/*ecr-replication-canary",
-            "arn:aws:ecr:us-west-2:111111111111:repository/shared/*ecr-replication-canary"],
+            "arn:aws:ecr:us-west-2:111111111111:repository/prod/ecr-replication-canary"],
     }
     [destination] = documents["destination"]["Statement"]
-    assert destination["Resource"] == [f"arn:aws:ecr:{region}:222222222222:repository/{prefix}/*ecr-replication-canary"
-                                       for region in ("eu-west-1", "us-west-2") for prefix in ("prod", "shared")]
-    assert not allows(documents["destination"], "ecr:DescribeImages",
-                      "arn:aws:ecr:us-west-2:222222222222:repository/dev/ecr-replication-canary")
-    check = policy_documents("check", stack_scope(ROOT, "dev"))
+    assert destination["Resource"] == [f"arn:aws:ecr:{region}:222222222222:repository/prod/ecr-replication-canary"
+                                       for region in ("eu-west-1", "us-west-2")]
+    for other in ("dev/ecr-replication-canary", "prod/team-ecr-replication-canary", "shared/ecr-replication-canary"):
+        assert not allows(documents["destination"], "ecr:DescribeImages",
+                          f"arn:aws:ecr:us-west-2:222222222222:repository/{other}")
+    check = policy_documents("check", stack_scope(ROOT, "dev", "check"))
     assert check["source"]["Statement"][1]["Resource"] == [
         "arn:aws:iam::111111111111:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication"]
-    status = policy_documents("status", stack_scope(ROOT, "dev"))["source"]["Statement"]
+    status = policy_documents("status", stack_scope(ROOT, "dev", "status"))["source"]["Statement"]
     assert [(s["Sid"], s["Resource"]) for s in status] == [
         ("RegistryLevel", ["*"]),
         ("SourceRepositoryList", ["arn:aws:ecr:us-east-1:111111111111:repository/*"]),
@@ -215,17 +237,91 @@ def test_the_dev_stack_scopes_every_resource_to_its_registries_and_prefixes() ->
                                           "arn:aws:ecr:us-east-1:111111111111:repository/shared/*"])]
 
 
+def test_canaries_are_the_repositories_verify_names_for_each_rule_in_each_registry() -> None:
+    """verify's naming (canaries.choose_canaries) per registry: a rule's first prefix + ecr-replication-canary, the
+    bare name for a rule without filters, each going wherever any rule replicates it (the filterless rule takes
+    them all); with --repository shared/api also that repository, in the source and where it replicates to."""
+    a, b, c = At(DEST_A, WEST), At(DEST_B, EU), At(SOURCE, WEST)
+    rules = (Rule((a,), ("prod/", "shared/")), Rule((b,), ()), Rule((c,), ("team-",)))
+    scope = Scope(At(SOURCE, REGION), rules, "x", repositories=("shared/api",))
+    canaries = {registry: scope.canary_repositories(registry) for registry in (scope.source, a, b, c)}
+    assert canaries == {
+        scope.source: ["ecr-replication-canary", "prod/ecr-replication-canary", "shared/api",
+                       "team-ecr-replication-canary"],
+        a: ["prod/ecr-replication-canary", "shared/api"],
+        b: ["ecr-replication-canary", "prod/ecr-replication-canary", "shared/api", "team-ecr-replication-canary"],
+        c: ["team-ecr-replication-canary"],
+    }
+    destination = policy_documents("verify", scope)["destination"]
+    assert destination["Statement"][0]["Resource"] == sorted(
+        registry.repository_arn(name) for registry in (a, b) for name in canaries[registry])
+    assert Scope(repositories=("shared/api",)).canary_repositories(None) == ["*ecr-replication-canary", "shared/api"]
+
+
+def test_permissions_verify_repository(capsys: pytest.CaptureFixture[str]) -> None:
+    """--repository (repeatable) adds each repository verify --repository pushes to and reads, in every registry of
+    the stack it replicates to; without a stack, anywhere. Only verify takes it, and only a name verify would take."""
+    documents = printed(capsys, "verify", "--stack", "dev", "--cwd", str(ROOT), "--repository", "prod/api",
+                        "--repository", "shared/web")
+    [destination] = documents["destination"]["Statement"]
+    assert destination["Resource"] == [f"arn:aws:ecr:{region}:222222222222:repository/{name}" for region in
+                                       ("eu-west-1", "us-west-2") for name in ("prod/api", "prod/ecr-replication-canary",
+                                                                              "shared/web")]
+    source = {s["Sid"]: s["Resource"] for s in documents["source"]["Statement"]}
+    assert source["SourceCanaryRepositories"] == [
+        f"arn:aws:ecr:us-east-1:111111111111:repository/{name}"
+        for name in ("prod/api", "prod/ecr-replication-canary", "shared/web")]
+    assert main(["permissions", "verify", "--stack", "dev", "--cwd", str(ROOT), "--repository", "prod/api"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "IAM policies for `ecr-replication verify` (also with --repository prod/api) in stack dev")
+    assert main(["permissions", "verify", "--stack", "dev", "--cwd", str(ROOT)]) == 0
+    assert ("\n  any other repository `verify --repository NAME` pushes its canary to and reads it in, in the source "
+            "and each destination: print the documents with --repository NAME (repeatable) for those runs\n"
+            ) in capsys.readouterr().out
+    assert printed(capsys, "verify", "--repository", "prod/api")["destination"]["Statement"][0]["Resource"] == [
+        "arn:*:ecr:*:*:repository/*ecr-replication-canary", "arn:*:ecr:*:*:repository/prod/api"]
+    for argv, error in [
+        (["check", "--repository", "prod/api"], "--repository is verify's option: `ecr-replication permissions verify "
+                                                "--repository NAME` grants what `verify --repository NAME` needs; "
+                                                "`check` takes none"),
+        (["verify", "--repository", "prod/API"], "--repository: 'prod/API' is not a valid ECR repository name (2-256 "
+                                                 "characters of a-z, 0-9 and '._-' separated by '/'); pass --repository "
+                                                 "with a repository the rule replicates"),
+        (["verify", "--stack", "dev", "--cwd", str(ROOT), "--repository", "dev/api"],
+         "repository 'dev/api' is not matched by any replication rule of registry 111111111111/us-east-1"),
+    ]:
+        assert main(["permissions", *argv]) == 2
+        assert capsys.readouterr().err == f"ecr-replication permissions: error: {error}\n"
+
+
+def test_a_stack_whose_canary_names_ecr_refuses_needs_repository(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 244-character prefix: its canary name is longer than ECR's 256, so verify runs only with --repository (it
+    refuses to run without, and says so): permissions verify says the same, and with --repository grants that run
+    alone. The other commands don't name canaries, and are not refused."""
+    prefix = "team-" + "-".join(["abcdefghi"] * 24)
+    project = stack_project(tmp_path, "long", replication_config((SOURCE, REGION), [(DEST_A, WEST)], [prefix]))
+    assert main(["permissions", "verify", "--stack", "long", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication permissions: error: the canary repository for a rule's first prefix: "
+        f"'{prefix}ecr-replication-canary' is not a valid ECR repository name (2-256 characters of a-z, 0-9 and '._-' "
+        "separated by '/'); pass --repository with a repository the rule replicates\n")
+    documents = printed(capsys, "verify", "--stack", "long", "--cwd", str(project), "--repository", prefix + "x")
+    assert documents["destination"]["Statement"][0]["Resource"] == [At(DEST_A, WEST).repository_arn(prefix + "x")]
+    assert printed(capsys, "status", "--stack", "long", "--cwd", str(project))["destination"] is None
+
+
 @pytest.mark.parametrize(("source", "destination", "partition"), [
     ("cn-north-1", "cn-northwest-1", "aws-cn"), ("us-gov-west-1", "us-gov-east-1", "aws-us-gov")])
 def test_arns_are_in_the_stack_partition(tmp_path: Path, source: str, destination: str, partition: str) -> None:
     project = stack_project(tmp_path, "part", replication_config((SOURCE, source), [(DEST_A, destination)], ["prod/"]))
-    check = policy_documents("check", stack_scope(project, "part"))
+    check = policy_documents("check", stack_scope(project, "part", "check"))
     assert check["source"]["Statement"][1]["Resource"] == [
         f"arn:{partition}:iam::{SOURCE}:role/aws-service-role/replication.ecr.amazonaws.com/"
         "AWSServiceRoleForECRReplication"]
-    verify = policy_documents("verify", stack_scope(project, "part"))
+    verify = policy_documents("verify", stack_scope(project, "part", "verify"))
     assert verify["destination"]["Statement"][0]["Resource"] == [
-        f"arn:{partition}:ecr:{destination}:{DEST_A}:repository/prod/*ecr-replication-canary"]
+        f"arn:{partition}:ecr:{destination}:{DEST_A}:repository/prod/ecr-replication-canary"]
 
 
 def test_a_stack_with_only_same_account_destinations_needs_no_destination_role(
@@ -243,8 +339,13 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.startswith("IAM policies for `ecr-replication check` in stack dev (source registry "
                           "111111111111/us-east-1)\n\nsource: for the credentials `check` reads account 111111111111")
-    assert ("destination: for the role `check` reads destination account 222222222222 and spoke account 444444444444 "
-            "with (--destination-role-arn, --destination-profile)") in out
+    assert ("\nsource: for the credentials `check` reads account 111111111111 with what ecr-replication:source names "
+            "in stack dev (profile and roleArn, else the ambient credentials), unless --profile or --role-arn name "
+            "others\n") in out
+    assert ("\ndestination: for the credentials `check` reads destination account 222222222222 and spoke account "
+            "444444444444 with what ecr-replication:destinations[0] and ecr-replication:pullThroughDestinations[0] "
+            "name in stack dev (profile and roleArn, else the ambient credentials), unless --destination-role-arn or "
+            "--destination-profile name others\n") in out
     assert re.search(r"\n  ecr:GetRegistryPolicy +the registry +reads the registry policy that must let the source "
                      r"account", out)
     assert re.search(r"\n  ecr:DescribePullThroughCacheRules +the registry of spokes +reads the spoke's pull-through "
@@ -252,6 +353,42 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
     assert "  sts:GetCallerIdentity: every command calls it" in out and "  sts:AssumeRole on each role" in out
     assert main(["permissions", "backfill"]) == 0
     assert "destination: none: `backfill` reads no other account" in capsys.readouterr().out
+    assert main(["permissions", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "\nsource: for the credentials `check` reads the source account with (--profile, --role-arn)\n" in out
+    assert ("\ndestination: for the credentials `check` reads each other destination or spoke account with "
+            "(--destination-role-arn, --destination-profile)\n") in out
+
+
+def test_a_program_of_ones_own_gets_its_credentials_from_the_options(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A stack whose config has no example program's keys: the live commands read it with the options only, and the
+    text says so."""
+    project = stack_project(tmp_path, "own", {})
+    (project / "__main__.py").write_text(CUSTOM_PROGRAM.format(source_accounts=', allowed_account_ids=["123456789012"]',
+                                                               destination_account='"222222222222"'))
+    assert main(["permissions", "check", "--stack", "own", "--cwd", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "\nsource: for the credentials `check` reads account 123456789012 with (--profile, --role-arn)\n" in out
+    assert ("\ndestination: for the credentials `check` reads destination account 222222222222 with "
+            "(--destination-role-arn, --destination-profile)\n") in out
+
+
+def test_import_of_a_stack_it_has_not_written_yet_needs_no_stack(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`import --stack new` writes the stack's config; `permissions import --stack new` before it is one line saying
+    to leave --stack out (import's actions are all registry-level), as is a stack file without the source entry."""
+    project = stack_project(tmp_path, "other", {})
+    error = ("ecr-replication permissions: error: stack new has no ecr-replication:source yet (import writes it): run "
+             "`ecr-replication permissions import` without --stack; import's actions are all registry-level "
+             "(\"Resource\": \"*\"), so its documents name no registry anyway\n")
+    assert main(["permissions", "import", "--stack", "new", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == error
+    (project / "Pulumi.new.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    assert main(["permissions", "import", "--stack", "new", "--cwd", str(project)]) == 2
+    assert capsys.readouterr().err == error
+    assert {call.resource for call in CALLS if call.command == "import"} == {Resource.REGISTRY}
+    assert main(["permissions", "import"]) == 0
 
 
 def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
@@ -264,27 +401,25 @@ def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str
 
 
 def test_documents_too_large_for_iam_are_widened_registry_by_registry() -> None:
-    """100 prefixes to three registries: their canary ARNs don't fit a role's 10,240 characters, so registries
-    are named by every repository, the one with the most prefixes first, until the documents fit."""
-    prefixes = frozenset(f"team-{n:03d}/" for n in range(100))
-    destinations = {At(DEST_A, WEST): prefixes, At(DEST_A, EU): prefixes, At(DEST_B, WEST): frozenset({"prod/"})}
-    scope = Scope(At(SOURCE, REGION), destinations, "big")
-    assert permissions.iam_size(policy_documents("verify", scope)["destination"]) > MAX_ROLE_INLINE_POLICY_CHARS
-    documents, notes = fitted_documents("verify", scope)
+    """200 prefixes (two rules of 100, ECR's most filters per rule) to DEST_A: status's ARNs for them in the source
+    registry don't fit a role's 10,240 characters, so the source is named by every repository. The destination has
+    as many prefixes and sorts first, but status names none of its repositories: widening it would change nothing,
+    so it is neither widened nor noted."""
+    prefixes = [f"team-{n:03d}/" for n in range(200)]
+    rules = (Rule((At(DEST_A, WEST),), tuple(prefixes[:100])), Rule((At(DEST_A, WEST),), tuple(prefixes[100:])))
+    scope = Scope(At(DEST_B, REGION), rules, "big")
+    assert permissions.iam_size(policy_documents("status", scope)["source"]) > MAX_ROLE_INLINE_POLICY_CHARS
+    documents, notes = fitted_documents("status", scope)
     assert all(permissions.iam_size(d) <= MAX_ROLE_INLINE_POLICY_CHARS for d in documents.values())
-    assert notes == [f"registry {SOURCE}/{REGION}: every repository instead of each replicated prefix, so that the "
-                     "documents fit IAM's 10,240 characters",
-                     f"registry {DEST_A}/{EU}: every repository instead of each replicated prefix, so that the "
+    assert notes == [f"registry {DEST_B}/{REGION}: every repository instead of each replicated prefix, so that the "
                      "documents fit IAM's 10,240 characters"]
-    resources = documents["destination"]["Statement"][0]["Resource"]
-    assert f"arn:aws:ecr:{EU}:{DEST_A}:repository/*ecr-replication-canary" in resources
-    assert f"arn:aws:ecr:{WEST}:{DEST_B}:repository/prod/*ecr-replication-canary" in resources
+    assert documents["source"]["Statement"][-1]["Resource"] == [f"arn:aws:ecr:{REGION}:{DEST_B}:repository/*"]
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["permissions", "check", "--cwd", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == ("ecr-replication permissions: error: --cwd needs --stack (without a stack the "
-                                       "policies name no registry)\n")
+    assert capsys.readouterr().err == ("ecr-replication permissions: error: --cwd DIR is the project of --stack NAME: "
+                                       "pass --stack too\n")
     assert main(["permissions", "plan"]) == 2
     assert "argument COMMAND: invalid choice: 'plan'" in capsys.readouterr().err
     assert main(["permissions", "check", "--stack", "dev", "--cwd", str(tmp_path)]) == 2
@@ -313,8 +448,8 @@ written (none of it: a program declaring no replication)."""
     ("", '"222222222222"',
      "stack own: the source registry's account is not known offline (provider source): give its provider "
      "allowedAccountIds, or run permissions without --stack"),
-    (None, None, "stack own declares 0 replication configurations; the live commands read one source registry, so "
-                 "permissions --stack needs exactly one"),
+    (None, None, "stack own declares 0 replication configurations; the live commands read one source registry: run "
+                 "permissions without --stack for policies that name no registry"),
 ])
 def test_a_stack_whose_registries_the_plan_cannot_name_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], source_accounts: str | None,
@@ -334,12 +469,16 @@ STACK_SETUP = replication_config((SOURCE, REGION), [(DEST_A, WEST), (SOURCE, EU)
 """prod/ replicated from the source to DEST_A/us-west-2 and to the source's own account in eu-west-1."""
 
 
+AS_DECLARED = {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}}
+"""A repository as the creation template :data:`STACK_SETUP` declares makes it."""
+
+
 @pytest.fixture
 def stack_setup(tmp_path: Path, registry: Registry) -> tuple[Path, Scope]:
     """The live rule :data:`STACK_SETUP` declares, and the stack."""
     registry.replicate([(WEST, DEST_A), (EU, SOURCE)], ["prod/"])
     project = stack_project(tmp_path / "project", "live", STACK_SETUP)
-    return project, stack_scope(project, "live")
+    return project, stack_scope(project, "live", "verify")
 
 
 def calls_of_this_test(request: pytest.FixtureRequest) -> list[RecordedCall]:
@@ -356,9 +495,8 @@ def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(
     statuses = ReplicationStatuses()
     replication = FakeReplication(statuses, registry.account_session)
     hooks.extend([statuses.hook, replication.hook])
-    as_declared = {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}}
-    replication.deliver(DEST_A, WEST, Delivery(repository=as_declared))
-    replication.deliver(SOURCE, EU, Delivery(repository=as_declared))
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(SOURCE, EU, Delivery(repository=AS_DECLARED))
     plan = project / "plan.json"
     assert main(["plan", "--stack", "live", "--cwd", str(project), "--no-policies", "--json"]) == 0
     plan.write_text(capsys.readouterr().out)
@@ -368,9 +506,34 @@ def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(
     settings_reads = {(c.credentials, str(c.registry)) for c in calls if c.action == "ecr:ListTagsForResource"}
     assert settings_reads == {(DESTINATION_CREDENTIALS, f"{DEST_A}/{WEST}"), (SOURCE_CREDENTIALS, f"{SOURCE}/{EU}")}
     documents = policy_documents("verify", scope)
-    assert refusals(calls, documents, "verify") == []
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
     outside = At(DEST_B, WEST).repository_arn("prod/ecr-replication-canary")
     assert not allows(documents["destination"], "ecr:DescribeImages", outside)
+
+
+def test_verify_repository_needs_permissions_verify_repository(
+        cli: Cli, stack_setup: tuple[Path, Scope], registry: Registry, hooks: list[ClientHook],
+        request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    """`verify --repository prod/api` pushes to prod/api and reads it in both destinations: `permissions verify
+    --stack live` does not grant that, `permissions verify --stack live --repository prod/api` grants each call
+    where it is made, and nothing in a registry or repository the run didn't touch but the canary's."""
+    project, _ = stack_setup
+    statuses = ReplicationStatuses()
+    replication = FakeReplication(statuses, registry.account_session)
+    hooks.extend([statuses.hook, replication.hook])
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(SOURCE, EU, Delivery(repository=AS_DECLARED))
+    assert run_verify(cli, Clock(replication), "--stack", "live", "--cwd", str(project), "--repository", "prod/api",
+                      "--destination-role-arn", f"{DEST_A}=arn:aws:iam::{DEST_A}:role/verify", "--json") == 0, (
+        capsys.readouterr().out)
+    calls = calls_of_this_test(request)
+    assert {c.repositories for c in calls} == {("prod/api",)}
+    assert {(c.credentials, str(c.registry)) for c in calls if c.action == "ecr:DescribeImages"} == {
+        (DESTINATION_CREDENTIALS, f"{DEST_A}/{WEST}"), (SOURCE_CREDENTIALS, f"{SOURCE}/{EU}")}
+    assert refusals(calls, policy_documents("verify", stack_scope(project, "live", "verify"))) != []
+    documents = policy_documents("verify", stack_scope(project, "live", "verify", ("prod/api",)))
+    assert refusals(calls, documents) == []
+    assert [line for line in unused_grants(calls, documents) if "ecr-replication-canary" not in line] == []
 
 
 def test_the_stack_documents_grant_every_call_status_makes(
@@ -384,8 +547,46 @@ def test_the_stack_documents_grant_every_call_status_makes(
     statuses.set("prod/api", digest, status(WEST, DEST_A, "COMPLETE"), status(EU, SOURCE, "COMPLETE"))
     assert cli.main(["status", "--json"]) == 0
     documents = policy_documents("status", scope)
-    assert refusals(calls_of_this_test(request), documents, "status") == []
+    calls = calls_of_this_test(request)
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
     assert not allows(documents["source"], "ecr:DescribeImages", At(SOURCE, REGION).repository_arn("dev/tool"))
+
+
+def test_the_stack_documents_grant_every_call_backfill_makes(
+        cli: Cli, stack_setup: tuple[Path, Scope], registry: Registry, backfill_stub: Stubber,
+        request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    """backfill --dry-run lists the source's repositories and counts the replicated ones' images; backfill starts,
+    follows and reads one backfill per destination: every call is the source credentials', on the source registry
+    and its prod/ repositories; dev/tool, which no rule replicates, is not granted."""
+    _, scope = stack_setup
+    registry.push("prod/api", "v1")
+    registry.push("dev/tool", "v1")
+    assert backfill.run(cli.parse(["backfill", "--dry-run", "--json"]), sleep=pytest.fail) == backfill.EXIT_DONE
+    capsys.readouterr()
+    targets = {EU: (SOURCE, "00000000-0000-0000-0000-00000000000e"), WEST: (DEST_A, "00000000-0000-0000-0000-00000000000w")}
+    backfill_stub.add_response("list_replication_backfills", {"backfills": []}, {})
+    for region, (account, backfill_id) in targets.items():
+        backfill_stub.add_response("start_replication_backfill", {
+            "replicationBackfillId": backfill_id, "registryId": SOURCE, "status": "PREPARING",
+            "destination": {"region": region, "registryId": account}, "startedAt": datetime(2026, 1, 1)},
+            {"destination": {"region": region, "registryId": account}})
+    backfill_stub.add_response("list_replication_backfills", {"backfills": [
+        {"replicationBackfillId": backfill_id, "destination": {"region": region, "registryId": account},
+         "status": "COMPLETE", "startedAt": datetime(2026, 1, 1),
+         "progress": {"totalReplicationCount": 1, "completedReplicationCount": 1, "failedReplicationCount": 0,
+                      "failureCodes": []}} for region, (account, backfill_id) in targets.items()]}, {})
+    for _, backfill_id in targets.values():
+        backfill_stub.add_response("describe_replication_backfill_results", {
+            "replicationBackfillId": backfill_id, "status": "COMPLETE",
+            "results": [{"repositoryName": "prod/api", "imageId": {"imageTag": "v1"}, "status": "COMPLETE"}]},
+            {"replicationBackfillId": backfill_id})
+    assert backfill.run(cli.parse(["backfill", "--json"]), sleep=lambda _: None) == backfill.EXIT_DONE
+    calls = calls_of_this_test(request)
+    assert {c.credentials for c in calls if c.action.startswith("ecr:")} == {SOURCE_CREDENTIALS}
+    documents = policy_documents("backfill", scope)
+    assert documents["destination"] is None
+    assert refusals(calls, documents) == [] and unused_grants(calls, documents) == []
+    assert not allows(documents["source"], "ecr:ListImages", At(SOURCE, REGION).repository_arn("dev/tool"))
 
 
 # The documents against every call the CLI tests made.
@@ -398,9 +599,19 @@ def test_every_call_the_cli_tests_make_is_granted(request: pytest.FixtureRequest
     calls = request.config.stash[RECORDED_CALLS].calls
     if not calls:
         pytest.skip("no command ran in this session: run tests/cli as a whole")
-    documents = {command: policy_documents(command, Scope()) for command in LIVE_COMMANDS}
-    problems = refusals(calls, documents)
+    problems = refusals(calls, unscoped_documents)
     assert not problems, "\n".join(problems)
+
+
+@cache
+def _unscoped(command: str, repositories: tuple[str, ...]) -> Documents:
+    return policy_documents(command, Scope(repositories=repositories))
+
+
+def unscoped_documents(call: RecordedCall) -> Documents:
+    """The documents ``permissions`` prints without a stack for the run that made ``call`` (``verify``: with the
+    run's ``--repository``)."""
+    return _unscoped(call.command, call.repositories)
 
 
 def _whole_folder_ran(request: pytest.FixtureRequest) -> bool:

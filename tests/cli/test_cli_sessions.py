@@ -53,8 +53,8 @@ def test_a_role_in_the_wrong_account_is_an_error(aws_env: str) -> None:
     with pytest.raises(CliError) as raised:
         sessions({DEST_A: wrong}).account(DEST_A, "us-west-2")
     assert str(raised.value) == (
-        f"account {DEST_A}: role arn:aws:iam::{DEST_B}:role/reader (assumed from the default credential chain) "
-        f"(given by --destination-role-arn {DEST_A}=...) can't be used: it reaches account {DEST_B}, not {DEST_A}")
+        f"account {DEST_A}: role arn:aws:iam::{DEST_B}:role/reader (given by --destination-role-arn {DEST_A}=..., "
+        f"assumed from the default credential chain) can't be used: it reaches account {DEST_B}, not {DEST_A}")
 
 
 def test_a_role_in_the_account_is_verified(aws_env: str) -> None:

@@ -111,6 +111,19 @@ def test_check_stack_needs_no_other_option(stack_credentials: Path, capsys: pyte
     assert capsys.readouterr().out.splitlines()[-1].startswith("healthy:")
 
 
+def test_check_stack_reads_the_stack_file_where_stack_config_dir_says(
+        stack_credentials: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The project keeps its stack files in `stackConfigDir: stacks`: check --stack dev reads stacks/Pulumi.dev.yaml
+    (healthy against the deployed stack), not a Pulumi.dev.yaml beside Pulumi.yaml, which the Pulumi CLI would not
+    read either (here one replicating shared/ instead, which would be drift)."""
+    (project / "Pulumi.yaml").write_text(project_file("ecr-replication") + "stackConfigDir: stacks\n")
+    (project / "stacks").mkdir()
+    (project / "Pulumi.dev.yaml").rename(project / "stacks" / "Pulumi.dev.yaml")
+    (project / "Pulumi.dev.yaml").write_text(stack_file().replace('"prod/"', '"shared/"'))
+    assert main(["check", "--stack", "dev", "--json"]) == 0, capsys.readouterr().out
+    assert report(capsys)["healthy"] is True
+
+
 def test_check_stack_finds_a_deleted_destination_policy(stack_credentials: Path, deployed: Registry,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     deployed.account_session(DEST_A, WEST).client("ecr").delete_registry_policy()
@@ -182,6 +195,45 @@ def test_a_source_profile_the_stack_names_but_aws_config_lacks_names_the_config_
         "can't be used: The config profile (ecr-sourse) could not be found\n")
 
 
+SOURCE_ROLE = f"arn:aws:iam::{SOURCE}:role/ecr-replication-reader"
+CHAIN = "assumed from the default credential chain"
+ENVIRONMENT = "or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+
+
+@pytest.mark.parametrize(("source", "destination", "options", "error"), [
+    (None, {"roleArn": DESTINATION_ROLE}, ["--profile", "ecr-source"],
+     f"account {DEST_A}: role {DESTINATION_ROLE} (given by ecr-replication:destinations[0].roleArn, {CHAIN}) can't be "
+     f"used: the default credential chain has no credentials to assume it from: give ecr-replication:destinations[0] "
+     f"a profile, pass --destination-profile {DEST_A}=PROFILE, {ENVIRONMENT}"),
+    (None, {}, [],
+     f"account {DEST_A}: the default credential chain (ecr-replication:destinations[0] names no profile or roleArn) "
+     f"can't be used: it has no credentials: give ecr-replication:destinations[0] a profile or roleArn, pass "
+     f"--destination-profile {DEST_A}=PROFILE or --destination-role-arn {DEST_A}=ROLE_ARN, {ENVIRONMENT}"),
+    (None, None, ["--destination-role-arn", f"{DEST_A}={DESTINATION_ROLE}"],
+     f"account {DEST_A}: role {DESTINATION_ROLE} (given by --destination-role-arn {DEST_A}={DESTINATION_ROLE}, {CHAIN}) "
+     f"can't be used: the default credential chain has no credentials to assume it from: pass --destination-profile "
+     f"{DEST_A}=PROFILE or --profile, {ENVIRONMENT}"),
+    ({"roleArn": SOURCE_ROLE}, None, [],
+     f"source account: role {SOURCE_ROLE} (given by ecr-replication:source.roleArn, {CHAIN}) can't be used: the "
+     f"default credential chain has no credentials to assume it from: give ecr-replication:source a profile, pass "
+     f"--profile, {ENVIRONMENT}"),
+    (None, None, ["--role-arn", SOURCE_ROLE],
+     f"source account: role {SOURCE_ROLE} (given by --role-arn {SOURCE_ROLE}, {CHAIN}) can't be used: the default "
+     f"credential chain has no credentials to assume it from: pass --profile, {ENVIRONMENT}"),
+], ids=["a stack's destination role", "a stack's entry naming neither", "a destination role option",
+        "a stack's source role", "a source role option"])
+def test_credentials_missing_to_start_from_say_what_gives_them(
+        stack_credentials: Path, project: Path, source: dict[str, Any] | None, destination: dict[str, Any] | None,
+        options: list[str], error: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """No credentials in the environment, and the default credential chain is what a role is assumed from (or what
+    an entry naming neither reads with): the error names whose credentials are missing and what gives them, the
+    stack's entry, the option for that account, or the environment (with --profile given for the source, passing
+    --profile doesn't help a destination's role from the stack: it said "pass --profile or --role-arn")."""
+    (project / "Pulumi.dev.yaml").write_text(stack_file(source=source, destination=destination))
+    assert main(["check", "--stack", "dev", *options]) == 2
+    assert capsys.readouterr().err == f"ecr-replication check: error: {error}\n"
+
+
 def test_an_option_for_an_account_replaces_the_stack_s_credentials(stack_credentials: Path, deployed: Registry,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--destination-profile` names other credentials for the destination: they are used, not the stack's (here
@@ -224,10 +276,36 @@ def test_stack_and_expected_together_are_a_usage_error(argv: list[str], project:
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def test_cwd_without_stack_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backfill", "--cwd", "elsewhere"]) == 2
+TWO_SOURCES = f'''
+import pulumi_aws as aws
+from replication import EcrReplication
+
+for region in ("{REGION}", "{EU}"):
+    source = aws.Provider(f"source-{{region}}", region=region, allowed_account_ids=["{SOURCE}"])
+    destination = aws.Provider(f"destination-{{region}}", region="{WEST}", allowed_account_ids=["{DEST_A}"])
+    EcrReplication(f"images-{{region}}", {{"source_provider": source, "destinations": [{{"provider": destination}}]}})
+'''
+"""A program with two replication configurations (two source registries)."""
+
+
+@pytest.mark.parametrize(("command", "instead"), [
+    (["verify"], "pass --expected FILE with one"),
+    (["status"], "run the command without --stack, with --region and credentials of the source registry to read"),
+    (["backfill"], "run the command without --stack, with --region and credentials of the source registry to read"),
+    (["permissions", "verify"], "run permissions without --stack for policies that name no registry"),
+])
+def test_every_command_with_a_stack_option_reads_it_alike(command: list[str], instead: str, project: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """--cwd without --stack, and a stack of several source registries, are the same line for the live commands and
+    permissions (one implementation); the way out is the command's own (status and backfill take no --expected)."""
+    assert main([*command, "--cwd", "elsewhere"]) == 2
     assert capsys.readouterr().err == (
-        "ecr-replication backfill: error: --cwd DIR is the project of --stack NAME: pass --stack too\n")
+        f"ecr-replication {command[0]}: error: --cwd DIR is the project of --stack NAME: pass --stack too\n")
+    (project / "__main__.py").write_text(TWO_SOURCES)
+    assert main([*command, "--stack", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        f"ecr-replication {command[0]}: error: stack dev declares 2 replication configurations ({SOURCE}/{EU}, "
+        f"{SOURCE}/{REGION}); the live commands read one source registry: {instead}\n")
 
 
 def test_a_stack_error_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,6 +25,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli import verify
+from replication.cli.canaries import choose_canaries
 from replication.cli.canary_image import CANARY_FILE, CANARY_TEXT, build_canary_image, push_image
 from replication.cli.errors import CliError
 from replication.cli.main import build_parser
@@ -326,6 +327,29 @@ def test_cleanup_deletes_the_canary_image_everywhere_and_lists_remaining_reposit
     assert (f"  aws ecr delete-repository --repository-name {CANARY} --force --region {REGION}  # with credentials "
             f"of account {SOURCE}  (created by this run)") in out
     assert f"--region {EU}  # with credentials of account {DEST_B}  (created by replication)" in out
+
+
+def test_repository_pushes_the_canary_to_the_named_repository_and_leaves_it_as_it_was(
+        cli: Cli, clock: Clock, replication: FakeReplication, registry: Registry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--repository prod/api (a repository of the user's, with an image of its own): the canary image goes there
+    and arrives in both destinations' prod/api; the run deletes its own image everywhere, keeps the user's, and lists
+    no repository to delete (verify didn't name it). `permissions verify --repository` grants these calls
+    (tests/cli/test_cli_permissions.py holds every call a test makes against it)."""
+    own = registry.push("prod/api", "v1")
+    replication.deliver(DEST_A, WEST)
+    replication.deliver(DEST_B, EU)
+    assert run(cli, clock, *ROLES, "--repository", "prod/api", "--json") == verify.EXIT_VERIFIED
+    document = report(capsys)
+    [canary] = document["canaries"]
+    assert (canary["repositoryName"], canary["repositoryCreated"], canary["cleanup"]) == ("prod/api", False, "deleted")
+    assert {d["registry"]: (d["result"], d["cleanup"]) for d in canary["destinations"]} == {
+        f"{DEST_A}/{WEST}": ("VERIFIED", "deleted"), f"{DEST_B}/{EU}": ("VERIFIED", "deleted")}
+    assert document["remainingRepositories"] == []
+    assert [i["imageDigest"] for i in registry.ecr.describe_images(repositoryName="prod/api")["imageDetails"]] == [own]
+    assert images(registry, DEST_A, WEST, "prod/api") == [] and images(registry, DEST_B, EU, "prod/api") == []
+    assert "prod/ecr-replication-canary" not in {r["repositoryName"] for r in
+                                                 registry.ecr.describe_repositories()["repositories"]}
 
 
 def test_keep_leaves_the_images_and_says_how_to_delete_them(cli: Cli, clock: Clock, replication: FakeReplication,
@@ -765,15 +789,15 @@ def test_canary_repositories_per_rule() -> None:
     destination the chosen repository replicates to, under any rule; --repository for the rules it matches."""
     a, b, c = Reg(DEST_A, WEST), Reg(DEST_B, EU), Reg(SOURCE, WEST)
     rules = (Rule((a,), ("prod/", "shared/")), Rule((b,), ()), Rule((c,), ("team-",)))
-    chosen = verify.choose_canaries(rules, None, Reg(SOURCE, REGION))
+    chosen = choose_canaries(rules, None, Reg(SOURCE, REGION))
     assert [(x.repository, x.destinations, x.named_by_verify) for x in chosen] == [
         ("prod/ecr-replication-canary", (a, b), True), ("ecr-replication-canary", (b,), True),
         ("team-ecr-replication-canary", (c, b), True)]
-    chosen = verify.choose_canaries(rules, "shared/api", Reg(SOURCE, REGION))
+    chosen = choose_canaries(rules, "shared/api", Reg(SOURCE, REGION))
     assert [(x.repository, x.named_by_verify) for x in chosen] == [
         ("shared/api", False), ("team-ecr-replication-canary", True)]
     with pytest.raises(CliError, match="repository 'other' is not matched by any replication rule"):
-        verify.choose_canaries(rules[:1], "other", Reg(SOURCE, REGION))
+        choose_canaries(rules[:1], "other", Reg(SOURCE, REGION))
 
 
 def test_an_unreplicated_repository_is_refused_before_anything_is_created(
