@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_plan import ROOT, cli, environment  # noqa: E402 (this folder, on sys.path as the script's own)
 from local_aws import local_aws  # noqa: E402
 
-from replication.cli.stack_plan import expected_document  # noqa: E402
+from replication.cli.stack_plan import evaluated_stack  # noqa: E402
 
 SOURCE, DESTINATION, REGION, WEST = "123456789012", "222222222222", "us-east-1", "us-west-2"
 ROLE = f"arn:aws:iam::{DESTINATION}:role/ecr-replication-reader"
@@ -120,7 +120,7 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as scratch, local_aws(REGION):
         folder = project(Path(scratch) / "project")
-        plan = expected_document(folder, "bench")
+        plan = evaluated_stack(folder, "bench").document
         deploy(plan, boto3.Session(region_name=REGION))
         expected = Path(scratch) / "plan.json"
         expected.write_text(json.dumps(plan))

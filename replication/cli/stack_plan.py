@@ -57,19 +57,13 @@ def evaluate(files: Any) -> Any:
         raise CliError(_program_error(error, files.program)) from None
 
 
-def expected_document(project: Path, stack: str) -> dict[str, Any]:
-    """The stack's plan as ``ecr-replication plan --stack STACK --cwd PROJECT --json`` prints it, without the
-    policy pack: what the live commands compare live state with (``--expected FILE`` reads the same document)."""
-    with paused_gc():  # start-up: the SDK's imports and the program's run (startup.py)
-        return _plan_document(stack_files(project, stack))
-
-
 @dataclass(frozen=True)
 class EvaluatedStack:
     """A stack as a live command's ``--stack`` reads it: its plan, and the example program's account entries."""
 
     document: dict[str, Any]
-    """What :func:`expected_document` returns."""
+    """The stack's plan as ``ecr-replication plan --stack STACK --cwd PROJECT --json`` prints it, without the
+    policy pack: what the live commands compare live state with (``--expected FILE`` reads the same document)."""
     config: StackConfig | None
     """The ``<project>:`` namespace read as the example program reads it (each account's ``profile`` and
     ``roleArn``); ``None`` when the stack's config has no ``<project>:source``, the example program's first key
@@ -77,9 +71,9 @@ class EvaluatedStack:
 
 
 def evaluated_stack(project: Path, stack: str, files: Any = None) -> EvaluatedStack:
-    """The stack's plan (:func:`expected_document`) and its config, from one reading of its files (``files``, when
-    the caller has read them with :func:`stack_files`)."""
-    with paused_gc():
+    """The stack's plan and its config, from one reading of its files (``files``, when the caller has read them with
+    :func:`stack_files`)."""
+    with paused_gc():  # start-up: the SDK's imports and the program's run (startup.py)
         files = files or stack_files(project, stack)
         document = _plan_document(files)
         if f"{files.project}:source" not in files.config:

@@ -20,7 +20,7 @@ import pytest
 from replication.cli import backfill, status, verify
 from replication.cli.main import main
 from replication.cli.output import redacted_streams
-from replication.cli.stack_plan import expected_document
+from replication.cli.stack_plan import evaluated_stack
 from replication.stack.program import PROGRAM_FILE, project_file
 from tests.cli.conftest import DEST_A, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import ClientHook, Delivery, FakeReplication, ReplicationStatuses
@@ -62,7 +62,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def plan(project: Path) -> dict[str, Any]:
     """What ``ecr-replication plan --stack dev --json`` declares."""
-    return expected_document(project, "dev")
+    return evaluated_stack(project, "dev").document
 
 
 def deploy(registry: Registry, plan: dict[str, Any]) -> None:
