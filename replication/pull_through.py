@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 from replication import limits
 from replication.adoption import check_import_region
-from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry
+from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry, partition_of
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import account_caller, parse_policy, pull_through_requirements, unmet
 from replication.model import (DestinationRegistry, ProviderCheck, RegistrySlot, ReplicationModel, ReplicationSpec,
@@ -139,16 +139,30 @@ def cache_prefixes(prefixes_field: str, prefixes: Sequence[str], spoke_field: st
     return tuple(segments)
 
 
-def check_pull_through_region(field: str, region: str) -> str:
-    """Return ``region`` unless ECR creates no pull-through cache rules there."""
-    if region in limits.PULL_THROUGH_UNSUPPORTED_REGIONS:
-        raise ReplicationConfigError(
-            field,
-            region,
-            "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
-            f"cache: not in {', '.join(limits.PULL_THROUGH_UNSUPPORTED_REGIONS)}); replicate to it instead",
-        )
-    return region
+def check_pull_through_region(field: str, region: str, source_region: str | None) -> str:
+    """Return ``region`` unless ECR creates no pull-through cache rules there; the error says how such a registry
+    can get the images, which depends on the partition of the source (``source_region``; ``None``: still to be
+    looked up): ECR replicates only within a partition, so replication reaches it from a source of its own
+    partition only."""
+    if region not in limits.PULL_THROUGH_UNSUPPORTED_REGIONS:
+        return region
+    partition = partition_of(region).name
+    source_partition = None if source_region is None else partition_of(source_region).name
+    if source_partition == partition:
+        remedy = "replicate to it instead (a replication destination)"
+    elif source_partition is None:
+        remedy = (f"a registry here gets the images only by replication, from a source registry in partition "
+                  f"{partition} (ECR replicates only within a partition)")
+    else:
+        remedy = (f"nor can this component replicate to it: the source registry is in partition {source_partition}, "
+                  f"and ECR replicates only within a partition, so a registry here gets the images only from a "
+                  f"source registry in {partition} (a stack of its own)")
+    raise ReplicationConfigError(
+        field,
+        region,
+        "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
+        f"cache: not in {', '.join(limits.PULL_THROUGH_UNSUPPORTED_REGIONS)}); {remedy}",
+    )
 
 
 @dataclass(frozen=True)
@@ -284,7 +298,7 @@ def _spoke_slots(name: str, index: int, spoke: Mapping[str, Any], args: Mapping[
     slots = []
     for region_index, region in region_entries(field, spoke.get("regions")):
         if region is not None:
-            check_pull_through_region(f"{field}.regions[{region_index}]", region)
+            check_pull_through_region(f"{field}.regions[{region_index}]", region, spec.source_region)
         slots.append(SpokeSlot(index, region_index, region, account, upstream.position, prefixes, cached, cross_account,
                                settings))
     first = slots[0]
@@ -332,7 +346,8 @@ def build_spokes(spec: ReplicationSpec, model: ReplicationModel,
     spokes = []
     for slot, (account, region) in zip(spec.spokes, resolved, strict=True):
         registry = Registry(check_account_id(f"{slot.field}.account_id", account),
-                            check_pull_through_region(slot.region_field, check_region(slot.region_field, region)))
+                            check_pull_through_region(slot.region_field, check_region(slot.region_field, region),
+                                                           model.source.region))
         upstream = model.source if slot.upstream_position is None else model.destinations[slot.upstream_position].registry
         if registry in taken:
             raise ReplicationConfigError(slot.region_field, region, _taken_problem(taken[registry]))

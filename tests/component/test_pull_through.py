@@ -352,8 +352,11 @@ def test_a_looked_up_spoke_account_equal_to_its_upstreams_through_another_provid
 
 
 def test_a_looked_up_spoke_region_without_pull_through_cache_is_rejected() -> None:
+    """Once the spoke's region resolves, the error is worded for the source's partition (aws: no replication)."""
     with pytest.raises(ReplicationConfigError, match=r"^pull_through_destinations\[0\]\.regions: ECR creates no "
-                                                     r"pull-through cache rules in this region .* \(got 'us-gov-west-1'\)"):
+                                                     r"pull-through cache rules in this region .*; nor can this component "
+                                                     r"replicate to it: the source registry is in partition aws, .* "
+                                                     r"\(got 'us-gov-west-1'\)"):
         run_with(lambda p: [PullThroughDestinationArgs(provider=account_provider("gov", SPOKE_ACCOUNT, "us-gov-west-1"),
                                                        upstream=None)])
 
@@ -401,11 +404,25 @@ REJECTED: dict[str, tuple[Callable[[aws.Provider, aws.Provider], Any], str, str]
     "spoke listed twice": (
         lambda s, d: base(s, d, [a_spoke(), a_spoke("spoke-b", regions=["eu-west-1", "ap-south-1"])]),
         "pull_through_destinations[1].regions[1]", "already the spoke at pull_through_destinations[0].regions[0]"),
-    "region without pull-through cache": (
+    "region without pull-through cache, in another partition than the source": (
         lambda s, d: base(s, d, [a_spoke(regions=["ap-south-1", "cn-north-1"])]),
         "pull_through_destinations[0].regions[1]",
         "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
-        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); replicate to it instead"),
+        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); nor can this component replicate "
+        "to it: the source registry is in partition aws, and ECR replicates only within a partition, so a registry "
+        "here gets the images only from a source registry in aws-cn (a stack of its own) (got 'cn-north-1')"),
+    "region without pull-through cache, in the source's partition": (
+        lambda s, d: base(s, d, [a_spoke(regions=["cn-northwest-1"], upstream=None)], source_region="cn-north-1",
+                          destinations=[ReplicationDestinationArgs(provider=s, regions=["cn-northwest-1"])]),
+        "pull_through_destinations[0].regions[0]",
+        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); replicate to it instead (a "
+        "replication destination) (got 'cn-northwest-1')"),
+    "region without pull-through cache, the source's region still to be looked up": (
+        lambda s, d: base(s, d, [a_spoke(regions=["us-gov-east-1"], upstream=None)], source_region=None),
+        "pull_through_destinations[0].regions[0]",
+        "not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); a registry here gets the images only by "
+        "replication, from a source registry in partition aws-us-gov (ECR replicates only within a partition) (got "
+        "'us-gov-east-1')"),
     "prefix that is no path segment": (
         lambda s, d: base(s, d, [a_spoke()], repository_prefixes=["prod/", "team-"]),
         "repository_prefixes[1]",

@@ -244,7 +244,9 @@ SPOKE = {"accountId": "444444444444", "regions": ["ap-south-1"], "upstream": "22
         ({"pullThroughDestinations": [{**SPOKE, "regions": ["ap-south-1", "us-gov-west-1"]}]},
          "ecr-replication:pullThroughDestinations[0].regions[1]: ECR creates no pull-through cache rules in this region "
          "(ECR user guide, considerations for pull through cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, "
-         "us-gov-west-1); replicate to it instead (got 'us-gov-west-1')"),
+         "us-gov-west-1); nor can this component replicate to it: the source registry is in partition aws, and ECR "
+         "replicates only within a partition, so a registry here gets the images only from a source registry in "
+         "aws-us-gov (a stack of its own) (got 'us-gov-west-1')"),
         ({"repositoryPrefixes": ["prod/", "shared"]},
          "ecr-replication:repositoryPrefixes[1]: pullThroughDestinations[0] caches it, and a pull-through cache rule's "
          "prefix is a whole path segment (ECR assumes a '/' after it): a rule for 'shared' would serve shared/... but "
