@@ -12,7 +12,7 @@ from replication.adoption import Adoption
 from replication.argument_names import check_argument_names
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_repository_settings, destination_targets
-from replication.errors import ReplicationConfigError
+from replication.errors import ReplicationConfigError, warning_text
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
 from replication.provider_facts import provider_check, provider_claims
 from replication.pull_through import (build_spokes, check_grants, check_source_policy, destination_policy_needed,
@@ -111,7 +111,7 @@ class EcrReplication(pulumi.ComponentResource):
         declare_pull_through(self, name, spec, validated.input, spoke_providers, policies, spoke_settings, adoption,
                              checked)
         for warning in immutable_tag_warnings(spec):
-            pulumi.log.warn(warning, resource=self)
+            pulumi.log.warn(warning_text(warning), resource=self)
 
         self.source_registry = validated.output(lambda m: m.source.host)
         self.destination_registries = validated.output(lambda m: [d.registry.host for d in m.destinations])

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from replication import limits
 from replication.adoption import check_import_region
 from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry, partition_of
-from replication.errors import ReplicationConfigError
+from replication.errors import ReplicationConfigError, ReplicationWarning
 from replication.iam_policy import account_caller, parse_policy, pull_through_requirements, unmet
 from replication.model import (DestinationRegistry, ProviderCheck, RegistrySlot, ReplicationModel, ReplicationSpec,
                                check_account_id, check_prefixes, check_region, check_role_names, explicit_account,
@@ -431,7 +431,7 @@ def check_source_policy(document: str) -> None:
             "-character limit; cache from a destination for some spoke accounts, or use fewer prefixes")
 
 
-def immutable_tag_warnings(spec: ReplicationSpec) -> list[str]:
+def immutable_tag_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
     """A warning for each spoke whose cached repositories get immutable tags: ECR then can't refresh a cached tag
     that moved upstream (ECR user guide, "Sync an upstream registry with an Amazon ECR private registry": "Turning on
     image tag immutability for repositories using a pull through cache rule will prevent Amazon ECR from updating
@@ -440,8 +440,9 @@ def immutable_tag_warnings(spec: ReplicationSpec) -> list[str]:
     for slot in spec.spokes:
         settings = slot.settings
         if settings is not None and settings.image_tag_mutability in limits.IMMUTABLE_TAG_SETTINGS:
-            warnings[slot.index] = (
-                f"{slot.field}: image_tag_mutability {settings.image_tag_mutability} (from "
+            warnings[slot.index] = ReplicationWarning(
+                slot.field,
+                f"image_tag_mutability {settings.image_tag_mutability} (from "
                 f"{settings.fields['image_tag_mutability']}) reaches the spoke's cached repositories, where ECR can't "
                 "refresh a cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
                 f"{slot.field}.repository_settings.image_tag_mutability to MUTABLE, or exclude the moving tags"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,23 @@ def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> Non
     assert {s["upstream"] for s in spokes} == {"111111111111/us-east-1"} | {  # type: ignore[union-attr]
         f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}" for i in (1, 2)}
     assert report["summary"]["pullThroughSpokes"] == 12  # type: ignore[index]
+
+
+def test_plan_stack_warnings_name_config_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --stack``'s warnings are in the stack file's words, like its errors: the dev stack without its spoke's
+    MUTABLE override, so the top-level IMMUTABLE reaches the spoke."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    override = "      repositorySettings:\n        imageTagMutability: MUTABLE\n"
+    dev = (ROOT / "Pulumi.dev.yaml").read_text()
+    assert override in dev
+    (tmp_path / "Pulumi.test.yaml").write_text(dev.replace(override, ""))
+    code = main(["plan", "--color", "never", "--no-policies", "--cwd", str(tmp_path), "--stack", "test"])
+    out = capsys.readouterr().out
+    assert code == 0
+    warnings = out.split("\nWarnings\n")[1].split("\n\n")[0]
+    assert " ".join(warnings.split()) == (
+        "! ecr-replication:pullThroughDestinations[0]: imageTagMutability IMMUTABLE (from "
+        "repositorySettings.imageTagMutability) reaches the spoke's cached repositories, where ECR can't refresh a "
+        "cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or exclude the moving tags")

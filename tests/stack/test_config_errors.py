@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from replication import ReplicationConfigError
-from replication.errors import render_value
+from replication.errors import ReplicationWarning, render_value, warning_text, warnings_told_as
 from replication.preview.runner import OfflineRun, is_secret, provider_setting, run_program_file
 from replication.preview.stack_files import load_stack
 from tests.stack.test_example_stack import ROOT, run_dev
@@ -279,3 +279,23 @@ def test_a_secret_spoke_profile_reaches_its_provider_as_a_secret(tmp_path: Path)
     run = run_stack_file(tmp_path, stack)
     (spoke,) = [p for p in run.of_type("pulumi:providers:aws") if p.name == "spoke-444444444444"]
     assert is_secret(spoke.inputs["profile"])
+
+
+# The component's warnings name config keys too, like its errors.
+def test_component_warnings_name_config_keys() -> None:
+    """The component warns in argument paths (``pull_through_destinations[0]...``); the example program tells them
+    in the keys of the stack file, as it tells the component's errors."""
+    run = run_dev(pullThroughDestinations=[SPOKE])  # the top-level IMMUTABLE reaches the spoke
+    assert run.warnings == (
+        "ecr-replication:pullThroughDestinations[0]: imageTagMutability IMMUTABLE (from "
+        "repositorySettings.imageTagMutability) reaches the spoke's cached repositories, where ECR can't refresh a "
+        "cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or exclude the moving tags",)
+
+
+def test_a_warning_wording_holds_only_inside_its_block() -> None:
+    warning = ReplicationWarning("repository_settings", "a problem")
+    with pytest.raises(RuntimeError), warnings_told_as(lambda w: f"told: {w.problem}"):
+        assert warning_text(warning) == "told: a problem"
+        raise RuntimeError("the program failed")
+    assert warning_text(warning) == "repository_settings: a problem"
