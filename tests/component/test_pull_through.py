@@ -197,6 +197,56 @@ def test_spokes_of_the_source_make_the_component_own_the_source_registry_policy_
     assert len(unmanaged.of_type(RULE)) == 2 and len(unmanaged.of_type(ROLE)) == 1, "the role is still needed"
 
 
+SOURCE_POLICY_WARNING = (
+    "pull_through_destinations[0]: caches from the source registry from another account{also}, so the component "
+    "declares the source registry's policy, holding the spokes' grant; a registry has one policy, so it replaces any "
+    "other policy of the source registry at the next pulumi up, other accounts' grants included: keep those in "
+    "source_registry_policy_statements (given, even empty, it stops this warning), or set "
+    "manage_source_registry_policy to false and grant the spoke accounts yourself")
+"""The warning for a component that declares the source registry's policy (``PutRegistryPolicy`` replaces a
+registry's policy whole: botocore's ``PutRegistryPolicy`` documentation, "Creates or updates the permissions policy
+for your registry")."""
+
+WORKLOADS = {"Sid": "WorkloadsPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Resource": f"arn:aws:ecr:us-east-1:{SOURCE_ACCOUNT}:repository/*"}
+"""A grant to a workload account that a hub registry's policy may hold before a spoke joins."""
+
+
+def test_declaring_the_source_registry_policy_warns_that_it_replaces_the_live_one_naming_the_switch() -> None:
+    """One warning per component, naming every cross-account spoke of the source (no account id: a stack may keep
+    them secret)."""
+    run = run_with(lambda p: [spoke(p, upstream=None), spoke(p, regions=["eu-west-1"]),
+                              spoke(p, regions=["us-east-2"], upstream=None)])
+    assert run.warnings == (SOURCE_POLICY_WARNING.format(also=" (so do pull_through_destinations[2])"),)
+    assert run_with(lambda p: [spoke(p, upstream=None)]).warnings == (SOURCE_POLICY_WARNING.format(also=""),)
+
+
+@pytest.mark.parametrize("case", ["statements given", "no statements, given as such", "policy managed elsewhere",
+                                  "spoke of a destination", "spoke in the source's account"])
+def test_no_source_policy_warning_when_told_or_when_the_policy_is_not_declared(case: str) -> None:
+    spokes: Spokes = {
+        "statements given": lambda p: [spoke(p, upstream=None)],
+        "no statements, given as such": lambda p: [spoke(p, upstream=None)],
+        "policy managed elsewhere": lambda p: [spoke(p, upstream=None)],
+        "spoke of a destination": lambda p: [spoke(p)],
+        "spoke in the source's account": lambda p: [spoke(p, provider=p["source"], account_id=None, upstream=None)],
+    }[case]
+    args: dict[str, Any] = {
+        "statements given": {"source_registry_policy_statements": [WORKLOADS]},
+        "no statements, given as such": {"source_registry_policy_statements": []},
+        "policy managed elsewhere": {"manage_source_registry_policy": False},
+    }.get(case, {})
+    assert run_with(spokes, **args).warnings == ()
+
+
+def test_source_registry_policy_statements_join_the_policy_before_the_spokes_grant() -> None:
+    run = run_with(lambda p: [spoke(p, upstream=None)], source_registry_policy_statements=[WORKLOADS])
+    statements = policy(only(run, REGISTRY_POLICY, "images-registry-policy-source"))["Statement"]
+    assert [s["Sid"] for s in statements] == ["WorkloadsPull", "AllowPullThroughCacheToSpokeAccounts"]
+    assert statements[0] == WORKLOADS
+
+
 def test_the_component_outputs_spoke_hosts_and_every_policy_it_owns() -> None:
     def program() -> dict[str, Any]:
         source = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
@@ -474,6 +524,39 @@ REJECTED: dict[str, tuple[Callable[[aws.Provider, aws.Provider], Any], str, str]
     "spoke without a provider": (
         lambda s, d: base(s, d, [{"account_id": SPOKE_ACCOUNT}]),
         "pull_through_destinations[0].provider", "pass an explicit aws.Provider"),
+    "source registry policy statements that are no list": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=WORKLOADS),
+        "source_registry_policy_statements", "must be a list of IAM policy statements"),
+    "source registry policy statements for a policy managed elsewhere": (
+        lambda s, d: base(s, d, [a_spoke()], manage_source_registry_policy=False,
+                          source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements",
+        "are only used when the component manages the source registry's policy (manage_source_registry_policy is "
+        "false) (got '1 statement(s)')"),
+    "source registry policy statements without a spoke of the source in another account": (
+        lambda s, d: base(s, d, [a_spoke(upstream=f"{DEST_ACCOUNT}/us-west-2")],
+                          source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements",
+        "would be dropped: the component declares the source registry's policy only when a spoke in another account "
+        "caches from the source (pull_through_destinations); manage this registry's policy elsewhere"),
+    "source registry policy statements without spokes": (
+        lambda s, d: base(s, d, [], source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements", "would be dropped"),
+    "source registry policy statement allowing everyone": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[{**WORKLOADS, "Principal": "*"}]),
+        "source_registry_policy_statements[0].Principal", "(got '*')"),
+    "source registry policy statement taking the grant's Sid": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[
+            {**WORKLOADS, "Sid": "AllowPullThroughCacheToSpokeAccounts"}]),
+        "source_registry_policy_statements[0].Sid", "reserved for the statement that grants"),
+    "source registry policy deny taking the grant away": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[WORKLOADS, {
+            "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchImportUpstreamImage",
+            "Resource": f"arn:aws:ecr:us-east-1:{SOURCE_ACCOUNT}:repository/*"}]),
+        "source_registry_policy_statements[1]",
+        "takes ecr:BatchImportUpstreamImage on arn:aws:ecr:us-east-1:111111111111:repository/prod/* away from account "
+        "444444444444, whose spoke at pull_through_destinations[0].regions[0] caches from this registry (explicitly "
+        "denied by statement #2): its pull-through cache would fail"),
     "source policy switch that is no boolean": (
         lambda s, d: base(s, d, [a_spoke()], manage_source_registry_policy="yes"),
         "manage_source_registry_policy", "must be true or false"),

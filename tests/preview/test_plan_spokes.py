@@ -44,6 +44,9 @@ def big_stack() -> dict[str, object]:
         "source": {"accountId": "111111111111", "region": "us-east-1"},
         "destinations": destinations,
         "pullThroughDestinations": [{k: v for k, v in spoke.items() if v is not None} for spoke in spokes],
+        # The first spoke caches from the source across accounts, so the stack declares the source registry's
+        # policy: [] says it holds nothing but the spokes' grant (else the plan warns that it replaces the live one).
+        "sourceRegistryPolicyStatements": [],
         "repositoryPrefixes": ["prod/", "shared/"],
         "repositorySettings": {"imageTagMutability": "IMMUTABLE", "scanOnPush": True, "keepLastImages": 100},
     }
@@ -68,6 +71,7 @@ def test_the_writer_lays_spokes_out_in_schema_order_with_quoted_account_ids() ->
     assert ('  ecr-replication:pullThroughDestinations:\n    - accountId: "400000000000"\n      regions:\n'
             '        - ap-northeast-3\n') in text
     assert '      upstream: 200000000001/ap-east-1\n      repositorySettings:\n' in text
+    assert '  ecr-replication:sourceRegistryPolicyStatements: []\n  ecr-replication:repositoryPrefixes:\n' in text
 
 
 def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> None:

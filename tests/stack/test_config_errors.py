@@ -61,7 +61,7 @@ DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
         (
             {"widgets": "3"},
             "ecr-replication:widgets: unknown key; the keys here are source, destinations, pullThroughDestinations, "
-            "manageSourceRegistryPolicy, repositoryPrefixes, repositorySettings, adopt",
+            "manageSourceRegistryPolicy, sourceRegistryPolicyStatements, repositoryPrefixes, repositorySettings, adopt",
         ),
     ],
 )
@@ -299,3 +299,49 @@ def test_a_warning_wording_holds_only_inside_its_block() -> None:
         assert warning_text(warning) == "told: a problem"
         raise RuntimeError("the program failed")
     assert warning_text(warning) == "repository_settings: a problem"
+
+
+SOURCE_SPOKE = {"accountId": "444444444444", "regions": ["ap-south-1"],
+                "repositorySettings": {"imageTagMutability": "MUTABLE"}}
+"""A spoke in another account than the source that caches from it: the stack declares the source registry's policy."""
+
+WORKLOADS = {"Sid": "WorkloadsPull", "Effect": "Allow", "Principal": {"AWS": "555555555555"},
+             "Action": "ecr:BatchGetImage", "Resource": "arn:aws:ecr:us-east-1:111111111111:repository/*"}
+
+
+def test_the_source_registry_policy_warning_names_the_config_keys_that_answer_it() -> None:
+    run = run_dev(pullThroughDestinations=[SOURCE_SPOKE])
+    assert run.warnings == (
+        "ecr-replication:pullThroughDestinations[0]: caches from the source registry from another account, so the "
+        "component declares the source registry's policy, holding the spokes' grant; a registry has one policy, so it "
+        "replaces any other policy of the source registry at the next pulumi up, other accounts' grants included: "
+        "keep those in sourceRegistryPolicyStatements (given, even empty, it stops this warning), or set "
+        "manageSourceRegistryPolicy to false and grant the spoke accounts yourself",)
+
+
+def test_source_registry_policy_statements_reach_the_source_registry_policy() -> None:
+    run = run_dev(pullThroughDestinations=[SOURCE_SPOKE], sourceRegistryPolicyStatements=[WORKLOADS])
+    (source_policy,) = [r for r in run.of_type("aws:ecr/registryPolicy:RegistryPolicy")
+                        if r.name == "images-registry-policy-source"]
+    statements = json.loads(source_policy.inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["WorkloadsPull", "AllowPullThroughCacheToSpokeAccounts"]
+    assert run.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sourceRegistryPolicyStatements": [WORKLOADS, {"Effect": "Deny", "Principal": "*",
+                                                         "Action": "ecr:GetImageCopyStatus", "Resource": "*"}]},
+         "ecr-replication:sourceRegistryPolicyStatements[1]: takes ecr:GetImageCopyStatus on "
+         "arn:aws:ecr:us-east-1:111111111111:repository/prod/* away from account 444444444444"),
+        ({"sourceRegistryPolicyStatements": "null"},
+         "ecr-replication:sourceRegistryPolicyStatements: has no value (were its items commented out?): list the "
+         "statements the source registry's policy keeps besides the spokes' grants, or write [] for none"),
+        ({"sourceRegistryPolicyStatements": [WORKLOADS], "manageSourceRegistryPolicy": False},
+         "ecr-replication:sourceRegistryPolicyStatements: are only used when the component manages the source "
+         "registry's policy (manageSourceRegistryPolicy is false) (got '1 statement(s)')"),
+    ],
+)
+def test_source_registry_policy_statement_errors_name_config_keys(overrides: dict[str, object], message: str) -> None:
+    assert config_error(pullThroughDestinations=[SOURCE_SPOKE], **overrides).startswith(message)
