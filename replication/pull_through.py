@@ -496,13 +496,13 @@ def source_policy_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
     if not source_policy_needed(spec) or spec.source_policy_statements is not None:
         return []
     first, *others = dict.fromkeys(slot.field for slot in spec.spokes if _grants_from_source(slot))
-    also = f" (so do {', '.join(others)})" if others else ""
+    also = f" (as {'does' if len(others) == 1 else 'do'} {', '.join(others)})" if others else ""
     return [ReplicationWarning(
         first,
-        f"caches from the source registry from another account{also}, so the component declares the source "
-        "registry's policy, holding the spokes' grant; a registry has one policy, so it replaces any other policy of "
-        f"the source registry at the next pulumi up, other accounts' grants included: keep those in "
-        f"{SOURCE_POLICY_STATEMENTS} (given, even empty, it stops this warning), or set {MANAGE_SOURCE_POLICY} to "
+        f"caches from the source registry across accounts{also}, so the component declares the source registry's "
+        "policy to grant the spokes; a registry has one policy, so this one replaces any other policy of the source "
+        "registry at the next pulumi up, other accounts' grants included: keep those in "
+        f"{SOURCE_POLICY_STATEMENTS} (given, even empty, it ends this warning), or set {MANAGE_SOURCE_POLICY} to "
         "false and grant the spoke accounts yourself",
     )]
 

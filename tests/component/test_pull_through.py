@@ -198,10 +198,10 @@ def test_spokes_of_the_source_make_the_component_own_the_source_registry_policy_
 
 
 SOURCE_POLICY_WARNING = (
-    "pull_through_destinations[0]: caches from the source registry from another account{also}, so the component "
-    "declares the source registry's policy, holding the spokes' grant; a registry has one policy, so it replaces any "
-    "other policy of the source registry at the next pulumi up, other accounts' grants included: keep those in "
-    "source_registry_policy_statements (given, even empty, it stops this warning), or set "
+    "pull_through_destinations[0]: caches from the source registry across accounts{also}, so the component declares "
+    "the source registry's policy to grant the spokes; a registry has one policy, so this one replaces any other "
+    "policy of the source registry at the next pulumi up, other accounts' grants included: keep those in "
+    "source_registry_policy_statements (given, even empty, it ends this warning), or set "
     "manage_source_registry_policy to false and grant the spoke accounts yourself")
 """The warning for a component that declares the source registry's policy (``PutRegistryPolicy`` replaces a
 registry's policy whole: botocore's ``PutRegistryPolicy`` documentation, "Creates or updates the permissions policy
@@ -218,7 +218,11 @@ def test_declaring_the_source_registry_policy_warns_that_it_replaces_the_live_on
     them secret)."""
     run = run_with(lambda p: [spoke(p, upstream=None), spoke(p, regions=["eu-west-1"]),
                               spoke(p, regions=["us-east-2"], upstream=None)])
-    assert run.warnings == (SOURCE_POLICY_WARNING.format(also=" (so do pull_through_destinations[2])"),)
+    assert run.warnings == (SOURCE_POLICY_WARNING.format(also=" (as does pull_through_destinations[2])"),)
+    run = run_with(lambda p: [spoke(p, upstream=None), spoke(p, regions=["eu-west-1"], upstream=None),
+                              spoke(p, regions=["us-east-2"], upstream=None)])
+    assert run.warnings == (SOURCE_POLICY_WARNING.format(
+        also=" (as do pull_through_destinations[1], pull_through_destinations[2])"),)
     assert run_with(lambda p: [spoke(p, upstream=None)]).warnings == (SOURCE_POLICY_WARNING.format(also=""),)
 
 

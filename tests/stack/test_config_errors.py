@@ -312,10 +312,10 @@ WORKLOADS = {"Sid": "WorkloadsPull", "Effect": "Allow", "Principal": {"AWS": "55
 def test_the_source_registry_policy_warning_names_the_config_keys_that_answer_it() -> None:
     run = run_dev(pullThroughDestinations=[SOURCE_SPOKE])
     assert run.warnings == (
-        "ecr-replication:pullThroughDestinations[0]: caches from the source registry from another account, so the "
-        "component declares the source registry's policy, holding the spokes' grant; a registry has one policy, so it "
+        "ecr-replication:pullThroughDestinations[0]: caches from the source registry across accounts, so the "
+        "component declares the source registry's policy to grant the spokes; a registry has one policy, so this one "
         "replaces any other policy of the source registry at the next pulumi up, other accounts' grants included: "
-        "keep those in sourceRegistryPolicyStatements (given, even empty, it stops this warning), or set "
+        "keep those in sourceRegistryPolicyStatements (given, even empty, it ends this warning), or set "
         "manageSourceRegistryPolicy to false and grant the spoke accounts yourself",)
 
 
