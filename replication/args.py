@@ -20,7 +20,8 @@ class RepositorySettingsArgs(TypedDict):
 
     image_tag_mutability: NotRequired[str]
     """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`. In a pull-through spoke an
-    immutable tag is never refreshed from the upstream (the component warns): override it per spoke."""
+    immutable tag is never refreshed from the upstream (the component warns): override it per spoke, e.g.
+    `IMMUTABLE_WITH_EXCLUSION` with the tags that move upstream excluded."""
 
     image_tag_mutability_exclusion_filters: NotRequired[list[str]]
     """Tag wildcard filters (e.g. `latest`, `dev-*`) exempt from the mutability setting; only with a

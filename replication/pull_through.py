@@ -508,19 +508,27 @@ def source_policy_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
 
 
 def immutable_tag_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
-    """A warning for each spoke whose cached repositories get immutable tags: ECR then can't refresh a cached tag
-    that moved upstream (ECR user guide, "Sync an upstream registry with an Amazon ECR private registry": "Turning on
-    image tag immutability for repositories using a pull through cache rule will prevent Amazon ECR from updating
-    images using the same tag")."""
+    """A warning for each spoke whose cached repositories get immutable tags without the spoke itself saying which
+    tags stay mutable: ECR then can't refresh a cached tag that moved upstream (ECR user guide, "Sync an upstream
+    registry with an Amazon ECR private registry": "Turning on image tag immutability for repositories using a pull
+    through cache rule will prevent Amazon ECR from updating images using the same tag"). ``IMMUTABLE`` always warns;
+    ``IMMUTABLE_WITH_EXCLUSION`` only when it comes from the component-wide settings, whose exclusion filters were
+    chosen for the destinations: in the spoke's own settings it names the tags that move upstream, the trade-off the
+    pack's ``ecr-replicated-repositories-hardened`` recommends for spokes."""
     warnings = {}
     for slot in spec.spokes:
         settings = slot.settings
-        if settings is not None and settings.image_tag_mutability in limits.IMMUTABLE_TAG_SETTINGS:
-            warnings[slot.index] = ReplicationWarning(
-                slot.field,
-                f"image_tag_mutability {settings.image_tag_mutability} (from "
-                f"{settings.fields['image_tag_mutability']}) reaches the spoke's cached repositories, where ECR can't "
-                "refresh a cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
-                f"{slot.field}.repository_settings.image_tag_mutability to MUTABLE, or exclude the moving tags"
-            )
+        if settings is None or settings.image_tag_mutability not in limits.IMMUTABLE_TAG_SETTINGS:
+            continue
+        source = settings.fields["image_tag_mutability"]
+        if settings.image_tag_mutability != "IMMUTABLE" and source.startswith(f"{slot.field}."):
+            continue
+        own = f"{slot.field}.repository_settings"
+        warnings[slot.index] = ReplicationWarning(
+            slot.field,
+            f"image_tag_mutability {settings.image_tag_mutability} (from {source}) reaches the spoke's cached "
+            "repositories, where ECR can't refresh a cached tag that moves upstream (only tags in the exclusion "
+            f"filters stay mutable); set {own}.image_tag_mutability to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION with the "
+            f"tags that move upstream in {own}.image_tag_mutability_exclusion_filters"
+        )
     return list(warnings.values())

@@ -353,13 +353,30 @@ def test_immutable_tags_reaching_a_spoke_are_warned_about_once_per_spoke() -> No
     run = run_with(lambda p: [spoke(p, regions=["ap-south-1", "eu-west-1"]),
                               spoke(p, regions=["us-east-2"], repository_settings={"image_tag_mutability": "MUTABLE"})],
                    repository_settings={"image_tag_mutability": "IMMUTABLE"})
-    assert run.warnings == (
-        "pull_through_destinations[0]: image_tag_mutability IMMUTABLE (from repository_settings.image_tag_mutability) "
-        "reaches the spoke's cached repositories, where ECR can't refresh a cached tag that moves upstream (only "
-        "tags in the exclusion filters stay mutable); set "
-        "pull_through_destinations[0].repository_settings.image_tag_mutability to MUTABLE, or exclude the moving "
-        "tags",)
+    assert run.warnings == (immutable_warning(0, "IMMUTABLE", "repository_settings.image_tag_mutability"),)
     assert run_with(lambda p: [spoke(p)], repository_settings={"image_tag_mutability": "MUTABLE"}).warnings == ()
+
+
+def immutable_warning(index: int, mutability: str, source: str) -> str:
+    own = f"pull_through_destinations[{index}].repository_settings"
+    return (f"pull_through_destinations[{index}]: image_tag_mutability {mutability} (from {source}) reaches the "
+            "spoke's cached repositories, where ECR can't refresh a cached tag that moves upstream (only tags in the "
+            f"exclusion filters stay mutable); set {own}.image_tag_mutability to MUTABLE, or to "
+            f"IMMUTABLE_WITH_EXCLUSION with the tags that move upstream in {own}.image_tag_mutability_exclusion_filters")
+
+
+def test_a_spoke_that_names_its_own_mutable_tags_is_not_warned_about() -> None:
+    """IMMUTABLE_WITH_EXCLUSION in the spoke's own settings names the tags that move upstream (the pack recommends it
+    for spokes); inherited, its exclusion filters were the destinations', and IMMUTABLE freezes every cached tag."""
+    with_exclusions = {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION",
+                       "image_tag_mutability_exclusion_filters": ["latest"]}
+    run = run_with(lambda p: [spoke(p, repository_settings=with_exclusions),
+                              spoke(p, regions=["eu-west-1"]),
+                              spoke(p, regions=["us-east-2"], repository_settings={"image_tag_mutability": "IMMUTABLE"})],
+                   repository_settings=with_exclusions)
+    assert run.warnings == (
+        immutable_warning(1, "IMMUTABLE_WITH_EXCLUSION", "repository_settings.image_tag_mutability"),
+        immutable_warning(2, "IMMUTABLE", "pull_through_destinations[2].repository_settings.image_tag_mutability"))
 
 
 def test_25_destinations_and_spokes_in_further_accounts_and_regions() -> None:

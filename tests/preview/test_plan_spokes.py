@@ -105,4 +105,6 @@ def test_plan_stack_warnings_name_config_keys(tmp_path: Path, capsys: pytest.Cap
         "! ecr-replication:pullThroughDestinations[0]: imageTagMutability IMMUTABLE (from "
         "repositorySettings.imageTagMutability) reaches the spoke's cached repositories, where ECR can't refresh a "
         "cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
-        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or exclude the moving tags")
+        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION "
+        "with the tags that move upstream in "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutabilityExclusionFilters")
