@@ -38,7 +38,9 @@ def big_stack() -> dict[str, object]:
                     for account in DESTINATION_ACCOUNTS]
     spokes = [{"accountId": account, "regions": SPOKE_REGIONS,
                "upstream": None if i == 0 else f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}",
-               "repositorySettings": {"imageTagMutability": "MUTABLE", **hardened(account, SPOKE_REGIONS)}}
+               "repositorySettings": {"imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                                      "imageTagMutabilityExclusionFilters": ["latest"],
+                                      **hardened(account, SPOKE_REGIONS)}}
               for i, account in enumerate(SPOKE_ACCOUNTS)]
     return {
         "source": {"accountId": "111111111111", "region": "us-east-1"},
@@ -90,10 +92,11 @@ def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> Non
 
 def test_plan_stack_warnings_name_config_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``plan --stack``'s warnings are in the stack file's words, like its errors: the dev stack without its spoke's
-    MUTABLE override, so the top-level IMMUTABLE reaches the spoke."""
+    own tag mutability, so the top-level IMMUTABLE reaches the spoke."""
     for name in ("Pulumi.yaml", "__main__.py"):
         (tmp_path / name).write_text((ROOT / name).read_text())
-    override = "      repositorySettings:\n        imageTagMutability: MUTABLE\n"
+    override = ("      repositorySettings:\n        imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n"
+                "        imageTagMutabilityExclusionFilters:\n          - latest\n")
     dev = (ROOT / "Pulumi.dev.yaml").read_text()
     assert override in dev
     (tmp_path / "Pulumi.test.yaml").write_text(dev.replace(override, ""))
