@@ -20,7 +20,8 @@ class RepositorySettingsArgs(TypedDict):
 
     image_tag_mutability: NotRequired[str]
     """`MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION`. In a pull-through spoke an
-    immutable tag is never refreshed from the upstream (the component warns): override it per spoke."""
+    immutable tag is never refreshed from the upstream (the component warns): override it per spoke, e.g.
+    `IMMUTABLE_WITH_EXCLUSION` with the tags that move upstream excluded."""
 
     image_tag_mutability_exclusion_filters: NotRequired[list[str]]
     """Tag wildcard filters (e.g. `latest`, `dev-*`) exempt from the mutability setting; only with a
@@ -152,10 +153,16 @@ class EcrReplicationArgs(TypedDict):
 
     manage_source_registry_policy: NotRequired[bool]
     """Whether the component owns the source registry's permissions policy when a spoke in another account caches
-    from the source (default true): it then holds exactly the spokes' grants, replacing any other policy there (a
-    registry has one). Set false when that policy is managed elsewhere: it must grant each spoke account
-    `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchImportUpstreamImage` and
-    `ecr:GetImageCopyStatus`."""
+    from the source (default true): it then holds the source registry policy statements and the spokes' grants,
+    replacing any other policy there (a registry has one; the component warns unless those statements are given).
+    Set false when that policy is managed elsewhere: it must grant each spoke account `ecr:BatchGetImage`,
+    `ecr:GetDownloadUrlForLayer`, `ecr:BatchImportUpstreamImage` and `ecr:GetImageCopyStatus`."""
+
+    source_registry_policy_statements: NotRequired[list[dict[str, Any]]]
+    """Extra IAM statements of the source registry's permissions policy, which the component owns whole when a spoke
+    in another account caches from the source: keep the policy's other grants here (given, even empty, the
+    component stops warning that its policy replaces the live one). Checked like a destination's registry policy
+    statements; a Deny that takes a spoke's grant away is rejected."""
 
     adopt_existing: NotRequired[bool]
     """Adopt a live setup (default false): the replication configuration, the registry policies, the creation

@@ -12,11 +12,12 @@ from replication.adoption import Adoption
 from replication.argument_names import check_argument_names
 from replication.args import EcrReplicationArgs
 from replication.destination_resources import declare_repository_settings, destination_targets
-from replication.errors import ReplicationConfigError
+from replication.errors import ReplicationConfigError, warning_text
 from replication.model import ReplicationModel, ReplicationSpec, build_model, check_registry_policy, normalize
 from replication.provider_facts import provider_check, provider_claims
-from replication.pull_through import (build_spokes, check_grants, check_source_policy, destination_policy_needed,
-                                      immutable_tag_warnings, normalize_spokes)
+from replication.pull_through import (build_spokes, check_destination_grants, check_source_policy,
+                                      destination_policy_needed, immutable_tag_warnings, normalize_spokes,
+                                      source_policy_warnings)
 from replication.pull_through_resources import declare_pull_through, declare_source_registry_policy, spoke_targets
 from replication.resource_types import ECR_REPLICATION
 
@@ -110,8 +111,8 @@ class EcrReplication(pulumi.ComponentResource):
         spoke_settings = {id(target.slot): own for target, own in zip(targets, by_target)}
         declare_pull_through(self, name, spec, validated.input, spoke_providers, policies, spoke_settings, adoption,
                              checked)
-        for warning in immutable_tag_warnings(spec):
-            pulumi.log.warn(warning, resource=self)
+        for warning in (*source_policy_warnings(spec), *immutable_tag_warnings(spec)):
+            pulumi.log.warn(warning_text(warning), resource=self)
 
         self.source_registry = validated.output(lambda m: m.source.host)
         self.destination_registries = validated.output(lambda m: [d.registry.host for d in m.destinations])
@@ -147,15 +148,16 @@ def _validate(
     whatever AWS would reject raises here. The policies rendered here are the ones the resources and outputs get."""
     model = build_model(spec, source_account_id, source_region, resolved)
     model = replace(model, spokes=build_spokes(spec, model, resolved_spokes),
-                    manage_source_registry_policy=spec.manage_source_registry_policy)
+                    manage_source_registry_policy=spec.manage_source_registry_policy,
+                    source_policy_statements=spec.source_policy_statements or ())
     policies = documents.registry_policies(model)
     for destination in model.destinations:
         document = policies.get(destination.registry.host)
         if document is not None:
             check_registry_policy(model.source, destination, document)
-            check_grants(destination, model.spokes, document)
+            check_destination_grants(destination, model.spokes, document)
     if model.source.host in policies:
-        check_source_policy(policies[model.source.host])
+        check_source_policy(model, policies[model.source.host])
     return model, policies
 
 

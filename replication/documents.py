@@ -75,7 +75,8 @@ def registry_policy_document(source: Registry, destination: DestinationRegistry,
 def registry_policies(model: ReplicationModel) -> dict[str, str]:
     """Every registry policy the component manages, keyed by registry host: each cross-account destination's and
     each destination's a cross-account spoke caches from (where the component manages them), and the source's when
-    a cross-account spoke caches from it (unless ``manage_source_registry_policy`` is off)."""
+    a cross-account spoke caches from it (unless ``manage_source_registry_policy`` is off): its
+    ``source_registry_policy_statements``, then the spokes' grant."""
     policies = {
         d.registry.host: registry_policy_document(model.source, d, model.spokes)
         for d in model.destinations
@@ -83,7 +84,8 @@ def registry_policies(model: ReplicationModel) -> dict[str, str]:
     }
     source_grants = pull_through_grants(model.source, model.spokes)
     if source_grants and model.manage_source_registry_policy:
-        policies[model.source.host] = canonical_json({"Version": "2012-10-17", "Statement": source_grants})
+        statements = [dict(statement) for statement in model.source_policy_statements] + source_grants
+        policies[model.source.host] = canonical_json({"Version": "2012-10-17", "Statement": statements})
     return policies
 
 

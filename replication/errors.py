@@ -1,6 +1,10 @@
-"""The exception raised for invalid EcrReplication arguments, and how it prints the offending value."""
+"""The exception raised for invalid EcrReplication arguments, how it prints the offending value, and the warnings the
+component logs about arguments it accepts."""
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -61,3 +65,37 @@ class ReplicationConfigError(ValueError):
         if value is not None:
             message += f" (got {render_value(value)})"
         super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ReplicationWarning:
+    """What the component warns about valid arguments (``pulumi preview`` prints it): the argument path it concerns
+    and what to know, as ``field: problem``, like an error without a value. Kept apart from its text so that a program
+    that made the arguments from its own config can tell it in its own keys (:func:`warnings_told_as`)."""
+
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
+
+
+_WARNING_TEXT: ContextVar[Callable[[ReplicationWarning], str]] = ContextVar("replication_warning_text", default=str)
+"""How the warnings of the components constructed here read: by default in the component's argument names."""
+
+
+def warning_text(warning: ReplicationWarning) -> str:
+    """The text of ``warning`` where it is logged: its argument path and problem, unless :func:`warnings_told_as`
+    gives them another wording."""
+    return _WARNING_TEXT.get()(warning)
+
+
+@contextlib.contextmanager
+def warnings_told_as(text: Callable[[ReplicationWarning], str]) -> Iterator[None]:
+    """The components constructed in this block log each warning as ``text(warning)`` (the example program names the
+    config keys the arguments came from)."""
+    token = _WARNING_TEXT.set(text)
+    try:
+        yield
+    finally:
+        _WARNING_TEXT.reset(token)

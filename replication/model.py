@@ -120,6 +120,8 @@ class ReplicationSpec:
     """The pull-through spoke registries (:mod:`replication.pull_through` lays them out)."""
     manage_source_registry_policy: bool = True
     """Whether the component owns the source registry's policy when cross-account spokes cache from the source."""
+    source_policy_statements: tuple[Mapping[str, Any], ...] | None = None
+    """Statements the source registry's policy holds besides the spokes' grant (``None``: not given)."""
 
     @property
     def fully_known(self) -> bool:
@@ -187,6 +189,9 @@ class ReplicationModel:
     """The pull-through spoke registries, in declaration order (:func:`replication.pull_through.build_spokes`)."""
     manage_source_registry_policy: bool = True
     """Whether the component owns the source registry's policy (``ReplicationSpec.manage_source_registry_policy``)."""
+    source_policy_statements: tuple[Mapping[str, Any], ...] = ()
+    """Statements the source registry's policy holds before the spokes' grant
+    (``ReplicationSpec.source_policy_statements``)."""
 
 
 def check_account_id(field: str, value: object) -> str:
@@ -523,7 +528,7 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
         if any(s.applies_to(caller, requirement.action) and s.touches(requirement.resources) for s in denies)
     ]
     for requirement, decision in unmet(statements, caller, concerned):
-        index = extra_statement_index(slot, decision.statements)
+        index = extra_statement_index(slot.extra_statements, decision.statements, REPLICATION_STATEMENT_POSITION + 1)
         raise ReplicationConfigError(
             f"{slot.field}.registry_policy_statements[{index}]",
             slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
@@ -533,8 +538,13 @@ def check_registry_policy(source: Registry, destination: DestinationRegistry, do
         )
 
 
-def extra_statement_index(slot: DestinationSlot, labels: tuple[str, ...]) -> int:
-    """The position among the slot's extra statements of the first statement ``labels`` names (a Sid, or ``#<n>``: the
-    n-th statement of the policy, where the replication statement is the first)."""
-    extra = enumerate(slot.extra_statements)
-    return next(index for index, statement in extra if (statement.get("Sid") or f"#{index + 2}") in labels)
+REPLICATION_STATEMENT_POSITION = 1
+"""Where a cross-account destination's registry policy holds the replication statement: first, the extra statements
+after it (``documents.registry_policy_document``)."""
+
+
+def extra_statement_index(extra: Sequence[Mapping[str, Any]], labels: tuple[str, ...], first: int) -> int:
+    """The position among the ``extra`` statements of the first statement ``labels`` names (a Sid, or ``#<n>``: the
+    n-th statement of the policy, where the first extra statement is the ``first``-th)."""
+    return next(index for index, statement in enumerate(extra)
+                if (statement.get("Sid") or f"#{index + first}") in labels)

@@ -13,7 +13,9 @@ registries replication reaches, but holds no copy until then.
   replication destination here, before anything is created: it decides which prefixes, and so how many rules,
   each spoke gets, and whether the spoke needs a role and a grant.
 * :func:`build_spokes` checks the resolved account ids and regions and returns the :class:`SpokeRegistry` values.
-* :func:`check_grants` checks that a registry policy the component renders doesn't deny a spoke what it was granted.
+* :func:`check_grants` checks that a registry policy the component renders doesn't deny a spoke what it was granted;
+  :func:`check_source_policy` checks the source registry's policy, which the component declares for spokes that
+  cache from the source across accounts (a singleton: :func:`source_policy_warnings` says so).
 
 Across accounts, ECR assumes a role in the spoke's account and the upstream grants that account access (ECR user
 guide, "Setting up permissions for cross-account ECR to ECR PTC"; :mod:`replication.documents` renders both); in one
@@ -30,16 +32,23 @@ from typing import Any, ClassVar
 
 from replication import limits
 from replication.adoption import check_import_region
-from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry
-from replication.errors import ReplicationConfigError
+from replication.ecr_semantics import Registry, minimal_prefixes, parse_registry, partition_of
+from replication.errors import ReplicationConfigError, ReplicationWarning
 from replication.iam_policy import account_caller, parse_policy, pull_through_requirements, unmet
-from replication.model import (DestinationRegistry, ProviderCheck, RegistrySlot, ReplicationModel, ReplicationSpec,
-                               check_account_id, check_prefixes, check_region, check_role_names, explicit_account,
-                               extra_statement_index, region_entries, template_role_name, template_role_policy_name)
+from replication.model import (REPLICATION_STATEMENT_POSITION, DestinationRegistry, ProviderCheck, RegistrySlot,
+                               ReplicationModel, ReplicationSpec, check_account_id, check_policy_statements,
+                               check_prefixes, check_region, check_role_names, explicit_account, extra_statement_index,
+                               region_entries, template_role_name, template_role_policy_name)
 from replication.repository_settings import RepositorySettings, normalize_settings
 
 ARGUMENT = "pull_through_destinations"
 """The component argument that lists the spokes."""
+
+MANAGE_SOURCE_POLICY = "manage_source_registry_policy"
+"""The component argument that says whether the component owns the source registry's policy."""
+
+SOURCE_POLICY_STATEMENTS = "source_registry_policy_statements"
+"""The component argument that lists the source registry policy's statements besides the spokes' grant."""
 
 GRANT_SID = "AllowPullThroughCacheToSpokeAccounts"
 """The Sid of the statement of an upstream's registry policy that grants its spokes' accounts."""
@@ -139,16 +148,30 @@ def cache_prefixes(prefixes_field: str, prefixes: Sequence[str], spoke_field: st
     return tuple(segments)
 
 
-def check_pull_through_region(field: str, region: str) -> str:
-    """Return ``region`` unless ECR creates no pull-through cache rules there."""
-    if region in limits.PULL_THROUGH_UNSUPPORTED_REGIONS:
-        raise ReplicationConfigError(
-            field,
-            region,
-            "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
-            f"cache: not in {', '.join(limits.PULL_THROUGH_UNSUPPORTED_REGIONS)}); replicate to it instead",
-        )
-    return region
+def check_pull_through_region(field: str, region: str, source_region: str | None) -> str:
+    """Return ``region`` unless ECR creates no pull-through cache rules there; the error says how such a registry
+    can get the images, which depends on the partition of the source (``source_region``; ``None``: still to be
+    looked up): ECR replicates only within a partition, so replication reaches it from a source of its own
+    partition only."""
+    if region not in limits.PULL_THROUGH_UNSUPPORTED_REGIONS:
+        return region
+    partition = partition_of(region).name
+    source_partition = None if source_region is None else partition_of(source_region).name
+    if source_partition == partition:
+        remedy = "replicate to it instead (a replication destination)"
+    elif source_partition is None:
+        remedy = (f"a registry here gets the images only by replication, from a source registry in partition "
+                  f"{partition} (ECR replicates only within a partition)")
+    else:
+        remedy = (f"nor can this component replicate to it: the source registry is in partition {source_partition}, "
+                  f"and ECR replicates only within a partition, so a registry here gets the images only from a "
+                  f"source registry in {partition} (a stack of its own)")
+    raise ReplicationConfigError(
+        field,
+        region,
+        "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
+        f"cache: not in {', '.join(limits.PULL_THROUGH_UNSUPPORTED_REGIONS)}); {remedy}",
+    )
 
 
 @dataclass(frozen=True)
@@ -216,26 +239,60 @@ def normalize_spokes(name: str, args: Mapping[str, Any], spec: ReplicationSpec,
                      check_provider: ProviderCheck) -> ReplicationSpec:
     """``spec`` with the spokes of component ``name`` laid out, one slot per spoke registry, and the source registry
     policy switch; raises for whatever the arguments say wrong by themselves."""
-    manage_source = args.get("manage_source_registry_policy", True)
+    manage_source = args.get(MANAGE_SOURCE_POLICY, True)
     if not isinstance(manage_source, bool):
-        raise ReplicationConfigError("manage_source_registry_policy", manage_source, "must be true or false")
+        raise ReplicationConfigError(MANAGE_SOURCE_POLICY, manage_source, "must be true or false")
     spokes = args.get(ARGUMENT)
-    if spokes is None:
-        return replace(spec, manage_source_registry_policy=manage_source)
-    if not isinstance(spokes, Sequence) or isinstance(spokes, str):
+    if spokes is not None and (not isinstance(spokes, Sequence) or isinstance(spokes, str)):
         raise ReplicationConfigError(ARGUMENT, spokes, "must be a list of PullThroughDestinationArgs")
-    upstreams = _upstreams(args, spec)
     slots: list[SpokeSlot] = []
-    for index, spoke in enumerate(spokes):
-        field = f"{ARGUMENT}[{index}]"
-        if not isinstance(spoke, Mapping):
-            raise ReplicationConfigError(field, spoke, "must be a PullThroughDestinationArgs")
-        is_source_provider = check_provider(f"{field}.provider", spoke.get("provider"))
-        slots.extend(_spoke_slots(name, index, spoke, args, spec, upstreams, is_source_provider))
-    _check_registries(spec, slots)
-    if spec.adopt_existing:
-        _check_adoptable(slots)
-    return replace(spec, spokes=tuple(slots), manage_source_registry_policy=manage_source)
+    if spokes is not None:
+        upstreams = _upstreams(args, spec)
+        for index, spoke in enumerate(spokes):
+            field = f"{ARGUMENT}[{index}]"
+            if not isinstance(spoke, Mapping):
+                raise ReplicationConfigError(field, spoke, "must be a PullThroughDestinationArgs")
+            is_source_provider = check_provider(f"{field}.provider", spoke.get("provider"))
+            slots.extend(_spoke_slots(name, index, spoke, args, spec, upstreams, is_source_provider))
+        _check_registries(spec, slots)
+        if spec.adopt_existing:
+            _check_adoptable(slots)
+    statements = _source_policy_statements(args.get(SOURCE_POLICY_STATEMENTS), manage_source, slots)
+    return replace(spec, spokes=tuple(slots), manage_source_registry_policy=manage_source,
+                   source_policy_statements=statements)
+
+
+def _source_policy_statements(value: object, manage: bool, spokes: Sequence[SpokeSlot]
+                              ) -> tuple[Mapping[str, Any], ...] | None:
+    """The statements the source registry's policy holds besides the spokes' grant (``None`` when not given), checked
+    as a destination's extra statements are (``model.check_policy_statements``), only where the component declares
+    that policy."""
+    if value is None:
+        return None
+    field = SOURCE_POLICY_STATEMENTS
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ReplicationConfigError(field, value, "must be a list of IAM policy statements")
+    if value and not manage:
+        raise ReplicationConfigError(
+            field, f"{len(value)} statement(s)",
+            f"are only used when the component manages the source registry's policy ({MANAGE_SOURCE_POLICY} is "
+            "false)")
+    if value and not any(_grants_from_source(slot) for slot in spokes):
+        raise ReplicationConfigError(
+            field, f"{len(value)} statement(s)",
+            "would be dropped: the component declares the source registry's policy only when a spoke in another "
+            f"account caches from the source ({ARGUMENT}); manage this registry's policy elsewhere")
+    statements = check_policy_statements(field, value)
+    for i, statement in enumerate(statements):
+        if statement.get("Sid") == GRANT_SID:
+            raise ReplicationConfigError(f"{field}[{i}].Sid", GRANT_SID, _RESERVED_GRANT_SID)
+    return statements
+
+
+def _grants_from_source(slot: SpokeSlot) -> bool:
+    """Whether the source registry's policy grants this spoke's account: it caches from the source, from another
+    account."""
+    return slot.cross_account and slot.upstream_position is None
 
 
 def _check_adoptable(slots: Sequence[SpokeSlot]) -> None:
@@ -284,7 +341,7 @@ def _spoke_slots(name: str, index: int, spoke: Mapping[str, Any], args: Mapping[
     slots = []
     for region_index, region in region_entries(field, spoke.get("regions")):
         if region is not None:
-            check_pull_through_region(f"{field}.regions[{region_index}]", region)
+            check_pull_through_region(f"{field}.regions[{region_index}]", region, spec.source_region)
         slots.append(SpokeSlot(index, region_index, region, account, upstream.position, prefixes, cached, cross_account,
                                settings))
     first = slots[0]
@@ -332,7 +389,8 @@ def build_spokes(spec: ReplicationSpec, model: ReplicationModel,
     spokes = []
     for slot, (account, region) in zip(spec.spokes, resolved, strict=True):
         registry = Registry(check_account_id(f"{slot.field}.account_id", account),
-                            check_pull_through_region(slot.region_field, check_region(slot.region_field, region)))
+                            check_pull_through_region(slot.region_field, check_region(slot.region_field, region),
+                                                           model.source.region))
         upstream = model.source if slot.upstream_position is None else model.destinations[slot.upstream_position].registry
         if registry in taken:
             raise ReplicationConfigError(slot.region_field, region, _taken_problem(taken[registry]))
@@ -363,7 +421,10 @@ def _check_reserved_sids(model: ReplicationModel, spokes: Sequence[SpokeRegistry
             if statement.get("Sid") == GRANT_SID:
                 raise ReplicationConfigError(
                     f"{destination.slot.field}.registry_policy_statements[{i}].Sid", statement["Sid"],
-                    "this Sid is reserved for the statement that grants a pull-through spoke's account")
+                    _RESERVED_GRANT_SID)
+
+
+_RESERVED_GRANT_SID = "this Sid is reserved for the statement that grants a pull-through spoke's account"
 
 
 def granted(spokes: Sequence[SpokeRegistry], upstream: Registry) -> list[SpokeRegistry]:
@@ -374,8 +435,7 @@ def granted(spokes: Sequence[SpokeRegistry], upstream: Registry) -> list[SpokeRe
 def source_policy_needed(spec: ReplicationSpec) -> bool:
     """Whether the component declares the source registry's policy: a cross-account spoke caches from the source,
     and ``manage_source_registry_policy`` is on."""
-    return spec.manage_source_registry_policy and any(s.cross_account and s.upstream_position is None
-                                                      for s in spec.spokes)
+    return spec.manage_source_registry_policy and any(_grants_from_source(s) for s in spec.spokes)
 
 
 def destination_policy_needed(spec: ReplicationSpec, position: int) -> bool:
@@ -386,49 +446,89 @@ def destination_policy_needed(spec: ReplicationSpec, position: int) -> bool:
     return slot.manage_registry_policy and (slot.cross_account or spoke_grant)
 
 
-def check_grants(destination: DestinationRegistry, spokes: Sequence[SpokeRegistry], document: str) -> None:
-    """Raise when an extra statement of the destination's rendered registry policy takes away what the policy grants
-    the cross-account spokes that cache from it (evaluated as IAM does)."""
-    if not destination.slot.extra_statements:
+def check_grants(upstream: Registry, extra: Sequence[Mapping[str, Any]], field: str, first: int,
+                 spokes: Sequence[SpokeRegistry], document: str) -> None:
+    """Raise when one of the ``extra`` statements (given at ``field``; the policy's ``first``-th statement is the first
+    of them) of ``upstream``'s rendered registry policy ``document`` takes away what the policy grants the
+    cross-account spokes that cache from it (evaluated as IAM does)."""
+    if not extra:
         return
-    upstream = destination.registry
     statements = parse_policy(document)
     for spoke in granted(spokes, upstream):
         account = spoke.registry.account_id
         requirements = pull_through_requirements(upstream, spoke.slot.prefixes or ("",))
         for requirement, decision in unmet(statements, account_caller(account, upstream.partition), requirements):
-            slot = destination.slot
-            index = extra_statement_index(slot, decision.statements)
+            index = extra_statement_index(extra, decision.statements, first)
             raise ReplicationConfigError(
-                f"{slot.field}.registry_policy_statements[{index}]",
-                slot.extra_statements[index].get("Sid") or slot.extra_statements[index],
+                f"{field}[{index}]",
+                extra[index].get("Sid") or extra[index],
                 f"takes {requirement} away from account {account}, whose spoke at {spoke.slot.region_field} caches "
                 f"from this registry ({decision.explain()}): its pull-through cache would fail",
             )
 
 
-def check_source_policy(document: str) -> None:
-    """Raise when the source registry's policy with the spokes' grants is larger than ECR accepts."""
+def check_destination_grants(destination: DestinationRegistry, spokes: Sequence[SpokeRegistry], document: str) -> None:
+    """:func:`check_grants` for a destination upstream's policy: the replication statement (across accounts), its
+    ``registry_policy_statements``, then the spokes' grant."""
+    slot = destination.slot
+    first = REPLICATION_STATEMENT_POSITION + 1 if slot.cross_account else 1
+    check_grants(destination.registry, slot.extra_statements, f"{slot.field}.registry_policy_statements", first,
+                 spokes, document)
+
+
+def check_source_policy(model: ReplicationModel, document: str) -> None:
+    """Raise when the source registry's policy (its ``source_registry_policy_statements``, then the spokes' grant) is
+    larger than ECR accepts, or when one of those statements takes a spoke's grant away."""
     if len(document) > limits.MAX_REGISTRY_POLICY_CHARS:
         raise ReplicationConfigError(
             ARGUMENT, f"{len(document)} characters",
             f"the source registry policy granting the spoke accounts exceeds ECR's {limits.MAX_REGISTRY_POLICY_CHARS}"
-            "-character limit; cache from a destination for some spoke accounts, or use fewer prefixes")
+            f"-character limit; cache from a destination for some spoke accounts, use fewer prefixes, or fewer "
+            f"{SOURCE_POLICY_STATEMENTS}")
+    check_grants(model.source, model.source_policy_statements, SOURCE_POLICY_STATEMENTS, 1, model.spokes, document)
 
 
-def immutable_tag_warnings(spec: ReplicationSpec) -> list[str]:
-    """A warning for each spoke whose cached repositories get immutable tags: ECR then can't refresh a cached tag
-    that moved upstream (ECR user guide, "Sync an upstream registry with an Amazon ECR private registry": "Turning on
-    image tag immutability for repositories using a pull through cache rule will prevent Amazon ECR from updating
-    images using the same tag")."""
+def source_policy_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
+    """A warning when the component declares the source registry's policy and ``source_registry_policy_statements``
+    isn't given: a registry has one policy (``PutRegistryPolicy`` replaces it whole), so declaring it replaces
+    whatever the source registry's policy grants today, unbeknown to whoever just added a spoke. Account ids stay out
+    of it (a stack may keep them secret)."""
+    if not source_policy_needed(spec) or spec.source_policy_statements is not None:
+        return []
+    first, *others = dict.fromkeys(slot.field for slot in spec.spokes if _grants_from_source(slot))
+    also = f" (as {'does' if len(others) == 1 else 'do'} {', '.join(others)})" if others else ""
+    return [ReplicationWarning(
+        first,
+        f"caches from the source registry across accounts{also}, so the component declares the source registry's "
+        "policy to grant the spokes; a registry has one policy, so this one replaces any other policy of the source "
+        "registry at the next pulumi up, other accounts' grants included: keep those in "
+        f"{SOURCE_POLICY_STATEMENTS} (given, even empty, it ends this warning), or set {MANAGE_SOURCE_POLICY} to "
+        "false and grant the spoke accounts yourself",
+    )]
+
+
+def immutable_tag_warnings(spec: ReplicationSpec) -> list[ReplicationWarning]:
+    """A warning for each spoke whose cached repositories get immutable tags without the spoke itself saying which
+    tags stay mutable: ECR then can't refresh a cached tag that moved upstream (ECR user guide, "Sync an upstream
+    registry with an Amazon ECR private registry": "Turning on image tag immutability for repositories using a pull
+    through cache rule will prevent Amazon ECR from updating images using the same tag"). ``IMMUTABLE`` always warns;
+    ``IMMUTABLE_WITH_EXCLUSION`` only when it comes from the component-wide settings, whose exclusion filters were
+    chosen for the destinations: in the spoke's own settings it names the tags that move upstream, the trade-off the
+    pack's ``ecr-replicated-repositories-hardened`` recommends for spokes."""
     warnings = {}
     for slot in spec.spokes:
         settings = slot.settings
-        if settings is not None and settings.image_tag_mutability in limits.IMMUTABLE_TAG_SETTINGS:
-            warnings[slot.index] = (
-                f"{slot.field}: image_tag_mutability {settings.image_tag_mutability} (from "
-                f"{settings.fields['image_tag_mutability']}) reaches the spoke's cached repositories, where ECR can't "
-                "refresh a cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
-                f"{slot.field}.repository_settings.image_tag_mutability to MUTABLE, or exclude the moving tags"
-            )
+        if settings is None or settings.image_tag_mutability not in limits.IMMUTABLE_TAG_SETTINGS:
+            continue
+        source = settings.fields["image_tag_mutability"]
+        if settings.image_tag_mutability != "IMMUTABLE" and source.startswith(f"{slot.field}."):
+            continue
+        own = f"{slot.field}.repository_settings"
+        warnings[slot.index] = ReplicationWarning(
+            slot.field,
+            f"image_tag_mutability {settings.image_tag_mutability} (from {source}) reaches the spoke's cached "
+            "repositories, where ECR can't refresh a cached tag that moves upstream (only tags in the exclusion "
+            f"filters stay mutable); set {own}.image_tag_mutability to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION with the "
+            f"tags that move upstream in {own}.image_tag_mutability_exclusion_filters"
+        )
     return list(warnings.values())

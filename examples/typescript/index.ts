@@ -30,13 +30,14 @@ const images = new ecrReplication.EcrReplication("images", {
         { provider: source, accountId: "111111111111", regions: ["us-west-2"] },
     ],
     // A pull-through spoke: caches the images from the us-west-2 destination on first pull, beyond the 25
-    // registries replication reaches. Mutable tags, so a cached tag refreshes when it moves upstream.
+    // registries replication reaches. Immutable tags except latest, which moves upstream: the cache
+    // refreshes it, and no other cached tag can be moved (IMMUTABLE alone would stop every refresh).
     pullThroughDestinations: [{
         provider: spoke,
         accountId: "444444444444",
         regions: ["ap-south-1", "ap-southeast-1"],
         upstream: "222222222222/us-west-2",
-        repositorySettings: { imageTagMutability: "MUTABLE" },
+        repositorySettings: { imageTagMutability: "IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters: ["latest"] },
     }],
     repositoryPrefixes: ["prod/", "shared/"],
     repositorySettings: {

@@ -1,15 +1,24 @@
-"""`ecr-replicated-repositories-hardened`: what replication creates or feeds keeps tags immutable, is
-encrypted with KMS, and is scanned on push in the destination."""
+"""`ecr-replicated-repositories-hardened`: what replication or a pull-through cache creates or feeds keeps tags
+immutable, is encrypted with KMS, and is scanned on push in the destination.
+
+A pull-through cache's tags are the exception: immutable ones stop ECR from refreshing a cached tag that moved
+upstream (ECR user guide, "Sync an upstream registry with an Amazon ECR private registry": "Turning on image tag
+immutability for repositories using a pull through cache rule will prevent Amazon ECR from updating images using the
+same tag"), mutable ones can be moved in the cache by whoever may push there. So a pull-through template's mutable
+tags are reported with the middle way, ``IMMUTABLE_WITH_EXCLUSION`` with the tags that move upstream excluded, and its
+immutable ones are not reported (the component warns about ``IMMUTABLE`` reaching a spoke)."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .limits import (APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE, DEFAULT_IMAGE_TAG_MUTABILITY,
-                     IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES, SCAN_ON_PUSH_FREQUENCIES)
+from .limits import (APPLIED_FOR_PULL_THROUGH_CACHE, APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE,
+                     DEFAULT_IMAGE_TAG_MUTABILITY, IMMUTABLE_TAG_SETTINGS, KMS_ENCRYPTION_TYPES,
+                     SCAN_ON_PUSH_FREQUENCIES)
 from .resource_types import REGISTRY_SCANNING_CONFIGURATION, REPOSITORY, REPOSITORY_CREATION_TEMPLATE
-from .component_children import IMMUTABLE_TAGS, KMS_ENCRYPTION, SCAN_ON_PUSH, is_component_child
+from .component_children import (CACHED_TAGS, DESTINATIONS, IMMUTABLE_TAGS, KMS_ENCRYPTION, SCAN_ON_PUSH, SPOKES,
+                                 SettingsOwner, is_component_child)
 from .declare import stack_policy
 from .ecr_semantics import scanning_filter_covers
 from .props import UNKNOWN, elements, field, first, text
@@ -26,25 +35,45 @@ REQUIRE_SCAN_ON_PUSH_OPTION = PolicyOption("requireScanOnPush", True,
 """Whether replicated prefixes must be scanned on push in their destination registry."""
 
 
-def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig, child: bool) -> Iterator[str]:
+def _settings_problems(kind: str, props: Mapping[str, Any], args: HasConfig, child: bool,
+                       owner: SettingsOwner = DESTINATIONS) -> Iterator[str]:
     """Tag mutability and encryption problems of a template's or repository's props; the remedy is in the
-    component's words when the resource is a child of an EcrReplication component."""
+    component's words when the resource is a child of an EcrReplication component (whose ``owner`` entries' settings
+    it comes from). A pull-through cache template's tags get the cache's advice (see the module)."""
     mutability = text(props, "imageTagMutability")
     if mutability is not UNKNOWN and (mutability or DEFAULT_IMAGE_TAG_MUTABILITY) not in IMMUTABLE_TAG_SETTINGS:
         shown = mutability or f"{DEFAULT_IMAGE_TAG_MUTABILITY} (default)"
-        remedy = IMMUTABLE_TAGS.remedy() if child else "set it to IMMUTABLE or IMMUTABLE_WITH_EXCLUSION"
-        yield f"{kind} has imageTagMutability {shown}; {remedy} so a replicated tag can't be moved to another image."
+        if owner is SPOKES:
+            remedy = CACHED_TAGS.remedy(owner) if child else (
+                "set it to IMMUTABLE_WITH_EXCLUSION with the tags that move upstream in "
+                "imageTagMutabilityExclusionFilters")
+            yield (f"{kind} has imageTagMutability {shown}, so whoever may push in this registry can move a cached tag "
+                   f"to another image; {remedy}: those tags still refresh from the upstream and the others can't be "
+                   "moved (IMMUTABLE alone would stop ECR from refreshing any cached tag that moves upstream: ECR user "
+                   "guide, \"Sync an upstream registry with an Amazon ECR private registry\").")
+        else:
+            remedy = IMMUTABLE_TAGS.remedy(owner) if child else "set it to IMMUTABLE or IMMUTABLE_WITH_EXCLUSION"
+            yield f"{kind} has imageTagMutability {shown}; {remedy} so a replicated tag can't be moved to another image."
     encryption = text(first(field(props, "encryptionConfigurations")), "encryptionType")
     accepted = KMS_ENCRYPTION_TYPES + (("AES256",) if AES256_COUNTS_OPTION.read(args) else ())
     if encryption is not UNKNOWN and (encryption or DEFAULT_ENCRYPTION_TYPE) not in accepted:
         shown = encryption or f"{DEFAULT_ENCRYPTION_TYPE} (default)"
-        remedy = KMS_ENCRYPTION.remedy() if child else (
+        remedy = KMS_ENCRYPTION.remedy(owner) if child else (
             "set encryptionConfigurations to [{encryptionType: 'KMS', kmsKey: <key in the same region>}] (or KMS_DSSE)")
         yield f"{kind} is encrypted with {shown}; {remedy}."
 
 
-def _is_replication_template(props: Mapping[str, Any]) -> bool:
-    return APPLIED_FOR_REPLICATION in tuple(elements(field(props, "appliedFors")))
+def _template_kind(props: Mapping[str, Any]) -> tuple[str, SettingsOwner] | None:
+    """What a creation template is for, in words, and whose settings it carries in the component: a template applied
+    for pull-through cache is a spoke's (its tags get the cache's advice even when it also applies for replication),
+    one applied for replication a destination's; ``None`` for any other (or unknown) ``appliedFor``."""
+    applied = tuple(elements(field(props, "appliedFors")))
+    prefix = text(props, "prefix")
+    if APPLIED_FOR_PULL_THROUGH_CACHE in applied:
+        return f"pull-through cache template for prefix {prefix!r}", SPOKES
+    if APPLIED_FOR_REPLICATION in applied:
+        return f"replication template for prefix {prefix!r}", DESTINATIONS
+    return None
 
 
 def _template_role_problems(kind: str, props: Mapping[str, Any]) -> Iterator[str]:
@@ -53,7 +82,7 @@ def _template_role_problems(kind: str, props: Mapping[str, Any]) -> Iterator[str
     tags = field(props, "resourceTags")
     if field(props, "customRoleArn") is None and (encryption in KMS_ENCRYPTION_TYPES or (tags and tags is not UNKNOWN)):
         yield (f"{kind} uses KMS encryption or resource tags but has no customRoleArn, so ECR can't create the "
-               f"replicated repositories; set customRoleArn to a role trusted by ecr.amazonaws.com that allows "
+               f"repositories it applies to; set customRoleArn to a role trusted by ecr.amazonaws.com that allows "
                f"ecr:CreateRepository, ecr:ReplicateImage, ecr:TagResource and the KMS grant actions.")
 
 
@@ -93,11 +122,13 @@ def _scan_problems(rule: ReplicationRule, scanning: dict[object, list[RegistryRe
 
 def _hardening_problems(args: StackValidationArgs, index: StackIndex) -> Iterator[tuple[str, str]]:
     for template in index.raw(REPOSITORY_CREATION_TEMPLATE):
-        if _is_replication_template(template.props):
-            kind = f"replication template for prefix {text(template.props, 'prefix')!r}"
-            for problem in (*_settings_problems(kind, template.props, args, is_component_child(template.urn)),
-                            *_template_role_problems(kind, template.props)):
-                yield problem, template.urn
+        found = _template_kind(template.props)
+        if found is None:
+            continue
+        kind, owner = found
+        for problem in (*_settings_problems(kind, template.props, args, is_component_child(template.urn), owner),
+                        *_template_role_problems(kind, template.props)):
+            yield problem, template.urn
     rules = [rule for source in index.replication_sources for rule in source.rules]
     for repository in index.raw(REPOSITORY):
         name = text(repository.props, "name")
@@ -116,11 +147,13 @@ def _hardening_problems(args: StackValidationArgs, index: StackIndex) -> Iterato
 
 replicated_repositories_hardened = stack_policy(
     name="ecr-replicated-repositories-hardened",
-    description="Replication creation templates and replicated repositories use immutable tags and KMS "
-                "encryption (templates with KMS or tags name a customRoleArn), and replicated prefixes are "
+    description="Creation templates applied for replication and replicated repositories use immutable tags, "
+                "those applied for pull-through cache immutable tags with the tags that move upstream excluded; both "
+                "use KMS encryption (templates with KMS or tags name a customRoleArn), and replicated prefixes are "
                 "scanned on push in their destination registry.",
     level=EnforcementLevel.ADVISORY,
     check=_hardening_problems,
     options=[AES256_COUNTS_OPTION, REQUIRE_SCAN_ON_PUSH_OPTION],
 )
-"""Checks replication templates, repositories that replication rules cover, and destination scanning."""
+"""Checks replication and pull-through cache templates, repositories that replication rules cover, and destination
+scanning."""

@@ -4,7 +4,8 @@ build one aws provider per account, and hand the rest to EcrReplication.
 Every error names the config key in the config's spelling, e.g. ``ecr-replication:destinations[0].accountId``.
 The reader checks what the schema says (unknown, missing and misplaced keys, objects and lists) and the values
 only this program uses (account ids, profiles, role ARNs). Every value the component receives is validated by
-the component, once: :func:`config_errors` tells its errors, which name argument paths, in config keys.
+the component, once: :func:`in_config_keys` tells its errors and warnings, which name argument paths, in config
+keys.
 
 Secrets: ``accountId``, ``profile`` and ``roleArn`` may be encrypted (``pulumi config set --secret --path``).
 In a real ``pulumi up`` the CLI decrypts them and marks the whole key secret, so every secret-capable value
@@ -27,7 +28,7 @@ from pulumi.runtime import config as runtime_config
 
 from replication.args import EcrReplicationArgs
 from replication.ecr_semantics import account_of_role
-from replication.errors import REDACTED, SECRET, ReplicationConfigError
+from replication.errors import REDACTED, SECRET, ReplicationConfigError, warnings_told_as
 from replication.model import check_account_id
 from replication.stack.schema import (
     ARG_NAMES,
@@ -490,26 +491,38 @@ def _argument(key: Key, value: Any, providers: Mapping[str, aws.Provider]) -> An
 
 def component_args(config: StackConfig, providers: Mapping[str, aws.Provider]) -> EcrReplicationArgs:
     """The EcrReplication arguments the config gives, each key becoming the argument its schema ``arg`` names
-    (the mapping :func:`config_errors` reverses); every account through its provider."""
+    (the mapping :func:`in_config_keys` reverses); every account through its provider."""
     return EcrReplicationArgs(**_arguments(STACK_KEYS, config.values, providers))  # type: ignore[typeddict-item]
 
 
 @contextlib.contextmanager
-def config_errors(config: StackConfig) -> Iterator[None]:
-    """Re-raise the component's argument errors as config errors: the argument path told as the config key
-    it came from (``repository_settings.keep_last_images`` -> ``ecr-replication:repositorySettings.
-    keepLastImages``), the argument names in the problem as config keys, a secret value as ``[secret]``.
+def in_config_keys(config: StackConfig) -> Iterator[None]:
+    """Tell the component's argument errors and warnings in config keys: the argument path as the config key it came
+    from (``repository_settings.keep_last_images`` -> ``ecr-replication:repositorySettings.keepLastImages``), the
+    argument names in the problem as config keys; an error's secret value as ``[secret]``. An error is re-raised as a
+    :class:`StackConfigError`; a warning is logged in these words (``errors.warnings_told_as``).
 
-    The config gives every account id and region explicitly, so the component validates while it is
+    The config gives every account id and region explicitly, so the component validates, and warns, while it is
     constructed, inside this block.
     """
-    try:
-        yield
-    except StackConfigError:
-        raise
-    except ReplicationConfigError as error:
-        path = config_path_of(error.field)
-        if path is None:
+    with warnings_told_as(lambda warning: _config_words(config, warning.field, warning.problem) or str(warning)):
+        try:
+            yield
+        except StackConfigError:
             raise
-        value = REDACTED if error.value is not None and config.secrets.covers(path) else error.value
-        raise StackConfigError(render_path(path, config.namespace), value, translate_names(error.problem, ARG_NAMES)) from None
+        except ReplicationConfigError as error:
+            path = config_path_of(error.field)
+            if path is None:
+                raise
+            value = REDACTED if error.value is not None and config.secrets.covers(path) else error.value
+            raise StackConfigError(render_path(path, config.namespace), value,
+                                   translate_names(error.problem, ARG_NAMES)) from None
+
+
+def _config_words(config: StackConfig, field: str, problem: str) -> str | None:
+    """``field: problem`` with the argument path ``field`` told as its config key and the argument names in
+    ``problem`` as config keys, or ``None`` when no key makes that argument."""
+    path = config_path_of(field)
+    if path is None:
+        return None
+    return f"{render_path(path, config.namespace)}: {translate_names(problem, ARG_NAMES)}"

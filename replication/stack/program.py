@@ -3,7 +3,7 @@
 Reads ``Pulumi.<stack>.yaml`` (docs/configuration.md), builds one aws provider per
 account pinned with ``allowed_account_ids``, and declares one EcrReplication component; with
 ``ecr-replication:adopt`` (what ``ecr-replication import`` writes) it adopts the live resources instead of
-creating them (docs/adopting.md). Config errors name the config key, the component's too.
+creating them (docs/adopting.md). Config errors name the config key, the component's errors and warnings too.
 
 It lives in the package so that a project needs only a two-line ``__main__.py`` calling :func:`main` (the
 repository's own ``__main__.py``, and the one ``ecr-replication import`` writes into a folder without a project):
@@ -15,14 +15,14 @@ from __future__ import annotations
 import pulumi
 
 from replication import EcrReplication
-from replication.stack.config import account_providers, component_args, config_errors, read_stack_config
+from replication.stack.config import account_providers, component_args, in_config_keys, read_stack_config
 
 
 def main() -> None:
     """Declare the stack's replication from the project's config namespace, and export what it made."""
     config = read_stack_config(pulumi.Config())
     providers = account_providers(config)
-    with config_errors(config):
+    with in_config_keys(config):
         images = EcrReplication("images", component_args(config, providers))
 
     def exported(value: object) -> object:

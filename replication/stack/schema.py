@@ -310,6 +310,18 @@ STACK_KEYS: tuple[Key, ...] = (
         arg="manage_source_registry_policy",
     ),
     Key(
+        "sourceRegistryPolicyStatements",
+        ValueType.LIST,
+        "Statements the source registry's policy holds besides the spokes' grants, e.g. grants to workload accounts, "
+        "which a policy the stack declares would otherwise replace (a registry has one policy; without this key the "
+        "plan warns, `[]` says there are none). Only with a spoke in another account than the source that caches "
+        "from it; checked like `destinations[].registryPolicyStatements`.",
+        items=Key("", ValueType.STATEMENT, ""),
+        arg="source_registry_policy_statements",
+        if_null="has no value (were its items commented out?): list the statements the source registry's policy "
+        "keeps besides the spokes' grants, or write [] for none",
+    ),
+    Key(
         "repositoryPrefixes",
         ValueType.LIST,
         "Prefixes of the repositories to replicate (`PREFIX_MATCH`); absent or `[]`: every repository (the key "

@@ -197,6 +197,60 @@ def test_spokes_of_the_source_make_the_component_own_the_source_registry_policy_
     assert len(unmanaged.of_type(RULE)) == 2 and len(unmanaged.of_type(ROLE)) == 1, "the role is still needed"
 
 
+SOURCE_POLICY_WARNING = (
+    "pull_through_destinations[0]: caches from the source registry across accounts{also}, so the component declares "
+    "the source registry's policy to grant the spokes; a registry has one policy, so this one replaces any other "
+    "policy of the source registry at the next pulumi up, other accounts' grants included: keep those in "
+    "source_registry_policy_statements (given, even empty, it ends this warning), or set "
+    "manage_source_registry_policy to false and grant the spoke accounts yourself")
+"""The warning for a component that declares the source registry's policy (``PutRegistryPolicy`` replaces a
+registry's policy whole: botocore's ``PutRegistryPolicy`` documentation, "Creates or updates the permissions policy
+for your registry")."""
+
+WORKLOADS = {"Sid": "WorkloadsPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Resource": f"arn:aws:ecr:us-east-1:{SOURCE_ACCOUNT}:repository/*"}
+"""A grant to a workload account that a hub registry's policy may hold before a spoke joins."""
+
+
+def test_declaring_the_source_registry_policy_warns_that_it_replaces_the_live_one_naming_the_switch() -> None:
+    """One warning per component, naming every cross-account spoke of the source (no account id: a stack may keep
+    them secret)."""
+    run = run_with(lambda p: [spoke(p, upstream=None), spoke(p, regions=["eu-west-1"]),
+                              spoke(p, regions=["us-east-2"], upstream=None)])
+    assert run.warnings == (SOURCE_POLICY_WARNING.format(also=" (as does pull_through_destinations[2])"),)
+    run = run_with(lambda p: [spoke(p, upstream=None), spoke(p, regions=["eu-west-1"], upstream=None),
+                              spoke(p, regions=["us-east-2"], upstream=None)])
+    assert run.warnings == (SOURCE_POLICY_WARNING.format(
+        also=" (as do pull_through_destinations[1], pull_through_destinations[2])"),)
+    assert run_with(lambda p: [spoke(p, upstream=None)]).warnings == (SOURCE_POLICY_WARNING.format(also=""),)
+
+
+@pytest.mark.parametrize("case", ["statements given", "no statements, given as such", "policy managed elsewhere",
+                                  "spoke of a destination", "spoke in the source's account"])
+def test_no_source_policy_warning_when_told_or_when_the_policy_is_not_declared(case: str) -> None:
+    spokes: Spokes = {
+        "statements given": lambda p: [spoke(p, upstream=None)],
+        "no statements, given as such": lambda p: [spoke(p, upstream=None)],
+        "policy managed elsewhere": lambda p: [spoke(p, upstream=None)],
+        "spoke of a destination": lambda p: [spoke(p)],
+        "spoke in the source's account": lambda p: [spoke(p, provider=p["source"], account_id=None, upstream=None)],
+    }[case]
+    args: dict[str, Any] = {
+        "statements given": {"source_registry_policy_statements": [WORKLOADS]},
+        "no statements, given as such": {"source_registry_policy_statements": []},
+        "policy managed elsewhere": {"manage_source_registry_policy": False},
+    }.get(case, {})
+    assert run_with(spokes, **args).warnings == ()
+
+
+def test_source_registry_policy_statements_join_the_policy_before_the_spokes_grant() -> None:
+    run = run_with(lambda p: [spoke(p, upstream=None)], source_registry_policy_statements=[WORKLOADS])
+    statements = policy(only(run, REGISTRY_POLICY, "images-registry-policy-source"))["Statement"]
+    assert [s["Sid"] for s in statements] == ["WorkloadsPull", "AllowPullThroughCacheToSpokeAccounts"]
+    assert statements[0] == WORKLOADS
+
+
 def test_the_component_outputs_spoke_hosts_and_every_policy_it_owns() -> None:
     def program() -> dict[str, Any]:
         source = account_provider("source", SOURCE_ACCOUNT, "us-east-1")
@@ -299,13 +353,30 @@ def test_immutable_tags_reaching_a_spoke_are_warned_about_once_per_spoke() -> No
     run = run_with(lambda p: [spoke(p, regions=["ap-south-1", "eu-west-1"]),
                               spoke(p, regions=["us-east-2"], repository_settings={"image_tag_mutability": "MUTABLE"})],
                    repository_settings={"image_tag_mutability": "IMMUTABLE"})
-    assert run.warnings == (
-        "pull_through_destinations[0]: image_tag_mutability IMMUTABLE (from repository_settings.image_tag_mutability) "
-        "reaches the spoke's cached repositories, where ECR can't refresh a cached tag that moves upstream (only "
-        "tags in the exclusion filters stay mutable); set "
-        "pull_through_destinations[0].repository_settings.image_tag_mutability to MUTABLE, or exclude the moving "
-        "tags",)
+    assert run.warnings == (immutable_warning(0, "IMMUTABLE", "repository_settings.image_tag_mutability"),)
     assert run_with(lambda p: [spoke(p)], repository_settings={"image_tag_mutability": "MUTABLE"}).warnings == ()
+
+
+def immutable_warning(index: int, mutability: str, source: str) -> str:
+    own = f"pull_through_destinations[{index}].repository_settings"
+    return (f"pull_through_destinations[{index}]: image_tag_mutability {mutability} (from {source}) reaches the "
+            "spoke's cached repositories, where ECR can't refresh a cached tag that moves upstream (only tags in the "
+            f"exclusion filters stay mutable); set {own}.image_tag_mutability to MUTABLE, or to "
+            f"IMMUTABLE_WITH_EXCLUSION with the tags that move upstream in {own}.image_tag_mutability_exclusion_filters")
+
+
+def test_a_spoke_that_names_its_own_mutable_tags_is_not_warned_about() -> None:
+    """IMMUTABLE_WITH_EXCLUSION in the spoke's own settings names the tags that move upstream (the pack recommends it
+    for spokes); inherited, its exclusion filters were the destinations', and IMMUTABLE freezes every cached tag."""
+    with_exclusions = {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION",
+                       "image_tag_mutability_exclusion_filters": ["latest"]}
+    run = run_with(lambda p: [spoke(p, repository_settings=with_exclusions),
+                              spoke(p, regions=["eu-west-1"]),
+                              spoke(p, regions=["us-east-2"], repository_settings={"image_tag_mutability": "IMMUTABLE"})],
+                   repository_settings=with_exclusions)
+    assert run.warnings == (
+        immutable_warning(1, "IMMUTABLE_WITH_EXCLUSION", "repository_settings.image_tag_mutability"),
+        immutable_warning(2, "IMMUTABLE", "pull_through_destinations[2].repository_settings.image_tag_mutability"))
 
 
 def test_25_destinations_and_spokes_in_further_accounts_and_regions() -> None:
@@ -352,8 +423,11 @@ def test_a_looked_up_spoke_account_equal_to_its_upstreams_through_another_provid
 
 
 def test_a_looked_up_spoke_region_without_pull_through_cache_is_rejected() -> None:
+    """Once the spoke's region resolves, the error is worded for the source's partition (aws: no replication)."""
     with pytest.raises(ReplicationConfigError, match=r"^pull_through_destinations\[0\]\.regions: ECR creates no "
-                                                     r"pull-through cache rules in this region .* \(got 'us-gov-west-1'\)"):
+                                                     r"pull-through cache rules in this region .*; nor can this component "
+                                                     r"replicate to it: the source registry is in partition aws, .* "
+                                                     r"\(got 'us-gov-west-1'\)"):
         run_with(lambda p: [PullThroughDestinationArgs(provider=account_provider("gov", SPOKE_ACCOUNT, "us-gov-west-1"),
                                                        upstream=None)])
 
@@ -401,11 +475,25 @@ REJECTED: dict[str, tuple[Callable[[aws.Provider, aws.Provider], Any], str, str]
     "spoke listed twice": (
         lambda s, d: base(s, d, [a_spoke(), a_spoke("spoke-b", regions=["eu-west-1", "ap-south-1"])]),
         "pull_through_destinations[1].regions[1]", "already the spoke at pull_through_destinations[0].regions[0]"),
-    "region without pull-through cache": (
+    "region without pull-through cache, in another partition than the source": (
         lambda s, d: base(s, d, [a_spoke(regions=["ap-south-1", "cn-north-1"])]),
         "pull_through_destinations[0].regions[1]",
         "ECR creates no pull-through cache rules in this region (ECR user guide, considerations for pull through "
-        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); replicate to it instead"),
+        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); nor can this component replicate "
+        "to it: the source registry is in partition aws, and ECR replicates only within a partition, so a registry "
+        "here gets the images only from a source registry in aws-cn (a stack of its own) (got 'cn-north-1')"),
+    "region without pull-through cache, in the source's partition": (
+        lambda s, d: base(s, d, [a_spoke(regions=["cn-northwest-1"], upstream=None)], source_region="cn-north-1",
+                          destinations=[ReplicationDestinationArgs(provider=s, regions=["cn-northwest-1"])]),
+        "pull_through_destinations[0].regions[0]",
+        "cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); replicate to it instead (a "
+        "replication destination) (got 'cn-northwest-1')"),
+    "region without pull-through cache, the source's region still to be looked up": (
+        lambda s, d: base(s, d, [a_spoke(regions=["us-gov-east-1"], upstream=None)], source_region=None),
+        "pull_through_destinations[0].regions[0]",
+        "not in cn-north-1, cn-northwest-1, us-gov-east-1, us-gov-west-1); a registry here gets the images only by "
+        "replication, from a source registry in partition aws-us-gov (ECR replicates only within a partition) (got "
+        "'us-gov-east-1')"),
     "prefix that is no path segment": (
         lambda s, d: base(s, d, [a_spoke()], repository_prefixes=["prod/", "team-"]),
         "repository_prefixes[1]",
@@ -457,6 +545,39 @@ REJECTED: dict[str, tuple[Callable[[aws.Provider, aws.Provider], Any], str, str]
     "spoke without a provider": (
         lambda s, d: base(s, d, [{"account_id": SPOKE_ACCOUNT}]),
         "pull_through_destinations[0].provider", "pass an explicit aws.Provider"),
+    "source registry policy statements that are no list": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=WORKLOADS),
+        "source_registry_policy_statements", "must be a list of IAM policy statements"),
+    "source registry policy statements for a policy managed elsewhere": (
+        lambda s, d: base(s, d, [a_spoke()], manage_source_registry_policy=False,
+                          source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements",
+        "are only used when the component manages the source registry's policy (manage_source_registry_policy is "
+        "false) (got '1 statement(s)')"),
+    "source registry policy statements without a spoke of the source in another account": (
+        lambda s, d: base(s, d, [a_spoke(upstream=f"{DEST_ACCOUNT}/us-west-2")],
+                          source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements",
+        "would be dropped: the component declares the source registry's policy only when a spoke in another account "
+        "caches from the source (pull_through_destinations); manage this registry's policy elsewhere"),
+    "source registry policy statements without spokes": (
+        lambda s, d: base(s, d, [], source_registry_policy_statements=[WORKLOADS]),
+        "source_registry_policy_statements", "would be dropped"),
+    "source registry policy statement allowing everyone": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[{**WORKLOADS, "Principal": "*"}]),
+        "source_registry_policy_statements[0].Principal", "(got '*')"),
+    "source registry policy statement taking the grant's Sid": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[
+            {**WORKLOADS, "Sid": "AllowPullThroughCacheToSpokeAccounts"}]),
+        "source_registry_policy_statements[0].Sid", "reserved for the statement that grants"),
+    "source registry policy deny taking the grant away": (
+        lambda s, d: base(s, d, [a_spoke()], source_registry_policy_statements=[WORKLOADS, {
+            "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchImportUpstreamImage",
+            "Resource": f"arn:aws:ecr:us-east-1:{SOURCE_ACCOUNT}:repository/*"}]),
+        "source_registry_policy_statements[1]",
+        "takes ecr:BatchImportUpstreamImage on arn:aws:ecr:us-east-1:111111111111:repository/prod/* away from account "
+        "444444444444, whose spoke at pull_through_destinations[0].regions[0] caches from this registry (explicitly "
+        "denied by statement #2): its pull-through cache would fail"),
     "source policy switch that is no boolean": (
         lambda s, d: base(s, d, [a_spoke()], manage_source_registry_policy="yes"),
         "manage_source_registry_policy", "must be true or false"),

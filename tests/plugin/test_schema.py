@@ -56,6 +56,7 @@ def test_component_inputs_outputs_and_required(schema: dict[str, Any]) -> None:
         "adoptExisting",
         "pullThroughDestinations",
         "manageSourceRegistryPolicy",
+        "sourceRegistryPolicyStatements",
     }
     assert resource["requiredInputs"] == ["destinations", "sourceProvider"]
     assert set(resource["properties"]) == {

@@ -50,9 +50,59 @@ def test_templates_with_kms_or_tags_need_a_custom_role(encryption: str, tags: ob
     assert any("no customRoleArn" in m for m in found) == reported
 
 
-def test_templates_not_applied_to_replication_are_ignored() -> None:
-    pull_through = creation_template(mutability="MUTABLE", encryption=None, applied_fors=["PULL_THROUGH_CACHE"])
-    assert messages([pull_through]) == []
+def test_templates_applied_for_neither_replication_nor_pull_through_cache_are_ignored() -> None:
+    create_on_push = creation_template(mutability="MUTABLE", encryption=None, applied_fors=["CREATE_ON_PUSH"])
+    assert messages([create_on_push]) == []
+
+
+CACHE_ADVICE = (
+    "pull-through cache template for prefix 'prod' has imageTagMutability {shown}, so whoever may push in this registry "
+    "can move a cached tag to another image; {remedy}: those tags still refresh from the upstream and the others can't "
+    "be moved (IMMUTABLE alone would stop ECR from refreshing any cached tag that moves upstream: ECR user guide, "
+    "\"Sync an upstream registry with an Amazon ECR private registry\").")
+
+
+@pytest.mark.parametrize("mutability, shown", [("MUTABLE", "MUTABLE"), (None, "MUTABLE (default)"),
+                                               ("MUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"),
+                                               ("IMMUTABLE", None), ("IMMUTABLE_WITH_EXCLUSION", None)])
+def test_pull_through_templates_hear_the_cache_s_trade_off_about_tags(mutability: Optional[str],
+                                                                      shown: Optional[str]) -> None:
+    """Spokes' templates are checked too, but a cache's tags can't simply be made immutable: ECR would no longer
+    refresh a cached tag that moves upstream (ECR user guide, "Sync an upstream registry with an Amazon ECR private
+    registry"). The advice is the middle way, never IMMUTABLE alone; immutable tags aren't reported."""
+    for applied_fors in (["PULL_THROUGH_CACHE"], ["REPLICATION", "PULL_THROUGH_CACHE"]):
+        found = messages([creation_template(mutability=mutability, applied_fors=applied_fors)])
+        assert found == ([] if shown is None else [CACHE_ADVICE.format(
+            shown=shown, remedy="set it to IMMUTABLE_WITH_EXCLUSION with the tags that move upstream in "
+                                "imageTagMutabilityExclusionFilters")])
+
+
+@pytest.mark.parametrize("encryption, reported", [("KMS", False), ("KMS_DSSE", False), ("AES256", True), (None, True)])
+def test_pull_through_templates_need_kms_and_a_role_for_it(encryption: Optional[str], reported: bool) -> None:
+    template = creation_template(encryption=encryption, applied_fors=["PULL_THROUGH_CACHE"])
+    found = messages([template])
+    assert found == ([f"pull-through cache template for prefix 'prod' is encrypted with {encryption or 'AES256 (default)'};"
+                      " set encryptionConfigurations to [{encryptionType: 'KMS', kmsKey: <key in the same region>}] "
+                      "(or KMS_DSSE)."] if reported else [])
+    del template["props"]["customRoleArn"]
+    assert any("no customRoleArn" in m for m in messages([template])) == (encryption in ("KMS", "KMS_DSSE"))
+
+
+def test_a_spoke_s_template_hears_the_spoke_s_settings() -> None:
+    """A pull-through template the component declares carries a spoke's settings: the remedy names the spoke's own
+    repository settings, and for tags only those (inherited, exclusion filters were chosen for the destinations)."""
+    template = component_child(creation_template(mutability="MUTABLE", encryption="AES256",
+                                                 applied_fors=["PULL_THROUGH_CACHE"]))
+    assert messages([template]) == [
+        CACHE_ADVICE.format(shown="MUTABLE", remedy=(
+            "set pull_through_destinations[].repository_settings.image_tag_mutability to 'IMMUTABLE_WITH_EXCLUSION' "
+            "with the tags that move upstream in image_tag_mutability_exclusion_filters in the EcrReplication "
+            "component's arguments (stack config: pullThroughDestinations[].repositorySettings.imageTagMutability: "
+            "IMMUTABLE_WITH_EXCLUSION with those tags in imageTagMutabilityExclusionFilters)")),
+        "pull-through cache template for prefix 'prod' is encrypted with AES256; set repository_settings.encryption_type "
+        "to 'KMS' (or 'KMS_DSSE') with kms_key, or kms_keys by region in the EcrReplication component's arguments or a "
+        "spoke's (pull_through_destinations[].repository_settings) (stack config: repositorySettings.encryptionType: "
+        "KMS with repositorySettings.kmsKeys, or under pullThroughDestinations[].repositorySettings)."]
 
 
 def test_repositories_that_a_rule_replicates_are_checked() -> None:
@@ -165,10 +215,13 @@ def test_a_component_s_children_hear_the_component_s_argument_and_stack_key() ->
 
 
 def test_the_settings_remedies_name_are_the_component_s_and_the_stack_schema_s() -> None:
-    from policies.ecr_guardrails.component_children import SETTINGS
-    from replication import RepositorySettingsArgs
+    from policies.ecr_guardrails.component_children import OWNERS, SETTINGS
+    from replication import EcrReplicationArgs, RepositorySettingsArgs
     from replication.stack.schema import ARG_NAMES
 
     for setting in SETTINGS:
         assert setting.argument in RepositorySettingsArgs.__annotations__
         assert ARG_NAMES[setting.argument] == setting.config_key
+    for owner in OWNERS:
+        assert owner.argument in EcrReplicationArgs.__annotations__
+        assert ARG_NAMES[owner.argument] == owner.config_key

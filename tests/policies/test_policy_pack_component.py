@@ -58,15 +58,24 @@ def test_the_example_stack_only_hears_that_its_templates_lack_kms(pack: PolicyPa
     found = by_policy(pack.preview(example_stack_resources()))
     assert set(found) == {"ecr-replicated-repositories-hardened"}
     hardening = found["ecr-replicated-repositories-hardened"]
+    spokes = ("444444444444-ap-south-1", "444444444444-ap-southeast-1")
     assert {d.urn.rsplit("::", 1)[1] for d in hardening} == {
         f"images-template-{prefix}-{registry}" for prefix in ("prod", "shared")
-        for registry in ("222222222222-us-west-2", "222222222222-eu-west-1", "111111111111-us-west-2")}
+        for registry in ("222222222222-us-west-2", "222222222222-eu-west-1", "111111111111-us-west-2", *spokes)}
     assert all("encrypted with AES256 (default)" in d.message and d.enforcement_level == "advisory"
                for d in hardening)
-    # They are the component's children: the remedy is its argument and the stack key (issue 19, item 8).
+    # They are the component's children: the remedy is its argument and the stack key (issue 19, item 8), a spoke's
+    # own settings for a spoke's template. The spoke's IMMUTABLE_WITH_EXCLUSION tags are what the policy asks of it.
     assert all("set repository_settings.encryption_type to 'KMS'" in d.message
                and "stack config: repositorySettings.encryptionType: KMS" in d.message
                and "encryptionConfigurations" not in d.message for d in hardening)
+    spoke_problems = {d.message.split("\n", 1)[1] for d in hardening if d.urn.endswith(spokes)}  # after the description
+    assert spoke_problems == {
+        f"pull-through cache template for prefix '{prefix}' is encrypted with AES256 (default); set "
+        "repository_settings.encryption_type to 'KMS' (or 'KMS_DSSE') with kms_key, or kms_keys by region in the "
+        "EcrReplication component's arguments or a spoke's (pull_through_destinations[].repository_settings) (stack "
+        "config: repositorySettings.encryptionType: KMS with repositorySettings.kmsKeys, or under "
+        "pullThroughDestinations[].repositorySettings)." for prefix in ("prod", "shared")}
 
 
 def test_the_example_stack_is_clean_when_aes256_counts(pack: PolicyPackServer) -> None:

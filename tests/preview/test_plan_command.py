@@ -80,13 +80,16 @@ def test_dev_stack_json_plan_field_by_field(
     # pull-through cache rules, 2 templates and a scanning configuration each, its template role and the role ECR
     # assumes, with their policies.
     assert report["summary"] == {"resources": 30, "accounts": 3, "registries": 6, "pullThroughSpokes": 2,
-                                 "mandatory": 0, "advisory": 6}
-    # The advisories: each of the 6 templates keeps the default AES256 encryption (no KMS key in the dev stack).
+                                 "mandatory": 0, "advisory": 10}
+    # The advisories: each of the 6 destination templates and the spoke's 4 keeps the default AES256 encryption (no
+    # KMS key in the dev stack); the spoke's IMMUTABLE_WITH_EXCLUSION tags (latest excluded) are what the pack asks.
     assert {(d["level"], d["policy"], d["urn"].rsplit("::", 1)[1]) for d in report["diagnostics"]} == {
         ("advisory", "ecr-replicated-repositories-hardened", f"images-template-{prefix}-{registry}")
         for prefix in ("prod", "shared")
-        for registry in ("111111111111-us-west-2", "222222222222-us-west-2", "222222222222-eu-west-1")
+        for registry in ("111111111111-us-west-2", "222222222222-us-west-2", "222222222222-eu-west-1",
+                         "444444444444-ap-south-1", "444444444444-ap-southeast-1")
     }
+    assert all("encrypted with AES256 (default)" in d["message"] for d in report["diagnostics"])
     assert report["outputs"]["destinationRegistries"][0] == "222222222222.dkr.ecr.us-west-2.amazonaws.com"
 
 
@@ -125,7 +128,7 @@ def test_dev_stack_human_plan(capsys: pytest.CaptureFixture[str], monkeypatch: p
     assert "Guardrails (ecr-replication-guardrails)" in out
     assert "\033[" not in out
     assert lines[-1] == ("30 resources in 3 account(s), 6 registries (2 pull-through spokes); 0 mandatory "
-                         "violation(s), 6 advisory finding(s).")
+                         "violation(s), 10 advisory finding(s).")
 
 
 def test_mandatory_violation_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -105,10 +105,15 @@ def test_columns_are_aligned(capsys: pytest.CaptureFixture[str]) -> None:
     for column in ("ACCOUNT", "REGION", "CREDENTIALS"):
         start = rows[0].index(column)
         assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows[1:]), column
-    template_rows = [line for line in lines if line.startswith("      ") and line.split()[0] in ("prefix", "encryption")]
-    assert len({len(line) - len(line[6:].split("  ", 1)[1].lstrip()) for line in template_rows}) == 1
+    # Each template's rows share one value column (a spoke's, with its exclusion filters, has a wider label).
+    blocks = "\n".join(lines).split("  + aws:ecr:RepositoryCreationTemplate")[1:]
+    columns = [{len(line) - len(line[6:].split("  ", 1)[1].lstrip()) for line in block.splitlines()[1:]
+                if line.startswith("      ") and line.split()[0] in ("prefix", "applied", "tag", "exclusion",
+                                                                    "encryption")} for block in blocks]
+    assert len(columns) == 10 and all(len(column) == 1 for column in columns), columns
+    assert {min(column) for column in columns} == {23, 25}
     findings = [line for line in lines if line.startswith("  advisory")]
-    assert len(findings) == 6 and len({line.index("ecr-") for line in findings}) == 1
+    assert len(findings) == 10 and len({line.index("ecr-") for line in findings}) == 1
 
 
 def test_nested_secrets_stay_secret_in_the_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

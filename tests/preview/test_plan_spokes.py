@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,12 +38,17 @@ def big_stack() -> dict[str, object]:
                     for account in DESTINATION_ACCOUNTS]
     spokes = [{"accountId": account, "regions": SPOKE_REGIONS,
                "upstream": None if i == 0 else f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}",
-               "repositorySettings": {"imageTagMutability": "MUTABLE", **hardened(account, SPOKE_REGIONS)}}
+               "repositorySettings": {"imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                                      "imageTagMutabilityExclusionFilters": ["latest"],
+                                      **hardened(account, SPOKE_REGIONS)}}
               for i, account in enumerate(SPOKE_ACCOUNTS)]
     return {
         "source": {"accountId": "111111111111", "region": "us-east-1"},
         "destinations": destinations,
         "pullThroughDestinations": [{k: v for k, v in spoke.items() if v is not None} for spoke in spokes],
+        # The first spoke caches from the source across accounts, so the stack declares the source registry's
+        # policy: [] says it holds nothing but the spokes' grant (else the plan warns that it replaces the live one).
+        "sourceRegistryPolicyStatements": [],
         "repositoryPrefixes": ["prod/", "shared/"],
         "repositorySettings": {"imageTagMutability": "IMMUTABLE", "scanOnPush": True, "keepLastImages": 100},
     }
@@ -67,6 +73,7 @@ def test_the_writer_lays_spokes_out_in_schema_order_with_quoted_account_ids() ->
     assert ('  ecr-replication:pullThroughDestinations:\n    - accountId: "400000000000"\n      regions:\n'
             '        - ap-northeast-3\n') in text
     assert '      upstream: 200000000001/ap-east-1\n      repositorySettings:\n' in text
+    assert '  ecr-replication:sourceRegistryPolicyStatements: []\n  ecr-replication:repositoryPrefixes:\n' in text
 
 
 def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> None:
@@ -81,3 +88,26 @@ def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> Non
     assert {s["upstream"] for s in spokes} == {"111111111111/us-east-1"} | {  # type: ignore[union-attr]
         f"{DESTINATION_ACCOUNTS[i]}/{DESTINATION_REGIONS_USED[i]}" for i in (1, 2)}
     assert report["summary"]["pullThroughSpokes"] == 12  # type: ignore[index]
+
+
+def test_plan_stack_warnings_name_config_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --stack``'s warnings are in the stack file's words, like its errors: the dev stack without its spoke's
+    own tag mutability, so the top-level IMMUTABLE reaches the spoke."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    override = ("      repositorySettings:\n        imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n"
+                "        imageTagMutabilityExclusionFilters:\n          - latest\n")
+    dev = (ROOT / "Pulumi.dev.yaml").read_text()
+    assert override in dev
+    (tmp_path / "Pulumi.test.yaml").write_text(dev.replace(override, ""))
+    code = main(["plan", "--color", "never", "--no-policies", "--cwd", str(tmp_path), "--stack", "test"])
+    out = capsys.readouterr().out
+    assert code == 0
+    warnings = out.split("\nWarnings\n")[1].split("\n\n")[0]
+    assert " ".join(warnings.split()) == (
+        "! ecr-replication:pullThroughDestinations[0]: imageTagMutability IMMUTABLE (from "
+        "repositorySettings.imageTagMutability) reaches the spoke's cached repositories, where ECR can't refresh a "
+        "cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION "
+        "with the tags that move upstream in "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutabilityExclusionFilters")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from replication import ReplicationConfigError
-from replication.errors import render_value
+from replication.errors import ReplicationWarning, render_value, warning_text, warnings_told_as
 from replication.preview.runner import OfflineRun, is_secret, provider_setting, run_program_file
 from replication.preview.stack_files import load_stack
 from tests.stack.test_example_stack import ROOT, run_dev
@@ -61,7 +61,7 @@ DEST = {"accountId": "222222222222", "regions": ["us-west-2"]}
         (
             {"widgets": "3"},
             "ecr-replication:widgets: unknown key; the keys here are source, destinations, pullThroughDestinations, "
-            "manageSourceRegistryPolicy, repositoryPrefixes, repositorySettings, adopt",
+            "manageSourceRegistryPolicy, sourceRegistryPolicyStatements, repositoryPrefixes, repositorySettings, adopt",
         ),
     ],
 )
@@ -244,7 +244,9 @@ SPOKE = {"accountId": "444444444444", "regions": ["ap-south-1"], "upstream": "22
         ({"pullThroughDestinations": [{**SPOKE, "regions": ["ap-south-1", "us-gov-west-1"]}]},
          "ecr-replication:pullThroughDestinations[0].regions[1]: ECR creates no pull-through cache rules in this region "
          "(ECR user guide, considerations for pull through cache: not in cn-north-1, cn-northwest-1, us-gov-east-1, "
-         "us-gov-west-1); replicate to it instead (got 'us-gov-west-1')"),
+         "us-gov-west-1); nor can this component replicate to it: the source registry is in partition aws, and ECR "
+         "replicates only within a partition, so a registry here gets the images only from a source registry in "
+         "aws-us-gov (a stack of its own) (got 'us-gov-west-1')"),
         ({"repositoryPrefixes": ["prod/", "shared"]},
          "ecr-replication:repositoryPrefixes[1]: pullThroughDestinations[0] caches it, and a pull-through cache rule's "
          "prefix is a whole path segment (ECR assumes a '/' after it): a rule for 'shared' would serve shared/... but "
@@ -277,3 +279,71 @@ def test_a_secret_spoke_profile_reaches_its_provider_as_a_secret(tmp_path: Path)
     run = run_stack_file(tmp_path, stack)
     (spoke,) = [p for p in run.of_type("pulumi:providers:aws") if p.name == "spoke-444444444444"]
     assert is_secret(spoke.inputs["profile"])
+
+
+# The component's warnings name config keys too, like its errors.
+def test_component_warnings_name_config_keys() -> None:
+    """The component warns in argument paths (``pull_through_destinations[0]...``); the example program tells them
+    in the keys of the stack file, as it tells the component's errors."""
+    run = run_dev(pullThroughDestinations=[SPOKE])  # the top-level IMMUTABLE reaches the spoke
+    assert run.warnings == (
+        "ecr-replication:pullThroughDestinations[0]: imageTagMutability IMMUTABLE (from "
+        "repositorySettings.imageTagMutability) reaches the spoke's cached repositories, where ECR can't refresh a "
+        "cached tag that moves upstream (only tags in the exclusion filters stay mutable); set "
+        "pullThroughDestinations[0].repositorySettings.imageTagMutability to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION "
+        "with the tags that move upstream in pullThroughDestinations[0].repositorySettings."
+        "imageTagMutabilityExclusionFilters",)
+
+
+def test_a_warning_wording_holds_only_inside_its_block() -> None:
+    warning = ReplicationWarning("repository_settings", "a problem")
+    with pytest.raises(RuntimeError), warnings_told_as(lambda w: f"told: {w.problem}"):
+        assert warning_text(warning) == "told: a problem"
+        raise RuntimeError("the program failed")
+    assert warning_text(warning) == "repository_settings: a problem"
+
+
+SOURCE_SPOKE = {"accountId": "444444444444", "regions": ["ap-south-1"],
+                "repositorySettings": {"imageTagMutability": "MUTABLE"}}
+"""A spoke in another account than the source that caches from it: the stack declares the source registry's policy."""
+
+WORKLOADS = {"Sid": "WorkloadsPull", "Effect": "Allow", "Principal": {"AWS": "555555555555"},
+             "Action": "ecr:BatchGetImage", "Resource": "arn:aws:ecr:us-east-1:111111111111:repository/*"}
+
+
+def test_the_source_registry_policy_warning_names_the_config_keys_that_answer_it() -> None:
+    run = run_dev(pullThroughDestinations=[SOURCE_SPOKE])
+    assert run.warnings == (
+        "ecr-replication:pullThroughDestinations[0]: caches from the source registry across accounts, so the "
+        "component declares the source registry's policy to grant the spokes; a registry has one policy, so this one "
+        "replaces any other policy of the source registry at the next pulumi up, other accounts' grants included: "
+        "keep those in sourceRegistryPolicyStatements (given, even empty, it ends this warning), or set "
+        "manageSourceRegistryPolicy to false and grant the spoke accounts yourself",)
+
+
+def test_source_registry_policy_statements_reach_the_source_registry_policy() -> None:
+    run = run_dev(pullThroughDestinations=[SOURCE_SPOKE], sourceRegistryPolicyStatements=[WORKLOADS])
+    (source_policy,) = [r for r in run.of_type("aws:ecr/registryPolicy:RegistryPolicy")
+                        if r.name == "images-registry-policy-source"]
+    statements = json.loads(source_policy.inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["WorkloadsPull", "AllowPullThroughCacheToSpokeAccounts"]
+    assert run.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sourceRegistryPolicyStatements": [WORKLOADS, {"Effect": "Deny", "Principal": "*",
+                                                         "Action": "ecr:GetImageCopyStatus", "Resource": "*"}]},
+         "ecr-replication:sourceRegistryPolicyStatements[1]: takes ecr:GetImageCopyStatus on "
+         "arn:aws:ecr:us-east-1:111111111111:repository/prod/* away from account 444444444444"),
+        ({"sourceRegistryPolicyStatements": "null"},
+         "ecr-replication:sourceRegistryPolicyStatements: has no value (were its items commented out?): list the "
+         "statements the source registry's policy keeps besides the spokes' grants, or write [] for none"),
+        ({"sourceRegistryPolicyStatements": [WORKLOADS], "manageSourceRegistryPolicy": False},
+         "ecr-replication:sourceRegistryPolicyStatements: are only used when the component manages the source "
+         "registry's policy (manageSourceRegistryPolicy is false) (got '1 statement(s)')"),
+    ],
+)
+def test_source_registry_policy_statement_errors_name_config_keys(overrides: dict[str, object], message: str) -> None:
+    assert config_error(pullThroughDestinations=[SOURCE_SPOKE], **overrides).startswith(message)

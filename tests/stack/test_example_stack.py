@@ -97,7 +97,9 @@ def test_dev_stack_configures_replicated_repositories_in_every_destination() -> 
                   for t in spoke_templates) == [("spoke-444444444444", region, prefix, "PULL_THROUGH_CACHE")
                                                 for region in ("ap-south-1", "ap-southeast-1")
                                                 for prefix in ("prod", "shared")]
-    assert {t.inputs["imageTagMutability"] for t in spoke_templates} == {"MUTABLE"}, "the spoke's override"
+    assert {(t.inputs["imageTagMutability"], json.dumps(t.inputs["imageTagMutabilityExclusionFilters"], sort_keys=True))
+            for t in spoke_templates} == {("IMMUTABLE_WITH_EXCLUSION", json.dumps([
+                {"filter": "latest", "filterType": "WILDCARD"}], sort_keys=True))}, "the spoke's override: latest moves upstream"
     roles = run.of_type("aws:iam/role:Role")
     assert sorted((provider_name(run, r), r.name) for r in roles) == [
         ("destination-222222222222", "images-template-role-222222222222"),

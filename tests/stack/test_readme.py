@@ -96,3 +96,20 @@ def test_relative_links_between_the_documents_resolve() -> None:
     for document in [ROOT / "README.md", ROOT / "policies" / "README.md", *(ROOT / "docs").glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", document.read_text()):
             assert (document.parent / target).exists(), f"{document.relative_to(ROOT)} links {target}, which is not there"
+
+
+def test_the_roles_deploying_credentials_pass_are_the_roles_the_component_names() -> None:
+    """docs/deploying.md grants iam:PassRole on role ARN patterns: the role every pull-through cache rule and creation
+    template of the dev stack names must match the pattern given for it (account, component name, role kind; the
+    offline run spells pulumi-aws's random suffix ``<random suffix>``)."""
+    from tests.stack.test_example_stack import run_dev
+
+    patterns = dict((kind, rf"arn:aws:iam::(\d{{12}}):role/images-{kind}-\1-.+") for _, kind in re.findall(
+        r"`arn:aws:iam::<([a-z ]+)>:role/<name>-([a-z-]+)-<\1>-\*`", DEPLOYING))
+    run = run_dev()
+    named = {(r.type, str(r.inputs["customRoleArn"])) for r in run.resources if r.inputs.get("customRoleArn")}
+    kinds = {"aws:ecr/pullThroughCacheRule:PullThroughCacheRule": "pull-through-role",
+             "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "template-role"}
+    assert set(patterns) == set(kinds.values()) and {kinds[t] for t, _ in named} == set(patterns)
+    for resource_type, arn in named:
+        assert re.fullmatch(patterns[kinds[resource_type]], arn), (resource_type, arn)
