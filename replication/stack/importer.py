@@ -31,9 +31,11 @@ what the component can't declare:
   configuration, as a destination's from its replication templates. The role a cross-account rule names is not
   adopted: the component names the role it creates (the adoption review says so). The upstream's grant: a
   destination's joins its policy (the component's own grant statement is not copied as an extra statement); the
-  source's policy, or a same-account destination's, must exist (adopting imports it) and hold only the component's
-  grant, else the stack leaves it to its owner (``manageSourceRegistryPolicy``/``manageRegistryPolicy`` false, with
-  a note).
+  source's policy, or a same-account destination's, must exist (adopting imports it). The source's other
+  statements become ``sourceRegistryPolicyStatements`` when the component accepts them as extra statements (``[]``
+  when there are none: the stack knows nothing else is there); otherwise, and for a same-account destination holding
+  more than the component's grant, the stack leaves the policy to its owner (``manageSourceRegistryPolicy``/
+  ``manageRegistryPolicy`` false, with a note).
 
 Destinations are grouped into one config entry per account wherever their prefixes, settings and extra policy
 statements agree (statements name their region's ARNs, so regions usually get an entry each); prefixes and
@@ -198,12 +200,14 @@ def config_from_live(live: LiveSetup) -> ImportedConfig:
     if live.rules and not destinations and not refusals:
         refusals.append(f"registry {live.source}: its replication rules name no destination")
     spokes = _spokes(live, destinations, refusals, notes)
-    manage_source = _upstream_policies(live, destinations, spokes, refusals, notes)
+    manage_source, source_statements = _upstream_policies(live, destinations, spokes, refusals, notes)
     if refusals:
         return ImportedConfig({}, (), tuple(refusals), tuple(notes))
     values, entries, spoke_entries = _values(live.source, destinations, spokes)
     if not manage_source:
         values["manageSourceRegistryPolicy"] = False
+    elif source_statements is not None:
+        values["sourceRegistryPolicyStatements"] = source_statements
     return ImportedConfig(values, entries, (), tuple(notes), spoke_entries)
 
 
@@ -296,11 +300,14 @@ def _spoke(found: LiveRegistry, upstream: Registry, rules: Sequence[Mapping[str,
 
 
 def _upstream_policies(live: LiveSetup, destinations: Sequence[_Destination], spokes: Sequence[_Spoke],
-                       refusals: list[str], notes: list[str]) -> bool:
+                       refusals: list[str], notes: list[str]) -> tuple[bool, list[Any] | None]:
     """Check the policies of the source and the same-account destinations that spokes in other accounts cache
     from, where the component declares the grant; mark the destinations whose policy the stack leaves alone.
-    Returns whether the stack manages the source registry's policy."""
-    manage_source = True
+
+    Returns whether the stack manages the source registry's policy and, where it does and spokes of other accounts
+    cache from it, the live statements besides the spokes' grant that the policy keeps
+    (``sourceRegistryPolicyStatements``; ``None`` when no such spoke caches from the source)."""
+    manage_source, source_statements = True, None
     by_registry = {d.registry: d for d in destinations}
     for upstream in dict.fromkeys(s.upstream for s in spokes if s.registry.account_id != s.upstream.account_id):
         if upstream.account_id != live.source.account_id:
@@ -320,18 +327,32 @@ def _upstream_policies(live: LiveSetup, destinations: Sequence[_Destination], sp
         except PolicyDocumentError as error:
             refusals.append(f"{where}: its registry policy can't be evaluated: {error}")
             continue
-        others = [str(s.get("Sid") or f"#{n}") for n, s in enumerate(statements, 1) if s.get("Sid") != GRANT_SID]
+        others = [(str(s.get("Sid") or f"#{n}"), s) for n, s in enumerate(statements, 1) if s.get("Sid") != GRANT_SID]
+        if upstream == live.source and _declarable(others):
+            source_statements = [statement for _, statement in others]
+            continue
         if not others:
             continue
         key = "manageSourceRegistryPolicy" if upstream == live.source else "manageRegistryPolicy"
-        notes.append(f"{where}: its registry policy has statement(s) {', '.join(others)} the component doesn't "
-                     f"declare there, so the stack leaves the policy as it is ({key}: false); it must keep granting "
-                     f"account(s) {', '.join(spoke_accounts)} (`ecr-replication check` says whether it does)")
+        notes.append(f"{where}: its registry policy has statement(s) {', '.join(label for label, _ in others)} the "
+                     f"component doesn't declare there, so the stack leaves the policy as it is ({key}: false); it "
+                     f"must keep granting account(s) {', '.join(spoke_accounts)} (`ecr-replication check` says whether "
+                     "it does)")
         if upstream == live.source:
             manage_source = False
         else:
             by_registry[upstream].manage_policy = False
-    return manage_source
+    return manage_source, source_statements
+
+
+def _declarable(statements: Sequence[tuple[str, Any]]) -> bool:
+    """Whether the component accepts each statement as an extra statement of a registry policy it declares
+    (``model.check_policy_statements``, the rule for destinations' ``registryPolicyStatements`` too)."""
+    try:
+        check_policy_statements("statement", [statement for _, statement in statements])
+    except ReplicationConfigError:
+        return False
+    return True
 
 
 def _rules(live: LiveSetup, refusals: list[str]) -> list[Rule]:

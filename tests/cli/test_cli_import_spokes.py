@@ -214,8 +214,8 @@ def test_a_spoke_missing_a_rule_for_a_prefix_its_upstream_receives_is_refused(
      {"refused": [f"registry policy {SOURCE}/{REGION}: the stack would remove live statement(s) "
                   "AllowPullThroughCacheToSpokeAccounts"]}),
     (policy(pull_through_grant(SOURCE_REGISTRY), allow(SOURCE_REGISTRY.repository_arn("*"), ["ecr:BatchGetImage"],
-                                                       principal="arn:aws:iam::555555555555:root", sid="Readers")), 0,
-     {"notes": [f"registry {SOURCE}/{REGION}: its registry policy has statement(s) PullThroughCache, Readers the "
+                                                       principal="*", sid="Anyone")), 0,
+     {"notes": [f"registry {SOURCE}/{REGION}: its registry policy has statement(s) PullThroughCache, Anyone the "
                 "component doesn't declare there, so the stack leaves the policy as it is "
                 f"(manageSourceRegistryPolicy: false); it must keep granting account(s) {DEST_B} "
                 "(`ecr-replication check` says whether it does)"],
@@ -225,13 +225,14 @@ def test_a_spoke_missing_a_rule_for_a_prefix_its_upstream_receives_is_refused(
                   "cache from it today; adopting imports the policy the component declares there, which must exist: "
                   "grant them there (`ecr-replication check` prints the statement) and import again"],
       "read": [f"registry {SOURCE}/{REGION}: replication configuration with 1 rule(s), no registry policy"]}),
-], ids=["only the component's statement, wider", "other statements", "no policy"])
+], ids=["only the component's statement, wider", "a statement the component refuses", "no policy"])
 def test_a_spoke_in_another_account_caching_from_the_source(
         cli: Cli, by_hand: Registry, spokes: PullThroughCache, policies: RegistryPolicies, project: Path,
         source_policy: str | None, code: int, said: dict[str, list[str]], capsys: pytest.CaptureFixture[str]) -> None:
     """The source's policy holds the spoke's grant. It is read with the source credentials; adopted when it holds
     only the component's statement (here wider than the stack's, which the review refuses to narrow), left to its
-    owner when it holds more, refused when there is none to import."""
+    owner when it holds a statement the component can't declare (an Allow for everyone), refused when there is none
+    to import."""
     spokes.set(DEST_B, SOUTHEAST, pull_through_rule(DEST_B, "prod", SOURCE_REGISTRY, HAND_MADE_ROLE, "prod"))
     policies.set(SOURCE, REGION, source_policy)
     exit_code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTHEAST}")
@@ -239,6 +240,40 @@ def test_a_spoke_in_another_account_caching_from_the_source(
     assert {key: report[key][:len(said[key])] for key in said} == said
     if code == 0:
         assert config(project)["ecr-replication:manageSourceRegistryPolicy"] is False
+
+
+def test_other_statements_of_the_source_policy_are_kept_by_the_stack_that_adopts_it(
+        cli: Cli, by_hand: Registry, spokes: PullThroughCache, policies: RegistryPolicies, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A hub registry's policy that grants a spoke account and a workload account: both statements become
+    sourceRegistryPolicyStatements, so the policy the stack declares keeps them beside the component's own grant
+    (pulumi up would otherwise replace the whole policy: the registry has one)."""
+    readers = allow(SOURCE_REGISTRY.repository_arn("*"), ["ecr:BatchGetImage"], principal="arn:aws:iam::555555555555:root",
+                    sid="Readers")
+    spokes.set(DEST_B, SOUTHEAST, pull_through_rule(DEST_B, "prod", SOURCE_REGISTRY, HAND_MADE_ROLE, "prod"))
+    policies.set(SOURCE, REGION, policy(pull_through_grant(SOURCE_REGISTRY), readers))
+    code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTHEAST}")
+    assert code == 0, report
+    written = config(project)
+    assert "ecr-replication:manageSourceRegistryPolicy" not in written
+    assert written["ecr-replication:sourceRegistryPolicyStatements"] == [pull_through_grant(SOURCE_REGISTRY), readers]
+    outcomes = {r["what"]: r["outcome"] for r in report["resources"]}
+    assert outcomes[f"registry policy {SOURCE}/{REGION}"].startswith(
+        "rewritten: adds statement(s) AllowPullThroughCacheToSpokeAccounts; keeps the 2 live statement(s)")
+
+
+def test_a_source_policy_holding_only_the_components_grant_is_said_to_hold_nothing_else(
+        cli: Cli, by_hand: Registry, spokes: PullThroughCache, policies: RegistryPolicies, project: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The stack states what it read: no other statement (sourceRegistryPolicyStatements: []), so its plan doesn't
+    warn that the policy would replace grants it knows are not there."""
+    statement = {"Sid": "AllowPullThroughCacheToSpokeAccounts", "Effect": "Allow",
+                 "Principal": {"AWS": f"arn:aws:iam::{DEST_B}:root"}, "Action": GRANT_ACTIONS,
+                 "Resource": [SOURCE_REGISTRY.repository_arn("prod/*")]}
+    spokes.set(DEST_B, SOUTHEAST, pull_through_rule(DEST_B, "prod", SOURCE_REGISTRY, HAND_MADE_ROLE, "prod"))
+    policies.set(SOURCE, REGION, policy(statement))
+    assert run_import(cli, project, capsys, f"{DEST_B}/{SOUTHEAST}")[0] == 0
+    assert config(project)["ecr-replication:sourceRegistryPolicyStatements"] == []
 
 
 def test_the_source_policy_holding_exactly_the_components_grant_is_adopted_as_is(
