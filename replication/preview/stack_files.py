@@ -44,7 +44,7 @@ import yaml
 
 from replication.errors import SECRET
 from replication.preview import go_yaml
-from replication.preview.stack_name import StackName, StackNameError, parse_stack_name
+from replication.preview.stack_name import StackName, StackNameError, parse_stack_name, project_name_problem
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -323,6 +323,9 @@ def _project(directory: Path, stack: StackName) -> tuple[_Document, str]:
     name = document.data.get("name")
     if not isinstance(name, str) or not name:
         raise StackFileError(f"{document.path}: 'name' is missing")
+    problem = project_name_problem(name)
+    if problem is not None:
+        raise StackFileError(f"{document.path}: name: {problem}")
     try:
         stack.check_project(name, path)
     except StackNameError as error:

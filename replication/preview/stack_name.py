@@ -60,6 +60,12 @@ def _characters_problem(part: str, what: str) -> str | None:
     return None
 
 
+def project_name_problem(project: str) -> str | None:
+    """Why ``project`` is no project name the Pulumi CLI takes (``tokens/project.go`` ``ValidateProjectName``, which
+    it applies to ``Pulumi.yaml``'s ``name`` and to a project-qualified ``--stack``), or ``None``."""
+    return _characters_problem(project, "project name")
+
+
 @dataclass(frozen=True)
 class StackName:
     """A stack as ``--stack`` gave it, in its parts."""
@@ -97,7 +103,7 @@ def parse_stack_name(given: str) -> StackName:
         problem = (f"{organization!r} is not an organization name (3 to 40 letters, digits, - and _, starting and ending "
                    "with a letter or digit)")
     if problem is None and project is not None:
-        problem = _characters_problem(project, "project name")
+        problem = project_name_problem(project)
     if problem is not None:
         raise StackNameError(given, problem)
     return StackName(given, organization, project, name)

@@ -329,3 +329,20 @@ def test_the_documented_errors_are_the_lines_plan_prints(tmp_path: Path, capsys:
         lines = stack_file.read_text().splitlines()
         lines[number - 1] = lines[number - 1].replace(written, f'"{written}"')
         stack_file.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("my ecr", "a project name may contain only letters, digits, -, _ and . (the Pulumi CLI's rule): ' ' at position 2 "
+               "of 'my ecr' is not one"),
+    ("x" * 101, "a project name is at most 100 characters (this one has 101)"),
+])
+def test_a_project_name_the_cli_refuses_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                                    problem: str) -> None:
+    """The Pulumi CLI validates ``Pulumi.yaml``'s ``name`` when it loads a project (``workspace/project.go``
+    ``Project.Validate`` calls ``tokens.ValidateProjectName``): plan refuses it too, naming the key and the value,
+    before the program runs."""
+    project(tmp_path)
+    text = (tmp_path / "Pulumi.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text(re.sub(r"(?m)^name: .*$", f"name: {name}", text, count=1))
+    assert main(["plan", "--stack", "test", "--cwd", str(tmp_path), "--no-policies"]) == 2
+    assert capsys.readouterr().err.strip() == f"ecr-replication plan: error: {tmp_path / 'Pulumi.yaml'}: name: {problem}"
