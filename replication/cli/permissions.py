@@ -353,13 +353,13 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
     if scope.source is None:
         lines = [f"IAM policies for {runs} in any stack (any partition, account and region; --stack NAME names one "
                  "stack's registries)"]
-        own_sides = set(_SAME_ACCOUNT) & sides
+        own_sides, other_sides = set(_SAME_ACCOUNT) & sides, sides
         others = "each other destination" + (" or spoke" if {Side.SPOKE, Side.UPSTREAM} & sides else "") + " account"
         accounts: list[str] = []
     else:
         lines = [f"IAM policies for {runs} in stack {scope.stack} (source registry {scope.source})"]
-        own_sides = {side for side in set(_SAME_ACCOUNT) & sides if any(map(scope.in_source_account,
-                                                                            scope.registries(side)))}
+        own_sides = _sides_reaching(scope, set(_SAME_ACCOUNT) & sides, in_source_account=True)
+        other_sides = _sides_reaching(scope, sides, in_source_account=False)
         others, accounts = _other_accounts(scope, sides)
     source_account = f"account {scope.source.account_id}" if scope.source else "the source account"
     source_keys = ([scope.credential_entries[scope.source.account_id]]
@@ -378,7 +378,7 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
         lines.append(f"destination: for the credentials `{command}` reads {others} with "
                      f"{_given_by(scope, keys, '--destination-role-arn, --destination-profile')}")
         lines += _why([(c, f" of {_OF_SIDE[c.side]}" if c.side in (Side.SPOKE, Side.UPSTREAM) else "")
-                       for c in calls if c.side is not Side.SOURCE])
+                       for c in calls if c.side in other_sides])
         lines.append(json.dumps(documents["destination"], indent=2))
     lines += ["", "not in these documents:"]
     lines += [f"  {action}: {why}" for action, why in NO_PERMISSION_NEEDED.items()]
@@ -387,6 +387,13 @@ def render_text(command: str, scope: Scope, documents: Mapping[str, dict[str, An
         lines.append(f"  {REPOSITORY_NOTE}")
     lines += [f"note: {note}" for note in notes]
     return "\n".join(lines)
+
+
+def _sides_reaching(scope: Scope, sides: set[Side], *, in_source_account: bool) -> set[Side]:
+    """The ``sides`` with a registry of the stack in the source account (``in_source_account``) or in another: those
+    whose calls the source document, or the destination document, grants."""
+    return {side for side in sides
+            if any(scope.in_source_account(registry) == in_source_account for registry in scope.registries(side))}
 
 
 def _other_accounts(scope: Scope, sides: set[Side]) -> tuple[str, list[str]]:

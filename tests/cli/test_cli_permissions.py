@@ -360,6 +360,36 @@ def test_text_says_for_which_credentials_and_why(capsys: pytest.CaptureFixture[s
             "(--destination-role-arn, --destination-profile)\n") in out
 
 
+def _tabled_and_granted(text: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Per credentials (``source``, ``destination``) in ``permissions`` text: the actions its table lists, and those
+    its document grants."""
+    sections: dict[str, tuple[set[str], set[str]]] = {}
+    for side, body in re.findall(r"^(source|destination): for the credentials .*?\n(.*?\n})", text, re.S | re.M):
+        table, document = body.split("\n{", 1)
+        sections[side] = ({row.split()[0] for row in table.splitlines()[1:]}, granted(json.loads("{" + document)))
+    return sections
+
+
+@pytest.mark.parametrize("command", LIVE_COMMANDS)
+@pytest.mark.parametrize("stack", ["dev", "plain", "local"])
+def test_each_table_lists_the_actions_its_document_grants(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          command: str, stack: str) -> None:
+    """The rows above a document say why it grants each action: no row for an action the document leaves out (a
+    stack without spokes reads none), none missing. ``plain``: a destination in another account and no spokes;
+    ``local``: every destination in the source account."""
+    folder = ROOT
+    if stack != "dev":
+        destination = DEST_A if stack == "plain" else SOURCE
+        folder = stack_project(tmp_path, stack, replication_config((SOURCE, REGION), [(destination, WEST)], ["prod/"]))
+    arguments = ["--stack", stack, "--cwd", str(folder)]
+    documents = printed(capsys, command, *arguments)
+    assert main(["permissions", command, *arguments]) == 0
+    sections = _tabled_and_granted(capsys.readouterr().out)
+    assert set(sections) == {side for side, document in documents.items() if document is not None}
+    for side, (tabled, documented) in sections.items():
+        assert tabled == documented == granted(documents[side]), side
+
+
 def test_a_program_of_ones_own_gets_its_credentials_from_the_options(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A stack whose config has no example program's keys: the live commands read it with the options only, and the
