@@ -136,7 +136,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float] = time.monotonic, s
     code = outcome(cells)
     if args.json:
         output.print_json(as_json(source, cells))
-    else:
+    elif cells:  # no images: the note above says so; a table of no rows would say nothing
         print(as_table(cells))
     return code
 

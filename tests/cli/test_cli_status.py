@@ -375,3 +375,6 @@ def test_no_image_to_ask_about_is_no_verdict(registry: Registry, statuses: Repli
     captured = capsys.readouterr()
     assert json.loads(captured.out)["result"] == "NOTHING_TO_CHECK"
     assert "nothing to check, so no verdict" in captured.err
+    assert run(cli, []) == status.EXIT_PENDING
+    captured = capsys.readouterr()
+    assert captured.out == "" and "nothing to check, so no verdict" in captured.err  # no table of no rows
