@@ -367,13 +367,13 @@ def _check_registries(spec: ReplicationSpec, spokes: Sequence[SpokeSlot]) -> Non
             continue
         key = (spoke.account_id, spoke.region)
         if key in taken:
-            raise ReplicationConfigError(spoke.region_field, spoke.region, _taken_problem(taken[key]))
+            raise ReplicationConfigError(spoke.region_field, spoke.region, _taken_problem("/".join(key), taken[key]))
         taken[key] = f"the spoke at {spoke.region_field}"
 
 
-def _taken_problem(taken_by: str) -> str:
-    """Why a spoke can't be a registry that ``taken_by`` already is."""
-    return (f"this registry is already {taken_by}; a registry is either a replication destination (a real copy), "
+def _taken_problem(registry: str, taken_by: str) -> str:
+    """Why a spoke can't be ``registry`` (``ACCOUNT/REGION``), which ``taken_by`` already is."""
+    return (f"registry {registry} is already {taken_by}; a registry is either a replication destination (a real copy), "
             "a pull-through spoke (cached on first pull), or the source")
 
 
@@ -393,7 +393,7 @@ def build_spokes(spec: ReplicationSpec, model: ReplicationModel,
                                                            model.source.region))
         upstream = model.source if slot.upstream_position is None else model.destinations[slot.upstream_position].registry
         if registry in taken:
-            raise ReplicationConfigError(slot.region_field, region, _taken_problem(taken[registry]))
+            raise ReplicationConfigError(slot.region_field, region, _taken_problem(str(registry), taken[registry]))
         taken[registry] = f"the spoke at {slot.region_field}"
         if registry.partition != upstream.partition:
             raise ReplicationConfigError(

@@ -466,7 +466,8 @@ REJECTED: dict[str, tuple[Callable[[aws.Provider, aws.Provider], Any], str, str]
         lambda s, d: base(s, d, [PullThroughDestinationArgs(provider=d, account_id=DEST_ACCOUNT,
                                                             regions=["eu-west-1", "us-west-2"])]),
         "pull_through_destinations[0].regions[1]",
-        "this registry is already the replication destination at destinations[0].regions[0]; a registry is either "
+        f"registry {DEST_ACCOUNT}/us-west-2 is already the replication destination at destinations[0].regions[0]; a "
+        "registry is either "
         "a replication destination (a real copy), a pull-through spoke (cached on first pull), or the source"),
     "spoke that is the source": (
         lambda s, d: base(s, d, [PullThroughDestinationArgs(provider=s, regions=["us-east-1"],
