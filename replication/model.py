@@ -327,13 +327,16 @@ def normalize(name: str, args: Mapping[str, Any], check_provider: ProviderCheck)
             f"{len(slots)} destination registries",
             f"a registry replicates to at most {limits.MAX_UNIQUE_DESTINATIONS} unique destinations",
         )
-    prefix_sets = {slot.prefixes for slot in slots}
+    prefix_sets = list(dict.fromkeys(slot.prefixes for slot in slots))
     if len(prefix_sets) > limits.MAX_RULES:
+        first_over = next(slot for slot in slots if slot.prefixes == prefix_sets[limits.MAX_RULES])
         raise ReplicationConfigError(
             "destinations",
             f"{len(prefix_sets)} distinct prefix sets",
             f"each distinct set of prefixes is one rule, and pulumi-aws takes at most {limits.MAX_RULES} rules in a "
-            "configuration (its Terraform schema; ECR's API allows more): give more destinations the same prefixes",
+            f"configuration (its Terraform schema; ECR's API allows more); rule {limits.MAX_RULES + 1} would replicate "
+            f"{', '.join(first_over.prefixes) or 'every repository'} to {first_over.region_field}: give more "
+            "destinations the same prefixes",
         )
     for slot in slots:
         if slot.settings is not None and slot.settings.needs_role:

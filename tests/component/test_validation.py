@@ -297,6 +297,7 @@ def test_more_rules_than_pulumi_aws_takes_are_refused_before_any_resource() -> N
     error = rejected_before_any_resource(eleven_rules)
     assert (error.field, error.value) == ("destinations", "11 distinct prefix sets")
     assert "pulumi-aws takes at most 10 rules" in error.problem
+    assert "rule 11 would replicate team-10/ to destinations[10].regions[0]" in error.problem
     error, registered = attempt(lambda s, d: eleven_rules(s, d, limits.MAX_RULES))
     assert error is None, str(error)
     (configuration,) = [r for r in registered if r.type == "aws:ecr/replicationConfiguration:ReplicationConfiguration"]
