@@ -39,9 +39,15 @@ config:
 """
 
 
-def project(folder: Path, account: str = '"222222222222"', scan: str = "true", extra: str = "") -> Path:
+def program(folder: Path) -> Path:
+    """``folder`` with the example project's program (Pulumi.yaml, __main__.py) and no stack file."""
     for name in ("Pulumi.yaml", "__main__.py"):
         (folder / name).write_text((ROOT / name).read_text())
+    return folder
+
+
+def project(folder: Path, account: str = '"222222222222"', scan: str = "true", extra: str = "") -> Path:
+    program(folder)
     (folder / "Pulumi.test.yaml").write_text(STACK.format(account=account, scan=scan) + extra)
     return folder
 
@@ -186,8 +192,7 @@ config:
 
 def test_a_stack_without_a_stack_file_plans_with_the_project_s_defaults(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     with (tmp_path / "Pulumi.yaml").open("a") as project_file:
         project_file.write(DEFAULTS)
     assert main(["plan", "--stack", "prod", "--cwd", str(tmp_path), "--json", "--no-policies"]) == 0
@@ -200,8 +205,7 @@ def test_a_stack_without_a_stack_file_plans_with_the_project_s_defaults(
 
 def test_a_stack_without_config_at_all_says_what_is_required(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     assert main(["plan", "--stack", "prod", "--cwd", str(tmp_path), "--no-policies"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -312,8 +316,7 @@ def test_the_documented_errors_are_the_lines_plan_prints(tmp_path: Path, capsys:
     stack_yaml, rest = after.split("```yaml\n", 1)[1].split("```\n", 1)
     documented = rest.split("```\n", 1)[1].split("```", 1)[0].splitlines()
     assert len(documented) == 3
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(stack_yaml)
     for line in documented:
