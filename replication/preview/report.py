@@ -363,10 +363,11 @@ def _laid_out(resource: Mapping[str, Any]) -> list[Row]:
     if kind == "Role":
         return [("trust policy", _document(inputs.get("assumeRolePolicy")))]
     if kind == "PullThroughCacheRule":
-        upstream_prefix = inputs.get("upstreamRepositoryPrefix") or "ROOT"
-        role = inputs.get("customRoleArn") or "ECR's service-linked role (same account)"
-        return [("cache prefix", [str(inputs.get("ecrRepositoryPrefix"))]),
-                ("upstream", [f"{inputs.get('upstreamRegistryUrl')}, prefix {upstream_prefix}"]), ("role", [str(role)])]
+        rule = _spoke_rule(inputs)
+        role = rule["customRoleArn"] or "ECR's service-linked role (same account)"
+        return [("cache prefix", [rule["ecrRepositoryPrefix"]]),
+                ("upstream", [f"{rule['upstreamRegistryUrl']}, prefix {rule['upstreamRepositoryPrefix']}"]),
+                ("role", [str(role)])]
     return []
 
 

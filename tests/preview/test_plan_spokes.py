@@ -14,6 +14,7 @@ from replication.stack.writer import stack_file_text
 from tests.component.helpers import DESTINATION_REGIONS
 from replication.cli.main import main
 from tests.preview.test_plan_command import ROOT
+from tests.preview.test_stack_files import program
 
 DESTINATION_ACCOUNTS = [f"2000000000{i:02}" for i in range(5)]
 SPOKE_ACCOUNTS = [f"4000000000{i:02}" for i in range(3)]
@@ -58,8 +59,7 @@ def big_stack() -> dict[str, object]:
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """``ecr-replication plan --json`` of the stack, written by the stack writer into a copy of the project."""
     folder = tmp_path_factory.mktemp("fan-out")
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (folder / name).write_text((ROOT / name).read_text())
+    program(folder)
     (folder / "Pulumi.fanout.yaml").write_text(stack_file_text(big_stack()))
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -93,8 +93,7 @@ def test_25_destinations_and_spokes_plan_clean(report: dict[str, object]) -> Non
 def test_plan_stack_warnings_name_config_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``plan --stack``'s warnings are in the stack file's words, like its errors: the dev stack without its spoke's
     own tag mutability, so the top-level IMMUTABLE reaches the spoke."""
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     override = ("      repositorySettings:\n        imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n"
                 "        imageTagMutabilityExclusionFilters:\n          - latest\n")
     dev = (ROOT / "Pulumi.dev.yaml").read_text()

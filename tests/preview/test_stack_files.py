@@ -39,9 +39,15 @@ config:
 """
 
 
-def project(folder: Path, account: str = '"222222222222"', scan: str = "true", extra: str = "") -> Path:
+def program(folder: Path) -> Path:
+    """``folder`` with the example project's program (Pulumi.yaml, __main__.py) and no stack file."""
     for name in ("Pulumi.yaml", "__main__.py"):
         (folder / name).write_text((ROOT / name).read_text())
+    return folder
+
+
+def project(folder: Path, account: str = '"222222222222"', scan: str = "true", extra: str = "") -> Path:
+    program(folder)
     (folder / "Pulumi.test.yaml").write_text(STACK.format(account=account, scan=scan) + extra)
     return folder
 
@@ -52,21 +58,22 @@ def load_error(folder: Path) -> str:
     return str(raised.value)
 
 
-def test_an_unquoted_account_id_with_a_leading_zero_shows_what_was_written_and_what_is_read(tmp_path: Path) -> None:
-    project(tmp_path, account="022222222222")
-    assert load_error(tmp_path) == (
-        f"{tmp_path / 'Pulumi.test.yaml'}: line 7: ecr-replication:destinations[0].accountId: 022222222222 is read by "
-        "the Pulumi CLI (go-yaml v3) as the number 2454267026, not as written: quote it (\"022222222222\") if it is "
-        "text, such as an account id, or write 2454267026 if it is that number")
+def read_as_number(key: str, written: str, read: str) -> str:
+    """The error naming config ``key`` (as a property path) whose plain scalar ``written`` the Pulumi CLI reads as
+    the number ``read``, after the file and line."""
+    return (f"{key}: {written} is read by the Pulumi CLI (go-yaml v3) as the number {read}, not as written: quote it "
+            f'("{written}") if it is text, such as an account id, or write {read} if it is that number')
 
 
-def test_one_pyyaml_reads_as_text_is_a_number_to_the_pulumi_cli(tmp_path: Path) -> None:
-    """PyYAML alone would read "012345678901" and plan cleanly; `pulumi up` would get 12345678901."""
-    project(tmp_path, account="012345678901")
-    assert load_error(tmp_path).endswith(
-        "ecr-replication:destinations[0].accountId: 012345678901 is read by the Pulumi CLI (go-yaml v3) as the number "
-        '12345678901, not as written: quote it ("012345678901") if it is text, such as an account id, or write '
-        "12345678901 if it is that number")
+@pytest.mark.parametrize(("written", "read"), [
+    ("022222222222", "2454267026"),  # octal to go-yaml and to PyYAML
+    ("012345678901", "12345678901"),  # text to PyYAML, which alone would plan cleanly; `pulumi up` gets the number
+])
+def test_an_unquoted_account_id_with_a_leading_zero_shows_what_was_written_and_what_is_read(
+        tmp_path: Path, written: str, read: str) -> None:
+    project(tmp_path, account=written)
+    assert load_error(tmp_path) == (f"{tmp_path / 'Pulumi.test.yaml'}: line 7: "
+                                    + read_as_number("ecr-replication:destinations[0].accountId", written, read))
 
 
 @pytest.mark.parametrize(("written", "read"), [
@@ -77,10 +84,8 @@ def test_a_number_the_program_would_not_get_as_written_is_an_error(tmp_path: Pat
     """The issue's cases: `repositoryPrefixes: [0o17, 1e3]` planned as the prefixes "0o17" and "1e3" while
     `pulumi up` got 15 and 1000."""
     project(tmp_path, extra=f"  ecr-replication:repositoryPrefixes:\n    - team/\n    - {written}\n")
-    assert load_error(tmp_path) == (
-        f"{tmp_path / 'Pulumi.test.yaml'}: line 13: ecr-replication:repositoryPrefixes[1]: {written} is read by the "
-        f'Pulumi CLI (go-yaml v3) as the number {read}, not as written: quote it ("{written}") if it is text, such '
-        f"as an account id, or write {read} if it is that number")
+    assert load_error(tmp_path) == (f"{tmp_path / 'Pulumi.test.yaml'}: line 13: "
+                                    + read_as_number("ecr-replication:repositoryPrefixes[1]", written, read))
 
 
 @pytest.mark.parametrize(("written", "kind"), [
@@ -109,10 +114,8 @@ def test_a_timestamp_is_an_error_naming_what_the_program_would_get(tmp_path: Pat
 
 def test_a_map_key_is_read_the_same_way(tmp_path: Path) -> None:
     project(tmp_path, scan="true\n    tags: {0x10: sixteen}")
-    assert load_error(tmp_path).endswith(
-        "line 11: ecr-replication:repositorySettings.tags[\"16\"]: 0x10 is read by the Pulumi CLI (go-yaml v3) as the "
-        'number 16, not as written: quote it ("0x10") if it is text, such as an account id, or write 16 if it is that '
-        "number")
+    assert load_error(tmp_path) == (f"{tmp_path / 'Pulumi.test.yaml'}: line 11: "
+                                    + read_as_number('ecr-replication:repositorySettings.tags["16"]', "0x10", "16"))
 
 
 @pytest.mark.parametrize(("written", "read"), [('"012345678901"', "012345678901"), ("'022222222222'", "022222222222"),
@@ -189,8 +192,7 @@ config:
 
 def test_a_stack_without_a_stack_file_plans_with_the_project_s_defaults(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     with (tmp_path / "Pulumi.yaml").open("a") as project_file:
         project_file.write(DEFAULTS)
     assert main(["plan", "--stack", "prod", "--cwd", str(tmp_path), "--json", "--no-policies"]) == 0
@@ -203,8 +205,7 @@ def test_a_stack_without_a_stack_file_plans_with_the_project_s_defaults(
 
 def test_a_stack_without_config_at_all_says_what_is_required(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     assert main(["plan", "--stack", "prod", "--cwd", str(tmp_path), "--no-policies"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -315,8 +316,7 @@ def test_the_documented_errors_are_the_lines_plan_prints(tmp_path: Path, capsys:
     stack_yaml, rest = after.split("```yaml\n", 1)[1].split("```\n", 1)
     documented = rest.split("```\n", 1)[1].split("```", 1)[0].splitlines()
     assert len(documented) == 3
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (tmp_path / name).write_text((ROOT / name).read_text())
+    program(tmp_path)
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(stack_yaml)
     for line in documented:
