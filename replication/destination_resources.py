@@ -44,8 +44,6 @@ class SettingsTarget:
     """The resolved registry of the slot in the model: it has ``registry`` and ``kms_key``."""
     role_patterns: Callable[[Any], Sequence[str]]
     """The repository part of the ARNs the templates may create, from the resolved registry (for the templates' role)."""
-    adopted: bool
-    """Whether the templates and the scanning configuration get import ids when the component adopts a live setup."""
 
     def role_entry(self, model: ReplicationModel) -> documents.TemplateRoleEntry:
         """What the templates' role policy needs of this registry."""
@@ -58,7 +56,7 @@ def destination_targets(spec: ReplicationSpec, providers: Sequence[pulumi.Provid
     return [
         SettingsTarget(slot, slot.settings, slot.prefixes, template_prefixes(slot.prefixes),
                        limits.APPLIED_FOR_REPLICATION, providers[slot.index],
-                       lambda m, p=position: m.destinations[p], lambda d: d.grant.name_patterns(), adopted=True)
+                       lambda m, p=position: m.destinations[p], lambda d: d.grant.name_patterns())
         for position, slot in enumerate(spec.slots)
         if isinstance(slot, DestinationSlot) and slot.settings is not None
     ]
@@ -73,8 +71,8 @@ def declare_repository_settings(
     checked: pulumi.Output[None],
 ) -> tuple[list[pulumi.Resource], list[list[pulumi.Resource]]]:
     """Declare every settings resource of every target registry; with ``adoption`` the templates and scanning
-    configurations of the targets that are adopted are imported (roles and pre-created repositories never are). Each
-    waits for ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``).
+    configurations are imported (roles and pre-created repositories never are). Each waits for ``checked`` (the
+    providers agree with the explicit values: ``replication.provider_facts``).
 
     Returns every resource declared, and those of each target (its role and role policy included), in order.
     """
@@ -83,8 +81,7 @@ def declare_repository_settings(
     for position, target in enumerate(targets):
         opts = pulumi.ResourceOptions(parent=parent, provider=target.provider, depends_on=[checked])
         role = roles.get(position)
-        own = _declare_registry_settings(name, target, model_input, opts, role[0] if role else None,
-                                         adoption if target.adopted else Adoption(False))
+        own = _declare_registry_settings(name, target, model_input, opts, role[0] if role else None, adoption)
         declared += own
         by_target.append([*(role or ()), *own])
     return declared, by_target

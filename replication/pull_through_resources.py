@@ -26,8 +26,7 @@ def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderReso
     your repository creation template prefix as well")."""
     return [
         SettingsTarget(slot, slot.settings, slot.prefixes, slot.cache_prefixes, limits.APPLIED_FOR_PULL_THROUGH_CACHE,
-                       providers[slot.index], lambda m, p=position: m.spokes[p], lambda s: s.repository_patterns(),
-                       adopted=True)
+                       providers[slot.index], lambda m, p=position: m.spokes[p], lambda s: s.repository_patterns())
         for position, slot in enumerate(spec.spokes)
         if slot.settings is not None
     ]
