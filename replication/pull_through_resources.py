@@ -7,7 +7,7 @@ destinations' (:mod:`replication.destination_resources`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from replication import documents, limits
 from replication.adoption import Adoption
 from replication.destination_resources import ModelInput, SettingsTarget
-from replication.model import ReplicationSpec
+from replication.model import ReplicationModel, ReplicationSpec
 from replication.pull_through import SpokeSlot, pull_through_role_name, pull_through_role_policy_name, source_policy_needed
 
 
@@ -32,9 +32,14 @@ def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderReso
     ]
 
 
+RegistryPolicyInput = Callable[[Callable[[ReplicationModel], str]], pulumi.Input[str]]
+"""The registry policy document the component rendered and checked for the registry a function of the model names by
+host (``component._Validated.registry_policy``)."""
+
+
 def declare_source_registry_policy(parent: pulumi.Resource, name: str, spec: ReplicationSpec, model_input: ModelInput,
-                                   source_provider: pulumi.ProviderResource, adoption: Adoption,
-                                   checked: pulumi.Output[None]) -> aws.ecr.RegistryPolicy | None:
+                                   registry_policy: RegistryPolicyInput, source_provider: pulumi.ProviderResource,
+                                   adoption: Adoption, checked: pulumi.Output[None]) -> aws.ecr.RegistryPolicy | None:
     """The source registry's policy, holding the grants of the cross-account spokes that cache from the source, when
     the component manages it (``None`` otherwise); with ``adoption`` it is imported. It replaces any other policy of
     the source registry. It waits for ``checked`` (the providers agree with the explicit values:
@@ -43,7 +48,7 @@ def declare_source_registry_policy(parent: pulumi.Resource, name: str, spec: Rep
         return None
     return aws.ecr.RegistryPolicy(
         f"{name}-registry-policy-source",
-        policy=model_input(lambda m: documents.registry_policies(m)[m.source.host]),
+        policy=registry_policy(lambda m: m.source.host),
         region=model_input(lambda m: m.source.region),
         opts=pulumi.ResourceOptions(parent=parent, provider=source_provider, depends_on=[checked],
                                     import_=adoption.registry_document(spec.source_account_id, spec.source_region)),
