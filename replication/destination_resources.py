@@ -87,6 +87,33 @@ def declare_repository_settings(
     return declared, by_target
 
 
+def account_key(slot: RegistrySlot, provider: pulumi.ProviderResource) -> str | int:
+    """What the registries of one account share: the explicit account id, else the provider."""
+    return slot.account_id or id(provider)
+
+
+def declare_role(
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource,
+    checked: pulumi.Output[None],
+    role_name: str,
+    policy_name: str,
+    description: str,
+    trust_policy: str,
+    policy: pulumi.Input[str],
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role an AWS service assumes in one account (through ``provider``) and its inline policy, the policy a child
+    of the role; both wait for ``checked`` (the providers agree with the explicit values:
+    ``replication.provider_facts``)."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[checked])
+    role = aws.iam.Role(role_name, description=description, assume_role_policy=trust_policy, opts=opts)
+    role_policy = aws.iam.RolePolicy(
+        policy_name, role=role.name, policy=policy,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+    )
+    return role, role_policy
+
+
 def _template_roles(
     parent: pulumi.Resource,
     name: str,
@@ -103,25 +130,17 @@ def _template_roles(
     positions_by_account: dict[str | int, list[int]] = {}
     for position, target in enumerate(targets):
         if target.settings.needs_role:
-            account_key = target.slot.account_id or id(target.provider)
-            positions_by_account.setdefault(account_key, []).append(position)
+            positions_by_account.setdefault(account_key(target.slot, target.provider), []).append(position)
     roles: dict[int, tuple[aws.iam.Role, aws.iam.RolePolicy]] = {}
     declared: list[pulumi.Resource] = []
     for positions in positions_by_account.values():
         first = targets[positions[0]]
-        opts = pulumi.ResourceOptions(parent=parent, provider=first.provider, depends_on=[checked])
-        role = aws.iam.Role(
-            template_role_name(name, first.slot),
-            description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
-            assume_role_policy=documents.template_role_trust_policy(),
-            opts=opts,
-        )
-        role_policy = aws.iam.RolePolicy(
+        role, role_policy = declare_role(
+            parent, first.provider, checked, template_role_name(name, first.slot),
             template_role_policy_name(name, first.slot),
-            role=role.name,
-            policy=model_input(lambda m, ps=positions: documents.template_role_policy([targets[i].role_entry(m)
-                                                                                     for i in ps])),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+            "Lets ECR apply replication creation templates (KMS encryption, resource tags).",
+            documents.template_role_trust_policy(),
+            model_input(lambda m, ps=positions: documents.template_role_policy([targets[i].role_entry(m) for i in ps])),
         )
         roles.update(dict.fromkeys(positions, (role, role_policy)))
         declared += [role, role_policy]

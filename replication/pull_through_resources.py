@@ -14,9 +14,9 @@ import pulumi_aws as aws
 
 from replication import documents, limits
 from replication.adoption import Adoption
-from replication.destination_resources import ModelInput, SettingsTarget
+from replication.destination_resources import ModelInput, SettingsTarget, account_key, declare_role
 from replication.model import ReplicationModel, ReplicationSpec
-from replication.pull_through import SpokeSlot, pull_through_role_name, pull_through_role_policy_name, source_policy_needed
+from replication.pull_through import pull_through_role_name, pull_through_role_policy_name, source_policy_needed
 
 
 def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderResource]) -> list[SettingsTarget]:
@@ -80,7 +80,7 @@ def declare_pull_through(
     roles = _roles(parent, name, spec, model_input, providers, checked)
     declared: list[pulumi.Resource] = [resource for pair in roles.values() for resource in pair]
     for position, slot in enumerate(spec.spokes):
-        role = roles.get(_account_key(slot, providers))
+        role = roles.get(account_key(slot, providers[slot.index]))
         waits_for: list[pulumi.Input[pulumi.Resource]] = [*(role or ()), *settings.get(id(slot), ()), checked]
         if slot.upstream_position in upstream_policies:
             waits_for.append(upstream_policies[slot.upstream_position])
@@ -100,11 +100,6 @@ def declare_pull_through(
     return declared
 
 
-def _account_key(slot: SpokeSlot, providers: Sequence[pulumi.ProviderResource]) -> str | int:
-    """What the spokes of one account share: the explicit account id, else the provider."""
-    return slot.account_id or id(providers[slot.index])
-
-
 def _roles(
     parent: pulumi.Resource,
     name: str,
@@ -117,22 +112,15 @@ def _roles(
     positions_by_account: dict[str | int, list[int]] = {}
     for position, slot in enumerate(spec.spokes):
         if slot.cross_account:
-            positions_by_account.setdefault(_account_key(slot, providers), []).append(position)
+            positions_by_account.setdefault(account_key(slot, providers[slot.index]), []).append(position)
     roles = {}
-    for account_key, positions in positions_by_account.items():
+    for key, positions in positions_by_account.items():
         first = spec.spokes[positions[0]]
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index], depends_on=[checked])
-        role = aws.iam.Role(
-            pull_through_role_name(name, first),
-            description="Lets ECR pull-through cache copy images from the upstream registry into this account's spokes.",
-            assume_role_policy=documents.pull_through_role_trust_policy(),
-            opts=opts,
-        )
-        role_policy = aws.iam.RolePolicy(
+        roles[key] = declare_role(
+            parent, providers[first.index], checked, pull_through_role_name(name, first),
             pull_through_role_policy_name(name, first),
-            role=role.name,
-            policy=model_input(lambda m, ps=positions: documents.pull_through_role_policy([m.spokes[i] for i in ps])),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+            "Lets ECR pull-through cache copy images from the upstream registry into this account's spokes.",
+            documents.pull_through_role_trust_policy(),
+            model_input(lambda m, ps=positions: documents.pull_through_role_policy([m.spokes[i] for i in ps])),
         )
-        roles[account_key] = (role, role_policy)
     return roles
