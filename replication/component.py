@@ -82,7 +82,7 @@ class EcrReplication(pulumi.ComponentResource):
                 continue
             policies[position] = aws.ecr.RegistryPolicy(
                 f"{name}-registry-policy-{slot.resource_suffix}",
-                policy=validated.registry_policy(position),
+                policy=validated.registry_policy(lambda m, i=position: m.destinations[i].registry.host),
                 region=validated.input(lambda m, i=position: m.destinations[i].registry.region),
                 opts=pulumi.ResourceOptions(
                     parent=self,
@@ -91,8 +91,8 @@ class EcrReplication(pulumi.ComponentResource):
                     import_=adoption.registry_document(slot.account_id, slot.region),
                 ),
             )
-        source_policy = declare_source_registry_policy(self, name, spec, validated.input, source_provider, adoption,
-                                                       checked)
+        source_policy = declare_source_registry_policy(self, name, spec, validated.input, validated.registry_policy,
+                                                       source_provider, adoption, checked)
         if source_policy is not None:
             policies[None] = source_policy
         targets = destination_targets(spec, providers) + spoke_targets(spec, spoke_providers)
@@ -223,12 +223,13 @@ class _Validated:
         """``fn(model)`` as an output, for the component's own outputs."""
         return self._output.apply(lambda validated: fn(validated[0]))
 
-    def registry_policy(self, position: int) -> pulumi.Input[str]:
-        """The registry policy document of the destination registry at ``position`` (a plain value when known)."""
+    def registry_policy(self, host: Callable[[ReplicationModel], str]) -> pulumi.Input[str]:
+        """The registry policy document (as rendered and checked) of the registry whose host ``host(model)`` is (a
+        plain value when known)."""
         if self._known is None:
-            return self._output.apply(lambda validated: validated[1][validated[0].destinations[position].registry.host])
+            return self._output.apply(lambda validated: validated[1][host(validated[0])])
         model, policies = self._known
-        return policies[model.destinations[position].registry.host]
+        return policies[host(model)]
 
     def registry_policies(self) -> pulumi.Output[dict[str, str]]:
         """Every managed registry policy document, keyed by registry host."""

@@ -44,8 +44,6 @@ class SettingsTarget:
     """The resolved registry of the slot in the model: it has ``registry`` and ``kms_key``."""
     role_patterns: Callable[[Any], Sequence[str]]
     """The repository part of the ARNs the templates may create, from the resolved registry (for the templates' role)."""
-    adopted: bool
-    """Whether the templates and the scanning configuration get import ids when the component adopts a live setup."""
 
     def role_entry(self, model: ReplicationModel) -> documents.TemplateRoleEntry:
         """What the templates' role policy needs of this registry."""
@@ -58,7 +56,7 @@ def destination_targets(spec: ReplicationSpec, providers: Sequence[pulumi.Provid
     return [
         SettingsTarget(slot, slot.settings, slot.prefixes, template_prefixes(slot.prefixes),
                        limits.APPLIED_FOR_REPLICATION, providers[slot.index],
-                       lambda m, p=position: m.destinations[p], lambda d: d.grant.name_patterns(), adopted=True)
+                       lambda m, p=position: m.destinations[p], lambda d: d.grant.name_patterns())
         for position, slot in enumerate(spec.slots)
         if isinstance(slot, DestinationSlot) and slot.settings is not None
     ]
@@ -73,8 +71,8 @@ def declare_repository_settings(
     checked: pulumi.Output[None],
 ) -> tuple[list[pulumi.Resource], list[list[pulumi.Resource]]]:
     """Declare every settings resource of every target registry; with ``adoption`` the templates and scanning
-    configurations of the targets that are adopted are imported (roles and pre-created repositories never are). Each
-    waits for ``checked`` (the providers agree with the explicit values: ``replication.provider_facts``).
+    configurations are imported (roles and pre-created repositories never are). Each waits for ``checked`` (the
+    providers agree with the explicit values: ``replication.provider_facts``).
 
     Returns every resource declared, and those of each target (its role and role policy included), in order.
     """
@@ -83,11 +81,37 @@ def declare_repository_settings(
     for position, target in enumerate(targets):
         opts = pulumi.ResourceOptions(parent=parent, provider=target.provider, depends_on=[checked])
         role = roles.get(position)
-        own = _declare_registry_settings(name, target, model_input, opts, role[0] if role else None,
-                                         adoption if target.adopted else Adoption(False))
+        own = _declare_registry_settings(name, target, model_input, opts, role[0] if role else None, adoption)
         declared += own
         by_target.append([*(role or ()), *own])
     return declared, by_target
+
+
+def account_key(slot: RegistrySlot, provider: pulumi.ProviderResource) -> str | int:
+    """What the registries of one account share: the explicit account id, else the provider."""
+    return slot.account_id or id(provider)
+
+
+def declare_role(
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource,
+    checked: pulumi.Output[None],
+    role_name: str,
+    policy_name: str,
+    description: str,
+    trust_policy: str,
+    policy: pulumi.Input[str],
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role an AWS service assumes in one account (through ``provider``) and its inline policy, the policy a child
+    of the role; both wait for ``checked`` (the providers agree with the explicit values:
+    ``replication.provider_facts``)."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[checked])
+    role = aws.iam.Role(role_name, description=description, assume_role_policy=trust_policy, opts=opts)
+    role_policy = aws.iam.RolePolicy(
+        policy_name, role=role.name, policy=policy,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+    )
+    return role, role_policy
 
 
 def _template_roles(
@@ -106,25 +130,17 @@ def _template_roles(
     positions_by_account: dict[str | int, list[int]] = {}
     for position, target in enumerate(targets):
         if target.settings.needs_role:
-            account_key = target.slot.account_id or id(target.provider)
-            positions_by_account.setdefault(account_key, []).append(position)
+            positions_by_account.setdefault(account_key(target.slot, target.provider), []).append(position)
     roles: dict[int, tuple[aws.iam.Role, aws.iam.RolePolicy]] = {}
     declared: list[pulumi.Resource] = []
     for positions in positions_by_account.values():
         first = targets[positions[0]]
-        opts = pulumi.ResourceOptions(parent=parent, provider=first.provider, depends_on=[checked])
-        role = aws.iam.Role(
-            template_role_name(name, first.slot),
-            description="Lets ECR apply replication creation templates (KMS encryption, resource tags).",
-            assume_role_policy=documents.template_role_trust_policy(),
-            opts=opts,
-        )
-        role_policy = aws.iam.RolePolicy(
+        role, role_policy = declare_role(
+            parent, first.provider, checked, template_role_name(name, first.slot),
             template_role_policy_name(name, first.slot),
-            role=role.name,
-            policy=model_input(lambda m, ps=positions: documents.template_role_policy([targets[i].role_entry(m)
-                                                                                     for i in ps])),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+            "Lets ECR apply replication creation templates (KMS encryption, resource tags).",
+            documents.template_role_trust_policy(),
+            model_input(lambda m, ps=positions: documents.template_role_policy([targets[i].role_entry(m) for i in ps])),
         )
         roles.update(dict.fromkeys(positions, (role, role_policy)))
         declared += [role, role_policy]

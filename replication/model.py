@@ -155,11 +155,6 @@ class DestinationRegistry:
     """The KMS key of replicated repositories here (``None`` without KMS encryption), checked to live here."""
 
     @property
-    def needs_registry_policy(self) -> bool:
-        """Whether the component creates a registry policy here (cross-account and managed)."""
-        return self.slot.cross_account and self.slot.manage_registry_policy
-
-    @property
     def grant(self) -> ReplicationGrant:
         """What the registry policy grants the source: ``ecr:CreateRepository`` and ``ecr:ReplicateImage`` on the
         replicated prefixes, or in the least-privilege mode (no repository creation) only ``ecr:ReplicateImage``

@@ -7,16 +7,16 @@ destinations' (:mod:`replication.destination_resources`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from replication import documents, limits
 from replication.adoption import Adoption
-from replication.destination_resources import ModelInput, SettingsTarget
-from replication.model import ReplicationSpec
-from replication.pull_through import SpokeSlot, pull_through_role_name, pull_through_role_policy_name, source_policy_needed
+from replication.destination_resources import ModelInput, SettingsTarget, account_key, declare_role
+from replication.model import ReplicationModel, ReplicationSpec
+from replication.pull_through import pull_through_role_name, pull_through_role_policy_name, source_policy_needed
 
 
 def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderResource]) -> list[SettingsTarget]:
@@ -26,16 +26,20 @@ def spoke_targets(spec: ReplicationSpec, providers: Sequence[pulumi.ProviderReso
     your repository creation template prefix as well")."""
     return [
         SettingsTarget(slot, slot.settings, slot.prefixes, slot.cache_prefixes, limits.APPLIED_FOR_PULL_THROUGH_CACHE,
-                       providers[slot.index], lambda m, p=position: m.spokes[p], lambda s: s.repository_patterns(),
-                       adopted=True)
+                       providers[slot.index], lambda m, p=position: m.spokes[p], lambda s: s.repository_patterns())
         for position, slot in enumerate(spec.spokes)
         if slot.settings is not None
     ]
 
 
+RegistryPolicyInput = Callable[[Callable[[ReplicationModel], str]], pulumi.Input[str]]
+"""The registry policy document the component rendered and checked for the registry a function of the model names by
+host (``component._Validated.registry_policy``)."""
+
+
 def declare_source_registry_policy(parent: pulumi.Resource, name: str, spec: ReplicationSpec, model_input: ModelInput,
-                                   source_provider: pulumi.ProviderResource, adoption: Adoption,
-                                   checked: pulumi.Output[None]) -> aws.ecr.RegistryPolicy | None:
+                                   registry_policy: RegistryPolicyInput, source_provider: pulumi.ProviderResource,
+                                   adoption: Adoption, checked: pulumi.Output[None]) -> aws.ecr.RegistryPolicy | None:
     """The source registry's policy, holding the grants of the cross-account spokes that cache from the source, when
     the component manages it (``None`` otherwise); with ``adoption`` it is imported. It replaces any other policy of
     the source registry. It waits for ``checked`` (the providers agree with the explicit values:
@@ -44,7 +48,7 @@ def declare_source_registry_policy(parent: pulumi.Resource, name: str, spec: Rep
         return None
     return aws.ecr.RegistryPolicy(
         f"{name}-registry-policy-source",
-        policy=model_input(lambda m: documents.registry_policies(m)[m.source.host]),
+        policy=registry_policy(lambda m: m.source.host),
         region=model_input(lambda m: m.source.region),
         opts=pulumi.ResourceOptions(parent=parent, provider=source_provider, depends_on=[checked],
                                     import_=adoption.registry_document(spec.source_account_id, spec.source_region)),
@@ -76,7 +80,7 @@ def declare_pull_through(
     roles = _roles(parent, name, spec, model_input, providers, checked)
     declared: list[pulumi.Resource] = [resource for pair in roles.values() for resource in pair]
     for position, slot in enumerate(spec.spokes):
-        role = roles.get(_account_key(slot, providers))
+        role = roles.get(account_key(slot, providers[slot.index]))
         waits_for: list[pulumi.Input[pulumi.Resource]] = [*(role or ()), *settings.get(id(slot), ()), checked]
         if slot.upstream_position in upstream_policies:
             waits_for.append(upstream_policies[slot.upstream_position])
@@ -96,11 +100,6 @@ def declare_pull_through(
     return declared
 
 
-def _account_key(slot: SpokeSlot, providers: Sequence[pulumi.ProviderResource]) -> str | int:
-    """What the spokes of one account share: the explicit account id, else the provider."""
-    return slot.account_id or id(providers[slot.index])
-
-
 def _roles(
     parent: pulumi.Resource,
     name: str,
@@ -113,22 +112,15 @@ def _roles(
     positions_by_account: dict[str | int, list[int]] = {}
     for position, slot in enumerate(spec.spokes):
         if slot.cross_account:
-            positions_by_account.setdefault(_account_key(slot, providers), []).append(position)
+            positions_by_account.setdefault(account_key(slot, providers[slot.index]), []).append(position)
     roles = {}
-    for account_key, positions in positions_by_account.items():
+    for key, positions in positions_by_account.items():
         first = spec.spokes[positions[0]]
-        opts = pulumi.ResourceOptions(parent=parent, provider=providers[first.index], depends_on=[checked])
-        role = aws.iam.Role(
-            pull_through_role_name(name, first),
-            description="Lets ECR pull-through cache copy images from the upstream registry into this account's spokes.",
-            assume_role_policy=documents.pull_through_role_trust_policy(),
-            opts=opts,
-        )
-        role_policy = aws.iam.RolePolicy(
+        roles[key] = declare_role(
+            parent, providers[first.index], checked, pull_through_role_name(name, first),
             pull_through_role_policy_name(name, first),
-            role=role.name,
-            policy=model_input(lambda m, ps=positions: documents.pull_through_role_policy([m.spokes[i] for i in ps])),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+            "Lets ECR pull-through cache copy images from the upstream registry into this account's spokes.",
+            documents.pull_through_role_trust_policy(),
+            model_input(lambda m, ps=positions: documents.pull_through_role_policy([m.spokes[i] for i in ps])),
         )
-        roles[account_key] = (role, role_policy)
     return roles
