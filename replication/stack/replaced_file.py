@@ -146,9 +146,7 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
         return None
     try:
         document = read_document(path)
-    except OSError as error:
-        raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
-    except StackFileError as error:
+    except (OSError, StackFileError) as error:
         raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
     config = document.get("config") or {}
     if not isinstance(config, Mapping):
