@@ -25,7 +25,7 @@ from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
 from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, SOURCE_CREDENTIALS, calls_of_this_test
 from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
 from tests.cli.test_cli_check import allow, service_linked_role
@@ -133,7 +133,7 @@ def test_permissions_import_of_the_written_stack_grants_every_call_import_spoke_
     call is granted in the document of the credentials that made it."""
     code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTH}", f"{SOURCE}/{EU}")
     assert code == 0, report
-    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    calls = calls_of_this_test(request)
     made = {(c.credentials, c.action, str(c.registry)) for c in calls}
     assert {(SOURCE_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{SOURCE}/{EU}"),
             (DESTINATION_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{DEST_B}/{SOUTH}"),
