@@ -28,7 +28,7 @@ from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, SOURCE_CREDENTIALS, calls_of_this_test
 from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
-from tests.cli.test_cli_check import allow, service_linked_role
+from tests.cli.test_cli_check import allow, policy, service_linked_role
 from tests.cli.test_cli_import import STACK, stack_file, template
 
 WEST, SOUTH, SOUTHEAST, EU = "us-west-2", "ap-south-1", "ap-southeast-1", "eu-west-1"
@@ -47,10 +47,6 @@ def pull_through_grant(upstream: At, sid: str = "PullThroughCache") -> dict[str,
     """The upstream's statement the ECR user guide gives ("Setting up permissions for cross-account ECR to ECR PTC",
     "Creating a resource policy in the upstream Amazon ECR registry"), for DEST_B, on every repository."""
     return allow(upstream.repository_arn("*"), GRANT_ACTIONS, principal=f"arn:aws:iam::{DEST_B}:root", sid=sid)
-
-
-def policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 DOCKER_HUB = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io",
