@@ -31,6 +31,7 @@ from replication.ecr_semantics import account_of_role
 from replication.errors import REDACTED, SECRET, ReplicationConfigError, warnings_told_as
 from replication.model import check_account_id
 from replication.stack.schema import (
+    ACCOUNT_LISTS,
     ARG_NAMES,
     STACK_KEYS,
     Key,
@@ -337,7 +338,7 @@ SPOKES_KEY = "pullThroughDestinations"
 
 _ENTRY_KEYS = {
     "source": next(k for k in STACK_KEYS if k.name == "source"),
-    **{k.name: k.items for k in STACK_KEYS if k.name in ("destinations", SPOKES_KEY) and k.items is not None},
+    **{k.name: k.items for k in STACK_KEYS if k.name in ACCOUNT_LISTS and k.items is not None},
 }
 """The schema of each kind of account entry, by the top-level key it is under."""
 
@@ -399,7 +400,7 @@ def read_stack_config(config: pulumi.Config) -> StackConfig:
     values = reader.read()
     source = _entry(reader, values["source"], ("source",), values["source"]["region"])
     listed: dict[str, tuple[AccountEntry, ...]] = {}
-    for name in ("destinations", SPOKES_KEY):
+    for name in ACCOUNT_LISTS:
         listed[name] = tuple(_entry(reader, entry, (name, index), entry["regions"][0])
                              for index, entry in enumerate(values.get(name) or ()))
     _check_one_provider_per_account(reader, (source, *listed["destinations"], *listed[SPOKES_KEY]))

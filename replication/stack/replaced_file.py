@@ -32,15 +32,11 @@ from typing import Any
 from replication import limits
 from replication.ecr_semantics import account_of_role
 from replication.preview.stack_files import StackFileError, read_document
-from replication.stack.schema import Segment, render_path, stray_key_problem
+from replication.stack.schema import ACCOUNT_LISTS, Segment, render_path, stray_key_problem
 from replication.stack.writer import DISABLE_DEFAULT_PROVIDERS
 
 CREDENTIAL_KEYS = ("profile", "roleArn")
 """The keys of a ``source`` or ``destinations`` entry that say how the program reaches its account."""
-
-ACCOUNT_LISTS = ("destinations", "pullThroughDestinations")
-"""The keys listing account entries besides ``source``, in the order their entries name providers."""
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -146,9 +142,7 @@ def read_replaced(path: Path, namespace: str) -> ReplacedFile | None:
         return None
     try:
         document = read_document(path)
-    except OSError as error:
-        raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
-    except StackFileError as error:
+    except (OSError, StackFileError) as error:
         raise StackFileError(f"{path} can't be read to keep what it holds ({error}); move it away first") from None
     config = document.get("config") or {}
     if not isinstance(config, Mapping):

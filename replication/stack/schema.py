@@ -357,6 +357,11 @@ def closest(name: str, candidates: Sequence[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+ACCOUNT_LISTS = ("destinations", "pullThroughDestinations")
+"""The top-level keys listing account entries besides ``source``, in the order their entries name providers
+(:mod:`replication.stack.config`, :mod:`replication.stack.replaced_file`)."""
+
+
 ENGINE_NAMESPACE = "pulumi"
 """The Pulumi engine's own config namespace (``pulumi:disable-default-providers``, ``pulumi:tags``)."""
 

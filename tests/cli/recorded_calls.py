@@ -187,3 +187,8 @@ imports a conftest under its own module name, so a test importing ``tests.cli.co
 
 DESELECTED = pytest.StashKey[bool]()
 """Whether some test of ``tests/cli`` was deselected (then the record is not the whole folder's)."""
+
+
+def calls_of_this_test(request: pytest.FixtureRequest) -> list[RecordedCall]:
+    """The calls the commands of the running test made."""
+    return [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]

@@ -34,7 +34,7 @@ from replication.ecr_semantics import Registry as Destination
 from replication.ecr_semantics import replicated_prefixes, rules_from_api
 from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, SOURCE_CREDENTIALS, calls_of_this_test
 from tests.cli.test_cli_permissions import granted, refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates
 from tests.cli.test_cli_check import allow, destination_policy, policy, service_linked_role
@@ -152,7 +152,7 @@ def test_permissions_import_of_the_written_stack_grants_every_call_import_made(
     each is granted in that document, none in the other."""
     no_templates(templates, Destination(SOURCE, EU), Destination(DEST_A, WEST))
     assert imported(cli, project, capsys)[0] == 0
-    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    calls = calls_of_this_test(request)
     assert {(c.credentials, c.action, str(c.registry)) for c in calls if c.action.startswith("ecr:")} == {
         (SOURCE_CREDENTIALS, "ecr:DescribeRegistry", f"{SOURCE}/{REGION}"),
         (SOURCE_CREDENTIALS, "ecr:DescribeRepositoryCreationTemplates", f"{SOURCE}/{EU}"),

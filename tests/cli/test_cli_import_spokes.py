@@ -25,10 +25,10 @@ from replication.cli.main import main
 from replication.ecr_semantics import Registry as At
 from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, SOURCE_CREDENTIALS, calls_of_this_test
 from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.fakes import ClientHook, CreationTemplates, PullThroughCache, RegistryPolicies, pull_through_rule
-from tests.cli.test_cli_check import allow, service_linked_role
+from tests.cli.test_cli_check import allow, policy, service_linked_role
 from tests.cli.test_cli_import import STACK, stack_file, template
 
 WEST, SOUTH, SOUTHEAST, EU = "us-west-2", "ap-south-1", "ap-southeast-1", "eu-west-1"
@@ -47,10 +47,6 @@ def pull_through_grant(upstream: At, sid: str = "PullThroughCache") -> dict[str,
     """The upstream's statement the ECR user guide gives ("Setting up permissions for cross-account ECR to ECR PTC",
     "Creating a resource policy in the upstream Amazon ECR registry"), for DEST_B, on every repository."""
     return allow(upstream.repository_arn("*"), GRANT_ACTIONS, principal=f"arn:aws:iam::{DEST_B}:root", sid=sid)
-
-
-def policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 DOCKER_HUB = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io",
@@ -133,7 +129,7 @@ def test_permissions_import_of_the_written_stack_grants_every_call_import_spoke_
     call is granted in the document of the credentials that made it."""
     code, report = run_import(cli, project, capsys, f"{DEST_B}/{SOUTH}", f"{SOURCE}/{EU}")
     assert code == 0, report
-    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    calls = calls_of_this_test(request)
     made = {(c.credentials, c.action, str(c.registry)) for c in calls}
     assert {(SOURCE_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{SOURCE}/{EU}"),
             (DESTINATION_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{DEST_B}/{SOUTH}"),

@@ -42,7 +42,7 @@ from replication.limits import MAX_ROLE_INLINE_POLICY_CHARS
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import ClientHook, Delivery, FakeReplication, ReplicationStatuses, status
 from tests.cli.recorded_calls import (ASSUMING_CREDENTIALS, DESELECTED, DESTINATION_CREDENTIALS, RECORDED_CALLS,
-                                      SOURCE_CREDENTIALS, RecordedCall)
+                                      SOURCE_CREDENTIALS, RecordedCall, calls_of_this_test)
 from tests.cli.test_cli_verify import Clock
 from tests.cli.test_cli_verify import run as run_verify
 
@@ -509,10 +509,6 @@ def stack_setup(tmp_path: Path, registry: Registry) -> tuple[Path, Scope]:
     registry.replicate([(WEST, DEST_A), (EU, SOURCE)], ["prod/"])
     project = stack_project(tmp_path / "project", "live", STACK_SETUP)
     return project, stack_scope(project, "live", "verify")
-
-
-def calls_of_this_test(request: pytest.FixtureRequest) -> list[RecordedCall]:
-    return [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
 
 
 def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(

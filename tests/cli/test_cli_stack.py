@@ -25,6 +25,8 @@ from replication.stack.program import PROGRAM_FILE, project_file
 from tests.cli.conftest import DEST_A, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import ClientHook, Delivery, FakeReplication, ReplicationStatuses
 from tests.cli.fakes import status as entry
+from tests.cli.test_cli_check import destination_policy, service_linked_role
+from tests.cli.test_cli_verify import Clock
 
 WEST, EU = "us-west-2", "eu-west-1"
 DESTINATION_ROLE = f"arn:aws:iam::{DEST_A}:role/ecr-replication-reader"
@@ -71,11 +73,8 @@ def deploy(registry: Registry, plan: dict[str, Any]) -> None:
     registry.ecr.put_replication_configuration(replicationConfiguration=plan["replicationConfiguration"])
     [(host, policy)] = plan["outputs"]["registryPolicies"].items()
     assert host == f"{DEST_A}.dkr.ecr.{WEST}.amazonaws.com"
-    registry.account_session(DEST_A, WEST).client("ecr").put_registry_policy(policyText=policy)
-    registry.session.client("iam").create_role(
-        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+    destination_policy(registry, policy)
+    service_linked_role(registry)
 
 
 @pytest.fixture
@@ -344,21 +343,6 @@ def test_backfill_stack_needs_no_other_option(deployed: Registry, stack_credenti
         {"registryId": SOURCE, "region": EU, "repositories": 2, "images": 2},
         {"registryId": DEST_A, "region": WEST, "repositories": 2, "images": 2},
     ]
-
-
-class Clock:
-    """A monotonic clock only ``sleep`` moves; each sleep lets replication advance."""
-
-    def __init__(self, replication: FakeReplication) -> None:
-        self.now = 0.0
-        self.replication = replication
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.replication.advance(self.now)
 
 
 def test_verify_stack_needs_no_other_option(deployed: Registry, hooks: list[ClientHook], stack_credentials: Path,
