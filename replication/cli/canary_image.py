@@ -128,10 +128,7 @@ def push_image(ecr: Any, repository: str, image: CanaryImage, tag: str) -> str:
     ECR finds already done (the same manifest under the same tag) is this push: its answer was lost, and botocore
     retried it.
     """
-    available = ecr.batch_check_layer_availability(
-        repositoryName=repository, layerDigests=[blob.digest for blob in image.blobs])
-    present = {layer["layerDigest"] for layer in available.get("layers", [])
-               if layer.get("layerAvailability") == "AVAILABLE"}
+    present = _available(ecr, repository, [blob.digest for blob in image.blobs])
     for blob in image.blobs:
         if blob.digest not in present:
             _upload_blob(ecr, repository, blob)
@@ -175,7 +172,7 @@ def _upload_blob(ecr: Any, repository: str, blob: Blob) -> None:
     except botocore.exceptions.ClientError as error:
         if error_code(error) == "LayerAlreadyExistsException":
             return  # uploaded concurrently by another push: the bytes behind a digest are the same
-        if error_code(error) == "UploadNotFoundException" and _available(ecr, repository, blob):
+        if error_code(error) == "UploadNotFoundException" and blob.digest in _available(ecr, repository, [blob.digest]):
             return
         raise
     if completed["layerDigest"] != blob.digest:
@@ -183,8 +180,8 @@ def _upload_blob(ecr: Any, repository: str, blob: Blob) -> None:
                         f"not {blob.digest}")
 
 
-def _available(ecr: Any, repository: str, blob: Blob) -> bool:
-    """Whether ECR has ``blob`` in ``repository`` (BatchCheckLayerAvailability)."""
-    layers = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=[blob.digest]).get("layers", [])
-    return any(layer.get("layerDigest") == blob.digest and layer.get("layerAvailability") == "AVAILABLE"
-               for layer in layers)
+def _available(ecr: Any, repository: str, digests: list[str]) -> set[str]:
+    """Which of ``digests`` ECR has in ``repository`` (BatchCheckLayerAvailability)."""
+    layers = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=digests).get("layers", [])
+    return {layer["layerDigest"] for layer in layers
+            if layer.get("layerAvailability") == "AVAILABLE" and "layerDigest" in layer}

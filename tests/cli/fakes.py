@@ -156,7 +156,7 @@ class CreationTemplates:
         after ``latency`` seconds, like a real API round trip."""
         self.latency = latency
         self.templates: dict[tuple[str, str], list[dict[str, Any]]] = {k: list(v) for k, v in (templates or {}).items()}
-        self.failures: dict[tuple[str, str], dict[str, Any]] = {}
+        self.failures: dict[tuple[str, str], tuple[AWSResponse, dict[str, Any]]] = {}
         self.asked: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
@@ -166,8 +166,7 @@ class CreationTemplates:
 
     def fail(self, account: str, region: str, code: str, message: str, status: int) -> None:
         """Answer registry ``account``/``region`` with an AWS error instead (as its last answer, after retries)."""
-        self.failures[(account, region)] = {"Error": {"Code": code, "Message": message},
-                                            "ResponseMetadata": {"HTTPStatusCode": status}}
+        self.failures[(account, region)] = aws_error(code, message, status)
 
     def answer(self, registry: tuple[str, str], params: Mapping[str, Any]) -> dict[str, Any]:
         """The templates of ``registry`` (the caller's account, in the region the call went to)."""
@@ -185,13 +184,11 @@ class CreationTemplates:
 
     def _answer(self, client: Any, params: Mapping[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
         time.sleep(self.latency)
-        region = client.meta.region_name
-        registry = (client.hooked_session.account_id(region), region)
+        registry = _registry_of(client)
         with self._lock:
             self.asked.append(registry)
         if registry in self.failures:
-            failure = self.failures[registry]
-            return AWSResponse(None, failure["ResponseMetadata"]["HTTPStatusCode"], {}, None), failure
+            return self.failures[registry]
         return AWSResponse(None, 200, {}, None), self.answer(registry, params)
 
 
@@ -201,7 +198,7 @@ def _registry_of(client: Any) -> tuple[str, str]:
     return client.hooked_session.account_id(region), region
 
 
-def _aws_error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
+def aws_error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
     """An AWS error answer as a ``before-call`` handler gives it (botocore raises it as a ``ClientError``)."""
     return (AWSResponse(None, status, {}, None),
             {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}})
@@ -251,7 +248,7 @@ class PullThroughCache:
 
     def fail(self, account: str, region: str, operation: str, code: str, message: str, status: int) -> None:
         """Answer ``operation`` in that registry with an AWS error instead (its last answer, after retries)."""
-        self.failures[(account, region, operation)] = _aws_error(code, message, status)
+        self.failures[(account, region, operation)] = aws_error(code, message, status)
 
     def hook(self, service: str, client: Any) -> Any:
         """A ``HookedSession`` hook answering both operations on every ECR client."""
@@ -274,7 +271,7 @@ class PullThroughCache:
             prefix = context["stub_params"]["ecrRepositoryPrefix"]
             rule = next((r for r in rules if r["ecrRepositoryPrefix"] == prefix), None)
             if rule is None:
-                return _aws_error("PullThroughCacheRuleNotFoundException",
+                return aws_error("PullThroughCacheRuleNotFoundException",
                                   f"The pull through cache rule with prefix '{prefix}' does not exist", 400)
             with self._lock:
                 self.validated.append((account, region, prefix))
@@ -320,7 +317,7 @@ class RegistryPolicies:
             return None
         policy = self.policies[registry]
         if policy is None:
-            return _aws_error("RegistryPolicyNotFoundException",
+            return aws_error("RegistryPolicyNotFoundException",
                               f"Registry policy does not exist in the registry with id '{registry[0]}'", 400)
         body = {"registryId": registry[0], "policyText": policy}
         validate_parameters(body, model.output_shape)
@@ -808,9 +805,8 @@ class FailsFirst:
             elif self._errors:
                 last = self._always and len(self._errors) == 1
                 status, code, message = self._errors[0] if last else self._errors.pop(0)
-                raise botocore.exceptions.ClientError(
-                    {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
-                    self._client.meta.method_to_api_mapping[name])
+                raise botocore.exceptions.ClientError(aws_error(code, message, status)[1],
+                                                      self._client.meta.method_to_api_mapping[name])
             return method(**kwargs)
         return failing
 

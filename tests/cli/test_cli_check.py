@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli.check import registry_policy_findings
 from replication.cli.main import build_parser, main
 from replication.ecr_semantics import Registry as Destination
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.fakes import ClientHook
+from tests.cli.fakes import ClientHook, aws_error
 
 WEST = "us-west-2"
 ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
@@ -362,13 +361,10 @@ def test_an_unreadable_registry_policy_is_not_checked(healthy: Registry, expecte
 
 def answering(service: str, operation: str, status: int, code: str, message: str) -> ClientHook:
     """A hook answering ``operation`` on every ``service`` client with an AWS error (after botocore's retries)."""
-    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse(None, status, {}, None), {"Error": {"Code": code, "Message": message},
-                                                      "ResponseMetadata": {"HTTPStatusCode": status}}
-
     def hook(name: str, client: Any) -> Any:
         if name == service:
-            client.meta.events.register(f"before-call.{service}.{operation}", answer)
+            client.meta.events.register(f"before-call.{service}.{operation}",
+                                        lambda **_: aws_error(code, message, status))
         return client
     return hook
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from replication.cli import verify
@@ -34,7 +33,7 @@ from replication.ecr_semantics import Registry as Reg
 from replication.ecr_semantics import Rule
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from tests.cli.fakes import (DENIED, SERVER_ERROR, TOO_MANY, CallCounter, ClientHook, Delivery, FakeReplication,
-                             ReplicationStatuses, failing)
+                             ReplicationStatuses, aws_error, failing)
 
 WEST, EU = "us-west-2", "eu-west-1"
 CANARY = "prod/ecr-replication-canary"
@@ -671,12 +670,10 @@ def test_a_template_change_is_no_mismatch_on_a_repository_from_before_it(
 def deny(operation: str, region: str, message: str) -> ClientHook:
     """A hook answering ``operation`` on the ECR clients of ``region`` as AWS answers a role without the permission
     (ECR API reference, "Common Errors": AccessDeniedException, HTTP 400), quoting ``message``."""
-    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse(None, 400, {}, None), {"Error": {"Code": "AccessDeniedException", "Message": message}}
-
     def hook(service: str, client: Any) -> Any:
         if service == "ecr" and client.meta.region_name == region:
-            client.meta.events.register(f"before-call.ecr.{operation}", answer)
+            client.meta.events.register(f"before-call.ecr.{operation}",
+                                        lambda **_: aws_error("AccessDeniedException", message, 400))
         return client
     return hook
 
