@@ -25,6 +25,14 @@ TEMPLATE_ROLE_KMS_ACTIONS = ("kms:CreateGrant", "kms:RetireGrant", "kms:Describe
 repository creation templates")."""
 
 
+POLICY_VERSION = "2012-10-17"
+"""The IAM policy language version every document here is written in (IAM JSON policy reference, "Version")."""
+
+
+def policy_document(statements: Sequence[dict[str, Any]]) -> str:
+    """An IAM policy of ``statements`` in the current language version, as canonical JSON."""
+    return canonical_json({"Version": POLICY_VERSION, "Statement": list(statements)})
+
 def replication_statement(source: Registry, destination: DestinationRegistry) -> dict[str, Any]:
     """The statement that lets the source account replicate into ``destination`` (see ``DestinationRegistry.grant``).
 
@@ -69,7 +77,7 @@ def registry_policy_document(source: Registry, destination: DestinationRegistry,
     statements = [replication_statement(source, destination)] if destination.slot.cross_account else []
     statements += [dict(statement) for statement in destination.slot.extra_statements]
     statements += pull_through_grants(destination.registry, spokes)
-    return canonical_json({"Version": "2012-10-17", "Statement": statements})
+    return policy_document(statements)
 
 
 def registry_policies(model: ReplicationModel) -> dict[str, str]:
@@ -85,7 +93,7 @@ def registry_policies(model: ReplicationModel) -> dict[str, str]:
     source_grants = pull_through_grants(model.source, model.spokes)
     if source_grants and model.manage_source_registry_policy:
         statements = [dict(statement) for statement in model.source_policy_statements] + source_grants
-        policies[model.source.host] = canonical_json({"Version": "2012-10-17", "Statement": statements})
+        policies[model.source.host] = policy_document(statements)
     return policies
 
 
@@ -119,12 +127,7 @@ def _snake_case_keys(value: Any) -> Any:
 
 def service_role_trust_policy(service: str) -> str:
     """A trust policy that lets the AWS service ``service`` assume the role, with no condition."""
-    return canonical_json(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        }
-    )
+    return policy_document([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}])
 
 
 def template_role_trust_policy() -> str:
@@ -201,7 +204,7 @@ def template_role_policy(entries: Sequence[TemplateRoleEntry]) -> str:
             statements.append(
                 {"Sid": "UseRepositoryKeys", "Effect": "Allow", "Action": list(TEMPLATE_ROLE_KMS_ACTIONS), "Resource": keys}
             )
-        return canonical_json({"Version": "2012-10-17", "Statement": statements})
+        return policy_document(statements)
 
     policy = _widened_until_it_fits(repositories, document)
     if iam_policy_size(policy) > limits.MAX_ROLE_INLINE_POLICY_CHARS:
@@ -286,7 +289,7 @@ def pull_through_role_policy(spokes: Sequence[SpokeRegistry]) -> str:
             {"Sid": "CacheUpstreamImages", "Effect": "Allow", "Action": repository_actions,
              "Resource": sorted(arn for arns in repositories.values() for arn in arns)},
         ]
-        return canonical_json({"Version": "2012-10-17", "Statement": statements})
+        return policy_document(statements)
 
     return _widened_until_it_fits(repositories, document)
 

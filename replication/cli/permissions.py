@@ -39,7 +39,7 @@ from replication.cli.command_calls import LIVE_COMMANDS, NO_PERMISSION_NEEDED, C
 from replication.cli.errors import CliError
 from replication.cli.live_spokes import expected_spokes
 from replication.cli.options import help_text
-from replication.documents import iam_policy_size
+from replication.documents import POLICY_VERSION, iam_policy_size
 from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, minimal_prefixes, replicated_prefixes,
                                        replication_role_arn, rules_from_api)
 from replication.errors import SECRET
@@ -47,9 +47,6 @@ from replication.limits import ACCOUNT_ID_PATTERN, MAX_ROLE_INLINE_POLICY_CHARS
 
 if TYPE_CHECKING:  # imported where used: it loads the Pulumi SDK, which only --stack needs
     from replication.stack.config import StackConfig
-
-POLICY_VERSION = "2012-10-17"
-"""The policy language version every document declares (IAM JSON policy reference, "Version": the current one)."""
 
 ASSUME_ROLE_NOTE = ("sts:AssumeRole on each role the command assumes (--role-arn, --destination-role-arn, a stack's "
                     "roleArn): a permission of the credentials the role is assumed from, whose trust policy must "
