@@ -89,6 +89,13 @@ class SpokeRegistry:
         return [cached_repository_prefix(p) + "*" for p in self.slot.cache_prefixes]
 
 
+def upstream_prefix(rule: Mapping[str, Any]) -> str:
+    """The upstream prefix of a pull-through cache rule, live (``DescribePullThroughCacheRules``) or declared (the
+    ``PullThroughCacheRule`` inputs, in the same names): ``ROOT`` when it names none (botocore,
+    ``CreatePullThroughCacheRule.upstreamRepositoryPrefix``: "When this field isn't specified, Amazon ECR will use
+    the ``ROOT``")."""
+    return str(rule.get("upstreamRepositoryPrefix") or limits.PULL_THROUGH_ROOT_PREFIX)
+
 def cached_repository_prefix(rule_prefix: str) -> str:
     """The repository names a pull-through cache rule's prefix stands for, as a name prefix: ``prod`` -> ``prod/``
     (ECR assumes a ``/`` after the prefix: botocore's ``CreatePullThroughCacheRule.ecrRepositoryPrefix``, "There is

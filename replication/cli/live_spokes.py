@@ -33,9 +33,9 @@ from replication.cli.aws_errors import (AwsError, error_code, error_message, is_
 from replication.cli.sessions import AccountSession, Sessions, Unreachable
 from replication.ecr_semantics import Registry, account_of_role, parse_registry
 from replication.limits import ACCOUNT_ID_PATTERN
-from replication.pull_through import cached_repository_prefix
+from replication.pull_through import cached_repository_prefix, upstream_prefix
 from replication.regions import unknown_region_problem
-from replication.stack.importer import ecr_upstream, upstream_prefix
+from replication.stack.importer import ecr_upstream
 
 DEPLOY = "run `pulumi up` on the stack that owns the EcrReplication component"
 """The fix for a spoke's rule that differs from the stack's."""

@@ -32,11 +32,11 @@ from typing import Any
 from replication.ecr_semantics import Registry, canonical_json, replication_differences, rule_layout, rules_from_api
 from replication.iam_policy import PolicyDocumentError, parse_policy, policy_statements
 from replication.preview.runner import OfflineRun, RegisteredResource, provider_account
-from replication.limits import PULL_THROUGH_ROOT_PREFIX
 from replication.resource_types import (AWS_PROVIDER_TYPE, PULL_THROUGH_CACHE_RULE, REGISTRY_POLICY,
                                         REGISTRY_SCANNING_CONFIGURATION, REPLICATION_CONFIGURATION,
                                         REPOSITORY_CREATION_TEMPLATE)
-from replication.stack.importer import LiveSetup, scanning_rules, upstream_prefix
+from replication.pull_through import upstream_prefix
+from replication.stack.importer import LiveSetup, scanning_rules
 from replication.template_settings import TemplateSettings
 
 ADOPTED_AS_IS = "adopted as is"
@@ -223,10 +223,9 @@ class _Reviewer:
         if not self.adopted(what, resource, rule is not None):
             return
         assert rule is not None
-        declared_prefix = str(inputs.get("upstreamRepositoryPrefix") or PULL_THROUGH_ROOT_PREFIX)
         replaced = [f"{name} {live!r} -> {declared!r}" for name, live, declared in (
             ("upstream", rule.get("upstreamRegistryUrl"), inputs.get("upstreamRegistryUrl")),
-            ("upstream prefix", upstream_prefix(rule), declared_prefix)) if live != declared]
+            ("upstream prefix", upstream_prefix(rule), upstream_prefix(inputs))) if live != declared]
         if replaced:
             self.result.removals.append(f"{what}: the stack would replace the rule ({'; '.join(replaced)})")
             return

@@ -54,10 +54,9 @@ from replication.ecr_semantics import (EVERY_REPOSITORY, Registry, Rule, Unsuppo
                                        registry_of_host, replicated_prefixes, rule_from_api)
 from replication.errors import ReplicationConfigError
 from replication.iam_policy import PolicyDocumentError, parse_policy, policy_statements
-from replication.limits import (APPLIED_FOR_PULL_THROUGH_CACHE, APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE,
-                                PULL_THROUGH_ROOT_PREFIX)
+from replication.limits import APPLIED_FOR_PULL_THROUGH_CACHE, APPLIED_FOR_REPLICATION, DEFAULT_ENCRYPTION_TYPE
 from replication.model import POLICY_SID, check_policy_statements
-from replication.pull_through import GRANT_SID, cache_prefixes
+from replication.pull_through import GRANT_SID, cache_prefixes, upstream_prefix
 from replication.repository_settings import check_repository_policy, scanning_filters, template_prefixes
 from replication.template_settings import TemplateSettings
 
@@ -115,13 +114,6 @@ def ecr_upstream(rule: Mapping[str, Any]) -> Registry | None:
     url = str(rule.get("upstreamRegistryUrl") or "")
     registry = registry_of_host(url)
     return registry if registry is not None and registry.host == url else None
-
-
-def upstream_prefix(rule: Mapping[str, Any]) -> str:
-    """A live rule's upstream prefix; ``ROOT`` when ECR reports none (botocore,
-    ``CreatePullThroughCacheRule.upstreamRepositoryPrefix``: "When this field isn't specified, Amazon ECR will use
-    the ``ROOT``")."""
-    return str(rule.get("upstreamRepositoryPrefix") or PULL_THROUGH_ROOT_PREFIX)
 
 
 def destinations_named(rules: Sequence[Mapping[str, Any]]) -> list[Registry]:
