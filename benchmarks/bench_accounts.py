@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from local_aws import local_aws  # noqa: E402 (this folder, on sys.path as the script's own)
+from tests.cli.fakes import create_replication_role  # noqa: E402
 
 REGION, DESTINATION_REGION, SOURCE = "us-east-1", "us-west-2", "123456789012"
 PREFIX = "prod/"
@@ -47,11 +48,7 @@ def seed(count: int) -> None:
     accounts (kept between runs)."""
     iam = boto3.client("iam", region_name=REGION)
     try:
-        iam.create_role(RoleName="AWSServiceRoleForECRReplication",
-                        Path="/aws-service-role/replication.ecr.amazonaws.com/",
-                        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-                            "Effect": "Allow", "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+        create_replication_role(iam)
     except iam.exceptions.EntityAlreadyExistsException:
         pass
     sts = boto3.client("sts", region_name=REGION)

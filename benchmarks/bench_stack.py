@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_plan import ROOT, cli, environment  # noqa: E402 (this folder, on sys.path as the script's own)
 from local_aws import local_aws  # noqa: E402
+from tests.cli.fakes import create_replication_role  # noqa: E402
 
 from replication.cli.stack_plan import evaluated_stack  # noqa: E402
 
@@ -101,10 +102,7 @@ def deploy(plan: dict, session: boto3.Session) -> None:
                                 aws_session_token=issued["SessionToken"], region_name=WEST)
     [policy] = plan["outputs"]["registryPolicies"].values()
     destination.client("ecr").put_registry_policy(policyText=policy)
-    session.client("iam").create_role(
-        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+    create_replication_role(session.client("iam"))
     for number, repository in enumerate(("prod/api", "prod/web"), start=1):
         ecr.create_repository(repositoryName=repository)
         digest = f"sha256:{number:064x}"

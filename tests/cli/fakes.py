@@ -204,6 +204,18 @@ def aws_error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[s
             {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}})
 
 
+def create_replication_role(iam: Any) -> None:
+    """Stand in, through ``iam`` (a client of the source account), for the service-linked role ECR creates there when
+    replication is first configured: AWSServiceRoleForECRReplication under
+    /aws-service-role/replication.ecr.amazonaws.com/, trusting replication.ecr.amazonaws.com (ECR user guide, "Amazon
+    ECR service-linked role for replication"). moto has no service-linked roles, so a role of that path, name and
+    trust stands in for it."""
+    iam.create_role(
+        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+
+
 def pull_through_rule(account: str, prefix: str, upstream: Any, role: str | None = None,
                       upstream_prefix: str | None = None) -> dict[str, Any]:
     """A rule as ``DescribePullThroughCacheRules`` answers it, caching from the private registry ``upstream`` (an

@@ -16,7 +16,7 @@ from replication.cli.check import registry_policy_findings
 from replication.cli.main import build_parser, main
 from replication.ecr_semantics import Registry as Destination
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
-from tests.cli.fakes import ClientHook, aws_error
+from tests.cli.fakes import ClientHook, aws_error, create_replication_role
 
 WEST = "us-west-2"
 ROLE_A = f"arn:aws:iam::{DEST_A}:role/reader"
@@ -48,10 +48,7 @@ def expected_file(tmp_path: Path) -> Path:
 
 
 def service_linked_role(registry: Registry) -> None:
-    registry.session.client("iam").create_role(
-        RoleName="AWSServiceRoleForECRReplication", Path="/aws-service-role/replication.ecr.amazonaws.com/",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "replication.ecr.amazonaws.com"}}]}))
+    create_replication_role(registry.session.client("iam"))
 
 
 def destination_policy(registry: Registry, text: str, account: str = DEST_A) -> None:

@@ -31,7 +31,7 @@ from replication.ecr_semantics import Registry as At
 from tests.cli.conftest import DEST_A, DEST_B, REGION, SOURCE, Cli, Registry
 from replication.cli.permissions import policy_documents, stack_scope
 from tests.cli.fakes import PullThroughCache, RegistryPolicies, pull_through_rule
-from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, RECORDED_CALLS, SOURCE_CREDENTIALS
+from tests.cli.recorded_calls import DESTINATION_CREDENTIALS, SOURCE_CREDENTIALS, calls_of_this_test
 from tests.cli.test_cli_permissions import refusals, unused_grants
 from tests.cli.test_cli_check import policy, service_linked_role
 
@@ -136,7 +136,7 @@ def test_the_stack_documents_grant_every_call_check_makes_in_each_account(
     """`permissions check --stack spokes`: the source credentials read the spoke in their account and the source's
     policy (an upstream), DEST_B's role its spokes; each call check makes is granted where it is made."""
     assert check(cli, expected) == 0, capsys.readouterr().out
-    calls = [c for c in request.config.stash[RECORDED_CALLS].calls if c.test == request.node.nodeid]
+    calls = calls_of_this_test(request)
     made = {(c.credentials, c.action, str(c.registry)) for c in calls if c.action.startswith("ecr:")}
     assert {(SOURCE_CREDENTIALS, "ecr:DescribePullThroughCacheRules", f"{SOURCE}/{EU}"),
             (SOURCE_CREDENTIALS, "ecr:GetRegistryPolicy", str(SOURCE_REGISTRY)),
