@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from replication.cli import expectation, options, output
-from replication.cli.aws_errors import AwsError, error_code, read_failure
+from replication.cli.aws_errors import AwsError, error_code
 from replication.cli.errors import CliError
 from replication.cli.findings import EXIT_HEALTHY, Finding, NotChecked, Report
 from replication.cli.live import read_rules, source_registry
@@ -178,8 +178,7 @@ def compare_configuration(source: AccountSession, expected: tuple[Rule, ...], re
             report.findings.append(Finding(where, f"{cause}, which the component can't declare, so the stack did "
                                                   "not write this configuration", UNDECLARABLE_RULE))
         elif isinstance(cause, AwsError):
-            fix = read_failure(cause, source.account_id, "ecr:DescribeRegistry", source.access,
-                               "ecr-replication check").fix
+            fix = source.read_failure(cause, source.account_id, "ecr:DescribeRegistry").fix
             report.not_checked.append(NotChecked(where, f"its replication configuration can't be read: {error}", fix))
         else:
             raise
@@ -214,7 +213,7 @@ def check_service_linked_role(source: AccountSession, report: Report) -> None:
                 "run `aws iam create-service-linked-role --aws-service-name replication.ecr.amazonaws.com` "
                 "(the first PutReplicationConfiguration normally creates it)"))
         else:
-            failure = read_failure(error, source.account_id, "iam:GetRole", source.access, "ecr-replication check")
+            failure = source.read_failure(error, source.account_id, "iam:GetRole")
             report.not_checked.append(NotChecked(where, f"the service-linked role can't be read: {failure.reason}",
                                                  failure.fix))
 
@@ -279,8 +278,7 @@ def check_registry_policy(sessions: Sessions, registry: Registry, needs: Sequenc
             report.findings += [Finding(where, f"has no registry policy, so {need.without} is denied",
                                         _grant_fix(need, registry, need.requirements)) for need in needs]
         else:
-            failure = read_failure(error, registry.account_id, "ecr:GetRegistryPolicy", session.access,
-                                   "ecr-replication check")
+            failure = session.read_failure(error, registry.account_id, "ecr:GetRegistryPolicy")
             report.not_checked.append(NotChecked(where, f"its registry policy can't be read: {failure.reason}",
                                                  failure.fix))
         return

@@ -28,8 +28,7 @@ import botocore.exceptions
 
 from replication.cli.errors import CliError
 from replication.cli.findings import Finding, NotChecked, Report
-from replication.cli.aws_errors import (AwsError, error_code, error_message, is_access_denied, is_aws_failure,
-                                        read_failure)
+from replication.cli.aws_errors import AwsError, error_code, error_message, is_access_denied, is_aws_failure
 from replication.cli.sessions import AccountSession, Sessions, Unreachable
 from replication.ecr_semantics import Registry, account_of_role, parse_registry
 from replication.limits import ACCOUNT_ID_PATTERN
@@ -127,7 +126,7 @@ def check_spoke(sessions: Sessions, registry: Registry, spokes: Sequence[Expecte
     try:
         live = {str(rule.get("ecrRepositoryPrefix")): rule for rule in read_rules(session, registry)}
     except AwsError as error:
-        failure = read_failure(error, registry.account_id, "ecr:DescribePullThroughCacheRules", session.access, "ecr-replication check")
+        failure = session.read_failure(error, registry.account_id, "ecr:DescribePullThroughCacheRules")
         report.not_checked.append(NotChecked(where, f"its pull-through cache rules can't be read: {failure.reason}",
                                              failure.fix))
         return
@@ -179,8 +178,7 @@ def _validate(session: AccountSession, registry: Registry, rule: ExpectedRule, r
         answer = session.client("ecr", registry.region).validate_pull_through_cache_rule(ecrRepositoryPrefix=rule.prefix)
     except AwsError as error:
         if is_access_denied(error) or is_aws_failure(error) or not isinstance(error, botocore.exceptions.ClientError):
-            failure = read_failure(error, registry.account_id, "ecr:ValidatePullThroughCacheRule", session.access,
-                                   "ecr-replication check")
+            failure = session.read_failure(error, registry.account_id, "ecr:ValidatePullThroughCacheRule")
             report.not_checked.append(NotChecked(where, f"pull-through cache rule {rule.prefix} was not validated: "
                                                         f"{failure.reason}", failure.fix))
         else:

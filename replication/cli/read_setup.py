@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import botocore.exceptions
 
-from replication.cli.aws_errors import AwsError, error_code, read_failure, translated_errors
+from replication.cli.aws_errors import AwsError, error_code, translated_errors
 from replication.cli.findings import NotChecked
 from replication.cli.live import source_registry
 from replication.cli.live_spokes import read_rules
@@ -93,8 +93,7 @@ def _with_upstream_policies(source: AccountSession, live: LiveSetup, not_read: l
         try:
             policy = _policy(source.client("ecr", upstream.region))
         except AwsError as error:
-            failure = read_failure(error, upstream.account_id, "ecr:GetRegistryPolicy", source.access,
-                                   "ecr-replication import")
+            failure = source.read_failure(error, upstream.account_id, "ecr:GetRegistryPolicy")
             not_read.append(NotChecked(f"registry {upstream}", f"not read: {failure.reason}", failure.fix))
             continue
         if upstream == live.source:
@@ -121,8 +120,7 @@ def _read_registry(sessions: Sessions, source_account: str, registry: Registry, 
         try:
             return fn()
         except AwsError as error:
-            failure = read_failure(error, registry.account_id, f"ecr:{action}", session.access,
-                                   "ecr-replication import")
+            failure = session.read_failure(error, registry.account_id, f"ecr:{action}")
         not_read.append(NotChecked(where, f"not read: {failure.reason}", failure.fix))
         raise _Failed
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from replication.cli.aws_errors import AwsError, error_code, read_failure
+from replication.cli.aws_errors import AwsError, error_code
 from replication.cli.errors import CliError
 from replication.cli.sessions import AccountSession
 from replication.ecr_semantics import Registry, canonical_json, scanning_filter_matches
@@ -193,7 +193,7 @@ def read_live(session: AccountSession, registry: Registry, repository: str) -> L
         except AwsError as error:
             if absent is not None and error_code(error) == absent:
                 return {}
-            failure = read_failure(error, registry.account_id, action, session.access, "ecr-replication verify")
+            failure = session.read_failure(error, registry.account_id, action)
         live.fixes[failure.reason] = failure.fix
         for setting in settings:
             live.unread[setting] = failure.reason

@@ -43,8 +43,8 @@ from botocore.hooks import HierarchicalEmitter
 from botocore.retries import standard
 
 from replication.cli import output
-from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, describe_error, is_aws_failure, name_the_operation,
-                                        one_line, read_failure, throttling_of)
+from replication.cli.aws_errors import (NO_CREDENTIALS, AwsError, ReadFailure, describe_error, is_aws_failure,
+                                        name_the_operation, one_line, read_failure, throttling_of)
 from replication.cli.errors import CliError
 from replication.cli.side_by_side import in_order
 from replication.ecr_semantics import Registry, account_of_role, partition_of
@@ -126,6 +126,8 @@ class AccountSession:
     access: Access
     max_attempts: int
     """Attempts botocore makes per call, the first included (``AWS_MAX_ATTEMPTS``, else standard mode's default)."""
+    command: str
+    """What to run again after an AWS failure (``ecr-replication check``)."""
     _cache: dict[tuple[str, str | None], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -139,6 +141,11 @@ class AccountSession:
                 client.meta.events.register("after-call-error", name_the_operation)
                 self._cache[key] = client
             return self._cache[key]
+
+    def read_failure(self, error: Exception, account: str | None, action: str) -> ReadFailure:
+        """Why ``action`` in ``account`` failed with these credentials, and the fix (``aws_errors.read_failure``:
+        allow it to this session's access, or run its command again)."""
+        return read_failure(error, account, action, self.access, self.command)
 
 
 @dataclass(frozen=True)
@@ -336,7 +343,8 @@ class Sessions:
                 raise _NoCredentials(NO_CREDENTIALS)
             raise CliError(f"profile {access.profile} has no credentials")
         attempts = session.get_config_variable("max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
-        return AccountSession(self._factory(botocore_session=session), account_id, region, access, attempts)
+        return AccountSession(self._factory(botocore_session=session), account_id, region, access, attempts,
+                              self._command)
 
     def _open(self, access: Access, region: str, account_id: str = "") -> AccountSession:
         """A session for ``access`` whose every client, the STS client assuming its role included, is in
@@ -350,7 +358,8 @@ class Sessions:
         chosen = self._botocore_session(access.profile, region)
         chosen.register_component("credential_provider", CredentialResolver([_AssumedRole(
             lambda service, **_: base.client(service, region), base.session.get_credentials(), access.role_arn)]))
-        return AccountSession(self._factory(botocore_session=chosen), account_id, region, access, base.max_attempts)
+        return AccountSession(self._factory(botocore_session=chosen), account_id, region, access, base.max_attempts,
+                              self._command)
 
 
 def _identity(session: AccountSession) -> str:

@@ -45,7 +45,7 @@ import botocore.exceptions
 
 from replication.cli import expectation, options, output
 from replication.cli.aws_errors import (AwsError, ReadFailure, describe_error, error_code, failed_by_aws,
-                                        is_aws_failure, read_failure, translated_errors)
+                                        is_aws_failure, translated_errors)
 from replication.cli.canary_image import PushError, build_canary_image, push_image
 from replication.cli.canaries import CANARY_NAME, Canary, choose_canaries
 from replication.cli.errors import CliError
@@ -272,9 +272,8 @@ def record_existing(push: Push, destination: Destination) -> None:
         if error_code(error) == "RepositoryNotFoundException":
             destination.existed_before = False
         else:
-            destination.existence_problem = read_failure(error, destination.registry.account_id,
-                                                          "ecr:DescribeRepositories", destination.reader.access,
-                                                          "ecr-replication verify")
+            destination.existence_problem = destination.reader.read_failure(error, destination.registry.account_id,
+                                                                            "ecr:DescribeRepositories")
 
 
 class Verification:
@@ -369,8 +368,7 @@ class Verification:
         except CliError as error:
             if (cause := failed_by_aws(error)) is None:  # an access denial, a bad request: no check can succeed
                 raise
-            failure = read_failure(cause, self.source.account_id, "ecr:DescribeImageReplicationStatus",
-                                   self.source.access, "ecr-replication verify")
+            failure = self.source.read_failure(cause, self.source.account_id, "ecr:DescribeImageReplicationStatus")
             output.note(f"{push.canary.repository}: {failure.reason}; asking again at the next check")
             for destination in open_:
                 destination.status_failure = failure
@@ -399,8 +397,7 @@ class Verification:
                 destination.image = "absent"
                 destination.image_failure = None
                 return
-            failure = read_failure(error, destination.registry.account_id, "ecr:DescribeImages",
-                                   destination.reader.access, "ecr-replication verify")
+            failure = destination.reader.read_failure(error, destination.registry.account_id, "ecr:DescribeImages")
             if is_aws_failure(error):  # asked again at the next check
                 destination.image_failure = failure
                 output.note(f"{destination.registry}: {failure.reason}; asking again at the next check")
