@@ -39,7 +39,6 @@ import argparse
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from replication.cli import expectation, options, output
@@ -142,11 +141,6 @@ def gathered(checks: Sequence[Callable[[Report], None]]) -> Report:
         report.not_checked += part.not_checked
         report.notes += part.notes
     return report
-
-
-def load_expected(path: Path) -> Expected:
-    """The expected document in ``path``; ``CliError`` when it can't be read or has no ``replicationConfiguration``."""
-    return expected_of(expectation.read_document(path), str(path))
 
 
 def expected_of(document: Any, label: str) -> Expected:

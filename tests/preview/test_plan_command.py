@@ -312,7 +312,7 @@ def test_secrets_are_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`ecr-replication check --expected plan.json` reads the plan's top-level keys as the expected state."""
-    from replication.cli.check import load_expected
+    from replication.cli.check import expected_of
     from replication.cli.expectation import Expectation, read_document
     from replication.ecr_semantics import Registry
 
@@ -322,7 +322,7 @@ def test_plan_json_is_what_check_expects(tmp_path: Path, capsys: pytest.CaptureF
     expected_file.write_text(out)
     given = Expectation(str(expected_file), read_document(expected_file))
     assert (given.declared("sourceRegistryId"), given.declared("sourceRegion")) == ("111111111111", "us-east-1")
-    expected = load_expected(expected_file)
+    expected = expected_of(given.document, str(given.label))
     (rule,) = expected.rules
     assert rule.prefixes == ("prod/", "shared/")
     assert rule.destinations == (
