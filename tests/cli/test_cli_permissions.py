@@ -511,6 +511,17 @@ def stack_setup(tmp_path: Path, registry: Registry) -> tuple[Path, Scope]:
     return project, stack_scope(project, "live", "verify")
 
 
+def delivering_to_the_stack(registry: Registry, hooks: list[ClientHook]) -> FakeReplication:
+    """ECR's replication for the ``live`` stack (tests/cli/fakes.FakeReplication): the canary arrives in both of its
+    destinations, DEST_A's us-west-2 and the source account's eu-west-1, with the repository as declared."""
+    statuses = ReplicationStatuses()
+    replication = FakeReplication(statuses, registry.account_session)
+    hooks.extend([statuses.hook, replication.hook])
+    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
+    replication.deliver(SOURCE, EU, Delivery(repository=AS_DECLARED))
+    return replication
+
+
 def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(
         cli: Cli, stack_setup: tuple[Path, Scope], registry: Registry, hooks: list[ClientHook],
         request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
@@ -518,11 +529,7 @@ def test_the_stack_documents_grant_every_call_verify_makes_with_the_stack_plan(
     eu-west-1's with the source credentials: the documents grant each call on the resources it names, and
     nothing outside the stack's registries and prefixes."""
     project, scope = stack_setup
-    statuses = ReplicationStatuses()
-    replication = FakeReplication(statuses, registry.account_session)
-    hooks.extend([statuses.hook, replication.hook])
-    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
-    replication.deliver(SOURCE, EU, Delivery(repository=AS_DECLARED))
+    replication = delivering_to_the_stack(registry, hooks)
     plan = project / "plan.json"
     assert main(["plan", "--stack", "live", "--cwd", str(project), "--no-policies", "--json"]) == 0
     plan.write_text(capsys.readouterr().out)
@@ -544,11 +551,7 @@ def test_verify_repository_needs_permissions_verify_repository(
     --stack live` does not grant that, `permissions verify --stack live --repository prod/api` grants each call
     where it is made, and nothing in a registry or repository the run didn't touch but the canary's."""
     project, _ = stack_setup
-    statuses = ReplicationStatuses()
-    replication = FakeReplication(statuses, registry.account_session)
-    hooks.extend([statuses.hook, replication.hook])
-    replication.deliver(DEST_A, WEST, Delivery(repository=AS_DECLARED))
-    replication.deliver(SOURCE, EU, Delivery(repository=AS_DECLARED))
+    replication = delivering_to_the_stack(registry, hooks)
     assert run_verify(cli, Clock(replication), "--stack", "live", "--cwd", str(project), "--repository", "prod/api",
                       "--destination-role-arn", f"{DEST_A}=arn:aws:iam::{DEST_A}:role/verify", "--json") == 0, (
         capsys.readouterr().out)
